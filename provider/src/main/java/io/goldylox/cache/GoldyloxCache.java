@@ -1,0 +1,1114 @@
+package io.goldylox.cache;
+
+import io.goldylox.event.Closeables;
+import io.goldylox.event.EventDispatcher;
+import io.goldylox.event.EventDispatcher.SyncEvents;
+import io.goldylox.expiry.ExpiryCalculator;
+import io.goldylox.expiry.ExpirySweeper;
+import io.goldylox.management.CacheConfigurationBean;
+import io.goldylox.management.CacheStatisticsBean;
+import io.goldylox.management.MBeanRegistrar;
+import io.goldylox.serialization.Copier;
+import io.goldylox.spi.GoldyloxCacheManager;
+import io.goldylox.stats.CacheStatistics;
+import io.goldylox.tier.StoredEntry;
+import io.goldylox.tier.Tier;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.cache.Cache;
+import javax.cache.configuration.CacheEntryListenerConfiguration;
+import javax.cache.configuration.CompleteConfiguration;
+import javax.cache.configuration.Configuration;
+import javax.cache.configuration.MutableConfiguration;
+import javax.cache.event.EventType;
+import javax.cache.expiry.ExpiryPolicy;
+import javax.cache.integration.CacheLoader;
+import javax.cache.integration.CacheLoaderException;
+import javax.cache.integration.CacheWriter;
+import javax.cache.integration.CacheWriterException;
+import javax.cache.integration.CompletionListener;
+import javax.cache.management.CacheMXBean;
+import javax.cache.management.CacheStatisticsMXBean;
+import javax.cache.processor.EntryProcessor;
+import javax.cache.processor.EntryProcessorException;
+import javax.cache.processor.EntryProcessorResult;
+import javax.management.ObjectName;
+
+/**
+ * A Goldylox cache: the JCache API over a {@link Tier}.
+ *
+ * <h2>Overview</h2>
+ * Every mutation of a key is one atomic step of the tier ({@link Tier#compute}). Inside it, the operation's body
+ * reads and decides through an {@link EntryOperation}; then {@link #commit} applies the decision in one place:
+ * the write-through writer (before anything changes, so a failing writer leaves the cache as it was), the new
+ * expiry deadline, the stored copy of the value, and the events. Statistics are recorded by the calling thread
+ * right after the step, from what the step reports ({@link Step}); synchronous listeners run after the key is
+ * released and before the call returns. Asynchronous listener events are queued inside the step, which is what
+ * keeps them in per-key order.
+ *
+ * <p>Reads that hit do not take the key's lock: a {@code get} is a lookup, a deadline check (only for entries that
+ * can expire) and, for policies whose access duration can change, a volatile write of the new deadline. Only a
+ * miss that must load, or an expired entry that must be removed, goes through an atomic step.
+ *
+ * <h2>Threads</h2>
+ * Callers' threads do all of the above. The manager's async executor runs {@code loadAll} and asynchronous
+ * listeners; its timer runs {@link ExpirySweeper} sweeps, which remove expired entries through the same atomic
+ * step. No caller ever waits for either.
+ *
+ * @param <K> the key type
+ * @param <V> the value type
+ */
+public final class GoldyloxCache<K, V> implements Cache<K, V> {
+
+  private static final int LOAD_ALLOWED = 1;
+  private static final int SKIP_WRITER = 2;
+
+  private final GoldyloxCacheManager manager;
+  private final String name;
+  private final MutableConfiguration<K, V> configuration;
+  private final Copier copier;
+  private final Tier<K> tier;
+  private final ExpiryPolicy expiryPolicy;
+  private final ExpiryCalculator expiry;
+  private final ExpirySweeper sweeper;
+  private final CacheLoader<K, V> loader;
+  /** The write-through writer, typed as the cache (its factory is typed {@code ? super K, ? super V}). */
+  private final CacheWriter<K, V> writer;
+  private final boolean readThrough;
+  private final EventDispatcher<K, V> events;
+  private final CacheStatistics statistics = new CacheStatistics();
+  private final CacheStatisticsMXBean statisticsBean = new CacheStatisticsBean(statistics);
+  private final CacheMXBean configurationBean;
+  private final Executor async;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  /**
+   * Creates a cache. Called by {@link GoldyloxCacheManager} only.
+   *
+   * @param configuration a private copy; the cache owns it from now on
+   */
+  public GoldyloxCache(GoldyloxCacheManager manager, String name, MutableConfiguration<K, V> configuration,
+      Copier copier, Tier<K> tier, Executor async, java.util.concurrent.ScheduledExecutorService timer,
+      long maxPendingEventsPerListener) {
+    this.manager = manager;
+    this.name = name;
+    this.configuration = configuration;
+    this.copier = copier;
+    this.tier = tier;
+    this.async = async;
+    this.expiryPolicy = configuration.getExpiryPolicyFactory().create();
+    this.expiry = ExpiryCalculator.of(expiryPolicy);
+    this.sweeper = new ExpirySweeper(timer, this::sweepExpired);
+    this.loader = configuration.getCacheLoaderFactory() == null
+        ? null : configuration.getCacheLoaderFactory().create();
+    this.readThrough = configuration.isReadThrough() && loader != null;
+    @SuppressWarnings("unchecked")
+    CacheWriter<K, V> createdWriter = configuration.isWriteThrough()
+        && configuration.getCacheWriterFactory() != null
+        ? (CacheWriter<K, V>) configuration.getCacheWriterFactory().create() : null;
+    this.writer = createdWriter;
+    this.events = new EventDispatcher<>(this, async, maxPendingEventsPerListener);
+    for (CacheEntryListenerConfiguration<K, V> listener : configuration.getCacheEntryListenerConfigurations()) {
+      events.register(listener);
+    }
+    this.configurationBean = new CacheConfigurationBean(() -> this.configuration);
+    statistics.setEnabled(configuration.isStatisticsEnabled());
+    if (configuration.isStatisticsEnabled()) {
+      MBeanRegistrar.register(statisticsBean, objectName(MBeanRegistrar.Kind.STATISTICS));
+    }
+    if (configuration.isManagementEnabled()) {
+      MBeanRegistrar.register(configurationBean, objectName(MBeanRegistrar.Kind.CONFIGURATION));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Reads
+
+  @Override
+  public V get(K key) {
+    requireOpen();
+    Objects.requireNonNull(key, "key");
+    long start = statistics.startNanos();
+    V value = read(key);
+    statistics.recordGetTime(start);
+    return value;
+  }
+
+  /** One get: the lock-free hit path, else a miss (expiring and loading through an atomic step). */
+  private V read(K key) {
+    StoredEntry entry = tier.get(key);
+    if (entry != null) {
+      long now = entry.isMortal() || expiry.accessMayChangeDeadline() ? System.currentTimeMillis() : 0L;
+      if (!entry.isMortal() || !entry.isExpiredAt(now)) {
+        touch(entry, now);
+        statistics.recordHits(1);
+        return decode(entry.value());
+      }
+    }
+    statistics.recordMisses(1);
+    if (entry == null && !readThrough) {
+      return null;
+    }
+    Step<K, V> step = execute(copier.copyKey(key), EntryOperation::getValue, readThrough ? LOAD_ALLOWED : 0);
+    step.deliverSyncEvents();
+    return step.result();
+  }
+
+  /** Applies the access duration to an entry read without its lock. */
+  private void touch(StoredEntry entry, long now) {
+    if (expiry.accessMayChangeDeadline()) {
+      long deadline = expiry.onAccess(now);
+      if (deadline != ExpiryCalculator.UNCHANGED) {
+        entry.setExpireAtMillis(deadline);
+        sweeper.deadlineSet(deadline);
+      }
+    }
+  }
+
+  @Override
+  public Map<K, V> getAll(Set<? extends K> keys) {
+    requireOpen();
+    requireNoNulls(keys, "keys");
+    long start = statistics.startNanos();
+    Map<K, V> result = new HashMap<>(keys.size() * 2);
+    List<K> missing = null;
+    for (K key : keys) {
+      V value = readWithoutLoading(key);
+      if (value != null) {
+        result.put(key, value);
+      } else if (readThrough) {
+        if (missing == null) {
+          missing = new ArrayList<>();
+        }
+        missing.add(key);
+      }
+    }
+    if (missing != null) {
+      Map<K, V> loaded = loadMany(missing);
+      SyncEvents<K, V> sync = null;
+      for (Map.Entry<K, V> entry : loaded.entrySet()) {
+        K key = entry.getKey();
+        V value = entry.getValue();
+        if (key == null || value == null) {
+          continue;
+        }
+        Step<K, V> step = execute(copier.copyKey(key), op -> {
+          if (!op.exists()) {
+            op.setLoaded(value);
+          }
+          return op.exists() ? op.getValue() : null;
+        }, 0);
+        sync = step.mergeSyncEvents(sync);
+        if (step.result() != null) {
+          result.put(key, step.result());
+        }
+      }
+      if (sync != null) {
+        sync.deliver();
+      }
+    }
+    statistics.recordGetTime(start);
+    return result;
+  }
+
+  /** A get that counts a hit or miss but never loads; expired entries are removed. */
+  private V readWithoutLoading(K key) {
+    StoredEntry entry = tier.get(key);
+    if (entry != null) {
+      long now = entry.isMortal() || expiry.accessMayChangeDeadline() ? System.currentTimeMillis() : 0L;
+      if (!entry.isMortal() || !entry.isExpiredAt(now)) {
+        touch(entry, now);
+        statistics.recordHits(1);
+        return decode(entry.value());
+      }
+      expire(key, entry);
+    }
+    statistics.recordMisses(1);
+    return null;
+  }
+
+  @Override
+  public boolean containsKey(K key) {
+    requireOpen();
+    Objects.requireNonNull(key, "key");
+    StoredEntry entry = tier.get(key);
+    return entry != null && (!entry.isMortal() || !entry.isExpiredAt(System.currentTimeMillis()));
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Loading
+
+  @Override
+  public void loadAll(Set<? extends K> keys, boolean replaceExistingValues, CompletionListener listener) {
+    requireOpen();
+    requireNoNulls(keys, "keys");
+    if (loader == null) {
+      if (listener != null) {
+        listener.onCompletion();
+      }
+      return;
+    }
+    List<K> snapshot = new ArrayList<>(new LinkedHashSet<K>(keys));
+    try {
+      async.execute(() -> {
+        try {
+          loadAllNow(snapshot, replaceExistingValues);
+        } catch (Exception e) {
+          if (listener != null) {
+            listener.onException(e);
+          }
+          return;
+        }
+        if (listener != null) {
+          listener.onCompletion();
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      IllegalStateException closing = new IllegalStateException("Cache " + name + " is closing", e);
+      if (listener != null) {
+        listener.onException(closing);
+      } else {
+        throw closing;
+      }
+    }
+  }
+
+  /** The body of {@link #loadAll}, on a worker thread. */
+  private void loadAllNow(List<K> keys, boolean replaceExistingValues) {
+    List<K> toLoad = keys;
+    if (!replaceExistingValues) {
+      toLoad = new ArrayList<>(keys.size());
+      for (K key : keys) {
+        if (!containsKey(key)) {
+          toLoad.add(key);
+        }
+      }
+    }
+    if (toLoad.isEmpty()) {
+      return;
+    }
+    Map<K, V> loaded = loadMany(toLoad);
+    SyncEvents<K, V> sync = null;
+    for (Map.Entry<K, V> entry : loaded.entrySet()) {
+      K key = entry.getKey();
+      V value = entry.getValue();
+      if (key == null || value == null) {
+        continue;
+      }
+      Step<K, V> step = execute(copier.copyKey(key), op -> {
+        if (replaceExistingValues || !op.exists()) {
+          op.setLoaded(value);
+        }
+        return null;
+      }, 0);
+      sync = step.mergeSyncEvents(sync);
+    }
+    if (sync != null) {
+      sync.deliver();
+    }
+  }
+
+  /** Calls the loader for one key; exceptions come out as {@link CacheLoaderException}. */
+  V loadOne(K key) {
+    try {
+      return loader.load(key);
+    } catch (CacheLoaderException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new CacheLoaderException("CacheLoader.load failed for key " + key + " in cache " + name, e);
+    }
+  }
+
+  private Map<K, V> loadMany(List<K> keys) {
+    try {
+      Map<K, V> loaded = loader.loadAll(keys);
+      return loaded == null ? Map.of() : loaded;
+    } catch (CacheLoaderException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new CacheLoaderException("CacheLoader.loadAll failed in cache " + name, e);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Writes
+
+  @Override
+  public void put(K key, V value) {
+    requireOpen();
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    long start = statistics.startNanos();
+    Step<K, V> step = execute(copier.copyKey(key), op -> {
+      op.setValue(value);
+      return null;
+    }, 0);
+    statistics.recordPutTime(start);
+    step.deliverSyncEvents();
+  }
+
+  @Override
+  public V getAndPut(K key, V value) {
+    requireOpen();
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    long start = statistics.startNanos();
+    Step<K, V> step = execute(copier.copyKey(key), op -> {
+      V old = op.originalValue();
+      op.setValue(value);
+      return old;
+    }, 0);
+    recordHitOrMiss(step);
+    statistics.recordGetTime(start);
+    statistics.recordPutTime(start);
+    step.deliverSyncEvents();
+    return step.result();
+  }
+
+  @Override
+  public void putAll(Map<? extends K, ? extends V> map) {
+    requireOpen();
+    Objects.requireNonNull(map, "map");
+    for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
+      Objects.requireNonNull(entry.getKey(), "a key in the map");
+      Objects.requireNonNull(entry.getValue(), "a value in the map");
+    }
+    long start = statistics.startNanos();
+    Set<Object> failedKeys = Set.of();
+    RuntimeException failure = null;
+    if (writer != null && !map.isEmpty()) {
+      List<Cache.Entry<? extends K, ? extends V>> batch = new ArrayList<>(map.size());
+      for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
+        batch.add(new CacheEntry<>(entry.getKey(), entry.getValue()));
+      }
+      try {
+        writer.writeAll(batch);
+      } catch (Exception e) {
+        failure = asWriterException(e);
+        failedKeys = new HashSet<>();
+        for (Cache.Entry<? extends K, ? extends V> left : batch) {
+          failedKeys.add(left.getKey());
+        }
+      }
+    }
+    SyncEvents<K, V> sync = null;
+    for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
+      if (failedKeys.contains(entry.getKey())) {
+        continue;
+      }
+      V value = entry.getValue();
+      Step<K, V> step = execute(copier.copyKey(entry.getKey()), op -> {
+        op.setValue(value);
+        return null;
+      }, SKIP_WRITER);
+      sync = step.mergeSyncEvents(sync);
+    }
+    statistics.recordPutTime(start);
+    if (sync != null) {
+      sync.deliver();
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  @Override
+  public boolean putIfAbsent(K key, V value) {
+    requireOpen();
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    long start = statistics.startNanos();
+    Step<K, V> step = execute(copier.copyKey(key), op -> {
+      if (op.existedBefore()) {
+        return Boolean.FALSE;
+      }
+      op.setValue(value);
+      return Boolean.TRUE;
+    }, 0);
+    recordHitOrMiss(step);
+    statistics.recordPutTime(start);
+    step.deliverSyncEvents();
+    return (Boolean) step.result;
+  }
+
+  @Override
+  public boolean remove(K key) {
+    requireOpen();
+    Objects.requireNonNull(key, "key");
+    long start = statistics.startNanos();
+    Step<K, V> step = execute(key, op -> {
+      boolean existed = op.existedBefore();
+      op.remove();
+      return existed;
+    }, 0);
+    statistics.recordRemoveTime(start);
+    step.deliverSyncEvents();
+    return (Boolean) step.result;
+  }
+
+  @Override
+  public boolean remove(K key, V oldValue) {
+    requireOpen();
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(oldValue, "oldValue");
+    long start = statistics.startNanos();
+    Step<K, V> step = execute(key, op -> {
+      if (!op.existedBefore()) {
+        return Boolean.FALSE;
+      }
+      if (oldValue.equals(op.originalValue())) {
+        op.remove();
+        return Boolean.TRUE;
+      }
+      op.markAccessed();
+      return Boolean.FALSE;
+    }, 0);
+    recordHitOrMiss(step);
+    statistics.recordGetTime(start);
+    statistics.recordRemoveTime(start);
+    step.deliverSyncEvents();
+    return (Boolean) step.result;
+  }
+
+  @Override
+  public V getAndRemove(K key) {
+    requireOpen();
+    Objects.requireNonNull(key, "key");
+    long start = statistics.startNanos();
+    Step<K, V> step = execute(key, op -> {
+      V old = op.originalValue();
+      op.remove();
+      return old;
+    }, 0);
+    recordHitOrMiss(step);
+    statistics.recordGetTime(start);
+    statistics.recordRemoveTime(start);
+    step.deliverSyncEvents();
+    return step.result();
+  }
+
+  @Override
+  public boolean replace(K key, V oldValue, V newValue) {
+    requireOpen();
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(oldValue, "oldValue");
+    Objects.requireNonNull(newValue, "newValue");
+    long start = statistics.startNanos();
+    Step<K, V> step = execute(key, op -> {
+      if (!op.existedBefore()) {
+        return Boolean.FALSE;
+      }
+      if (oldValue.equals(op.originalValue())) {
+        op.setValue(newValue);
+        return Boolean.TRUE;
+      }
+      op.markAccessed();
+      return Boolean.FALSE;
+    }, 0);
+    recordHitOrMiss(step);
+    statistics.recordGetTime(start);
+    statistics.recordPutTime(start);
+    step.deliverSyncEvents();
+    return (Boolean) step.result;
+  }
+
+  @Override
+  public boolean replace(K key, V value) {
+    requireOpen();
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    long start = statistics.startNanos();
+    Step<K, V> step = execute(key, op -> {
+      if (!op.existedBefore()) {
+        return Boolean.FALSE;
+      }
+      op.setValue(value);
+      return Boolean.TRUE;
+    }, 0);
+    recordHitOrMiss(step);
+    statistics.recordGetTime(start);
+    statistics.recordPutTime(start);
+    step.deliverSyncEvents();
+    return (Boolean) step.result;
+  }
+
+  @Override
+  public V getAndReplace(K key, V value) {
+    requireOpen();
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    long start = statistics.startNanos();
+    Step<K, V> step = execute(key, op -> {
+      if (!op.existedBefore()) {
+        return null;
+      }
+      V old = op.originalValue();
+      op.setValue(value);
+      return old;
+    }, 0);
+    recordHitOrMiss(step);
+    statistics.recordGetTime(start);
+    statistics.recordPutTime(start);
+    step.deliverSyncEvents();
+    return step.result();
+  }
+
+  @Override
+  public void removeAll(Set<? extends K> keys) {
+    requireOpen();
+    requireNoNulls(keys, "keys");
+    removeKeys(new ArrayList<>(keys));
+  }
+
+  @Override
+  public void removeAll() {
+    requireOpen();
+    List<K> keys = new ArrayList<>();
+    long now = System.currentTimeMillis();
+    for (Iterator<Map.Entry<K, StoredEntry>> it = tier.iterator(); it.hasNext(); ) {
+      Map.Entry<K, StoredEntry> entry = it.next();
+      if (!entry.getValue().isExpiredAt(now)) {
+        keys.add(entry.getKey());
+      }
+    }
+    if (!keys.isEmpty()) {
+      removeKeys(keys);
+    }
+  }
+
+  /** Deletes {@code keys} through the writer (one {@code deleteAll}), then removes those it deleted. */
+  private void removeKeys(List<K> keys) {
+    long start = statistics.startNanos();
+    Set<Object> failedKeys = Set.of();
+    RuntimeException failure = null;
+    if (writer != null && !keys.isEmpty()) {
+      List<K> batch = new ArrayList<>(keys);
+      try {
+        writer.deleteAll(batch);
+      } catch (Exception e) {
+        failure = asWriterException(e);
+        failedKeys = new HashSet<>(batch);
+      }
+    }
+    SyncEvents<K, V> sync = null;
+    for (K key : keys) {
+      if (failedKeys.contains(key)) {
+        continue;
+      }
+      Step<K, V> step = execute(key, op -> {
+        op.remove();
+        return null;
+      }, SKIP_WRITER);
+      sync = step.mergeSyncEvents(sync);
+    }
+    statistics.recordRemoveTime(start);
+    if (sync != null) {
+      sync.deliver();
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  @Override
+  public void clear() {
+    requireOpen();
+    tier.clear();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Entry processors
+
+  @Override
+  public <T> T invoke(K key, EntryProcessor<K, V, T> processor, Object... arguments) {
+    requireOpen();
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(processor, "entryProcessor");
+    long start = statistics.startNanos();
+    Step<K, V> step = execute(copier.copyKey(key), op -> {
+      try {
+        return processor.process(op, arguments);
+      } catch (EntryProcessorException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new EntryProcessorException(e);
+      }
+    }, readThrough ? LOAD_ALLOWED : 0);
+    recordHitOrMiss(step);
+    statistics.recordGetTime(start);
+    step.deliverSyncEvents();
+    @SuppressWarnings("unchecked")
+    T result = (T) step.result;
+    return result;
+  }
+
+  @Override
+  public <T> Map<K, EntryProcessorResult<T>> invokeAll(
+      Set<? extends K> keys, EntryProcessor<K, V, T> processor, Object... arguments) {
+    requireOpen();
+    requireNoNulls(keys, "keys");
+    Objects.requireNonNull(processor, "entryProcessor");
+    Map<K, EntryProcessorResult<T>> results = new LinkedHashMap<>();
+    for (K key : keys) {
+      try {
+        T result = invoke(key, processor, arguments);
+        if (result != null) {
+          results.put(key, () -> result);
+        }
+      } catch (RuntimeException e) {
+        EntryProcessorException failure = e instanceof EntryProcessorException
+            ? (EntryProcessorException) e : new EntryProcessorException(e);
+        results.put(key, () -> {
+          throw failure;
+        });
+      }
+    }
+    return results;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // The one place where an operation's decision becomes a change
+
+  /**
+   * Runs {@code body} on {@code key} inside one atomic step of the tier and applies its decision. The caller
+   * passes a key it may store (already copied for store-by-value when the step may insert it).
+   */
+  private Step<K, V> execute(K key, java.util.function.Function<EntryOperation<K, V>, ?> body, int flags) {
+    Step<K, V> step = new Step<>();
+    tier.compute(key, (k, current) -> {
+      long now = System.currentTimeMillis();
+      StoredEntry live = current;
+      if (current != null && current.isExpiredAt(now)) {
+        live = null;
+        step.expired = current;
+      }
+      EntryOperation<K, V> op = new EntryOperation<>(this, k, live, (flags & LOAD_ALLOWED) != 0);
+      step.result = body.apply(op);
+      StoredEntry next = commit(k, op, now, (flags & SKIP_WRITER) == 0, step);
+      step.outcome = op.outcome();
+      step.existed = live != null;
+      return next;
+    });
+    if (step.deadline != StoredEntry.ETERNAL) {
+      sweeper.deadlineSet(step.deadline);
+    }
+    if (step.puts != 0) {
+      statistics.recordPuts(step.puts);
+    }
+    if (step.removals != 0) {
+      statistics.recordRemovals(step.removals);
+    }
+    return step;
+  }
+
+  /**
+   * Turns an operation's decision into the entry to keep, inside the key's atomic step: writer first (it may
+   * throw, which aborts the step and leaves the mapping as it was), then expiry, then the events.
+   */
+  private StoredEntry commit(K key, EntryOperation<K, V> op, long now, boolean useWriter, Step<K, V> step) {
+    StoredEntry live = op.original();
+    StoredEntry next;
+    EventType event = null;
+    V eventValue = null;
+    V eventOld = null;
+    switch (op.outcome()) {
+      case NONE:
+        next = live;
+        break;
+      case ACCESS: {
+        long deadline = expiry.onAccess(now);
+        if (deadline != ExpiryCalculator.UNCHANGED) {
+          live.setExpireAtMillis(deadline);
+          step.deadline = deadline;
+        }
+        next = live;
+        break;
+      }
+      case LOAD:
+      case CREATE:
+      case UPDATE: {
+        V value = op.newValue();
+        boolean update = live != null;
+        if (op.outcome() != EntryOperation.Outcome.LOAD && useWriter && writer != null) {
+          write(key, value);
+        }
+        long deadline;
+        if (update) {
+          deadline = expiry.onUpdate(now);
+          if (deadline == ExpiryCalculator.UNCHANGED) {
+            deadline = live.expireAtMillis();
+          }
+        } else {
+          deadline = expiry.onCreation(now);
+          if (deadline <= now) {
+            next = null; // born expired: not stored, no event, not counted
+            break;
+          }
+        }
+        next = new StoredEntry(copier.toStored(value), deadline);
+        step.deadline = deadline;
+        if (op.outcome() != EntryOperation.Outcome.LOAD) {
+          step.puts = 1;
+        }
+        event = update ? EventType.UPDATED : EventType.CREATED;
+        if (events.wants(event)) {
+          eventValue = value;
+          eventOld = update ? op.originalValue() : null;
+        }
+        break;
+      }
+      case REMOVE:
+        if (useWriter && writer != null) {
+          delete(key);
+        }
+        next = null;
+        if (live != null) {
+          step.removals = 1;
+          event = EventType.REMOVED;
+          if (events.wants(event)) {
+            eventOld = op.originalValue();
+            eventValue = eventOld;
+          }
+        }
+        break;
+      default:
+        throw new AssertionError(op.outcome());
+    }
+    // Events, only once nothing can fail any more: an expiry found on the way first, then the change itself.
+    if (step.expired != null && events.wants(EventType.EXPIRED)) {
+      V expiredValue = decode(step.expired.value());
+      step.sync = events.publish(EventType.EXPIRED, key, expiredValue, expiredValue, step.sync);
+    }
+    if (event != null && events.wants(event)) {
+      step.sync = events.publish(event, key, eventValue, eventOld, step.sync);
+    }
+    return next;
+  }
+
+  private void write(K key, V value) {
+    try {
+      writer.write(new CacheEntry<>(key, value));
+    } catch (Exception e) {
+      throw asWriterException(e);
+    }
+  }
+
+  private void delete(K key) {
+    try {
+      writer.delete(key);
+    } catch (Exception e) {
+      throw asWriterException(e);
+    }
+  }
+
+  private static CacheWriterException asWriterException(Exception e) {
+    return e instanceof CacheWriterException ? (CacheWriterException) e : new CacheWriterException(e);
+  }
+
+  /** Removes {@code entry} if it is still mapped and expired, firing EXPIRED. */
+  private void expire(K key, StoredEntry entry) {
+    Step<K, V> step = new Step<>();
+    tier.compute(key, (k, current) -> {
+      if (current == null || current != entry && !current.isExpiredAt(System.currentTimeMillis())) {
+        return current;
+      }
+      if (events.wants(EventType.EXPIRED)) {
+        V value = decode(current.value());
+        step.sync = events.publish(EventType.EXPIRED, k, value, value, null);
+      }
+      return null;
+    });
+    step.deliverSyncEvents();
+  }
+
+  /** One sweep of the expiry timer: removes what expired by {@code now}, returns the earliest other deadline. */
+  private long sweepExpired(long now) {
+    long earliest = StoredEntry.ETERNAL;
+    if (closed.get()) {
+      return earliest;
+    }
+    for (Iterator<Map.Entry<K, StoredEntry>> it = tier.iterator(); it.hasNext(); ) {
+      Map.Entry<K, StoredEntry> mapping = it.next();
+      StoredEntry entry = mapping.getValue();
+      if (entry.isExpiredAt(now)) {
+        try {
+          expire(mapping.getKey(), entry);
+        } catch (RuntimeException e) {
+          // A synchronous EXPIRED listener threw on the sweeper thread: nobody to report it to but the log.
+          System.getLogger(GoldyloxCache.class.getName()).log(System.Logger.Level.WARNING,
+              "An EXPIRED listener of cache " + name + " threw during an expiry sweep", e);
+        }
+      } else if (entry.expireAtMillis() < earliest) {
+        earliest = entry.expireAtMillis();
+      }
+    }
+    return earliest;
+  }
+
+  private void recordHitOrMiss(Step<K, V> step) {
+    if (step.existed) {
+      statistics.recordHits(1);
+    } else {
+      statistics.recordMisses(1);
+    }
+  }
+
+  /** What one atomic step did, reported to the calling thread. Confined to that thread. */
+  private static final class Step<K, V> {
+    Object result;
+    EntryOperation.Outcome outcome;
+    boolean existed;
+    StoredEntry expired;
+    long deadline = StoredEntry.ETERNAL;
+    int puts;
+    int removals;
+    SyncEvents<K, V> sync;
+
+    @SuppressWarnings("unchecked")
+    <R> R result() {
+      return (R) result;
+    }
+
+    void deliverSyncEvents() {
+      if (sync != null) {
+        sync.deliver();
+      }
+    }
+
+    SyncEvents<K, V> mergeSyncEvents(SyncEvents<K, V> into) {
+      if (sync == null) {
+        return into;
+      }
+      return into == null ? sync : into.addAll(sync);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Iteration
+
+  @Override
+  public Iterator<Cache.Entry<K, V>> iterator() {
+    requireOpen();
+    return new EntryIterator();
+  }
+
+  /** Weakly consistent iterator: skips expired entries, counts each entry returned as a hit. */
+  private final class EntryIterator implements Iterator<Cache.Entry<K, V>> {
+    private final Iterator<Map.Entry<K, StoredEntry>> mappings = tier.iterator();
+    private CacheEntry<K, V> next;
+    private CacheEntry<K, V> last;
+
+    @Override
+    public boolean hasNext() {
+      while (next == null && mappings.hasNext()) {
+        Map.Entry<K, StoredEntry> mapping = mappings.next();
+        StoredEntry entry = mapping.getValue();
+        long now = System.currentTimeMillis();
+        if (entry.isExpiredAt(now)) {
+          continue;
+        }
+        touch(entry, now);
+        statistics.recordHits(1);
+        next = new CacheEntry<>(copier.copyKey(mapping.getKey()), decode(entry.value()));
+      }
+      return next != null;
+    }
+
+    @Override
+    public Cache.Entry<K, V> next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      last = next;
+      next = null;
+      return last;
+    }
+
+    @Override
+    public void remove() {
+      if (last == null) {
+        throw new IllegalStateException("next() has not been called, or remove() was already called");
+      }
+      requireOpen();
+      K key = last.getKey();
+      last = null;
+      long start = statistics.startNanos();
+      Step<K, V> step = execute(key, op -> {
+        op.remove();
+        return null;
+      }, 0);
+      statistics.recordRemoveTime(start);
+      step.deliverSyncEvents();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Listeners, configuration, management, lifecycle
+
+  @Override
+  public void registerCacheEntryListener(CacheEntryListenerConfiguration<K, V> listenerConfiguration) {
+    requireOpen();
+    Objects.requireNonNull(listenerConfiguration, "cacheEntryListenerConfiguration");
+    synchronized (configuration) {
+      events.register(listenerConfiguration);
+      configuration.addCacheEntryListenerConfiguration(listenerConfiguration);
+    }
+  }
+
+  @Override
+  public void deregisterCacheEntryListener(CacheEntryListenerConfiguration<K, V> listenerConfiguration) {
+    requireOpen();
+    Objects.requireNonNull(listenerConfiguration, "cacheEntryListenerConfiguration");
+    synchronized (configuration) {
+      events.deregister(listenerConfiguration);
+      configuration.removeCacheEntryListenerConfiguration(listenerConfiguration);
+    }
+  }
+
+  @Override
+  public <C extends Configuration<K, V>> C getConfiguration(Class<C> clazz) {
+    MutableConfiguration<K, V> copy;
+    synchronized (configuration) {
+      copy = new MutableConfiguration<>(configuration);
+    }
+    if (clazz.isInstance(copy)) {
+      return clazz.cast(copy);
+    }
+    throw new IllegalArgumentException("The configuration of cache " + name + " is a "
+        + MutableConfiguration.class.getName() + ", not a " + clazz.getName());
+  }
+
+  /** The configuration as JMX and the manager read it (not a copy). */
+  public CompleteConfiguration<K, V> configuration() {
+    return configuration;
+  }
+
+  /** Turns statistics on or off, registering or unregistering the statistics MBean. */
+  public void setStatisticsEnabled(boolean enabled) {
+    synchronized (configuration) {
+      configuration.setStatisticsEnabled(enabled);
+      statistics.setEnabled(enabled);
+      if (enabled) {
+        MBeanRegistrar.register(statisticsBean, objectName(MBeanRegistrar.Kind.STATISTICS));
+      } else {
+        MBeanRegistrar.unregister(objectName(MBeanRegistrar.Kind.STATISTICS));
+      }
+    }
+  }
+
+  /** Turns management on or off, registering or unregistering the configuration MBean. */
+  public void setManagementEnabled(boolean enabled) {
+    synchronized (configuration) {
+      configuration.setManagementEnabled(enabled);
+      if (enabled) {
+        MBeanRegistrar.register(configurationBean, objectName(MBeanRegistrar.Kind.CONFIGURATION));
+      } else {
+        MBeanRegistrar.unregister(objectName(MBeanRegistrar.Kind.CONFIGURATION));
+      }
+    }
+  }
+
+  private ObjectName objectName(MBeanRegistrar.Kind kind) {
+    return MBeanRegistrar.objectName(kind, manager.getURI(), name);
+  }
+
+  /** This cache's statistics counters (for the jmx module and tests). */
+  public CacheStatistics statistics() {
+    return statistics;
+  }
+
+  /** This cache's listeners (for monitoring: queued, dropped and failed asynchronous events). */
+  public EventDispatcher<K, V> events() {
+    return events;
+  }
+
+  /** The number of mappings held, expired ones not yet reclaimed included. */
+  public long size() {
+    return tier.size();
+  }
+
+  @Override
+  public String getName() {
+    return name;
+  }
+
+  @Override
+  public GoldyloxCacheManager getCacheManager() {
+    return manager;
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    manager.release(this);
+    MBeanRegistrar.unregister(objectName(MBeanRegistrar.Kind.STATISTICS));
+    MBeanRegistrar.unregister(objectName(MBeanRegistrar.Kind.CONFIGURATION));
+    sweeper.close();
+    events.close();
+    Closeables.closeQuietly(loader);
+    Closeables.closeQuietly(writer);
+    Closeables.closeQuietly(expiryPolicy);
+  }
+
+  /** Closes the cache and drops its entries ({@code CacheManager.destroyCache}). */
+  public void destroy() {
+    close();
+    tier.clear();
+  }
+
+  @Override
+  public boolean isClosed() {
+    return closed.get();
+  }
+
+  @Override
+  public <T> T unwrap(Class<T> clazz) {
+    if (clazz.isInstance(this)) {
+      return clazz.cast(this);
+    }
+    throw new IllegalArgumentException("Cannot unwrap cache " + name + " to " + clazz.getName());
+  }
+
+  @Override
+  public String toString() {
+    return "GoldyloxCache[" + name + "]";
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Helpers
+
+  @SuppressWarnings("unchecked")
+  V decode(Object stored) {
+    return (V) copier.fromStored(stored);
+  }
+
+  private void requireOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("Cache " + name + " is closed");
+    }
+  }
+
+  private static void requireNoNulls(Collection<?> keys, String what) {
+    Objects.requireNonNull(keys, what);
+    for (Object key : keys) {
+      if (key == null) {
+        throw new NullPointerException(what + " contains null");
+      }
+    }
+  }
+}

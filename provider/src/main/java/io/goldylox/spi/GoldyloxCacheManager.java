@@ -1,0 +1,248 @@
+package io.goldylox.spi;
+
+import io.goldylox.cache.GoldyloxCache;
+import io.goldylox.internal.Workers;
+import io.goldylox.management.MBeanRegistrar;
+import io.goldylox.serialization.Copier;
+import io.goldylox.serialization.JavaSerializer;
+import io.goldylox.serialization.Serializer;
+import io.goldylox.serialization.ValueCopier;
+import io.goldylox.tier.HeapTier;
+import java.lang.ref.WeakReference;
+import java.net.URI;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.cache.Cache;
+import javax.cache.CacheException;
+import javax.cache.CacheManager;
+import javax.cache.configuration.CompleteConfiguration;
+import javax.cache.configuration.Configuration;
+import javax.cache.configuration.MutableConfiguration;
+
+/**
+ * A Goldylox {@link CacheManager}: the caches of one (URI, class loader) pair and the background
+ * {@link Workers} they share.
+ *
+ * <p>Lookups ({@link #getCache}) read a concurrent map without locking, so a listener that looks its cache up
+ * while an event is being delivered never waits. Creating and destroying caches, and closing, take this
+ * manager's monitor; they are management calls, never on a cache operation's path.
+ */
+public final class GoldyloxCacheManager implements CacheManager {
+
+  /** System property: how many events may wait for one asynchronous listener before events are dropped. */
+  public static final String MAX_PENDING_EVENTS_PROPERTY = "goldylox.listener.max-pending";
+  private static final long DEFAULT_MAX_PENDING_EVENTS = 100_000;
+
+  private final GoldyloxCachingProvider provider;
+  private final URI uri;
+  private final WeakReference<ClassLoader> classLoader;
+  private final Properties properties;
+  private final ConcurrentHashMap<String, GoldyloxCache<?, ?>> caches = new ConcurrentHashMap<>();
+  private final Workers workers;
+  private final Serializer serializer = new JavaSerializer();
+  private volatile boolean closed;
+
+  GoldyloxCacheManager(GoldyloxCachingProvider provider, URI uri, ClassLoader classLoader,
+      Properties properties) {
+    this.provider = provider;
+    this.uri = uri;
+    this.classLoader = new WeakReference<>(classLoader);
+    this.properties = new Properties();
+    if (properties != null) {
+      this.properties.putAll(properties);
+    }
+    this.workers = new Workers(MBeanRegistrar.sanitize(uri.getSchemeSpecificPart()));
+  }
+
+  @Override
+  public <K, V, C extends Configuration<K, V>> Cache<K, V> createCache(String cacheName, C configuration) {
+    requireOpen();
+    Objects.requireNonNull(cacheName, "cacheName");
+    Objects.requireNonNull(configuration, "configuration");
+    synchronized (this) {
+      requireOpen();
+      if (caches.containsKey(cacheName)) {
+        throw new CacheException("A cache named " + cacheName + " already exists in " + uri);
+      }
+      MutableConfiguration<K, V> copy = copyOf(configuration);
+      Copier copier = copy.isStoreByValue()
+          ? new ValueCopier(serializer, this::getClassLoaderOrDefault) : Copier.BY_REFERENCE;
+      GoldyloxCache<K, V> cache = new GoldyloxCache<>(this, cacheName, copy, copier, new HeapTier<>(),
+          workers.async(), workers.timer(), maxPendingEvents());
+      caches.put(cacheName, cache);
+      return cache;
+    }
+  }
+
+  private static <K, V> MutableConfiguration<K, V> copyOf(Configuration<K, V> configuration) {
+    if (configuration instanceof CompleteConfiguration) {
+      return new MutableConfiguration<>((CompleteConfiguration<K, V>) configuration);
+    }
+    MutableConfiguration<K, V> copy = new MutableConfiguration<>();
+    copy.setTypes(configuration.getKeyType(), configuration.getValueType());
+    copy.setStoreByValue(configuration.isStoreByValue());
+    return copy;
+  }
+
+  private long maxPendingEvents() {
+    String text = properties.getProperty(MAX_PENDING_EVENTS_PROPERTY,
+        System.getProperty(MAX_PENDING_EVENTS_PROPERTY));
+    if (text == null) {
+      return DEFAULT_MAX_PENDING_EVENTS;
+    }
+    try {
+      long value = Long.parseLong(text.trim());
+      if (value > 0) {
+        return value;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new CacheException(MAX_PENDING_EVENTS_PROPERTY + " must be a positive whole number, not '" + text + "'");
+  }
+
+  @Override
+  public <K, V> Cache<K, V> getCache(String cacheName, Class<K> keyType, Class<V> valueType) {
+    requireOpen();
+    Objects.requireNonNull(cacheName, "cacheName");
+    Objects.requireNonNull(keyType, "keyType");
+    Objects.requireNonNull(valueType, "valueType");
+    GoldyloxCache<?, ?> cache = caches.get(cacheName);
+    if (cache == null) {
+      return null;
+    }
+    CompleteConfiguration<?, ?> configuration = cache.configuration();
+    if (!keyType.equals(configuration.getKeyType())) {
+      throw new ClassCastException("Cache " + cacheName + " has keys of " + configuration.getKeyType().getName()
+          + ", not " + keyType.getName());
+    }
+    if (!valueType.equals(configuration.getValueType())) {
+      throw new ClassCastException("Cache " + cacheName + " has values of "
+          + configuration.getValueType().getName() + ", not " + valueType.getName());
+    }
+    @SuppressWarnings("unchecked")
+    Cache<K, V> typed = (Cache<K, V>) cache;
+    return typed;
+  }
+
+  @Override
+  public <K, V> Cache<K, V> getCache(String cacheName) {
+    requireOpen();
+    Objects.requireNonNull(cacheName, "cacheName");
+    @SuppressWarnings("unchecked")
+    Cache<K, V> cache = (Cache<K, V>) caches.get(cacheName);
+    return cache;
+  }
+
+  @Override
+  public Iterable<String> getCacheNames() {
+    requireOpen();
+    return Collections.unmodifiableSet(new LinkedHashSet<>(caches.keySet()));
+  }
+
+  @Override
+  public void destroyCache(String cacheName) {
+    requireOpen();
+    Objects.requireNonNull(cacheName, "cacheName");
+    GoldyloxCache<?, ?> cache;
+    synchronized (this) {
+      cache = caches.get(cacheName);
+    }
+    if (cache != null) {
+      cache.destroy();
+    }
+  }
+
+  @Override
+  public void enableManagement(String cacheName, boolean enabled) {
+    requireOpen();
+    Objects.requireNonNull(cacheName, "cacheName");
+    GoldyloxCache<?, ?> cache = caches.get(cacheName);
+    if (cache != null) {
+      cache.setManagementEnabled(enabled);
+    }
+  }
+
+  @Override
+  public void enableStatistics(String cacheName, boolean enabled) {
+    requireOpen();
+    Objects.requireNonNull(cacheName, "cacheName");
+    GoldyloxCache<?, ?> cache = caches.get(cacheName);
+    if (cache != null) {
+      cache.setStatisticsEnabled(enabled);
+    }
+  }
+
+  /** Forgets a cache that closed itself. Called by {@link GoldyloxCache#close()}. */
+  public void release(GoldyloxCache<?, ?> cache) {
+    caches.remove(cache.getName(), cache);
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    provider.release(this);
+    for (GoldyloxCache<?, ?> cache : caches.values()) {
+      cache.close();
+    }
+    caches.clear();
+    workers.close();
+  }
+
+  @Override
+  public boolean isClosed() {
+    return closed;
+  }
+
+  @Override
+  public GoldyloxCachingProvider getCachingProvider() {
+    return provider;
+  }
+
+  @Override
+  public URI getURI() {
+    return uri;
+  }
+
+  @Override
+  public ClassLoader getClassLoader() {
+    return classLoader.get();
+  }
+
+  private ClassLoader getClassLoaderOrDefault() {
+    ClassLoader loader = classLoader.get();
+    return loader != null ? loader : provider.getDefaultClassLoader();
+  }
+
+  @Override
+  public Properties getProperties() {
+    return properties;
+  }
+
+  @Override
+  public <T> T unwrap(Class<T> clazz) {
+    if (clazz.isInstance(this)) {
+      return clazz.cast(this);
+    }
+    throw new IllegalArgumentException("Cannot unwrap a cache manager to " + clazz.getName());
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("CacheManager " + uri + " is closed");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "GoldyloxCacheManager[" + uri + "]";
+  }
+}

@@ -1,0 +1,44 @@
+package io.goldylox.tier;
+
+import java.util.Iterator;
+import java.util.Map;
+import java.util.function.BiFunction;
+
+/**
+ * Storage for the mappings of one cache. The JCache layer ({@link io.goldylox.cache.GoldyloxCache}) reaches
+ * its entries only through this interface, so tiers can be stacked behind it without touching that layer.
+ *
+ * <p>Contract, for any implementation:
+ * <ul>
+ *   <li>{@link #get} is a direct lookup: it never waits on another thread and never takes the key's lock.</li>
+ *   <li>{@link #compute} is atomic per key: no other {@code compute} of an equal key runs concurrently, and the
+ *       function runs exactly once. If it throws, the mapping is unchanged and the exception propagates.</li>
+ *   <li>{@link #iterator} is weakly consistent: it never throws {@code ConcurrentModificationException},
+ *       sees every mapping that existed for its whole traversal, and may or may not see others.</li>
+ * </ul>
+ *
+ * @param <K> the key type
+ */
+public interface Tier<K> {
+
+  /** The entry mapped to {@code key}, or {@code null}. */
+  StoredEntry get(Object key);
+
+  /**
+   * Atomically replaces the mapping of {@code key} by what {@code function} returns for the current one
+   * ({@code null} in, absent; {@code null} out, remove).
+   */
+  StoredEntry compute(K key, BiFunction<? super K, ? super StoredEntry, ? extends StoredEntry> function);
+
+  /** Removes the mapping of {@code key} only if it is still {@code expected}. */
+  boolean remove(K key, StoredEntry expected);
+
+  /** A weakly consistent iterator over the mappings. */
+  Iterator<Map.Entry<K, StoredEntry>> iterator();
+
+  /** The number of mappings, expired ones included. */
+  long size();
+
+  /** Removes every mapping, without notifying anybody. */
+  void clear();
+}

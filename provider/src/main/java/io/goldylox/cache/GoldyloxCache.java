@@ -689,7 +689,9 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   private Step<K, V> execute(K key, java.util.function.Function<EntryOperation<K, V>, ?> body, int flags) {
     Step<K, V> step = new Step<>();
     tier.compute(key, (k, current) -> {
-      long now = System.currentTimeMillis();
+      // An eternal cache holding an eternal entry never needs the time.
+      long now = expiry.isEternal() && (current == null || !current.isMortal())
+          ? 0L : System.currentTimeMillis();
       StoredEntry live = current;
       if (current != null && current.isExpiredAt(now)) {
         live = null;

@@ -42,6 +42,9 @@ public abstract class ExpiryCalculator {
   /** Whether a read may have to move the deadline; when false, reads skip expiry work altogether. */
   public abstract boolean accessMayChangeDeadline();
 
+  /** Whether every entry lives forever: then writes need not read the clock. */
+  public abstract boolean isEternal();
+
   /** Deadline of an entry created at {@code now}; {@code now} itself when it is born expired. */
   public abstract long onCreation(long now);
 
@@ -85,6 +88,12 @@ public abstract class ExpiryCalculator {
     }
 
     @Override
+    public boolean isEternal() {
+      return creation.isEternal() && (access == null || access.isEternal())
+          && (update == null || update.isEternal());
+    }
+
+    @Override
     public long onCreation(long now) {
       return creation.isEternal() ? StoredEntry.ETERNAL : deadline(creation, now);
     }
@@ -111,6 +120,11 @@ public abstract class ExpiryCalculator {
     @Override
     public boolean accessMayChangeDeadline() {
       return true;
+    }
+
+    @Override
+    public boolean isEternal() {
+      return false;
     }
 
     @Override

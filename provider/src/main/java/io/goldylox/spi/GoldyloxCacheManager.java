@@ -35,6 +35,11 @@ public final class GoldyloxCacheManager implements CacheManager {
   /** System property: how many events may wait for one asynchronous listener before events are dropped. */
   public static final String MAX_PENDING_EVENTS_PROPERTY = "goldylox.listener.max-pending";
   private static final long DEFAULT_MAX_PENDING_EVENTS = 100_000;
+  /**
+   * Manager property (or system property): an {@link java.io.ObjectInputFilter} pattern, as in
+   * {@code jdk.serialFilter}, that every value read back by store-by-value Java serialization must pass.
+   */
+  public static final String SERIAL_FILTER_PROPERTY = "goldylox.serial-filter";
 
   private final GoldyloxCachingProvider provider;
   private final URI uri;
@@ -42,7 +47,7 @@ public final class GoldyloxCacheManager implements CacheManager {
   private final Properties properties;
   private final ConcurrentHashMap<String, GoldyloxCache<?, ?>> caches = new ConcurrentHashMap<>();
   private final Workers workers;
-  private final Serializer serializer = new JavaSerializer();
+  private final Serializer serializer;
   private volatile boolean closed;
 
   GoldyloxCacheManager(GoldyloxCachingProvider provider, URI uri, ClassLoader classLoader,
@@ -55,6 +60,7 @@ public final class GoldyloxCacheManager implements CacheManager {
       this.properties.putAll(properties);
     }
     this.workers = new Workers(MBeanRegistrar.sanitize(uri.getSchemeSpecificPart()));
+    this.serializer = new JavaSerializer(serialFilter());
   }
 
   @Override
@@ -102,6 +108,18 @@ public final class GoldyloxCacheManager implements CacheManager {
       // reported below
     }
     throw new CacheException(MAX_PENDING_EVENTS_PROPERTY + " must be a positive whole number, not '" + text + "'");
+  }
+
+  private java.io.ObjectInputFilter serialFilter() {
+    String pattern = properties.getProperty(SERIAL_FILTER_PROPERTY, System.getProperty(SERIAL_FILTER_PROPERTY));
+    if (pattern == null || pattern.isBlank()) {
+      return null;
+    }
+    try {
+      return java.io.ObjectInputFilter.Config.createFilter(pattern);
+    } catch (IllegalArgumentException e) {
+      throw new CacheException(SERIAL_FILTER_PROPERTY + " is not a valid ObjectInputFilter pattern: " + pattern, e);
+    }
   }
 
   @Override

@@ -1058,6 +1058,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       return;
     }
     manager.release(this);
+    manager.notifyLifecycle(this, false);
     MBeanRegistrar.unregister(objectName(MBeanRegistrar.Kind.STATISTICS));
     MBeanRegistrar.unregister(objectName(MBeanRegistrar.Kind.CONFIGURATION));
     sweeper.close();

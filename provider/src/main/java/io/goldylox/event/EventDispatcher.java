@@ -32,6 +32,9 @@ public final class EventDispatcher<K, V> {
   private volatile ListenerRegistration<K, V>[] registrations = NONE;
   private volatile int typeMask;
   private volatile boolean oldValueRequired;
+  /** Drops and failures of listeners already deregistered, so the totals never go backwards. */
+  private final java.util.concurrent.atomic.LongAdder retiredDropped = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder retiredFailed = new java.util.concurrent.atomic.LongAdder();
 
   public EventDispatcher(Cache<K, V> source, Executor asyncExecutor, long maxPendingPerListener) {
     this.source = source;
@@ -69,11 +72,19 @@ public final class EventDispatcher<K, V> {
         ListenerRegistration<K, V>[] next = Arrays.copyOf(current, current.length - 1);
         System.arraycopy(current, i + 1, next, i, current.length - i - 1);
         publishRegistrations(next);
-        current[i].close();
+        retire(current[i]);
         return true;
       }
     }
     return false;
+  }
+
+  private void retire(ListenerRegistration<K, V> registration) {
+    if (registration.lanes != null) {
+      retiredDropped.add(registration.lanes.droppedEvents());
+      retiredFailed.add(registration.lanes.failedDeliveries());
+    }
+    registration.close();
   }
 
   private void publishRegistrations(ListenerRegistration<K, V>[] next) {
@@ -123,9 +134,9 @@ public final class EventDispatcher<K, V> {
     return sum;
   }
 
-  /** Events dropped because an asynchronous listener was too far behind, over all listeners. */
+  /** Events dropped because an asynchronous listener was too far behind, over all listeners ever registered. */
   public long droppedAsyncEvents() {
-    long sum = 0;
+    long sum = retiredDropped.sum();
     for (ListenerRegistration<K, V> registration : registrations) {
       if (registration.lanes != null) {
         sum += registration.lanes.droppedEvents();
@@ -134,9 +145,9 @@ public final class EventDispatcher<K, V> {
     return sum;
   }
 
-  /** Asynchronous deliveries that threw, over all listeners. */
+  /** Asynchronous deliveries that threw, over all listeners ever registered. */
   public long failedAsyncDeliveries() {
-    long sum = 0;
+    long sum = retiredFailed.sum();
     for (ListenerRegistration<K, V> registration : registrations) {
       if (registration.lanes != null) {
         sum += registration.lanes.failedDeliveries();
@@ -151,7 +162,7 @@ public final class EventDispatcher<K, V> {
     ListenerRegistration<K, V>[] current = registrations;
     publishRegistrations(NONE);
     for (ListenerRegistration<K, V> registration : current) {
-      registration.close();
+      retire(registration);
     }
   }
 

@@ -35,6 +35,7 @@ public final class GoldyloxCacheManager implements CacheManager {
   /** System property: how many events may wait for one asynchronous listener before events are dropped. */
   public static final String MAX_PENDING_EVENTS_PROPERTY = "goldylox.listener.max-pending";
   private static final long DEFAULT_MAX_PENDING_EVENTS = 100_000;
+  private static final System.Logger LOG = System.getLogger(GoldyloxCacheManager.class.getName());
   /**
    * Manager property (or system property): an {@link java.io.ObjectInputFilter} pattern, as in
    * {@code jdk.serialFilter}, that every value read back by store-by-value Java serialization must pass.
@@ -48,6 +49,7 @@ public final class GoldyloxCacheManager implements CacheManager {
   private final ConcurrentHashMap<String, GoldyloxCache<?, ?>> caches = new ConcurrentHashMap<>();
   private final Workers workers;
   private final Serializer serializer;
+  private final java.util.List<CacheLifecycleListener> lifecycleListeners;
   private volatile boolean closed;
 
   GoldyloxCacheManager(GoldyloxCachingProvider provider, URI uri, ClassLoader classLoader,
@@ -61,6 +63,7 @@ public final class GoldyloxCacheManager implements CacheManager {
     }
     this.workers = new Workers(MBeanRegistrar.sanitize(uri.getSchemeSpecificPart()));
     this.serializer = new JavaSerializer(serialFilter());
+    this.lifecycleListeners = loadLifecycleListeners(classLoader);
   }
 
   @Override
@@ -79,7 +82,37 @@ public final class GoldyloxCacheManager implements CacheManager {
       GoldyloxCache<K, V> cache = new GoldyloxCache<>(this, cacheName, copy, copier, new HeapTier<>(),
           workers.async(), workers.timer(), maxPendingEvents());
       caches.put(cacheName, cache);
+      notifyLifecycle(cache, true);
       return cache;
+    }
+  }
+
+  private static java.util.List<CacheLifecycleListener> loadLifecycleListeners(ClassLoader loader) {
+    java.util.List<CacheLifecycleListener> found = new java.util.ArrayList<>();
+    try {
+      for (CacheLifecycleListener listener : java.util.ServiceLoader.load(CacheLifecycleListener.class,
+          loader != null ? loader : GoldyloxCacheManager.class.getClassLoader())) {
+        found.add(listener);
+      }
+    } catch (java.util.ServiceConfigurationError e) {
+      LOG.log(System.Logger.Level.WARNING, "Could not load a CacheLifecycleListener; continuing without it", e);
+    }
+    return java.util.List.copyOf(found);
+  }
+
+  /** Tells the lifecycle listeners that {@code cache} was created or closed; their failures are only logged. */
+  public void notifyLifecycle(GoldyloxCache<?, ?> cache, boolean created) {
+    for (CacheLifecycleListener listener : lifecycleListeners) {
+      try {
+        if (created) {
+          listener.cacheCreated(cache);
+        } else {
+          listener.cacheClosed(cache);
+        }
+      } catch (RuntimeException | LinkageError e) {
+        LOG.log(System.Logger.Level.WARNING, listener.getClass().getName() + " failed on cache "
+            + cache.getName() + (created ? " creation" : " close"), e);
+      }
     }
   }
 

@@ -169,6 +169,38 @@ class ExpirySweepTest {
     }
   }
 
+  @Test
+  void aSynchronousExpiredListenerThatThrowsDoesNotStopTheSweep() {
+    CacheManager manager = managers.newManager("sweep-throwing");
+    GoldyloxCache<Integer, String> cache = create(manager, "throwing", expiringAfter(100));
+    AtomicInteger calls = new AtomicInteger();
+    CacheEntryExpiredListener<Integer, String> throwing = events -> {
+      calls.incrementAndGet();
+      throw new IllegalStateException("listener failure (expected by the test)");
+    };
+    cache.registerCacheEntryListener(new MutableCacheEntryListenerConfiguration<>(
+        new FactoryBuilder.SingletonFactory<CacheEntryListener<? super Integer, ? super String>>(throwing),
+        null, false, true));
+    // Each failure is logged with its stack trace; keep the output readable.
+    java.util.logging.Logger log = java.util.logging.Logger.getLogger(GoldyloxCache.class.getName());
+    java.util.logging.Level level = log.getLevel();
+    log.setLevel(java.util.logging.Level.OFF);
+    try {
+      for (int i = 0; i < 50; i++) {
+        cache.put(i, "v" + i);
+      }
+      awaitSize(cache, 0);
+      assertThat(calls.get()).isEqualTo(50);
+
+      // The sweeper is still alive for later entries.
+      cache.put(100, "later");
+      awaitSize(cache, 0);
+      assertThat(calls.get()).isEqualTo(51);
+    } finally {
+      log.setLevel(level);
+    }
+  }
+
   /** Blocks the thread that calls it (the manager's one timer thread, during a sweep) until released. */
   static final class TimerBlocker implements CacheEntryExpiredListener<Integer, String>, Serializable {
     private static final long serialVersionUID = 1L;

@@ -91,7 +91,7 @@ class WriteThroughTest {
 
   private Set<String> cachedKeys() {
     Set<String> keys = new HashSet<>();
-    // Through the tier's size and containsKey: iterating would count hits.
+    // containsKey counts no statistics (iterating would count hits).
     for (String key : Set.of("k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9", "present", "absent")) {
       if (cache.containsKey(key)) {
         keys.add(key);

@@ -37,6 +37,7 @@ final class EntryOperation<K, V> implements MutableEntry<K, V> {
   private V originalValue;
   private boolean originalDecoded;
   private V value;
+  private Object storedForm;
   private Outcome outcome = Outcome.NONE;
 
   EntryOperation(GoldyloxCache<K, V> cache, K key, StoredEntry original, boolean loadAllowed) {
@@ -53,6 +54,17 @@ final class EntryOperation<K, V> implements MutableEntry<K, V> {
   /** The value to store for {@link Outcome#LOAD}, {@link Outcome#CREATE} and {@link Outcome#UPDATE}. */
   V newValue() {
     return value;
+  }
+
+  /** The stored form of {@link #newValue()} when the caller already made it, else {@code null}. */
+  Object storedForm() {
+    return storedForm;
+  }
+
+  /** {@link #setValue}, with the value's stored form already made by the caller. */
+  void setValue(V newValue, Object stored) {
+    setValue(newValue);
+    storedForm = stored;
   }
 
   /** Whether a live entry existed when the step started. */
@@ -136,6 +148,7 @@ final class EntryOperation<K, V> implements MutableEntry<K, V> {
   @Override
   public void remove() {
     value = null;
+    storedForm = null;
     outcome = (outcome == Outcome.CREATE || outcome == Outcome.LOAD) ? Outcome.NONE : Outcome.REMOVE;
   }
 
@@ -143,6 +156,7 @@ final class EntryOperation<K, V> implements MutableEntry<K, V> {
   public void setValue(V newValue) {
     Objects.requireNonNull(newValue, "value");
     value = newValue;
+    storedForm = null;
     outcome = original != null ? Outcome.UPDATE : Outcome.CREATE;
   }
 

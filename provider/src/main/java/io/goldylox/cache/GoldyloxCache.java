@@ -5,6 +5,7 @@ import io.goldylox.event.EventDispatcher;
 import io.goldylox.event.EventDispatcher.SyncEvents;
 import io.goldylox.expiry.ExpiryCalculator;
 import io.goldylox.expiry.ExpirySweeper;
+import io.goldylox.internal.Workers;
 import io.goldylox.management.CacheConfigurationBean;
 import io.goldylox.management.CacheStatisticsBean;
 import io.goldylox.management.MBeanRegistrar;
@@ -64,8 +65,8 @@ import javax.management.ObjectName;
  * miss that must load, or an expired entry that must be removed, goes through an atomic step.
  *
  * <h2>Threads</h2>
- * Callers' threads do all of the above. The manager's async executor runs {@code loadAll} and asynchronous
- * listeners; its timer runs {@link ExpirySweeper} sweeps, which remove expired entries through the same atomic
+ * Callers' threads do all of the above. The manager's {@link Workers} run {@code loadAll} and asynchronous
+ * listeners; their timer runs {@link ExpirySweeper} sweeps, which remove expired entries through the same atomic
  * step. No caller ever waits for either.
  *
  * @param <K> the key type
@@ -92,7 +93,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   private final CacheStatistics statistics = new CacheStatistics();
   private final CacheStatisticsMXBean statisticsBean = new CacheStatisticsBean(statistics);
   private final CacheMXBean configurationBean;
-  private final Executor async;
+  private final Executor loads;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   /**
@@ -101,17 +102,16 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
    * @param configuration a private copy; the cache owns it from now on
    */
   public GoldyloxCache(GoldyloxCacheManager manager, String name, MutableConfiguration<K, V> configuration,
-      Copier copier, Tier<K> tier, Executor async, java.util.concurrent.ScheduledExecutorService timer,
-      long maxPendingEventsPerListener) {
+      Copier copier, Tier<K> tier, Workers workers, long maxPendingEventsPerListener) {
     this.manager = manager;
     this.name = name;
     this.configuration = configuration;
     this.copier = copier;
     this.tier = tier;
-    this.async = async;
+    this.loads = workers.loads();
     this.expiryPolicy = configuration.getExpiryPolicyFactory().create();
     this.expiry = ExpiryCalculator.of(expiryPolicy);
-    this.sweeper = new ExpirySweeper(timer, this::sweepExpired);
+    this.sweeper = new ExpirySweeper(workers.timer(), this::sweepExpired);
     this.loader = configuration.getCacheLoaderFactory() == null
         ? null : configuration.getCacheLoaderFactory().create();
     this.readThrough = configuration.isReadThrough() && loader != null;
@@ -120,7 +120,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
         && configuration.getCacheWriterFactory() != null
         ? (CacheWriter<K, V>) configuration.getCacheWriterFactory().create() : null;
     this.writer = createdWriter;
-    this.events = new EventDispatcher<>(this, async, maxPendingEventsPerListener);
+    this.events = new EventDispatcher<>(this, workers.events(), maxPendingEventsPerListener);
     for (CacheEntryListenerConfiguration<K, V> listener : configuration.getCacheEntryListenerConfigurations()) {
       events.register(listener);
     }
@@ -234,7 +234,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
         statistics.recordHits(1);
         return decode(entry.value());
       }
-      expire(key, entry);
+      expire(key);
     }
     statistics.recordMisses(1);
     return null;
@@ -263,25 +263,49 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     }
     List<K> snapshot = new ArrayList<>(new LinkedHashSet<K>(keys));
     try {
-      async.execute(() -> {
-        try {
-          loadAllNow(snapshot, replaceExistingValues);
-        } catch (Exception e) {
-          if (listener != null) {
-            listener.onException(e);
-          }
-          return;
-        }
-        if (listener != null) {
-          listener.onCompletion();
-        }
-      });
+      loads.execute(new LoadAllTask(snapshot, replaceExistingValues, listener));
     } catch (RejectedExecutionException e) {
-      IllegalStateException closing = new IllegalStateException("Cache " + name + " is closing", e);
+      IllegalStateException closing = new IllegalStateException("The cache manager of " + name + " is closed", e);
       if (listener != null) {
         listener.onException(closing);
       } else {
         throw closing;
+      }
+    }
+  }
+
+  /** A {@code loadAll} waiting for a loader thread; its listener hears exactly once, also if it never runs. */
+  private final class LoadAllTask implements Workers.CancellableTask {
+    private final List<K> keys;
+    private final boolean replaceExistingValues;
+    private final CompletionListener listener;
+
+    LoadAllTask(List<K> keys, boolean replaceExistingValues, CompletionListener listener) {
+      this.keys = keys;
+      this.replaceExistingValues = replaceExistingValues;
+      this.listener = listener;
+    }
+
+    @Override
+    public void run() {
+      try {
+        loadAllNow(keys, replaceExistingValues);
+      } catch (Exception e) {
+        if (listener != null) {
+          listener.onException(e);
+        }
+        return;
+      }
+      if (listener != null) {
+        listener.onCompletion();
+      }
+    }
+
+    @Override
+    public void cancelled() {
+      if (listener != null) {
+        listener.onException(new IllegalStateException(
+            "The cache manager of " + name + " closed before this loadAll could run"));
       }
     }
   }
@@ -387,6 +411,12 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       Objects.requireNonNull(entry.getValue(), "a value in the map");
     }
     long start = statistics.startNanos();
+    // Convert every value first: one the cache cannot store fails the call before the writer or the cache
+    // sees any of them, so writer and cache never disagree.
+    Map<Object, Object> storedForms = new HashMap<>(map.size() * 2);
+    for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
+      storedForms.put(entry.getKey(), copier.toStored(entry.getValue()));
+    }
     Set<Object> failedKeys = Set.of();
     RuntimeException failure = null;
     if (writer != null && !map.isEmpty()) {
@@ -410,8 +440,9 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
         continue;
       }
       V value = entry.getValue();
+      Object stored = storedForms.get(entry.getKey());
       Step<K, V> step = execute(copier.copyKey(entry.getKey()), op -> {
-        op.setValue(value);
+        op.setValue(value, stored);
         return null;
       }, SKIP_WRITER);
       sync = step.mergeSyncEvents(sync);
@@ -744,6 +775,8 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       case UPDATE: {
         V value = op.newValue();
         boolean update = live != null;
+        // Convert first: a value the cache cannot store (not serializable, say) must never reach the writer.
+        Object stored = op.storedForm() != null ? op.storedForm() : copier.toStored(value);
         if (op.outcome() != EntryOperation.Outcome.LOAD && useWriter && writer != null) {
           write(key, value);
         }
@@ -760,7 +793,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
             break;
           }
         }
-        next = new StoredEntry(copier.toStored(value), deadline);
+        next = new StoredEntry(stored, deadline);
         step.deadline = deadline;
         if (op.outcome() != EntryOperation.Outcome.LOAD) {
           step.puts = 1;
@@ -820,11 +853,12 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     return e instanceof CacheWriterException ? (CacheWriterException) e : new CacheWriterException(e);
   }
 
-  /** Removes {@code entry} if it is still mapped and expired, firing EXPIRED. */
-  private void expire(K key, StoredEntry entry) {
+  /** Removes the entry of {@code key} if it is (still) expired, firing EXPIRED. */
+  private void expire(K key) {
     Step<K, V> step = new Step<>();
     tier.compute(key, (k, current) -> {
-      if (current == null || current != entry && !current.isExpiredAt(System.currentTimeMillis())) {
+      // Re-check even when it is the same entry: a lock-free read may have moved its deadline since.
+      if (current == null || !current.isExpiredAt(System.currentTimeMillis())) {
         return current;
       }
       if (events.wants(EventType.EXPIRED)) {
@@ -847,7 +881,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       StoredEntry entry = mapping.getValue();
       if (entry.isExpiredAt(now)) {
         try {
-          expire(mapping.getKey(), entry);
+          expire(mapping.getKey());
         } catch (RuntimeException e) {
           // A synchronous EXPIRED listener threw on the sweeper thread: nobody to report it to but the log.
           System.getLogger(GoldyloxCache.class.getName()).log(System.Logger.Level.WARNING,

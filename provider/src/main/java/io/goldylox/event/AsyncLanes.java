@@ -29,7 +29,7 @@ import java.util.function.Consumer;
  */
 final class AsyncLanes {
 
-  private static final int LANES = 16;
+  private static final int LANES = 8;
   private static final int BATCH = 256;
   private static final System.Logger LOG = System.getLogger(AsyncLanes.class.getName());
 

@@ -80,7 +80,7 @@ public final class GoldyloxCacheManager implements CacheManager {
       Copier copier = copy.isStoreByValue()
           ? new ValueCopier(serializer, this::getClassLoaderOrDefault) : Copier.BY_REFERENCE;
       GoldyloxCache<K, V> cache = new GoldyloxCache<>(this, cacheName, copy, copier, new HeapTier<>(),
-          workers.async(), workers.timer(), maxPendingEvents());
+          workers, maxPendingEvents());
       caches.put(cacheName, cache);
       notifyLifecycle(cache, true);
       return cache;

@@ -256,7 +256,7 @@ class CloseTest {
 
     try {
       manager.close();
-      // BUG: Workers.close() calls shutdownNow() and drops the tasks it returns, so a loadAll that had not
+      // Regression (fixed): Workers.close() calls shutdownNow() and drops the tasks it returns, so a loadAll that had not
       // started yet never calls its CompletionListener: a caller blocked in CompletionListenerFuture.get() waits
       // forever. Fix: keep loadAll tasks recognisable (a small Runnable class holding the listener) and call
       // listener.onException(new IllegalStateException("cache manager closed")) for each one that

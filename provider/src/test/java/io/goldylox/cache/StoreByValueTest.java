@@ -270,7 +270,7 @@ class StoreByValueTest {
         .isInstanceOf(CacheException.class).hasMessageContaining(Opaque.class.getName());
 
     assertThat(cache.containsKey("k")).isFalse();
-    // BUG: GoldyloxCache.commit() calls writer.write() before copier.toStored(value) serializes the value, so
+    // Regression (fixed): GoldyloxCache.commit() calls writer.write() before copier.toStored(value) serializes the value, so
     // the store gets a row that the cache then refuses: cache and store disagree. Fix: turn the value into its
     // stored form first (in commit, before write(); or in put() before execute()), so a value that cannot be
     // stored never reaches the writer.
@@ -291,7 +291,7 @@ class StoreByValueTest {
     assertThatThrownBy(() -> cache.putAll(values))
         .isInstanceOf(CacheException.class).hasMessageContaining(Opaque.class.getName());
 
-    // BUG: putAll() calls writer.writeAll() for every entry first, then stores them one by one; the
+    // Regression (fixed): putAll() calls writer.writeAll() for every entry first, then stores them one by one; the
     // serialization failure of "b" aborts the loop, so "c" is in the store but not in the cache (and "b" is in
     // the store too). Fix: convert every value to its stored form before calling writeAll, and leave the
     // entries that cannot be converted out of the batch (reporting them in the exception).

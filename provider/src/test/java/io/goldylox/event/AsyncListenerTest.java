@@ -227,7 +227,7 @@ class AsyncListenerTest {
     try {
       putAllRounds(cache, 0);
       // Everything is delivered well within a second when nothing blocks: 10 s is generous.
-      // BUG: the manager's async executor has max(2, cores) threads shared by every lane of every listener of
+      // Regression (fixed): the manager's async executor has max(2, cores) threads shared by every lane of every listener of
       // every cache of the manager. A listener that blocks holds one worker per lane it is draining, so with
       // 16 lanes it can hold them all, and the other listener (and loadAll) then gets nothing until it
       // returns. One stuck listener must not stop delivery to the others.

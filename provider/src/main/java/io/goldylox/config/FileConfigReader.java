@@ -1,0 +1,567 @@
+package io.goldylox.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigUtil;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.net.URI;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalLong;
+import javax.cache.configuration.Factory;
+import javax.cache.configuration.MutableCacheEntryListenerConfiguration;
+import javax.cache.event.CacheEntryCreatedListener;
+import javax.cache.event.CacheEntryEventFilter;
+import javax.cache.event.CacheEntryExpiredListener;
+import javax.cache.event.CacheEntryListener;
+import javax.cache.event.CacheEntryRemovedListener;
+import javax.cache.event.CacheEntryUpdatedListener;
+import javax.cache.expiry.ExpiryPolicy;
+import javax.cache.expiry.ModifiedExpiryPolicy;
+import javax.cache.expiry.TouchedExpiryPolicy;
+import javax.cache.integration.CacheLoader;
+import javax.cache.integration.CacheWriter;
+
+/**
+ * Turns one parsed configuration file into a {@link GoldyloxFileConfig}: first checks every key against
+ * {@link KeySchema}, then reads the {@code default} block and each declared cache, loading named classes with
+ * the manager's class loader and checking every value. Any problem becomes a {@link ConfigurationException}
+ * naming the file, the full key path and the reason. One instance per load, on the loading thread.
+ */
+final class FileConfigReader {
+
+  private static final String DEFAULT_PATH = "goldylox.default";
+  private static final String CACHES_PATH = "goldylox.caches";
+
+  private final URI source;
+  private final ClassLoader classLoader;
+
+  FileConfigReader(URI source, ClassLoader classLoader) {
+    this.source = source;
+    this.classLoader = classLoader;
+  }
+
+  GoldyloxFileConfig read(Config root) {
+    checkKeys(root.root(), KeySchema.ROOT, "");
+    Defaults defaults = root.hasPath(DEFAULT_PATH)
+        ? readDefaults(new Section(root.getConfig(DEFAULT_PATH), DEFAULT_PATH)) : Defaults.NONE;
+    Map<String, GoldyloxConfiguration<?, ?>> caches = new LinkedHashMap<>();
+    if (root.hasPath(CACHES_PATH)) {
+      List<Map.Entry<String, ConfigValue>> declared = new ArrayList<>(root.getObject(CACHES_PATH).entrySet());
+      // File order (ConfigObject's own order is unspecified), then name for entries merged from includes.
+      declared.sort(Comparator.<Map.Entry<String, ConfigValue>>comparingInt(e -> e.getValue().origin().lineNumber())
+          .thenComparing(Map.Entry::getKey));
+      for (Map.Entry<String, ConfigValue> entry : declared) {
+        String path = join(CACHES_PATH, entry.getKey());
+        Section cache = new Section(((ConfigObject) entry.getValue()).toConfig(), path);
+        caches.put(entry.getKey(), readCache(entry.getKey(), cache, defaults));
+      }
+    }
+    checkDistinctDirectories(caches);
+    return new GoldyloxFileConfig(source, true, defaults, caches);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Key whitelist
+
+  private void checkKeys(ConfigValue value, KeySchema schema, String path) {
+    switch (schema.kind) {
+      case OBJECT:
+      case NAMED: {
+        if (value.valueType() != ConfigValueType.OBJECT) {
+          throw wrongShape(path, schema, value);
+        }
+        for (Map.Entry<String, ConfigValue> entry : ((ConfigObject) value).entrySet()) {
+          String childPath = join(path, entry.getKey());
+          KeySchema child = schema.kind == KeySchema.Kind.NAMED ? schema.element : schema.children.get(entry.getKey());
+          if (child == null) {
+            throw new ConfigurationException(source, childPath, "unknown key '" + entry.getKey() + "'"
+                + line(entry.getValue()) + "; the keys allowed " + (path.isEmpty() ? "at the top level" : "in " + path)
+                + " are " + schema.children.keySet());
+          }
+          checkChild(entry.getValue(), child, childPath);
+        }
+        return;
+      }
+      case LIST: {
+        if (value.valueType() != ConfigValueType.LIST) {
+          throw wrongShape(path, schema, value);
+        }
+        List<?> list = (List<?>) value;
+        for (int i = 0; i < list.size(); i++) {
+          checkChild((ConfigValue) list.get(i), schema.element, path + "[" + i + "]");
+        }
+        return;
+      }
+      default:
+        if (value.valueType() == ConfigValueType.OBJECT || value.valueType() == ConfigValueType.LIST) {
+          throw wrongShape(path, schema, value);
+        }
+    }
+  }
+
+  private void checkChild(ConfigValue value, KeySchema schema, String path) {
+    if (value.valueType() == ConfigValueType.NULL) {
+      if (!schema.nullable) {
+        throw new ConfigurationException(source, path, "null is not allowed here" + line(value)
+            + "; expected " + schema.describe());
+      }
+      return;
+    }
+    checkKeys(value, schema, path);
+  }
+
+  private ConfigurationException wrongShape(String path, KeySchema schema, ConfigValue value) {
+    return new ConfigurationException(source, path.isEmpty() ? null : path,
+        "wrong type: expected " + schema.describe() + ", found " + describe(value));
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // The default block
+
+  private Defaults readDefaults(Section block) {
+    Defaults.Builder builder = Defaults.builder();
+    if (block.has("store-by-value")) {
+      builder.storeByValue(block.bool("store-by-value"));
+    }
+    if (block.has("statistics")) {
+      builder.statistics(block.bool("statistics"));
+    }
+    if (block.has("management")) {
+      builder.management(block.bool("management"));
+    }
+    if (block.has("heap.max-entries")) {
+      builder.heapMaxEntries(block.positiveWholeNumber("heap.max-entries"));
+    }
+    long offHeap = -1;
+    if (block.has("off-heap")) {
+      offHeap = block.offHeapBytes("off-heap.size");
+      builder.offHeapBytes(offHeap);
+    }
+    if (block.has("disk")) {
+      block.require("disk.path", "a disk tier needs a path and a size");
+      block.require("disk.size", "a disk tier needs a path and a size");
+      long disk = block.positiveBytes("disk.size");
+      if (offHeap > 0 && offHeap >= disk) {
+        throw block.fail("off-heap.size", GoldyloxConfiguration.offHeapNotBelowDisk(offHeap, disk));
+      }
+      builder.disk(block.path("disk.path"), disk);
+    }
+    if (block.has("on-incompatible")) {
+      builder.onIncompatible(block.onIncompatible("on-incompatible"));
+    }
+    return builder.build();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // One declared cache
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private GoldyloxConfiguration<?, ?> readCache(String name, Section cache, Defaults defaults) {
+    GoldyloxConfiguration configuration = new GoldyloxConfiguration<>();
+    Class<?> keyType = cache.has("key-type") ? cache.loadClass("key-type") : Object.class;
+    Class<?> valueType = cache.has("value-type") ? cache.loadClass("value-type") : Object.class;
+    configuration.setTypes((Class) keyType, (Class) valueType);
+    configuration.setStoreByValue(cache.has("store-by-value")
+        ? cache.bool("store-by-value") : defaults.storeByValue().orElse(true));
+    configuration.setStatisticsEnabled(cache.has("statistics")
+        ? cache.bool("statistics") : defaults.statistics().orElse(false));
+    configuration.setManagementEnabled(cache.has("management")
+        ? cache.bool("management") : defaults.management().orElse(false));
+    configuration.setOnIncompatible(cache.has("on-incompatible")
+        ? cache.onIncompatible("on-incompatible") : defaults.onIncompatible().orElse(OnIncompatible.FAIL));
+    readTiers(name, cache, defaults, configuration);
+    if (cache.has("expiry")) {
+      configuration.setExpiryPolicyFactory(readExpiry(cache));
+    }
+    if (cache.has("read-through")) {
+      cache.require("read-through.loader", "read-through needs a loader");
+      configuration.setCacheLoaderFactory(cache.factory("read-through.loader", CacheLoader.class));
+      configuration.setReadThrough(true);
+    }
+    if (cache.has("write-through")) {
+      cache.require("write-through.writer", "write-through needs a writer");
+      configuration.setCacheWriterFactory(cache.factory("write-through.writer", CacheWriter.class));
+      configuration.setWriteThrough(true);
+    }
+    if (cache.has("listeners")) {
+      List<? extends ConfigObject> listeners = cache.config.getObjectList("listeners");
+      for (int i = 0; i < listeners.size(); i++) {
+        Section listener = new Section(listeners.get(i).toConfig(), cache.key("listeners") + "[" + i + "]");
+        try {
+          configuration.addCacheEntryListenerConfiguration(readListener(listener));
+        } catch (IllegalArgumentException duplicate) {
+          throw new ConfigurationException(source, listener.path, "the same listener is declared twice");
+        }
+      }
+    }
+    if (cache.has("write-behind")) {
+      if (configuration.isWriteThrough()) {
+        throw cache.fail("write-behind", GoldyloxConfiguration.WRITE_BEHIND_AND_THROUGH);
+      }
+      configuration.setWriteBehind(readWriteBehind(new Section(cache.config.getConfig("write-behind"),
+          cache.key("write-behind"))));
+    }
+    return configuration;
+  }
+
+  /** Reads heap, off-heap and disk, each inherited from the default block unless set (or set to null) here. */
+  private void readTiers(String name, Section cache, Defaults defaults, GoldyloxConfiguration<?, ?> configuration) {
+    if (cache.has("heap.max-entries")) {
+      configuration.setHeapMaxEntries(cache.positiveWholeNumber("heap.max-entries"));
+    } else if (!cache.isNull("heap.max-entries")) {
+      defaults.heapMaxEntries().ifPresent(configuration::setHeapMaxEntries);
+    }
+    boolean offHeapHere = cache.has("off-heap");
+    if (offHeapHere) {
+      configuration.setOffHeapBytes(cache.offHeapBytes("off-heap.size"));
+    } else if (!cache.isNull("off-heap")) {
+      defaults.offHeapBytes().ifPresent(configuration::setOffHeapBytes);
+    }
+    boolean diskHere = cache.has("disk");
+    if (diskHere) {
+      cache.require("disk.path", "a disk tier needs a path and a size");
+      cache.require("disk.size", "a disk tier needs a path and a size");
+      configuration.setDisk(cache.path("disk.path"), cache.positiveBytes("disk.size"));
+    } else if (!cache.isNull("disk")) {
+      defaults.diskPathFor(name).ifPresent(path -> configuration.setDisk(path, defaults.diskBytes().getAsLong()));
+    }
+    OptionalLong offHeap = configuration.offHeapBytes();
+    OptionalLong disk = configuration.diskBytes();
+    if (offHeap.isPresent() && disk.isPresent() && offHeap.getAsLong() >= disk.getAsLong()) {
+      String reason = GoldyloxConfiguration.offHeapNotBelowDisk(offHeap.getAsLong(), disk.getAsLong());
+      if (offHeapHere) {
+        throw cache.fail("off-heap.size", reason + (diskHere ? "" : " (the disk size is inherited from "
+            + DEFAULT_PATH + ".disk.size)"));
+      }
+      throw cache.fail("disk.size", reason + " (the off-heap size is inherited from " + DEFAULT_PATH
+          + ".off-heap.size)");
+    }
+  }
+
+  private Factory<? extends ExpiryPolicy> readExpiry(Section cache) {
+    int set = (cache.has("expiry.after-write") ? 1 : 0) + (cache.has("expiry.after-access") ? 1 : 0)
+        + (cache.has("expiry.policy") ? 1 : 0);
+    if (set != 1) {
+      throw cache.fail("expiry", set == 0 ? "expiry needs one of after-write, after-access or policy"
+          : "set only one of after-write, after-access or policy");
+    }
+    if (cache.has("expiry.after-write")) {
+      return ModifiedExpiryPolicy.factoryOf(cache.expiryDuration("expiry.after-write"));
+    }
+    if (cache.has("expiry.after-access")) {
+      return TouchedExpiryPolicy.factoryOf(cache.expiryDuration("expiry.after-access"));
+    }
+    return cache.factory("expiry.policy", ExpiryPolicy.class);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private MutableCacheEntryListenerConfiguration<?, ?> readListener(Section listener) {
+    listener.require("class", "a listener needs a class");
+    Class<?> type = listener.loadClass("class");
+    if (CacheEntryListener.class.isAssignableFrom(type)
+        && !CacheEntryCreatedListener.class.isAssignableFrom(type)
+        && !CacheEntryUpdatedListener.class.isAssignableFrom(type)
+        && !CacheEntryRemovedListener.class.isAssignableFrom(type)
+        && !CacheEntryExpiredListener.class.isAssignableFrom(type)) {
+      throw listener.fail("class", type.getName() + " implements none of CacheEntryCreatedListener, "
+          + "CacheEntryUpdatedListener, CacheEntryRemovedListener, CacheEntryExpiredListener");
+    }
+    Factory listenerFactory = listener.factory("class", type, CacheEntryListener.class);
+    Factory filterFactory = listener.has("filter")
+        ? listener.factory("filter", CacheEntryEventFilter.class) : null;
+    boolean oldValue = listener.has("old-value") && listener.bool("old-value");
+    boolean synchronous = listener.has("synchronous") && listener.bool("synchronous");
+    return new MutableCacheEntryListenerConfiguration<>(listenerFactory, filterFactory, oldValue, synchronous);
+  }
+
+  private WriteBehindConfig readWriteBehind(Section block) {
+    block.require("writer", "write-behind needs a writer");
+    block.require("journal", "write-behind needs a journal path");
+    WriteBehindConfig.Builder builder = WriteBehindConfig.builder();
+    Class<?> writer = block.loadClass("writer");
+    block.apply("writer", () -> builder.writer(writer));
+    Path journal = block.path("journal");
+    builder.journal(journal);
+    if (block.has("batch-size")) {
+      long batchSize = block.positiveWholeNumber("batch-size");
+      if (batchSize > Integer.MAX_VALUE) {
+        throw block.fail("batch-size", "must be at most " + Integer.MAX_VALUE + ", not " + batchSize);
+      }
+      builder.batchSize((int) batchSize);
+    }
+    if (block.has("max-delay")) {
+      Duration maxDelay = block.duration("max-delay");
+      block.apply("max-delay", () -> builder.maxDelay(maxDelay));
+    }
+    if (block.has("coalesce")) {
+      builder.coalesce(block.bool("coalesce"));
+    }
+    if (block.has("durability")) {
+      String text = block.string("durability");
+      WriteBehindConfig.Durability durability = WriteBehindConfig.Durability.parse(text);
+      if (durability == null) {
+        throw block.fail("durability", "expected process or os, found '" + text + "'" + block.line("durability"));
+      }
+      builder.durability(durability);
+    }
+    if (block.has("sync-interval")) {
+      Duration syncInterval = block.duration("sync-interval");
+      block.apply("sync-interval", () -> builder.syncInterval(syncInterval));
+    }
+    if (block.has("retry")) {
+      WriteBehindConfig.Retry defaults = WriteBehindConfig.Retry.DEFAULT;
+      Duration initialDelay = block.has("retry.initial-delay")
+          ? block.duration("retry.initial-delay") : defaults.initialDelay();
+      Duration maxDelay = block.has("retry.max-delay") ? block.duration("retry.max-delay") : defaults.maxDelay();
+      long maxAttempts = block.has("retry.max-attempts")
+          ? block.positiveWholeNumber("retry.max-attempts") : defaults.maxAttempts();
+      if (maxAttempts > Integer.MAX_VALUE) {
+        throw block.fail("retry.max-attempts", "must be at most " + Integer.MAX_VALUE + ", not " + maxAttempts);
+      }
+      block.apply("retry", () -> builder.retry(initialDelay, maxDelay, (int) maxAttempts));
+    }
+    if (block.has("dead-letter")) {
+      builder.deadLetter(block.path("dead-letter"));
+    }
+    if (block.has("close-timeout")) {
+      Duration closeTimeout = block.duration("close-timeout");
+      block.apply("close-timeout", () -> builder.closeTimeout(closeTimeout));
+    }
+    WriteBehindConfig[] built = new WriteBehindConfig[1];
+    block.apply("dead-letter", () -> built[0] = builder.build());
+    return built[0];
+  }
+
+  /** Two caches sharing a disk, journal or dead-letter directory would lock or corrupt each other. */
+  private void checkDistinctDirectories(Map<String, GoldyloxConfiguration<?, ?>> caches) {
+    Map<Path, String> owners = new HashMap<>();
+    for (Map.Entry<String, GoldyloxConfiguration<?, ?>> entry : caches.entrySet()) {
+      String cachePath = join(CACHES_PATH, entry.getKey());
+      GoldyloxConfiguration<?, ?> configuration = entry.getValue();
+      List<Map.Entry<String, Path>> directories = new ArrayList<>();
+      configuration.diskPath().ifPresent(path -> directories.add(Map.entry(cachePath + ".disk.path", path)));
+      configuration.writeBehind().ifPresent(writeBehind -> {
+        directories.add(Map.entry(cachePath + ".write-behind.journal", writeBehind.journal()));
+        directories.add(Map.entry(cachePath + ".write-behind.dead-letter", writeBehind.deadLetter()));
+      });
+      for (Map.Entry<String, Path> directory : directories) {
+        String owner = owners.putIfAbsent(directory.getValue(), directory.getKey());
+        if (owner != null) {
+          throw new ConfigurationException(source, directory.getKey(), "the directory " + directory.getValue()
+              + " is also used by " + owner + "; every tier, journal and dead-letter needs its own");
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Helpers
+
+  private static String join(String path, String key) {
+    String quoted = ConfigUtil.joinPath(key);
+    return path.isEmpty() ? quoted : path + "." + quoted;
+  }
+
+  private static String line(ConfigValue value) {
+    int line = value.origin() == null ? -1 : value.origin().lineNumber();
+    return line > 0 ? " (line " + line + ")" : "";
+  }
+
+  private static String describe(ConfigValue value) {
+    String type = value.valueType().name().toLowerCase(Locale.ROOT);
+    String rendered = value.render(ConfigRenderOptions.concise());
+    if (rendered.length() > 60) {
+      rendered = rendered.substring(0, 57) + "...";
+    }
+    return (type.equals("object") || type.equals("list") ? "an " + type : "a " + type) + " " + rendered
+        + line(value);
+  }
+
+  /** One object of the file (the default block, a cache, a listener, ...) and its full path, for messages. */
+  private final class Section {
+
+    final Config config;
+    final String path;
+
+    Section(Config config, String path) {
+      this.config = config;
+      this.path = path;
+    }
+
+    String key(String relative) {
+      return path + "." + relative;
+    }
+
+    boolean has(String relative) {
+      return config.hasPath(relative);
+    }
+
+    boolean isNull(String relative) {
+      return config.hasPathOrNull(relative) && config.getIsNull(relative);
+    }
+
+    String line(String relative) {
+      return FileConfigReader.line(config.getValue(relative));
+    }
+
+    ConfigurationException fail(String relative, String reason) {
+      return new ConfigurationException(source, key(relative), reason);
+    }
+
+    ConfigurationException wrongType(String relative, String expected) {
+      return fail(relative, "wrong type: expected " + expected + ", found " + describe(config.getValue(relative)));
+    }
+
+    void require(String relative, String why) {
+      if (!has(relative)) {
+        throw fail(relative, "missing: " + why);
+      }
+    }
+
+    /** Runs a builder call, turning its IllegalArgumentException into an error at {@code relative}. */
+    void apply(String relative, Runnable setter) {
+      try {
+        setter.run();
+      } catch (IllegalArgumentException e) {
+        throw fail(relative, e.getMessage());
+      }
+    }
+
+    boolean bool(String relative) {
+      if (config.getValue(relative).valueType() != ConfigValueType.BOOLEAN) {
+        throw wrongType(relative, "true or false");
+      }
+      return config.getBoolean(relative);
+    }
+
+    String string(String relative) {
+      ConfigValue value = config.getValue(relative);
+      if (value.valueType() != ConfigValueType.STRING) {
+        throw wrongType(relative, "a string");
+      }
+      String text = ((String) value.unwrapped()).trim();
+      if (text.isEmpty()) {
+        throw fail(relative, "must not be empty" + line(relative));
+      }
+      return text;
+    }
+
+    long positiveWholeNumber(String relative) {
+      ConfigValue value = config.getValue(relative);
+      Object raw = value.unwrapped();
+      long number;
+      if (raw instanceof Integer || raw instanceof Long) {
+        number = ((Number) raw).longValue();
+      } else {
+        throw wrongType(relative, "a whole number");
+      }
+      if (number <= 0) {
+        throw fail(relative, "must be positive, not " + number + line(relative));
+      }
+      return number;
+    }
+
+    long positiveBytes(String relative) {
+      long bytes;
+      try {
+        bytes = config.getBytes(relative);
+      } catch (ConfigException.WrongType | ConfigException.BadValue e) {
+        Object raw = config.getValue(relative).unwrapped();
+        if (raw != null && String.valueOf(raw).trim().startsWith("-")) {
+          // HOCON refuses negative sizes as unparsable; say what is really wrong.
+          throw fail(relative, "a size cannot be negative: " + String.valueOf(raw).trim() + line(relative));
+        }
+        throw wrongType(relative, "a size such as 64MiB or 1GiB");
+      }
+      if (bytes <= 0) {
+        throw fail(relative, "a size must be positive, not " + bytes + " bytes" + line(relative));
+      }
+      return bytes;
+    }
+
+    /** A size for an off-heap tier: positive, and within what this JVM may allocate directly. */
+    long offHeapBytes(String relative) {
+      require(relative, "an off-heap tier needs a size");
+      long bytes = positiveBytes(relative);
+      long maxDirect = DirectMemory.maxDirectMemory();
+      if (bytes > maxDirect) {
+        throw fail(relative, GoldyloxConfiguration.offHeapTooLarge(bytes, maxDirect) + line(relative));
+      }
+      return bytes;
+    }
+
+    Duration duration(String relative) {
+      Duration duration;
+      try {
+        duration = config.getDuration(relative);
+      } catch (ConfigException.WrongType | ConfigException.BadValue e) {
+        throw wrongType(relative, "a duration such as 100ms, 30s or 10m");
+      }
+      if (duration.isNegative()) {
+        throw fail(relative, "a duration cannot be negative: " + duration + line(relative));
+      }
+      return duration;
+    }
+
+    javax.cache.expiry.Duration expiryDuration(String relative) {
+      Duration duration = duration(relative);
+      try {
+        return JCacheDurations.of(duration, "an expiry duration");
+      } catch (IllegalArgumentException e) {
+        throw fail(relative, e.getMessage() + line(relative));
+      }
+    }
+
+    Path path(String relative) {
+      String text = string(relative);
+      try {
+        return Path.of(text).toAbsolutePath().normalize();
+      } catch (InvalidPathException e) {
+        throw fail(relative, "not a valid path: " + e.getMessage());
+      }
+    }
+
+    OnIncompatible onIncompatible(String relative) {
+      String text = string(relative);
+      OnIncompatible value = OnIncompatible.parse(text);
+      if (value == null) {
+        throw fail(relative, "expected wipe or fail, found '" + text + "'" + line(relative));
+      }
+      return value;
+    }
+
+    Class<?> loadClass(String relative) {
+      String name = string(relative);
+      try {
+        return Class.forName(name, false, classLoader);
+      } catch (ClassNotFoundException | LinkageError e) {
+        throw fail(relative, "unknown class " + name + line(relative) + ": not found by the class loader "
+            + classLoader + (e instanceof LinkageError ? " (" + e + ")" : ""));
+      }
+    }
+
+    <T> Factory<T> factory(String relative, Class<T> product) {
+      return factory(relative, loadClass(relative), product);
+    }
+
+    <T> Factory<T> factory(String relative, Class<?> type, Class<T> product) {
+      try {
+        return ClassFactories.factoryFor(type, product);
+      } catch (IllegalArgumentException e) {
+        throw fail(relative, e.getMessage() + line(relative));
+      }
+    }
+  }
+}

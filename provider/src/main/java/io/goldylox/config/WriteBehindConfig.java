@@ -1,0 +1,340 @@
+package io.goldylox.config;
+
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import javax.cache.configuration.Factory;
+import javax.cache.integration.CacheWriter;
+
+/**
+ * The {@code write-behind} block of a cache: which {@link CacheWriter} receives the journaled operations, where the
+ * journal lives, and how the background flusher batches, syncs and retries. A plain immutable value (it names no
+ * journal implementation); build one with {@link #builder()} or read it from a configuration file.
+ *
+ * <pre>{@code
+ * write-behind {
+ *   writer = "com.example.OrderWriter"   # class of CacheWriter or Factory<CacheWriter>
+ *   journal = "/var/lib/app/orders-journal"
+ *   batch-size = 500
+ *   max-delay = 100ms
+ *   coalesce = true
+ *   durability = process                 # or os: plus a background sync every sync-interval
+ *   sync-interval = 10ms
+ *   retry { initial-delay = 100ms, max-delay = 30s, max-attempts = 10 }
+ *   dead-letter = "/var/lib/app/orders-dead"   # default: the journal's path + "-dead-letter"
+ *   close-timeout = 5s                   # how long close() keeps flushing before it leaves the rest for replay
+ * }
+ * }</pre>
+ */
+public final class WriteBehindConfig implements Serializable {
+
+  private static final long serialVersionUID = 1L;
+
+  public static final int DEFAULT_BATCH_SIZE = 500;
+  public static final Duration DEFAULT_MAX_DELAY = Duration.ofMillis(100);
+  public static final Duration DEFAULT_SYNC_INTERVAL = Duration.ofMillis(10);
+  public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
+  /** Appended to the journal's path when no dead-letter path is given. */
+  public static final String DEAD_LETTER_SUFFIX = "-dead-letter";
+
+  /** How far an appended journal record must have got before the flusher may rely on it. */
+  public enum Durability {
+    /** In the page cache: survives a crash of the JVM, not of the machine (the default). */
+    PROCESS,
+    /** Additionally synced to the device by a background task every {@code sync-interval}. */
+    OS;
+
+    /** The spelling used in configuration files. */
+    public String configName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    static Durability parse(String text) {
+      for (Durability value : values()) {
+        if (value.name().equalsIgnoreCase(text.trim())) {
+          return value;
+        }
+      }
+      return null;
+    }
+  }
+
+  /**
+   * Exponential backoff for operations the writer failed: the first retry after {@code initialDelay}, each next
+   * one after twice the previous delay, at most {@code maxDelay}; after {@code maxAttempts} failed attempts
+   * (the first delivery included) the operation goes to the dead-letter journal.
+   */
+  public record Retry(Duration initialDelay, Duration maxDelay, int maxAttempts) implements Serializable {
+
+    public static final Retry DEFAULT = new Retry(Duration.ofMillis(100), Duration.ofSeconds(30), 10);
+
+    /** @throws IllegalArgumentException if a delay is not positive, maxDelay < initialDelay or maxAttempts < 1 */
+    public Retry {
+      Objects.requireNonNull(initialDelay, "initialDelay");
+      Objects.requireNonNull(maxDelay, "maxDelay");
+      if (initialDelay.isNegative() || initialDelay.isZero()) {
+        throw new IllegalArgumentException("retry initial-delay must be positive, not " + initialDelay);
+      }
+      if (maxDelay.compareTo(initialDelay) < 0) {
+        throw new IllegalArgumentException("retry max-delay (" + maxDelay + ") is shorter than initial-delay ("
+            + initialDelay + ")");
+      }
+      if (maxAttempts < 1) {
+        throw new IllegalArgumentException("retry max-attempts must be at least 1, not " + maxAttempts);
+      }
+    }
+  }
+
+  private final Factory<? extends CacheWriter<?, ?>> writerFactory;
+  private final String writerName;
+  // Paths are kept as strings: java.nio.file.Path is not Serializable, and JCache configurations are.
+  private final String journal;
+  private final int batchSize;
+  private final Duration maxDelay;
+  private final boolean coalesce;
+  private final Durability durability;
+  private final Duration syncInterval;
+  private final Retry retry;
+  private final String deadLetter;
+  private final Duration closeTimeout;
+
+  private WriteBehindConfig(Builder builder) {
+    this.writerFactory = builder.writerFactory;
+    this.writerName = builder.writerName;
+    this.journal = builder.journal.toString();
+    this.batchSize = builder.batchSize;
+    this.maxDelay = builder.maxDelay;
+    this.coalesce = builder.coalesce;
+    this.durability = builder.durability;
+    this.syncInterval = builder.syncInterval;
+    this.retry = builder.retry;
+    this.deadLetter = (builder.deadLetter != null ? builder.deadLetter
+        : builder.journal.resolveSibling(builder.journal.getFileName() + DEAD_LETTER_SUFFIX)).toString();
+    this.closeTimeout = builder.closeTimeout;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding this configuration's values, to derive a changed copy. */
+  public Builder toBuilder() {
+    Builder builder = new Builder();
+    builder.writerFactory = writerFactory;
+    builder.writerName = writerName;
+    builder.journal = journal();
+    builder.batchSize = batchSize;
+    builder.maxDelay = maxDelay;
+    builder.coalesce = coalesce;
+    builder.durability = durability;
+    builder.syncInterval = syncInterval;
+    builder.retry = retry;
+    builder.deadLetter = deadLetter();
+    builder.closeTimeout = closeTimeout;
+    return builder;
+  }
+
+  /** Creates the writer the flusher delivers to. Its key and value types are the cache's (unchecked). */
+  public Factory<? extends CacheWriter<?, ?>> writerFactory() {
+    return writerFactory;
+  }
+
+  /** The writer's class name (or the factory's), for messages and management. */
+  public String writerName() {
+    return writerName;
+  }
+
+  /** The journal's directory. */
+  public Path journal() {
+    return Path.of(journal);
+  }
+
+  /** The most operations handed to one {@code writeAll}/{@code deleteAll} call. */
+  public int batchSize() {
+    return batchSize;
+  }
+
+  /** The longest an operation waits for its batch to fill; zero delivers as soon as the flusher is free. */
+  public Duration maxDelay() {
+    return maxDelay;
+  }
+
+  /** Whether only the last operation per key inside one batch reaches the writer. */
+  public boolean coalesce() {
+    return coalesce;
+  }
+
+  public Durability durability() {
+    return durability;
+  }
+
+  /** How often the journal is synced to the device when {@link #durability()} is {@link Durability#OS}. */
+  public Duration syncInterval() {
+    return syncInterval;
+  }
+
+  public Retry retry() {
+    return retry;
+  }
+
+  /** Where operations go after {@link Retry#maxAttempts()} failed attempts. */
+  public Path deadLetter() {
+    return Path.of(deadLetter);
+  }
+
+  /** How long {@code close()} keeps delivering before it leaves the rest in the journal for the next start. */
+  public Duration closeTimeout() {
+    return closeTimeout;
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    if (this == other) {
+      return true;
+    }
+    if (!(other instanceof WriteBehindConfig)) {
+      return false;
+    }
+    WriteBehindConfig that = (WriteBehindConfig) other;
+    return writerFactory.equals(that.writerFactory) && writerName.equals(that.writerName)
+        && journal.equals(that.journal) && batchSize == that.batchSize && maxDelay.equals(that.maxDelay)
+        && coalesce == that.coalesce && durability == that.durability && syncInterval.equals(that.syncInterval)
+        && retry.equals(that.retry) && deadLetter.equals(that.deadLetter) && closeTimeout.equals(that.closeTimeout);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(writerFactory, journal, batchSize, maxDelay, coalesce, durability, syncInterval, retry,
+        deadLetter, closeTimeout);
+  }
+
+  @Override
+  public String toString() {
+    return "WriteBehindConfig{writer=" + writerName + ", journal=" + journal + ", batch-size=" + batchSize
+        + ", max-delay=" + maxDelay + ", coalesce=" + coalesce + ", durability=" + durability.configName()
+        + ", sync-interval=" + syncInterval + ", retry=" + retry + ", dead-letter=" + deadLetter
+        + ", close-timeout=" + closeTimeout + "}";
+  }
+
+  /** Collects the values of a {@link WriteBehindConfig}; {@link #writer} and {@link #journal} are required. */
+  public static final class Builder {
+
+    private Factory<? extends CacheWriter<?, ?>> writerFactory;
+    private String writerName;
+    private Path journal;
+    private int batchSize = DEFAULT_BATCH_SIZE;
+    private Duration maxDelay = DEFAULT_MAX_DELAY;
+    private boolean coalesce = true;
+    private Durability durability = Durability.PROCESS;
+    private Duration syncInterval = DEFAULT_SYNC_INTERVAL;
+    private Retry retry = Retry.DEFAULT;
+    private Path deadLetter;
+    private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+
+    private Builder() {}
+
+    /** The writer, as a factory. */
+    public Builder writer(Factory<? extends CacheWriter<?, ?>> factory) {
+      this.writerFactory = Objects.requireNonNull(factory, "factory");
+      this.writerName = factory instanceof ClassFactories.InstanceFactory
+          ? ((ClassFactories.InstanceFactory<?>) factory).type().getName() : factory.getClass().getName();
+      return this;
+    }
+
+    /**
+     * The writer, as a class of {@link CacheWriter} (instantiated by its public no-argument constructor) or of
+     * {@link Factory}{@code <CacheWriter>} (instantiated now).
+     *
+     * @throws IllegalArgumentException if the class is neither or cannot be instantiated
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public Builder writer(Class<?> writerOrFactoryClass) {
+      Factory<? extends CacheWriter<?, ?>> factory =
+          (Factory) ClassFactories.factoryFor(writerOrFactoryClass, CacheWriter.class);
+      writer(factory);
+      this.writerName = writerOrFactoryClass.getName();
+      return this;
+    }
+
+    /** The journal's directory; a relative path is resolved against the working directory now. */
+    public Builder journal(Path journal) {
+      this.journal = Objects.requireNonNull(journal, "journal").toAbsolutePath().normalize();
+      return this;
+    }
+
+    public Builder batchSize(int batchSize) {
+      if (batchSize < 1) {
+        throw new IllegalArgumentException("batch-size must be at least 1, not " + batchSize);
+      }
+      this.batchSize = batchSize;
+      return this;
+    }
+
+    public Builder maxDelay(Duration maxDelay) {
+      if (maxDelay.isNegative()) {
+        throw new IllegalArgumentException("max-delay cannot be negative: " + maxDelay);
+      }
+      this.maxDelay = maxDelay;
+      return this;
+    }
+
+    public Builder coalesce(boolean coalesce) {
+      this.coalesce = coalesce;
+      return this;
+    }
+
+    public Builder durability(Durability durability) {
+      this.durability = Objects.requireNonNull(durability, "durability");
+      return this;
+    }
+
+    public Builder syncInterval(Duration syncInterval) {
+      if (syncInterval.isNegative() || syncInterval.isZero()) {
+        throw new IllegalArgumentException("sync-interval must be positive, not " + syncInterval);
+      }
+      this.syncInterval = syncInterval;
+      return this;
+    }
+
+    public Builder retry(Retry retry) {
+      this.retry = Objects.requireNonNull(retry, "retry");
+      return this;
+    }
+
+    public Builder retry(Duration initialDelay, Duration maxDelay, int maxAttempts) {
+      return retry(new Retry(initialDelay, maxDelay, maxAttempts));
+    }
+
+    public Builder deadLetter(Path deadLetter) {
+      this.deadLetter = Objects.requireNonNull(deadLetter, "deadLetter").toAbsolutePath().normalize();
+      return this;
+    }
+
+    public Builder closeTimeout(Duration closeTimeout) {
+      if (closeTimeout.isNegative()) {
+        throw new IllegalArgumentException("close-timeout cannot be negative: " + closeTimeout);
+      }
+      this.closeTimeout = closeTimeout;
+      return this;
+    }
+
+    /** @throws IllegalArgumentException if the writer or the journal is missing, or dead-letter is the journal */
+    public WriteBehindConfig build() {
+      if (writerFactory == null) {
+        throw new IllegalArgumentException("write-behind needs a writer");
+      }
+      if (journal == null) {
+        throw new IllegalArgumentException("write-behind needs a journal path");
+      }
+      if (journal.getFileName() == null) {
+        throw new IllegalArgumentException("write-behind journal cannot be a file system root: " + journal);
+      }
+      if (journal.equals(deadLetter)) {
+        throw new IllegalArgumentException("write-behind dead-letter must not be the journal itself: " + journal);
+      }
+      return new WriteBehindConfig(this);
+    }
+  }
+}

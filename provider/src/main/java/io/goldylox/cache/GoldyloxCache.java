@@ -1,5 +1,6 @@
 package io.goldylox.cache;
 
+import io.goldylox.config.GoldyloxConfiguration;
 import io.goldylox.event.Closeables;
 import io.goldylox.event.EventDispatcher;
 import io.goldylox.event.EventDispatcher.SyncEvents;
@@ -33,7 +34,6 @@ import javax.cache.Cache;
 import javax.cache.configuration.CacheEntryListenerConfiguration;
 import javax.cache.configuration.CompleteConfiguration;
 import javax.cache.configuration.Configuration;
-import javax.cache.configuration.MutableConfiguration;
 import javax.cache.event.EventType;
 import javax.cache.expiry.ExpiryPolicy;
 import javax.cache.integration.CacheLoader;
@@ -79,7 +79,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
 
   private final GoldyloxCacheManager manager;
   private final String name;
-  private final MutableConfiguration<K, V> configuration;
+  private final GoldyloxConfiguration<K, V> configuration;
   private final Copier copier;
   private final Tier<K> tier;
   private final ExpiryPolicy expiryPolicy;
@@ -101,7 +101,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
    *
    * @param configuration a private copy; the cache owns it from now on
    */
-  public GoldyloxCache(GoldyloxCacheManager manager, String name, MutableConfiguration<K, V> configuration,
+  public GoldyloxCache(GoldyloxCacheManager manager, String name, GoldyloxConfiguration<K, V> configuration,
       Copier copier, Tier<K> tier, Workers workers, long maxPendingEventsPerListener) {
     this.manager = manager;
     this.name = name;
@@ -1016,19 +1016,19 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
 
   @Override
   public <C extends Configuration<K, V>> C getConfiguration(Class<C> clazz) {
-    MutableConfiguration<K, V> copy;
+    GoldyloxConfiguration<K, V> copy;
     synchronized (configuration) {
-      copy = new MutableConfiguration<>(configuration);
+      copy = new GoldyloxConfiguration<>(configuration);
     }
     if (clazz.isInstance(copy)) {
       return clazz.cast(copy);
     }
     throw new IllegalArgumentException("The configuration of cache " + name + " is a "
-        + MutableConfiguration.class.getName() + ", not a " + clazz.getName());
+        + GoldyloxConfiguration.class.getName() + ", not a " + clazz.getName());
   }
 
   /** The configuration as JMX and the manager read it (not a copy). */
-  public CompleteConfiguration<K, V> configuration() {
+  public GoldyloxConfiguration<K, V> configuration() {
     return configuration;
   }
 

@@ -1,6 +1,9 @@
 package io.goldylox.spi;
 
 import io.goldylox.cache.GoldyloxCache;
+import io.goldylox.config.ConfigLoader;
+import io.goldylox.config.GoldyloxConfiguration;
+import io.goldylox.config.GoldyloxFileConfig;
 import io.goldylox.internal.Workers;
 import io.goldylox.management.MBeanRegistrar;
 import io.goldylox.serialization.Copier;
@@ -12,6 +15,7 @@ import java.lang.ref.WeakReference;
 import java.net.URI;
 import java.util.Collections;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,7 +24,6 @@ import javax.cache.CacheException;
 import javax.cache.CacheManager;
 import javax.cache.configuration.CompleteConfiguration;
 import javax.cache.configuration.Configuration;
-import javax.cache.configuration.MutableConfiguration;
 
 /**
  * A Goldylox {@link CacheManager}: the caches of one (URI, class loader) pair and the background
@@ -35,6 +38,8 @@ public final class GoldyloxCacheManager implements CacheManager {
   /** System property: how many events may wait for one asynchronous listener before events are dropped. */
   public static final String MAX_PENDING_EVENTS_PROPERTY = "goldylox.listener.max-pending";
   private static final long DEFAULT_MAX_PENDING_EVENTS = 100_000;
+  /** System property: the configuration file (a URI) of the default cache manager. */
+  public static final String DEFAULT_CONFIG_PROPERTY = "goldylox.config";
   private static final System.Logger LOG = System.getLogger(GoldyloxCacheManager.class.getName());
   /**
    * Manager property (or system property): an {@link java.io.ObjectInputFilter} pattern, as in
@@ -50,6 +55,7 @@ public final class GoldyloxCacheManager implements CacheManager {
   private final Workers workers;
   private final Serializer serializer;
   private final java.util.List<CacheLifecycleListener> lifecycleListeners;
+  private final GoldyloxFileConfig fileConfig;
   private volatile boolean closed;
 
   GoldyloxCacheManager(GoldyloxCachingProvider provider, URI uri, ClassLoader classLoader,
@@ -64,6 +70,28 @@ public final class GoldyloxCacheManager implements CacheManager {
     this.workers = new Workers(MBeanRegistrar.sanitize(uri.getSchemeSpecificPart()));
     this.serializer = new JavaSerializer(serialFilter());
     this.lifecycleListeners = loadLifecycleListeners(classLoader);
+    this.fileConfig = ConfigLoader.load(configurationSource(uri), classLoader);
+    try {
+      for (Map.Entry<String, GoldyloxConfiguration<?, ?>> declared : fileConfig.caches().entrySet()) {
+        createCache(declared.getKey(), declared.getValue());
+      }
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  /**
+   * Where this manager's configuration comes from: its own URI, except that the default URI reads the file
+   * named by the system property {@value #DEFAULT_CONFIG_PROPERTY}, if set (so applications and test suites
+   * that only ever use {@code getCacheManager()} can still configure defaults and tiers).
+   */
+  private static URI configurationSource(URI uri) {
+    String configured = System.getProperty(DEFAULT_CONFIG_PROPERTY);
+    if (uri.equals(GoldyloxCachingProvider.DEFAULT_URI) && configured != null && !configured.isBlank()) {
+      return URI.create(configured.trim());
+    }
+    return uri;
   }
 
   @Override
@@ -76,7 +104,8 @@ public final class GoldyloxCacheManager implements CacheManager {
       if (caches.containsKey(cacheName)) {
         throw new CacheException("A cache named " + cacheName + " already exists in " + uri);
       }
-      MutableConfiguration<K, V> copy = copyOf(configuration);
+      GoldyloxConfiguration<K, V> copy = GoldyloxConfiguration.merge(fileConfig.defaults(), cacheName, configuration);
+      requireSupported(cacheName, copy);
       Copier copier = copy.isStoreByValue()
           ? new ValueCopier(serializer, this::getClassLoaderOrDefault) : Copier.BY_REFERENCE;
       GoldyloxCache<K, V> cache = new GoldyloxCache<>(this, cacheName, copy, copier, new HeapTier<>(),
@@ -116,14 +145,17 @@ public final class GoldyloxCacheManager implements CacheManager {
     }
   }
 
-  private static <K, V> MutableConfiguration<K, V> copyOf(Configuration<K, V> configuration) {
-    if (configuration instanceof CompleteConfiguration) {
-      return new MutableConfiguration<>((CompleteConfiguration<K, V>) configuration);
+  /** Refuses settings this build parses but cannot honour yet, rather than ignoring them. */
+  private void requireSupported(String cacheName, GoldyloxConfiguration<?, ?> configuration) {
+    if (configuration.heapMaxEntries().isPresent() || configuration.offHeapBytes().isPresent()
+        || configuration.diskPath().isPresent()) {
+      throw new UnsupportedOperationException("Cache " + cacheName + " (" + fileConfig.source() + "): heap bounds,"
+          + " off-heap and disk tiers are not available in this build of Goldylox");
     }
-    MutableConfiguration<K, V> copy = new MutableConfiguration<>();
-    copy.setTypes(configuration.getKeyType(), configuration.getValueType());
-    copy.setStoreByValue(configuration.isStoreByValue());
-    return copy;
+    if (configuration.writeBehind().isPresent()) {
+      throw new UnsupportedOperationException("Cache " + cacheName + " (" + fileConfig.source() + "): write-behind"
+          + " is not available in this build of Goldylox");
+    }
   }
 
   private long maxPendingEvents() {

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DiskTierTest {
 
   static final int SEGMENT = 4 << 10;
+  static final long FAR = System.currentTimeMillis() + 3_600_000;
 
   @TempDir
   Path dir;
@@ -186,7 +187,7 @@ class DiskTierTest {
       tier.put("expired", value(1, 80), 1L); // long expired: compaction may drop it
       for (int round = 0; round < 60; round++) {
         for (int k = 0; k < 10; k++) {
-          tier.put("hot-" + k, value(round, 120), round);
+          tier.put("hot-" + k, value(round, 120), FAR + round);
         }
       }
       long deadline = System.currentTimeMillis() + 10_000;
@@ -196,6 +197,13 @@ class DiskTierTest {
       assertThat(tier.compactions()).isPositive();
       assertThat(tier.evictions()).isZero();
       verifyLatest(tier);
+      deadline = System.currentTimeMillis() + 10_000;
+      while (tier.containsKey("expired") && System.currentTimeMillis() < deadline) {
+        tier.put("churn", value(1, 2000), StoredEntry.ETERNAL); // more garbage: compaction reaches every segment
+        Thread.sleep(1);
+      }
+      assertThat(tier.containsKey("expired")).as("compaction drops expired entries").isFalse();
+      assertThat(tier.expiredDropped()).isEqualTo(1);
     }
     try (DiskTier<Object> tier = open()) {
       verifyLatest(tier);
@@ -206,7 +214,7 @@ class DiskTierTest {
     for (int k = 0; k < 10; k++) {
       StoredBytes read = tier.get("hot-" + k);
       assertThat(read.bytes()).isEqualTo(value(59, 120));
-      assertThat(read.expireAtMillis()).isEqualTo(59);
+      assertThat(read.expireAtMillis()).isEqualTo(FAR + 59);
     }
     for (int i = 0; i < 40; i++) {
       if (i == 3) {

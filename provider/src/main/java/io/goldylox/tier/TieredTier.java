@@ -1,0 +1,865 @@
+package io.goldylox.tier;
+
+import io.goldylox.serialization.SerializationException;
+import io.goldylox.serialization.Serializer;
+import java.lang.System.Logger.Level;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiFunction;
+import java.util.function.Supplier;
+
+/**
+ * A bounded heap over an ordered list of {@link LowerTier}s (typically off-heap, then disk), behind the one
+ * {@link Tier} interface the cache uses.
+ *
+ * <h2>Overview</h2>
+ * The heap is a {@code ConcurrentHashMap<K, StoredEntry>} of at most {@code maxHeapEntries} (with a bounded
+ * overshoot, below). Tiers are exclusive: a key lives in exactly one place, so nothing has to be invalidated. The
+ * places, in the order a reader looks: heap, {@code L0}, {@code transit0}, {@code L1}, ... where
+ * {@code transit_i} is a small map holding entries that {@code L_i} evicted and that are on their way into
+ * {@code L_i+1}. Values below the heap are bytes; an entry read from there reaches the cache as a
+ * {@link StoredEntry} whose value is a {@link SerializedBytes}, which the cache's copier must decode with the same
+ * {@link Serializer} this tier was given.
+ *
+ * <h2>The per-key lock</h2>
+ * {@code heap.compute(key)} is the lock of a key in every tier, present or not (a {@code ConcurrentHashMap}
+ * locks a reservation for an absent key). Every change of where a key lives happens under it, except one: a lower
+ * tier evicting a victim to make room for another key (it cannot take the victim's heap lock while the mover
+ * already holds another key's, as {@code ConcurrentHashMap} forbids nesting). That eviction is therefore made
+ * safe differently: the lower tier, under its own lock, puts the victim into {@code transit_i} before it stops
+ * listing it, and the key's later move from {@code transit_i} into {@code L_i+1} is again done under the key's
+ * heap lock. Whoever removes a key from the lower tiers removes it in reader order ({@code L0} before
+ * {@code transit0} before {@code L1}); an eviction is atomic with respect to {@code L0.remove}, so it either
+ * happens before (the victim is then removed from {@code transit0}) or finds the key gone. Hence no stale copy
+ * survives a remove: no resurrection.
+ *
+ * <h2>No false miss</h2>
+ * {@link #get} takes no lock; it looks top-down and takes the first copy it finds. A move downwards (demotion,
+ * eviction, transit flush) always writes the lower copy before removing the upper one, so a top-down reader
+ * cannot miss it. A move upwards (a promotion, or a {@link #compute} that found the key below) removes the lower
+ * copy inside its step but the heap shows the new mapping only when {@code compute} returns, so a reader can
+ * miss both. Such moves are bracketed by a striped move counter (per key-hash stripe: in-flight count in the low
+ * 32 bits, completed count above). A reader that misses everywhere re-reads its stripe's counter: if a move was
+ * in flight or completed since it started, it looks again. If the miss was caused by an upward move M, the
+ * reader's heap read preceded M's install and its lower read followed M's removal, so at the re-check M is either
+ * still in flight or completed after the reader's first read: the retry is certain. Retries can repeat only while
+ * other moves on the same stripe keep completing (lock-free, not wait-free).
+ *
+ * <h2>Promotion and demotion</h2>
+ * A hit below the heap never moves anything on the caller's thread: the key is recorded in a bounded map of
+ * promotion hints (dropped and counted in {@link #promotionsDropped()} when full; promotion is only an
+ * optimisation) and one background mover thread, which parks until woken, promotes it inside the key's heap lock.
+ * The hint keeps the very {@code StoredEntry} handed to readers, and readers of the same unchanged bytes get that
+ * same object until it is promoted, so an access-expiry deadline set on it by the cache is kept by the promotion.
+ *
+ * <p>When the heap holds more than {@code maxHeapEntries}, the mover demotes victims: inside
+ * {@code heap.compute(victim)} it serializes the value (unless already {@link SerializedBytes}), writes it to the
+ * first lower tier that accepts it, then removes it from the heap. Demotion is not eviction: no event, no count.
+ * Only an entry that leaves the last tier (or fits in none) is an eviction, counted in {@link #evictions()}.
+ * Expired entries met on the way down are dropped ({@link #expiredDropped()}, no EXPIRED event).
+ *
+ * <p>Victims are chosen by CLOCK (second chance) over the heap map's own iteration order, with the reference bits
+ * in a hash-indexed byte array that reads set with one racy plain store. Why not sampled LRU or W-TinyLFU:
+ * {@link StoredEntry} is final and shared with the cache layer, so there is nowhere to keep a per-entry access
+ * time without wrapping every entry; CLOCK needs one byte per hash slot, costs a reader one store, and
+ * approximates LRU. Its known weaknesses (a scan flushes the heap; no frequency) cost hit rate on skewed
+ * workloads; lost bit writes and hash collisions only make it less precise.
+ *
+ * <h2>Bounded overshoot</h2>
+ * A caller's {@link #compute} never waits for demotion: it installs into the heap and wakes the mover. If the
+ * mover falls behind and the heap passes {@code maxHeapEntries + slack} (slack = max(64, max/2)), the caller
+ * demotes one victim itself after its own step (if no other thread is choosing a victim at that moment), which
+ * bounds the overshoot without waiting for another thread.
+ *
+ * <h2>Threads</h2>
+ * Callers: {@link #get} (lock-free), {@link #compute}, {@link #remove}, iteration, {@link #clear}. The mover
+ * (thread {@code goldylox-tiers-<name>}): promotions, demotions, transit flushes. Lower tiers' own threads (the
+ * disk compactor) work inside their tier. {@link #close()} stops the mover, spills everything into the last tier
+ * when that is a {@link DiskTier} (so a clean close loses nothing), and closes the lower tiers, which this tier
+ * owns.
+ *
+ * @param <K> the key type
+ */
+public final class TieredTier<K> implements Tier<K>, AutoCloseable {
+
+  private static final System.Logger LOG = System.getLogger(TieredTier.class.getName());
+  private static final int STRIPES = 64;
+  private static final int PAD = 8; // longs between two stripes' counters: one cache line
+  private static final long ONE_COMPLETED = (1L << 32) - 1; // adds one completed move, removes one in flight
+  private static final int MAX_ITERATION_PASSES = 8;
+
+  private final String name;
+  private final long maxHeapEntries;
+  private final long hardLimit;
+  private final ConcurrentHashMap<K, StoredEntry> heap = new ConcurrentHashMap<>();
+  private final List<LowerTier<K>> lowers;
+  private final List<ConcurrentHashMap<K, StoredBytes>> transits;
+  private final Serializer serializer;
+  private final AtomicLongArray moves = new AtomicLongArray(STRIPES * PAD);
+  private final AtomicLong clearEpoch = new AtomicLong();
+
+  private final byte[] referenced;
+  private final int referencedMask;
+  private final ReentrantLock handLock = new ReentrantLock();
+  private Iterator<K> hand; // guarded by handLock
+
+  private final ConcurrentHashMap<K, Hint> promotionHints = new ConcurrentHashMap<>();
+  private final int maxPromotionHints;
+
+  private final Thread mover;
+  private final AtomicBoolean wakeRequested = new AtomicBoolean();
+  private volatile boolean closed;
+
+  private final LongAdder evictions = new LongAdder();
+  private final LongAdder demotions = new LongAdder();
+  private final LongAdder promotions = new LongAdder();
+  private final LongAdder promotionsDropped = new LongAdder();
+  private final LongAdder expiredDropped = new LongAdder();
+  private final LongAdder demotionFailures = new LongAdder();
+
+  /**
+   * Creates the tiers and starts the mover.
+   *
+   * @param name names the mover thread ({@code goldylox-tiers-<name>}), e.g. manager and cache name
+   * @param maxHeapEntries the heap's bound (at least 1)
+   * @param lowerTiers the tiers below the heap, highest first (may be empty: then the bound evicts); this tier
+   *     sets their eviction sinks and closes them on {@link #close()}
+   * @param serializer turns heap values into bytes on demotion; the cache must decode {@link SerializedBytes}
+   *     with the same serializer
+   */
+  public TieredTier(String name, long maxHeapEntries, List<? extends LowerTier<K>> lowerTiers,
+      Serializer serializer) {
+    if (maxHeapEntries < 1) {
+      throw new IllegalArgumentException("heap.max-entries must be at least 1, not " + maxHeapEntries);
+    }
+    this.name = Objects.requireNonNull(name, "name");
+    this.maxHeapEntries = maxHeapEntries;
+    this.hardLimit = maxHeapEntries + Math.max(64, maxHeapEntries / 2);
+    this.lowers = List.copyOf(lowerTiers);
+    this.serializer = Objects.requireNonNull(serializer, "serializer");
+    List<ConcurrentHashMap<K, StoredBytes>> transitMaps = new ArrayList<>();
+    for (int i = 0; i < lowers.size(); i++) {
+      if (i < lowers.size() - 1) {
+        ConcurrentHashMap<K, StoredBytes> transit = new ConcurrentHashMap<>();
+        transitMaps.add(transit);
+        lowers.get(i).evictionSink((key, bytes, expireAt) -> {
+          // Called under L_i's lock while L_i still lists the key; the mover moves it on under the key's lock.
+          transit.put(key, new StoredBytes(bytes, expireAt));
+          wakeMover();
+        });
+      } else {
+        lowers.get(i).evictionSink((key, bytes, expireAt) -> evictions.increment());
+      }
+    }
+    this.transits = List.copyOf(transitMaps);
+    int slots = Integer.highestOneBit((int) Math.min(1 << 22, Math.max(64, maxHeapEntries * 2)) * 2 - 1);
+    this.referenced = new byte[slots];
+    this.referencedMask = slots - 1;
+    this.maxPromotionHints = (int) Math.min(64 * 1024, Math.max(64, maxHeapEntries));
+    this.mover = new Thread(this::moveLoop, "goldylox-tiers-" + name);
+    this.mover.setDaemon(true);
+    this.mover.start();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Reads
+
+  @Override
+  public StoredEntry get(Object key) {
+    @SuppressWarnings("unchecked")
+    K k = (K) key;
+    int stripe = stripe(key);
+    for (;;) {
+      long before = moves.get(stripe);
+      StoredEntry entry = heap.get(key);
+      if (entry != null) {
+        markReferenced(key);
+        return entry;
+      }
+      StoredBytes found = findLower(k);
+      if (found != null) {
+        return fromLower(k, found);
+      }
+      long after = moves.get(stripe);
+      if (before == after && (int) after == 0) {
+        return null; // no upward move of this stripe overlapped the lookup: a true miss
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  /** The first lower copy in reader order, or null. */
+  private StoredBytes findLower(K key) {
+    for (int i = 0; i < lowers.size(); i++) {
+      StoredBytes found = lowers.get(i).get(key);
+      if (found != null) {
+        return found;
+      }
+      if (i < transits.size()) {
+        found = transits.get(i).get(key);
+        if (found != null) {
+          return found;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Removes every lower copy, in reader order (see the class comment for why the order matters). */
+  private void removeLower(K key) {
+    for (int i = 0; i < lowers.size(); i++) {
+      lowers.get(i).remove(key);
+      if (i < transits.size()) {
+        transits.get(i).remove(key);
+      }
+    }
+  }
+
+  /** The entry a reader gets for a lower hit; records a promotion hint. */
+  private StoredEntry fromLower(K key, StoredBytes found) {
+    Hint hint = promotionHints.get(key);
+    if (hint != null && hint.matches(found)) {
+      return hint.entry; // the same object for every reader until promotion: deadline changes are kept
+    }
+    Hint fresh = new Hint(found);
+    if (hint != null) {
+      if (promotionHints.replace(key, hint, fresh)) {
+        wakeMover();
+      }
+    } else if (promotionHints.mappingCount() < maxPromotionHints) {
+      // The bound is approximate (a few racing readers may pass it together); it only caps memory.
+      if (promotionHints.putIfAbsent(key, fresh) == null) {
+        wakeMover();
+      }
+    } else {
+      promotionsDropped.increment();
+    }
+    return fresh.entry;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Writes
+
+  @Override
+  public StoredEntry compute(
+      K key, BiFunction<? super K, ? super StoredEntry, ? extends StoredEntry> function) {
+    int stripe = stripe(key);
+    boolean[] moving = new boolean[1];
+    StoredEntry result;
+    try {
+      result = heap.compute(key, (k, current) -> {
+        if (current != null) {
+          return function.apply(k, current); // exclusive tiers: nothing below to update
+        }
+        StoredBytes found = findLower(k);
+        if (found == null) {
+          return function.apply(k, null);
+        }
+        Hint hint = promotionHints.get(k);
+        StoredEntry below = hint != null && hint.matches(found) ? hint.entry
+            : new StoredEntry(new SerializedBytes(found.bytes()), found.expireAtMillis());
+        StoredEntry next = function.apply(k, below); // may throw: nothing below was touched yet
+        beginMove(stripe);
+        moving[0] = true;
+        removeLower(k);
+        promotionHints.remove(k);
+        return next;
+      });
+    } finally {
+      if (moving[0]) {
+        endMove(stripe);
+      }
+    }
+    if (result != null) {
+      markReferenced(key);
+      if (heap.mappingCount() > maxHeapEntries) {
+        overBound();
+      }
+    }
+    return result;
+  }
+
+  @Override
+  public boolean remove(K key, StoredEntry expected) {
+    boolean[] removed = new boolean[1];
+    heap.compute(key, (k, current) -> {
+      if (current != null) {
+        if (current == expected) {
+          removed[0] = true;
+          return null;
+        }
+        return current;
+      }
+      StoredBytes found = findLower(k);
+      // A lower copy has no identity of its own: it is the expected entry if it holds the same bytes.
+      if (found != null && expected != null && expected.value() instanceof SerializedBytes
+          && Arrays.equals(((SerializedBytes) expected.value()).bytes(), found.bytes())) {
+        removeLower(k);
+        promotionHints.remove(k);
+        removed[0] = true;
+      }
+      return null;
+    });
+    return removed[0];
+  }
+
+  /** The heap is over its bound: wake the mover; far over it, demote one victim on this thread. */
+  private void overBound() {
+    wakeMover();
+    if (heap.mappingCount() > hardLimit && handLock.tryLock()) {
+      K victim;
+      try {
+        victim = nextVictim();
+      } finally {
+        handLock.unlock();
+      }
+      if (victim != null) {
+        demoteQuietly(victim);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // The mover
+
+  private void wakeMover() {
+    if (!wakeRequested.get() && wakeRequested.compareAndSet(false, true)) {
+      LockSupport.unpark(mover);
+    }
+  }
+
+  private void moveLoop() {
+    while (!closed) {
+      wakeRequested.set(false);
+      boolean worked = false;
+      try {
+        worked |= promoteHinted();
+        worked |= demoteWhileOver();
+        worked |= flushTransits();
+      } catch (RuntimeException | Error e) {
+        if (closed) {
+          return;
+        }
+        LOG.log(Level.WARNING, "Tiered store " + name + ": the mover failed; it continues when woken", e);
+        worked = false;
+      }
+      if (!worked) {
+        // Parks until woken (an unpark before park makes it return at once: no wake-up is lost).
+        LockSupport.park(this);
+      }
+    }
+  }
+
+  private boolean promoteHinted() {
+    boolean worked = false;
+    for (Map.Entry<K, Hint> hinted : promotionHints.entrySet()) {
+      if (closed) {
+        return worked;
+      }
+      promote(hinted.getKey(), hinted.getValue());
+      promotionHints.remove(hinted.getKey(), hinted.getValue());
+      worked = true;
+    }
+    return worked;
+  }
+
+  private void promote(K key, Hint hint) {
+    int stripe = stripe(key);
+    boolean[] moving = new boolean[1];
+    StoredEntry promoted;
+    try {
+      promoted = heap.compute(key, (k, current) -> {
+        if (current != null) {
+          return current;
+        }
+        long epoch = clearEpoch.get();
+        StoredBytes found = findLower(k);
+        if (found == null) {
+          return null;
+        }
+        StoredEntry entry = hint.matches(found) ? hint.entry
+            : new StoredEntry(new SerializedBytes(found.bytes()), found.expireAtMillis());
+        beginMove(stripe);
+        moving[0] = true;
+        removeLower(k);
+        if (clearEpoch.get() != epoch) {
+          return null; // a clear ran meanwhile: the entry was cleared, do not carry it past the clear
+        }
+        promotions.increment();
+        return entry;
+      });
+    } finally {
+      if (moving[0]) {
+        endMove(stripe);
+      }
+    }
+    if (promoted != null) {
+      markReferenced(key);
+    }
+  }
+
+  private boolean demoteWhileOver() {
+    boolean worked = false;
+    long failuresInARow = 0;
+    while (!closed && heap.mappingCount() > maxHeapEntries) {
+      K victim;
+      handLock.lock();
+      try {
+        victim = nextVictim();
+      } finally {
+        handLock.unlock();
+      }
+      if (victim == null) {
+        break;
+      }
+      worked = true;
+      if (demoteQuietly(victim)) {
+        failuresInARow = 0;
+      } else if (++failuresInARow > heap.mappingCount()) {
+        break; // nothing left that can be demoted; try again when woken
+      }
+      flushTransits();
+    }
+    return worked;
+  }
+
+  /** Demotes one victim; false if its value cannot be serialized (it then stays, with a second chance). */
+  private boolean demoteQuietly(K victim) {
+    try {
+      demote(victim);
+      return true;
+    } catch (SerializationException e) {
+      demotionFailures.increment();
+      markReferenced(victim);
+      LOG.log(Level.DEBUG, () -> "Tiered store " + name + ": cannot demote a " + e.getMessage());
+      return false;
+    }
+  }
+
+  private void demote(K victim) {
+    heap.compute(victim, (k, current) -> {
+      if (current == null) {
+        return null;
+      }
+      long epoch = clearEpoch.get();
+      if (current.isExpiredAt(System.currentTimeMillis())) {
+        expiredDropped.increment();
+        return null;
+      }
+      byte[] bytes = toBytes(current.value()); // may throw: the entry then stays in the heap
+      long deadline = current.expireAtMillis();
+      boolean stored = false;
+      for (LowerTier<K> lower : lowers) {
+        if (lower.put(k, bytes, deadline) == PutResult.STORED) {
+          stored = true;
+          break;
+        }
+      }
+      if (!stored) {
+        evictions.increment(); // fits in no tier below: it leaves the cache
+      } else if (clearEpoch.get() != epoch) {
+        removeLower(k); // a clear ran meanwhile: do not carry the entry past it
+      }
+      demotions.increment();
+      return null; // the lower copy is in place before the heap stops listing the key
+    });
+  }
+
+  private byte[] toBytes(Object value) {
+    if (value instanceof SerializedBytes) {
+      return ((SerializedBytes) value).bytes();
+    }
+    return serializer.serialize(value);
+  }
+
+  /** Moves what lower tiers evicted into the next tier down, each key under its heap lock. */
+  private boolean flushTransits() {
+    boolean worked = false;
+    for (int i = 0; i < transits.size(); i++) {
+      ConcurrentHashMap<K, StoredBytes> transit = transits.get(i);
+      int from = i;
+      for (Map.Entry<K, StoredBytes> moving : transit.entrySet()) {
+        K key = moving.getKey();
+        StoredBytes bytes = moving.getValue();
+        worked = true;
+        heap.compute(key, (k, current) -> {
+          if (transit.get(k) != bytes) {
+            return current; // removed or replaced meanwhile
+          }
+          long epoch = clearEpoch.get();
+          boolean stored = false;
+          if (bytes.expireAtMillis() <= System.currentTimeMillis()) {
+            expiredDropped.increment();
+          } else {
+            for (int j = from + 1; j < lowers.size() && !stored; j++) {
+              stored = lowers.get(j).put(k, bytes.bytes(), bytes.expireAtMillis()) == PutResult.STORED;
+            }
+            if (!stored) {
+              evictions.increment();
+            }
+          }
+          transit.remove(k, bytes); // after the lower copy is in place
+          if (stored && clearEpoch.get() != epoch) {
+            removeLower(k);
+          }
+          return current;
+        });
+      }
+    }
+    return worked;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // CLOCK over the heap
+
+  private void markReferenced(Object key) {
+    int slot = spread(key.hashCode()) & referencedMask;
+    if (referenced[slot] == 0) {
+      referenced[slot] = 1; // racy plain store: a lost one only costs a second chance
+    }
+  }
+
+  /** The next key without a reference bit, clearing bits on the way. Caller holds {@link #handLock}. */
+  private K nextVictim() {
+    long limit = 2 * heap.mappingCount() + 2;
+    K fallback = null;
+    for (long scanned = 0; scanned < limit; scanned++) {
+      if (hand == null || !hand.hasNext()) {
+        hand = heap.keySet().iterator();
+        if (!hand.hasNext()) {
+          return null;
+        }
+      }
+      K key = hand.next();
+      fallback = key;
+      int slot = spread(key.hashCode()) & referencedMask;
+      if (referenced[slot] != 0) {
+        referenced[slot] = 0;
+        continue;
+      }
+      return key;
+    }
+    return fallback;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Move counters
+
+  private static int spread(int h) {
+    return (h ^ (h >>> 16)) * 0x9E3779B1;
+  }
+
+  private static int stripe(Object key) {
+    return ((spread(key.hashCode()) >>> 24) & (STRIPES - 1)) * PAD;
+  }
+
+  private void beginMove(int stripe) {
+    moves.getAndIncrement(stripe);
+  }
+
+  private void endMove(int stripe) {
+    moves.getAndAdd(stripe, ONE_COMPLETED);
+  }
+
+  private long movesSnapshot() {
+    long sum = 0;
+    boolean inFlight = false;
+    for (int s = 0; s < STRIPES * PAD; s += PAD) {
+      long value = moves.get(s);
+      sum += value;
+      inFlight |= (int) value != 0;
+    }
+    return inFlight ? -1 : sum;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Iteration, size, clear, close
+
+  /**
+   * Weakly consistent over all tiers. A pass visits the heap, then each lower tier and transit map in reader
+   * order, skipping keys already returned (a set of the returned keys, kept for the iterator's life). Downward
+   * moves follow the pass and cannot hide a key; an upward move can, so when any happened during a pass, another
+   * pass follows (at most {@value #MAX_ITERATION_PASSES}). Lower-tier values are read lazily, one at a time.
+   */
+  @Override
+  public Iterator<Map.Entry<K, StoredEntry>> iterator() {
+    return new TieredIterator();
+  }
+
+  private final class TieredIterator implements Iterator<Map.Entry<K, StoredEntry>> {
+    private final Set<K> returned = new HashSet<>();
+    private final List<Supplier<Iterator<K>>> lowerStages = new ArrayList<>();
+    private int pass;
+    private int stage = -1;
+    private long passMoves;
+    private Iterator<Map.Entry<K, StoredEntry>> heapIterator;
+    private Iterator<K> keyIterator;
+    private Map.Entry<K, StoredEntry> next;
+    private boolean done;
+
+    TieredIterator() {
+      for (int i = 0; i < lowers.size(); i++) {
+        LowerTier<K> lower = lowers.get(i);
+        lowerStages.add(lower::keys);
+        if (i < transits.size()) {
+          ConcurrentHashMap<K, StoredBytes> transit = transits.get(i);
+          lowerStages.add(() -> transit.keySet().iterator());
+        }
+      }
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (next == null && !done) {
+        advance();
+      }
+      return next != null;
+    }
+
+    @Override
+    public Map.Entry<K, StoredEntry> next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      Map.Entry<K, StoredEntry> result = next;
+      next = null;
+      return result;
+    }
+
+    private void advance() {
+      if (stage == -1) {
+        passMoves = movesSnapshot();
+        heapIterator = heap.entrySet().iterator();
+        stage = 0;
+      }
+      if (stage == 0) {
+        while (heapIterator.hasNext()) {
+          Map.Entry<K, StoredEntry> mapping = heapIterator.next();
+          if (returned.add(mapping.getKey())) {
+            next = new AbstractMap.SimpleImmutableEntry<>(mapping.getKey(), mapping.getValue());
+            return;
+          }
+        }
+        stage = 1;
+        keyIterator = null;
+      }
+      while (stage <= lowerStages.size()) {
+        if (keyIterator == null) {
+          keyIterator = lowerStages.get(stage - 1).get();
+        }
+        while (keyIterator.hasNext()) {
+          K key = keyIterator.next();
+          if (returned.contains(key)) {
+            continue;
+          }
+          StoredEntry entry = heap.get(key);
+          if (entry == null) {
+            StoredBytes found = findLower(key);
+            entry = found == null ? null
+                : new StoredEntry(new SerializedBytes(found.bytes()), found.expireAtMillis());
+          }
+          if (entry != null) {
+            returned.add(key);
+            next = new AbstractMap.SimpleImmutableEntry<>(key, entry);
+            return;
+          }
+        }
+        stage++;
+        keyIterator = null;
+      }
+      long now = movesSnapshot();
+      if ((now == -1 || now != passMoves) && ++pass < MAX_ITERATION_PASSES) {
+        stage = -1; // an upward move may have hidden a key from this pass
+      } else {
+        done = true;
+      }
+    }
+  }
+
+  /** Mappings in all tiers (an entry in the middle of a move may be counted twice, for an instant). */
+  @Override
+  public long size() {
+    long size = heap.mappingCount();
+    for (LowerTier<K> lower : lowers) {
+      size += lower.size();
+    }
+    for (ConcurrentHashMap<K, StoredBytes> transit : transits) {
+      size += transit.mappingCount();
+    }
+    return size;
+  }
+
+  /**
+   * Removes every mapping of every tier. Like {@code ConcurrentHashMap.clear} it is not atomic with respect to
+   * concurrent writes, but a background move that overlaps it never carries an entry past it: moves check the
+   * clear epoch after writing and undo themselves.
+   */
+  @Override
+  public void clear() {
+    clearEpoch.incrementAndGet();
+    heap.clear();
+    for (int i = 0; i < lowers.size(); i++) {
+      lowers.get(i).clear();
+      if (i < transits.size()) {
+        transits.get(i).clear();
+      }
+    }
+    promotionHints.clear();
+  }
+
+  /** Entries in the heap. */
+  public long heapSize() {
+    return heap.mappingCount();
+  }
+
+  /** The heap's bound. */
+  public long maxHeapEntries() {
+    return maxHeapEntries;
+  }
+
+  /** The tiers below the heap, highest first. */
+  public List<LowerTier<K>> lowerTiers() {
+    return lowers;
+  }
+
+  /** Entries that left the cache: evicted by the last tier, or fitting in no tier below. */
+  public long evictions() {
+    return evictions.sum();
+  }
+
+  /** Entries moved from the heap to a lower tier (not evictions). */
+  public long demotions() {
+    return demotions.sum();
+  }
+
+  /** Entries moved up into the heap by the mover after a lower-tier hit. */
+  public long promotions() {
+    return promotions.sum();
+  }
+
+  /** Promotion hints dropped because the hint map was full. */
+  public long promotionsDropped() {
+    return promotionsDropped.sum();
+  }
+
+  /** Expired entries dropped while moving down (no EXPIRED event for them). */
+  public long expiredDropped() {
+    return expiredDropped.sum();
+  }
+
+  /** Demotions that failed because a value could not be serialized (the entry stayed in the heap). */
+  public long demotionFailures() {
+    return demotionFailures.sum();
+  }
+
+  /**
+   * Stops the mover, writes every entry still above the last tier into it if that tier is persistent (a
+   * {@link DiskTier}: after a clean close every entry comes back, with its deadline), and closes the lower tiers.
+   * Callers must have stopped using this tier. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    LockSupport.unpark(mover);
+    if (Thread.currentThread() != mover) {
+      try {
+        mover.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (!lowers.isEmpty() && lowers.get(lowers.size() - 1) instanceof DiskTier) {
+      spillToDisk();
+    }
+    for (LowerTier<K> lower : lowers) {
+      try {
+        lower.close();
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "Tiered store " + name + ": closing " + lower + " failed", e);
+      }
+    }
+  }
+
+  private void spillToDisk() {
+    LowerTier<K> disk = lowers.get(lowers.size() - 1);
+    long now = System.currentTimeMillis();
+    long lost = 0;
+    for (Map.Entry<K, StoredEntry> entry : heap.entrySet()) {
+      StoredEntry stored = entry.getValue();
+      if (stored.isExpiredAt(now)) {
+        continue;
+      }
+      try {
+        if (disk.put(entry.getKey(), toBytes(stored.value()), stored.expireAtMillis()) != PutResult.STORED) {
+          lost++;
+        }
+      } catch (RuntimeException e) {
+        lost++;
+      }
+    }
+    heap.clear();
+    for (int i = 0; i < lowers.size() - 1; i++) {
+      LowerTier<K> lower = lowers.get(i);
+      for (Iterator<K> keys = lower.keys(); keys.hasNext(); ) {
+        K key = keys.next();
+        StoredBytes found = lower.get(key);
+        if (found != null && found.expireAtMillis() > now
+            && disk.put(key, found.bytes(), found.expireAtMillis()) != PutResult.STORED) {
+          lost++;
+        }
+      }
+      for (Map.Entry<K, StoredBytes> moving : transits.get(i).entrySet()) {
+        StoredBytes found = moving.getValue();
+        if (found.expireAtMillis() > now
+            && disk.put(moving.getKey(), found.bytes(), found.expireAtMillis()) != PutResult.STORED) {
+          lost++;
+        }
+      }
+    }
+    if (lost > 0) {
+      LOG.log(Level.WARNING, "Tiered store " + name + ": " + lost + " entries could not be written to the disk"
+          + " tier on close (not serializable or too large) and will not come back");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "TieredTier[" + name + ", heap " + heap.mappingCount() + "/" + maxHeapEntries + ", " + lowers + "]";
+  }
+
+  /** A reader's lower-tier hit waiting for promotion: the entry handed out and the bytes it was made from. */
+  private static final class Hint {
+    final StoredEntry entry;
+    final byte[] bytes;
+    final long readDeadline;
+
+    Hint(StoredBytes found) {
+      this.bytes = found.bytes();
+      this.readDeadline = found.expireAtMillis();
+      this.entry = new StoredEntry(new SerializedBytes(bytes), readDeadline);
+    }
+
+    /** Whether {@code found} is still the value this hint was made from. */
+    boolean matches(StoredBytes found) {
+      return found.expireAtMillis() == readDeadline && Arrays.equals(found.bytes(), bytes);
+    }
+  }
+}

@@ -1,0 +1,254 @@
+package io.goldylox.tier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.goldylox.serialization.JavaSerializer;
+import io.goldylox.serialization.Serializer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The tiered store's rules: always findable, exclusive, demotion is not eviction, restart after close. */
+class TieredTierTest {
+
+  static final Serializer SERIALIZER = new JavaSerializer();
+  static final String PAD = "x".repeat(400);
+
+  @TempDir
+  Path dir;
+
+  private final List<TieredTier<?>> opened = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() {
+    opened.forEach(TieredTier::close);
+  }
+
+  <K> TieredTier<K> tiered(long heap, boolean offHeap, boolean disk) {
+    List<LowerTier<K>> lowers = new ArrayList<>();
+    if (offHeap) {
+      lowers.add(new OffHeapTier<>(64 << 10, 8 << 10));
+    }
+    if (disk) {
+      lowers.add(openDisk());
+    }
+    TieredTier<K> tier = new TieredTier<>("test", heap, lowers, SERIALIZER);
+    opened.add(tier);
+    return tier;
+  }
+
+  <K> DiskTier<K> openDisk() {
+    return DiskTier.open(dir, 4 << 20, 64 << 10, SERIALIZER, getClass().getClassLoader(), Object.class,
+        Object.class, OnIncompatible.FAIL);
+  }
+
+  static Object decode(StoredEntry entry) {
+    if (entry == null) {
+      return null;
+    }
+    Object value = entry.value();
+    return value instanceof SerializedBytes
+        ? SERIALIZER.deserialize(((SerializedBytes) value).bytes(), TieredTierTest.class.getClassLoader())
+        : value;
+  }
+
+  static <K> void put(Tier<K> tier, K key, Object value, long deadline) {
+    tier.compute(key, (k, old) -> new StoredEntry(value, deadline));
+  }
+
+  static void await(BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (!condition.getAsBoolean()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("timed out waiting until " + what);
+      }
+      Thread.sleep(5);
+    }
+  }
+
+  @Test
+  void demotedEntriesStayFindableWithTheirDeadlinesAndAreNotEvictions() throws InterruptedException {
+    TieredTier<Integer> tier = tiered(4, true, true);
+    long deadline = System.currentTimeMillis() + 3_600_000;
+    for (int i = 0; i < 300; i++) {
+      put(tier, i, "value-" + i + PAD, i % 2 == 0 ? StoredEntry.ETERNAL : deadline + i);
+    }
+    await(() -> tier.heapSize() <= 4, "the heap is back within its bound");
+    assertThat(tier.demotions()).isGreaterThanOrEqualTo(296);
+    assertThat(tier.evictions()).isZero();
+    assertThat(tier.size()).isEqualTo(300);
+    assertThat(tier.lowerTiers().get(1).size()).as("the off-heap tier overflowed to disk").isPositive();
+    for (int i = 0; i < 300; i++) {
+      StoredEntry entry = tier.get(i);
+      assertThat(decode(entry)).isEqualTo("value-" + i + PAD);
+      assertThat(entry.expireAtMillis()).isEqualTo(i % 2 == 0 ? StoredEntry.ETERNAL : deadline + i);
+    }
+  }
+
+  @Test
+  void aLowerHitIsPromotedInTheBackgroundAndKeepsTheObjectReadersGot() throws InterruptedException {
+    TieredTier<String> tier = tiered(2, true, false);
+    for (int i = 0; i < 10; i++) {
+      put(tier, "k" + i, "v" + i, StoredEntry.ETERNAL);
+    }
+    await(() -> tier.heapSize() <= 2, "demoted");
+    String cold = null;
+    for (int i = 0; i < 10 && cold == null; i++) {
+      if (tier.lowerTiers().get(0).containsKey("k" + i)) {
+        cold = "k" + i;
+      }
+    }
+    assertThat(cold).isNotNull();
+    StoredEntry first = tier.get(cold);
+    first.setExpireAtMillis(4242L); // an access-expiry update made by the cache on the object it got
+    String key = cold;
+    await(() -> tier.promotions() > 0 && !tier.lowerTiers().get(0).containsKey(key), "promoted");
+    StoredEntry again = tier.get(cold);
+    assertThat(decode(again)).isEqualTo("v" + cold.substring(1));
+    assertThat(again.expireAtMillis()).isEqualTo(4242L);
+  }
+
+  @Test
+  void computeSeesTheLowerEntryAndItsResultLivesInTheHeapOnly() throws InterruptedException {
+    TieredTier<String> tier = tiered(1, true, true);
+    put(tier, "a", 1L, 77L);
+    put(tier, "b", 2L, StoredEntry.ETERNAL);
+    put(tier, "c", 3L, StoredEntry.ETERNAL);
+    await(() -> tier.heapSize() <= 1, "demoted");
+    String low = tier.lowerTiers().get(0).containsKey("a") || tier.lowerTiers().get(1).containsKey("a") ? "a" : "b";
+    Object[] seen = new Object[1];
+    tier.compute(low, (k, current) -> {
+      seen[0] = decode(current);
+      return new StoredEntry(100L, StoredEntry.ETERNAL);
+    });
+    assertThat(seen[0]).isEqualTo(low.equals("a") ? 1L : 2L);
+    for (LowerTier<String> lower : tier.lowerTiers()) {
+      assertThat(lower.containsKey(low)).isFalse();
+    }
+    assertThat(decode(tier.get(low))).isEqualTo(100L);
+  }
+
+  @Test
+  void aRemovedEntryIsGoneFromEveryTierAndNeverComesBack() throws InterruptedException {
+    TieredTier<Integer> tier = tiered(4, true, true);
+    for (int i = 0; i < 200; i++) {
+      put(tier, i, "v" + i, StoredEntry.ETERNAL);
+    }
+    await(() -> tier.heapSize() <= 4, "demoted");
+    for (int i = 0; i < 200; i += 3) {
+      tier.compute(i, (k, current) -> null);
+    }
+    for (int i = 200; i < 400; i++) { // more churn: evictions and flushes while removed keys stay removed
+      put(tier, i, "v" + i, StoredEntry.ETERNAL);
+      tier.get(i - 150);
+    }
+    await(() -> tier.heapSize() <= 4, "demoted again");
+    for (int i = 0; i < 200; i++) {
+      assertThat(decode(tier.get(i))).as("key %s", i).isEqualTo(i % 3 == 0 ? null : "v" + i);
+    }
+  }
+
+  @Test
+  void iterationSeesEveryEntryOnceWhileEntriesMove() throws InterruptedException {
+    TieredTier<Integer> tier = tiered(8, true, true);
+    for (int i = 0; i < 500; i++) {
+      put(tier, i, "v" + i, StoredEntry.ETERNAL);
+    }
+    Thread churn = new Thread(() -> {
+      for (int round = 0; round < 20; round++) {
+        for (int i = 0; i < 500; i += 7) {
+          tier.get(i); // promotions
+        }
+      }
+    });
+    churn.start();
+    Set<Integer> seen = new HashSet<>();
+    for (Iterator<Map.Entry<Integer, StoredEntry>> it = tier.iterator(); it.hasNext(); ) {
+      Map.Entry<Integer, StoredEntry> entry = it.next();
+      assertThat(seen.add(entry.getKey())).as("returned once: %s", entry.getKey()).isTrue();
+      assertThat(decode(entry.getValue())).isEqualTo("v" + entry.getKey());
+    }
+    churn.join();
+    assertThat(seen).hasSize(500);
+  }
+
+  @Test
+  void leavingTheLastTierIsACountedEviction() throws InterruptedException {
+    TieredTier<Integer> tier = tiered(4, true, false);
+    byte[] payload = new byte[900];
+    for (int i = 0; i < 400; i++) {
+      put(tier, i, payload.clone(), StoredEntry.ETERNAL);
+    }
+    await(() -> tier.heapSize() <= 4, "demoted");
+    assertThat(tier.evictions()).isPositive();
+    assertThat(tier.size() + tier.evictions()).isEqualTo(400);
+  }
+
+  @Test
+  void anEntryTooLargeForEveryLowerTierIsEvictedNotLost() throws InterruptedException {
+    TieredTier<Integer> tier = tiered(1, true, false);
+    put(tier, 1, new byte[100 << 10], StoredEntry.ETERNAL);
+    put(tier, 2, "small", StoredEntry.ETERNAL);
+    put(tier, 3, "small", StoredEntry.ETERNAL);
+    await(() -> tier.heapSize() <= 1, "demoted");
+    assertThat(tier.lowerTiers().get(0).rejectedOversize()).isGreaterThanOrEqualTo(tier.get(1) == null ? 1 : 0);
+    assertThat(tier.size() + tier.evictions()).isEqualTo(3);
+  }
+
+  @Test
+  void clearEmptiesEveryTier() throws InterruptedException {
+    TieredTier<Integer> tier = tiered(4, true, true);
+    for (int i = 0; i < 100; i++) {
+      put(tier, i, "v" + i, StoredEntry.ETERNAL);
+    }
+    tier.clear();
+    assertThat(tier.size()).isZero();
+    for (int i = 0; i < 100; i++) {
+      assertThat(tier.get(i)).isNull();
+    }
+    Thread.sleep(50); // give a racing background move the chance to misbehave
+    assertThat(tier.size()).isZero();
+  }
+
+  @Test
+  void afterACleanCloseEveryEntryComesBackFromDisk() throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 3_600_000;
+    TieredTier<Integer> tier = tiered(8, true, true);
+    for (int i = 0; i < 300; i++) {
+      put(tier, i, "v" + i, deadline + i);
+    }
+    tier.close();
+    TieredTier<Integer> reopened = tiered(8, true, true);
+    assertThat(reopened.size()).isEqualTo(300);
+    for (int i = 0; i < 300; i++) {
+      StoredEntry entry = reopened.get(i);
+      assertThat(decode(entry)).isEqualTo("v" + i);
+      assertThat(entry.expireAtMillis()).isEqualTo(deadline + i);
+    }
+  }
+
+  @Test
+  void expiredEntriesAreDroppedOnTheWayDown() throws InterruptedException {
+    TieredTier<Integer> tier = tiered(2, true, false);
+    for (int i = 0; i < 20; i++) {
+      put(tier, i, "v" + i, i < 10 ? 1L : StoredEntry.ETERNAL);
+    }
+    await(() -> tier.heapSize() <= 2, "demoted");
+    assertThat(tier.expiredDropped()).isPositive();
+    assertThat(tier.evictions()).isZero();
+    Map<Integer, Object> left = new HashMap<>();
+    tier.iterator().forEachRemaining(e -> left.put(e.getKey(), decode(e.getValue())));
+    for (int i = 10; i < 20; i++) {
+      assertThat(left).containsEntry(i, "v" + i);
+    }
+  }
+}

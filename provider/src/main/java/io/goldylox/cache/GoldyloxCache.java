@@ -126,6 +126,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     }
     this.configurationBean = new CacheConfigurationBean(() -> this.configuration);
     statistics.setEnabled(configuration.isStatisticsEnabled());
+    statistics.setTierEvictions(tier::evictions);
     if (configuration.isStatisticsEnabled()) {
       MBeanRegistrar.register(statisticsBean, objectName(MBeanRegistrar.Kind.STATISTICS));
     }
@@ -1088,6 +1089,15 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
 
   @Override
   public void close() {
+    close(false);
+  }
+
+  /** Closes the cache and drops its entries, persistent ones included ({@code CacheManager.destroyCache}). */
+  public void destroy() {
+    close(true);
+  }
+
+  private void close(boolean dropEntries) {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
@@ -1100,12 +1110,10 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     Closeables.closeQuietly(loader);
     Closeables.closeQuietly(writer);
     Closeables.closeQuietly(expiryPolicy);
-  }
-
-  /** Closes the cache and drops its entries ({@code CacheManager.destroyCache}). */
-  public void destroy() {
-    close();
-    tier.clear();
+    if (dropEntries) {
+      tier.clear();
+    }
+    tier.close();
   }
 
   @Override

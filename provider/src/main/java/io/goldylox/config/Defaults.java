@@ -1,5 +1,6 @@
 package io.goldylox.config;
 
+import io.goldylox.tier.OnIncompatible;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Objects;

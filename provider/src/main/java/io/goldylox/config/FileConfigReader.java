@@ -1,5 +1,6 @@
 package io.goldylox.config;
 
+import io.goldylox.tier.OnIncompatible;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigObject;

@@ -4,29 +4,11 @@ package io.goldylox.serialization;
  * Decides how keys and values cross the boundary between callers and the cache: the form a value is stored in,
  * how it is handed back, and how keys are detached from the caller's object.
  *
- * <p>Store-by-reference stores the caller's objects; store-by-value ({@link ValueCopier}) stores immutable
- * objects as they are and everything else as serialized bytes, so a caller mutating an object it put, or one it
+ * <p>Store-by-reference ({@link ReferenceCopier}) stores the caller's objects; store-by-value
+ * ({@link ValueCopier}) stores immutable objects as they are and everything else as serialized bytes, so a caller mutating an object it put, or one it
  * got, never changes the cache. Implementations are thread-safe.
  */
 public interface Copier {
-
-  /** Copier for store-by-reference: nothing is copied. */
-  Copier BY_REFERENCE = new Copier() {
-    @Override
-    public Object toStored(Object value) {
-      return value;
-    }
-
-    @Override
-    public Object fromStored(Object stored) {
-      return stored;
-    }
-
-    @Override
-    public <T> T copyKey(T key) {
-      return key;
-    }
-  };
 
   /** The form in which {@code value} is kept by the cache. */
   Object toStored(Object value);

@@ -1,13 +1,12 @@
 package io.goldylox.serialization;
 
-import java.util.Arrays;
 import java.util.function.Supplier;
 
 /**
  * Store-by-value {@link Copier}. Immutable objects ({@link ImmutableTypes}) are stored as they are; any other
- * value is stored as the bytes of its {@link Serializer} form, wrapped in {@link SerializedValue}, and
- * deserialized afresh for every reader. Keys are copied once on insertion (serialize then deserialize) unless
- * immutable. Thread-safe: holds no mutable state.
+ * value is stored as its {@link Serializer} bytes ({@link SerializedBytes}, the same form the off-heap and disk
+ * tiers keep, so a demotion does not serialize again) and deserialized afresh for every reader. Keys are copied
+ * once on insertion (serialize then deserialize) unless immutable. Thread-safe: holds no mutable state.
  */
 public final class ValueCopier implements Copier {
 
@@ -28,13 +27,13 @@ public final class ValueCopier implements Copier {
     if (ImmutableTypes.isImmutable(value.getClass())) {
       return value;
     }
-    return new SerializedValue(serializer.serialize(value));
+    return new SerializedBytes(serializer.serialize(value));
   }
 
   @Override
   public Object fromStored(Object stored) {
-    if (stored instanceof SerializedValue) {
-      return serializer.deserialize(((SerializedValue) stored).bytes, classLoader.get());
+    if (stored instanceof SerializedBytes) {
+      return serializer.deserialize(((SerializedBytes) stored).bytes(), classLoader.get());
     }
     return stored;
   }
@@ -46,29 +45,5 @@ public final class ValueCopier implements Copier {
       return key;
     }
     return (T) serializer.deserialize(serializer.serialize(key), classLoader.get());
-  }
-
-  /** The serialized form of a mutable value; equality is by content, for diagnostics only. */
-  static final class SerializedValue {
-    final byte[] bytes;
-
-    SerializedValue(byte[] bytes) {
-      this.bytes = bytes;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof SerializedValue && Arrays.equals(bytes, ((SerializedValue) o).bytes);
-    }
-
-    @Override
-    public int hashCode() {
-      return Arrays.hashCode(bytes);
-    }
-
-    @Override
-    public String toString() {
-      return "SerializedValue[" + bytes.length + " bytes]";
-    }
   }
 }

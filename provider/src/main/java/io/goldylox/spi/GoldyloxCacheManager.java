@@ -9,12 +9,20 @@ import io.goldylox.management.MBeanRegistrar;
 import io.goldylox.serialization.Copier;
 import io.goldylox.serialization.JavaSerializer;
 import io.goldylox.serialization.Serializer;
+import io.goldylox.serialization.ReferenceCopier;
 import io.goldylox.serialization.ValueCopier;
+import io.goldylox.tier.DiskTier;
 import io.goldylox.tier.HeapTier;
+import io.goldylox.tier.LowerTier;
+import io.goldylox.tier.OffHeapTier;
+import io.goldylox.tier.Tier;
+import io.goldylox.tier.TieredTier;
 import java.lang.ref.WeakReference;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -107,9 +115,16 @@ public final class GoldyloxCacheManager implements CacheManager {
       GoldyloxConfiguration<K, V> copy = GoldyloxConfiguration.merge(fileConfig.defaults(), cacheName, configuration);
       requireSupported(cacheName, copy);
       Copier copier = copy.isStoreByValue()
-          ? new ValueCopier(serializer, this::getClassLoaderOrDefault) : Copier.BY_REFERENCE;
-      GoldyloxCache<K, V> cache = new GoldyloxCache<>(this, cacheName, copy, copier, new HeapTier<>(),
-          workers, maxPendingEvents());
+          ? new ValueCopier(serializer, this::getClassLoaderOrDefault)
+          : new ReferenceCopier(serializer, this::getClassLoaderOrDefault);
+      Tier<K> tier = tierFor(cacheName, copy);
+      GoldyloxCache<K, V> cache;
+      try {
+        cache = new GoldyloxCache<>(this, cacheName, copy, copier, tier, workers, maxPendingEvents());
+      } catch (RuntimeException | Error e) {
+        tier.close();
+        throw e;
+      }
       caches.put(cacheName, cache);
       notifyLifecycle(cache, true);
       return cache;
@@ -145,13 +160,35 @@ public final class GoldyloxCacheManager implements CacheManager {
     }
   }
 
+  /**
+   * The storage of a cache: a plain {@link HeapTier} when no tier setting is given, else a {@link TieredTier} of a
+   * heap (bounded by {@code heap.max-entries}, or not) over the configured off-heap and disk tiers.
+   */
+  private <K> Tier<K> tierFor(String cacheName, GoldyloxConfiguration<K, ?> configuration) {
+    if (configuration.heapMaxEntries().isEmpty() && configuration.offHeapBytes().isEmpty()
+        && configuration.diskPath().isEmpty()) {
+      return new HeapTier<>();
+    }
+    List<LowerTier<K>> lower = new ArrayList<>(2);
+    try {
+      if (configuration.offHeapBytes().isPresent()) {
+        lower.add(new OffHeapTier<>(configuration.offHeapBytes().getAsLong()));
+      }
+      if (configuration.diskPath().isPresent()) {
+        lower.add(DiskTier.open(configuration.diskPath().get(), configuration.diskBytes().getAsLong(), serializer,
+            getClassLoaderOrDefault(), configuration.getKeyType(), configuration.getValueType(),
+            configuration.onIncompatible()));
+      }
+      return new TieredTier<>(MBeanRegistrar.sanitize(cacheName), configuration.heapMaxEntries().orElse(Long.MAX_VALUE),
+          lower, serializer);
+    } catch (RuntimeException | Error e) {
+      lower.forEach(LowerTier::close);
+      throw e;
+    }
+  }
+
   /** Refuses settings this build parses but cannot honour yet, rather than ignoring them. */
   private void requireSupported(String cacheName, GoldyloxConfiguration<?, ?> configuration) {
-    if (configuration.heapMaxEntries().isPresent() || configuration.offHeapBytes().isPresent()
-        || configuration.diskPath().isPresent()) {
-      throw new UnsupportedOperationException("Cache " + cacheName + " (" + fileConfig.source() + "): heap bounds,"
-          + " off-heap and disk tiers are not available in this build of Goldylox");
-    }
     if (configuration.writeBehind().isPresent()) {
       throw new UnsupportedOperationException("Cache " + cacheName + " (" + fileConfig.source() + "): write-behind"
           + " is not available in this build of Goldylox");

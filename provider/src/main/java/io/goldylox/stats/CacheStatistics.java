@@ -22,6 +22,15 @@ public final class CacheStatistics {
   private final LongAdder removeTimeNanos = new LongAdder();
 
   private volatile boolean enabled;
+  /** Evictions counted by the storage tiers, and their value at the last {@link #clear()}. */
+  private volatile java.util.function.LongSupplier tierEvictions = () -> 0L;
+  private volatile long tierEvictionsAtClear;
+
+  /** Adds the evictions the storage tiers count (they evict on their own threads) to {@link #evictions()}. */
+  public void setTierEvictions(java.util.function.LongSupplier source) {
+    tierEvictions = source;
+    tierEvictionsAtClear = source.getAsLong();
+  }
 
   public boolean isEnabled() {
     return enabled;
@@ -105,7 +114,7 @@ public final class CacheStatistics {
   }
 
   public long evictions() {
-    return evictions.sum();
+    return evictions.sum() + tierEvictions.getAsLong() - tierEvictionsAtClear;
   }
 
   public long getTimeNanos() {
@@ -127,6 +136,7 @@ public final class CacheStatistics {
     puts.reset();
     removals.reset();
     evictions.reset();
+    tierEvictionsAtClear = tierEvictions.getAsLong();
     getTimeNanos.reset();
     putTimeNanos.reset();
     removeTimeNanos.reset();

@@ -41,4 +41,12 @@ public interface Tier<K> {
 
   /** Removes every mapping, without notifying anybody. */
   void clear();
+
+  /** Entries that left the lowest tier to make room (evictions, as statistics count them). */
+  default long evictions() {
+    return 0;
+  }
+
+  /** Releases what the tier holds (threads, memory, files); persistent tiers keep their data for the next open. */
+  default void close() {}
 }

@@ -1,5 +1,6 @@
 package io.goldylox.tier;
 
+import io.goldylox.serialization.SerializedBytes;
 import io.goldylox.serialization.SerializationException;
 import io.goldylox.serialization.Serializer;
 import java.lang.System.Logger.Level;
@@ -95,7 +96,7 @@ import java.util.function.Supplier;
  *
  * @param <K> the key type
  */
-public final class TieredTier<K> implements Tier<K>, AutoCloseable {
+public final class TieredTier<K> implements Tier<K> {
 
   private static final System.Logger LOG = System.getLogger(TieredTier.class.getName());
   private static final int STRIPES = 64;
@@ -738,6 +739,7 @@ public final class TieredTier<K> implements Tier<K>, AutoCloseable {
   }
 
   /** Entries that left the cache: evicted by the last tier, or fitting in no tier below. */
+  @Override
   public long evictions() {
     return evictions.sum();
   }

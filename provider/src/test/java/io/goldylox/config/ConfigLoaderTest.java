@@ -1,5 +1,6 @@
 package io.goldylox.config;
 
+import io.goldylox.tier.OnIncompatible;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,6 @@
 package io.goldylox.config;
 
+import io.goldylox.tier.OnIncompatible;
 import static io.goldylox.config.MemoryUnit.GB;
 import static io.goldylox.config.MemoryUnit.MB;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -63,11 +63,57 @@ class ConfiguredManagerTest {
   }
 
   @Test
-  void settingsThisBuildCannotHonourAreRefusedNotIgnored() throws Exception {
+  void aThreeTierCacheFromAFileKeepsEveryEntryAndSurvivesARestart() throws Exception {
     Path file = dir.resolve("tiers.conf");
-    Files.writeString(file, "goldylox { caches { orders { off-heap.size = 1MiB } } }");
+    Files.writeString(file, String.join("\n",
+        "goldylox.caches.orders {",
+        "  key-type = \"java.lang.Long\", value-type = \"java.lang.String\"",
+        "  heap.max-entries = 16",
+        "  off-heap.size = 1MiB",
+        "  disk { path = \"" + dir.resolve("orders-disk").toString().replace("\\", "/") + "\", size = 16MiB }",
+        "}"));
+    try (CacheManager manager = provider.getCacheManager(file.toUri(), getClass().getClassLoader())) {
+      Cache<Long, String> orders = manager.getCache("orders", Long.class, String.class);
+      for (long i = 0; i < 2_000; i++) {
+        orders.put(i, "order-" + i);
+      }
+      for (long i = 0; i < 2_000; i++) {
+        assertThat(orders.get(i)).as("entry %d", i).isEqualTo("order-" + i);
+      }
+      orders.remove(7L);
+      assertThat(orders.get(7L)).isNull();
+    }
+    // A clean close writes every tier down to disk: a new manager on the same file finds all of it.
+    try (CacheManager manager = provider.getCacheManager(file.toUri(), getClass().getClassLoader())) {
+      Cache<Long, String> orders = manager.getCache("orders", Long.class, String.class);
+      for (long i = 0; i < 2_000; i++) {
+        assertThat(orders.get(i)).as("entry %d after restart", i).isEqualTo(i == 7 ? null : "order-" + i);
+      }
+    }
+  }
+
+  @Test
+  void settingsThisBuildCannotHonourAreRefusedNotIgnored() throws Exception {
+    Path file = dir.resolve("wb.conf");
+    Files.writeString(file, "goldylox.caches.orders.write-behind { writer = \"" + NoWriter.class.getName()
+        + "\", journal = \"" + dir.resolve("journal").toString().replace("\\", "/") + "\" }");
     assertThatThrownBy(() -> provider.getCacheManager(file.toUri(), getClass().getClassLoader()))
         .isInstanceOf(UnsupportedOperationException.class)
         .hasMessageContaining("orders");
+  }
+
+  /** A writer class for the configuration above. */
+  public static final class NoWriter implements javax.cache.integration.CacheWriter<Object, Object> {
+    @Override
+    public void write(Cache.Entry<?, ?> entry) {}
+
+    @Override
+    public void writeAll(java.util.Collection<Cache.Entry<?, ?>> entries) {}
+
+    @Override
+    public void delete(Object key) {}
+
+    @Override
+    public void deleteAll(java.util.Collection<?> keys) {}
   }
 }

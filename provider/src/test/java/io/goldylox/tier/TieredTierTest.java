@@ -1,5 +1,6 @@
 package io.goldylox.tier;
 
+import io.goldylox.serialization.SerializedBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.goldylox.serialization.JavaSerializer;

@@ -1,11 +1,11 @@
-package io.goldylox.tier;
+package io.goldylox.serialization;
 
 import java.util.Arrays;
 
 /**
- * The stored form of a value that came up from a {@link LowerTier}: the bytes the cache's
- * {@link io.goldylox.serialization.Serializer} produced for it. A {@link TieredTier} hands values read from its
- * lower tiers to the cache in this form (inside a {@link StoredEntry}), and keeps it as is when such an entry is
+ * The stored form of a value that came up from a {@link io.goldylox.tier.LowerTier}: the bytes the cache's
+ * {@link Serializer} produced for it. A {@link io.goldylox.tier.TieredTier} hands values read from its
+ * lower tiers to the cache in this form (inside a {@link io.goldylox.tier.StoredEntry}), and keeps it as is when such an entry is
  * promoted to the heap, so a value is deserialized only when a caller reads it and serialized only once on its
  * way down. The cache's copiers decode it with the same serializer ({@link #bytes()} then
  * {@code Serializer.deserialize}).

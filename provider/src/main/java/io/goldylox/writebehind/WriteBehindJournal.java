@@ -1,0 +1,289 @@
+package io.goldylox.writebehind;
+
+import io.goldylox.serialization.Serializer;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.cache.CacheException;
+import javax.cache.integration.CacheWriter;
+import javax.cache.integration.CacheWriterException;
+
+/**
+ * Durable write-behind in front of a user's {@link CacheWriter}: the object a cache holds when write-behind is
+ * configured.
+ *
+ * <h2>Overview</h2>
+ * The cache calls {@link #put} and {@link #delete} on the caller's thread, inside the key's atomic step. Each
+ * call serializes the key (and value), records the operation in the pending index, appends it to a Chronicle
+ * Queue journal as one excerpt, and wakes the flusher if it sleeps; no fsync, no writer call, no waiting for the
+ * flusher. The {@link Flusher} (thread {@code goldylox-writebehind-<cache>}) delivers the journal to the writer
+ * in batches, and records how far it got only after the writer returned.
+ *
+ * <h2>Guarantees</h2>
+ * <ul>
+ *   <li>An operation whose {@code put}/{@code delete} returned survives a crash of the JVM ({@code kill -9}):
+ *       the next {@link #open} of the same journal replays every operation not acknowledged by the writer.
+ *       With {@code durability = os} it also survives a power loss, less about one {@code sync-interval}.</li>
+ *   <li>Delivery is at-least-once: after a crash, or an abandoned {@link #close}, the writer may receive an
+ *       operation again (always in per-key order, ending with the key's latest state). Writers must tolerate
+ *       replays: write idempotently (an upsert, a delete of a missing row).</li>
+ *   <li>Per key, the writer sees operations in the order they were made; with {@code coalesce} only the last
+ *       one per batch. A failing key is retried with backoff without holding back other keys, and after
+ *       {@code max-attempts} moved to the dead-letter journal. A newer operation on a key replaces a failed
+ *       older one that is still waiting for its retry.</li>
+ *   <li>Read-your-writes: {@link #pending} returns the last unacknowledged operation on a key, lock-free.</li>
+ * </ul>
+ *
+ * <h2>Chronicle</h2>
+ * This class names no Chronicle type, so a cache that only holds a field of it loads no Chronicle class. Chronicle
+ * is first touched in {@link #open}, after {@code chronicle.analytics.disable=true} is set (unless set already)
+ * and the JVM flags it needs are checked ({@link ChronicleFlags}).
+ *
+ * <h2>Threads</h2>
+ * Any number of callers' threads call {@code put}/{@code delete}/{@code pending} concurrently (one at a time per
+ * key: the cache's atomic step). The flusher thread calls the writer; with {@code durability = os} a syncer
+ * thread forces the journal to disk. {@link #close} is called once, by the cache's closing thread.
+ *
+ * @param <K> the key type
+ * @param <V> the value type
+ */
+public final class WriteBehindJournal<K, V> implements AutoCloseable {
+
+  private static final System.Logger LOG = System.getLogger(WriteBehindJournal.class.getName());
+
+  private final String cacheName;
+  private final WriteBehindSettings settings;
+  private final Serializer serializer;
+  private final CacheWriter<K, V> writer;
+  private final boolean ownsWriter;
+  private final ChronicleJournal journal;
+  private final DeadLetterJournal deadLetters;
+  private final ConcurrentHashMap<K, Pending<V>> pending = new ConcurrentHashMap<>();
+  private final AtomicLong sequence = new AtomicLong();
+  private final WriteBehindMetrics metrics = new WriteBehindMetrics();
+  private final Flusher<K, V> flusher;
+  private final Syncer syncer;
+  private final AtomicBoolean closeStarted = new AtomicBoolean();
+  private volatile boolean closed;
+
+  private WriteBehindJournal(WriteBehindSettings settings, CacheWriter<K, V> writer, boolean ownsWriter,
+      Serializer serializer, ClassLoader loader, String cacheName) {
+    this.settings = settings;
+    this.writer = writer;
+    this.ownsWriter = ownsWriter;
+    this.serializer = serializer;
+    this.cacheName = cacheName;
+    this.journal = ChronicleJournal.open(settings.journal(), settings.rollCycle());
+    try {
+      boolean force = settings.durability() == WriteBehindSettings.Durability.OS;
+      Checkpoint checkpoint = new Checkpoint(settings.journal(), force);
+      long position = checkpoint.read();
+      Replay replay = Replay.run(journal, position, serializer, loader, pending);
+      sequence.set(replay.maxSequence);
+      metrics.replayed.set(replay.operations);
+      if (replay.operations > 0) {
+        LOG.log(System.Logger.Level.INFO, "Write-behind of cache '" + cacheName + "': replaying "
+            + replay.operations + " unacknowledged operations from " + settings.journal());
+      }
+      this.deadLetters = new DeadLetterJournal(settings.deadLetter(), cacheName);
+      this.flusher = new Flusher<>(cacheName, settings, writer, serializer, loader, journal, deadLetters,
+          checkpoint, pending, sequence, metrics, position, replay.staleBelow, replay.retrying);
+      this.syncer = force ? new Syncer(journal, settings.syncInterval().toNanos(), cacheName) : null;
+    } catch (RuntimeException | Error e) {
+      journal.close();
+      throw e instanceof CacheException ? (CacheException) e
+          : new CacheException("Cannot open the write-behind journal " + settings.journal() + ": " + e, e);
+    }
+    flusher.start();
+    if (syncer != null) {
+      syncer.start();
+    }
+  }
+
+  /**
+   * Opens (or creates) the journal of {@code settings}, rebuilds the pending index from the operations the writer
+   * has not acknowledged, and starts the flusher, which delivers those first.
+   *
+   * @param writer the writer to deliver to, or {@code null} to create the one configured in {@code settings}
+   *     (the journal then closes it on {@link #close} if it is {@link AutoCloseable})
+   * @param serializer turns keys and values into journal bytes and back; they must be serializable by it
+   * @param loader resolves classes when reading operations back (null: Goldylox's loader)
+   * @param cacheName names the threads and log lines
+   * @throws CacheException if the JVM lacks Chronicle's flags (the message lists them), the journal is in use by
+   *     another cache or process, or cannot be created or read
+   */
+  public static <K, V> WriteBehindJournal<K, V> open(WriteBehindSettings settings, CacheWriter<K, V> writer,
+      Serializer serializer, ClassLoader loader, String cacheName) {
+    Objects.requireNonNull(settings, "settings");
+    Objects.requireNonNull(serializer, "serializer");
+    Objects.requireNonNull(cacheName, "cacheName");
+    ChronicleFlags.prepare();
+    boolean owns = writer == null;
+    CacheWriter<K, V> target = owns ? settings.createWriter(loader) : writer;
+    ClassLoader classLoader = loader != null ? loader : WriteBehindJournal.class.getClassLoader();
+    try {
+      return new WriteBehindJournal<>(settings, target, owns, serializer, classLoader, cacheName);
+    } catch (RuntimeException | Error e) {
+      if (owns) {
+        closeWriter(target);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Journals a put of {@code value} under {@code key}. Called on the caller's thread inside the key's atomic
+   * step; returns as soon as the operation is in the journal (page cache).
+   *
+   * @throws CacheWriterException naming the journal when the append fails (disk full, unwritable journal)
+   * @throws io.goldylox.serialization.SerializationException when the key or value cannot be serialized
+   * @throws IllegalStateException after {@link #close}
+   */
+  public void put(K key, V value) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    append(JournalRecord.PUT, key, value);
+  }
+
+  /**
+   * Journals a delete of {@code key}; as {@link #put}.
+   */
+  public void delete(K key) {
+    Objects.requireNonNull(key, "key");
+    append(JournalRecord.DELETE, key, null);
+  }
+
+  private void append(byte kind, K key, V value) {
+    if (closed) {
+      throw new IllegalStateException("The write-behind journal " + settings.journal() + " of cache '"
+          + cacheName + "' is closed");
+    }
+    byte[] keyBytes = serializer.serialize(key);
+    byte[] valueBytes = value == null ? null : serializer.serialize(value);
+    long seq = sequence.incrementAndGet();
+    Pending<V> mine = new Pending<>(seq, value);
+    // Published before the append, so the flusher, which can only deliver what it read from the journal, always
+    // finds it (or a later operation of the key) when it clears the key.
+    Pending<V> previous = pending.put(key, mine);
+    try {
+      journal.append(kind, seq, System.currentTimeMillis(), 0, 0L, keyBytes, valueBytes);
+    } catch (RuntimeException | InternalError e) {
+      // No other caller touches this key now (the cache's atomic step), and the flusher removes an entry only
+      // when it delivered that entry's sequence, which `mine` never reached: `mine` is still there to undo.
+      if (previous != null) {
+        pending.replace(key, mine, previous);
+      } else {
+        pending.remove(key, mine);
+      }
+      throw new CacheWriterException("Cannot journal the write-behind " + (value == null ? "delete" : "put")
+          + " of cache '" + cacheName + "' in " + settings.journal() + " (is the disk full or the directory"
+          + " unwritable?): " + e, e);
+    }
+    metrics.appended.increment();
+    // Dekker with Flusher.step(): the append must be visible before we read whether the flusher sleeps.
+    VarHandle.fullFence();
+    flusher.wake(seq);
+    if (syncer != null) {
+      syncer.dirty();
+    }
+  }
+
+  /**
+   * The last operation on {@code key} that the writer has not yet acknowledged, or {@code null}. A lock-free
+   * lookup. A non-null answer is what a read must return (its value, or a miss for a delete), instead of
+   * the tiers or the loader.
+   */
+  public Pending<V> pending(K key) {
+    return pending.get(key);
+  }
+
+  /** Number of keys with an unacknowledged operation. */
+  public int pendingKeys() {
+    return pending.size();
+  }
+
+  /** The counters of this journal. */
+  public WriteBehindMetrics metrics() {
+    return metrics;
+  }
+
+  /** The settings this journal was opened with. */
+  public WriteBehindSettings settings() {
+    return settings;
+  }
+
+  /** The error that stopped the flusher, or {@code null} while it runs. */
+  public Throwable flusherFailure() {
+    return flusher.failure();
+  }
+
+  /** Whether {@link #close} was called. */
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /**
+   * Stops accepting operations, lets the flusher deliver what it can within {@code close-timeout} (without
+   * waiting for {@code max-delay}, nor for retries that are not due), and closes the journal. Operations left
+   * over are replayed at the next {@link #open}. The writer is closed only if {@link #open} created it.
+   */
+  @Override
+  public void close() {
+    if (!closeStarted.compareAndSet(false, true)) {
+      return;
+    }
+    closed = true;
+    boolean drained = flusher.close(settings.closeTimeout().toNanos());
+    if (!drained) {
+      LOG.log(System.Logger.Level.WARNING, "Write-behind of cache '" + cacheName + "': the writer did not finish"
+          + " within close-timeout " + settings.closeTimeout() + "; " + metrics.journalLag()
+          + " operations stay in " + settings.journal() + " and are delivered at the next start");
+    }
+    try {
+      if (syncer != null) {
+        syncer.stop();
+        journal.force();
+      }
+    } finally {
+      try {
+        deadLetters.close();
+      } finally {
+        journal.close();
+        if (ownsWriter) {
+          closeWriter(writer);
+        }
+      }
+    }
+  }
+
+  private static void closeWriter(Object writer) {
+    if (writer instanceof AutoCloseable) {
+      try {
+        ((AutoCloseable) writer).close();
+      } catch (Exception e) {
+        LOG.log(System.Logger.Level.WARNING, "Closing the write-behind writer " + writer.getClass().getName()
+            + " failed", e);
+      }
+    }
+  }
+
+  /**
+   * Reads the dead letters kept in {@code directory} (a {@link WriteBehindSettings#deadLetter()}), e.g. to
+   * inspect or re-submit them. Needs the same JVM flags as {@link #open}.
+   */
+  public static List<DeadLetter<Object, Object>> readDeadLetters(Path directory, Serializer serializer,
+      ClassLoader loader) {
+    ChronicleFlags.prepare();
+    return DeadLetterJournal.readAll(directory, serializer,
+        loader != null ? loader : WriteBehindJournal.class.getClassLoader());
+  }
+
+  @Override
+  public String toString() {
+    return "WriteBehindJournal[" + cacheName + ", " + settings.journal() + ", " + metrics + "]";
+  }
+}

@@ -1,0 +1,66 @@
+package io.goldylox.writebehind;
+
+import io.goldylox.serialization.JavaSerializer;
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Random;
+import javax.cache.CacheException;
+
+/**
+ * The child JVM of {@link WriteBehindCrashTest}. Mode {@code stream}: opens the journal with an H2 writer and
+ * makes puts and removes forever, printing {@code B <n> P|D key [value]} before each call and {@code A <n>}
+ * after it returned (acknowledged), until it is killed. Mode {@code flags}: tries to open a journal and prints
+ * whether it was refused.
+ */
+public final class CrashChild {
+
+  private CrashChild() {}
+
+  public static void main(String[] args) throws Exception {
+    PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 12),
+        false, StandardCharsets.UTF_8);
+    Path journal = Path.of(args[1]);
+    if (args[0].equals("flags")) {
+      try {
+        WriteBehindJournal.open(WriteBehindSettings.builder(journal).build(), new H2Writer(args[2]),
+            new JavaSerializer(), CrashChild.class.getClassLoader(), "flags").close();
+        out.println("OPENED");
+      } catch (CacheException e) {
+        out.println("REFUSED " + e.getMessage());
+      }
+      out.flush();
+      return;
+    }
+    String url = args[2];
+    long seed = Long.parseLong(args[3]);
+    boolean coalesce = Boolean.parseBoolean(args[4]);
+    long first = Long.parseLong(args[5]);
+    WriteBehindSettings settings = WriteBehindSettings.builder(journal).batchSize(64)
+        .maxDelay(Duration.ofMillis(1)).coalesce(coalesce).build();
+    WriteBehindJournal<String, String> wb = WriteBehindJournal.open(settings, new H2Writer(url),
+        new JavaSerializer(), CrashChild.class.getClassLoader(), "crash");
+    out.println("READY");
+    out.flush();
+    Random random = new Random(seed);
+    for (long n = first; ; n++) {
+      String key = "k" + random.nextInt(300);
+      boolean delete = random.nextInt(4) == 0;
+      String value = "v" + n;
+      // One flush per line: each line leaves in one write(2) of less than PIPE_BUF bytes, so a kill never tears it.
+      out.println("B " + n + (delete ? " D " + key : " P " + key + " " + value));
+      out.flush();
+      if (delete) {
+        wb.delete(key);
+      } else {
+        wb.put(key, value);
+      }
+      out.println("A " + n);
+      out.flush();
+    }
+  }
+}

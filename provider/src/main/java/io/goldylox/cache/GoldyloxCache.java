@@ -15,6 +15,8 @@ import io.goldylox.spi.GoldyloxCacheManager;
 import io.goldylox.stats.CacheStatistics;
 import io.goldylox.tier.StoredEntry;
 import io.goldylox.tier.Tier;
+import io.goldylox.writebehind.Pending;
+import io.goldylox.writebehind.WriteBehindJournal;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -89,6 +91,10 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   /** The write-through writer, typed as the cache (its factory is typed {@code ? super K, ? super V}). */
   private final CacheWriter<K, V> writer;
   private final boolean readThrough;
+  /** The write-behind journal, or {@code null}; excludes {@link #writer} (write-through). */
+  private final WriteBehindJournal<K, V> writeBehind;
+  /** Whether a miss may find a value without the tiers: through the loader or a pending write-behind op. */
+  private final boolean missMayFind;
   private final EventDispatcher<K, V> events;
   private final CacheStatistics statistics = new CacheStatistics();
   private final CacheStatisticsMXBean statisticsBean = new CacheStatisticsBean(statistics);
@@ -102,7 +108,8 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
    * @param configuration a private copy; the cache owns it from now on
    */
   public GoldyloxCache(GoldyloxCacheManager manager, String name, GoldyloxConfiguration<K, V> configuration,
-      Copier copier, Tier<K> tier, Workers workers, long maxPendingEventsPerListener) {
+      Copier copier, Tier<K> tier, WriteBehindJournal<K, V> writeBehind, Workers workers,
+      long maxPendingEventsPerListener) {
     this.manager = manager;
     this.name = name;
     this.configuration = configuration;
@@ -115,6 +122,8 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     this.loader = configuration.getCacheLoaderFactory() == null
         ? null : configuration.getCacheLoaderFactory().create();
     this.readThrough = configuration.isReadThrough() && loader != null;
+    this.writeBehind = writeBehind;
+    this.missMayFind = readThrough || writeBehind != null;
     @SuppressWarnings("unchecked")
     CacheWriter<K, V> createdWriter = configuration.isWriteThrough()
         && configuration.getCacheWriterFactory() != null
@@ -160,10 +169,10 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       }
     }
     statistics.recordMisses(1);
-    if (entry == null && !readThrough) {
+    if (entry == null && !missMayFind) {
       return null;
     }
-    Step<K, V> step = execute(copier.copyKey(key), EntryOperation::getValue, readThrough ? LOAD_ALLOWED : 0);
+    Step<K, V> step = execute(copier.copyKey(key), EntryOperation::getValue, missMayFind ? LOAD_ALLOWED : 0);
     step.deliverSyncEvents();
     return step.result();
   }
@@ -190,7 +199,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       V value = readWithoutLoading(key);
       if (value != null) {
         result.put(key, value);
-      } else if (readThrough) {
+      } else if (missMayFind) {
         if (missing == null) {
           missing = new ArrayList<>();
         }
@@ -198,7 +207,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       }
     }
     if (missing != null) {
-      Map<K, V> loaded = loadMany(missing);
+      Map<K, V> loaded = loadMissing(missing);
       SyncEvents<K, V> sync = null;
       for (Map.Entry<K, V> entry : loaded.entrySet()) {
         K key = entry.getKey();
@@ -346,8 +355,21 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     }
   }
 
-  /** Calls the loader for one key; exceptions come out as {@link CacheLoaderException}. */
+  /**
+   * The value a miss finds: the operation still pending in the write-behind journal (read-your-writes: the store
+   * may not have it yet), else the loader's (read-through), else none. Loader exceptions come out as
+   * {@link CacheLoaderException}.
+   */
   V loadOne(K key) {
+    if (writeBehind != null) {
+      Pending<V> pending = writeBehind.pending(key);
+      if (pending != null) {
+        return pending.isDelete() ? null : copyOf(pending.value());
+      }
+    }
+    if (!readThrough) {
+      return null;
+    }
     try {
       return loader.load(key);
     } catch (CacheLoaderException e) {
@@ -355,6 +377,32 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     } catch (Exception e) {
       throw new CacheLoaderException("CacheLoader.load failed for key " + key + " in cache " + name, e);
     }
+  }
+
+  /** {@link #loadOne} for many keys: pending write-behind operations first, one loader call for the rest. */
+  private Map<K, V> loadMissing(List<K> keys) {
+    if (writeBehind == null) {
+      return readThrough ? loadMany(keys) : Map.of();
+    }
+    Map<K, V> found = new HashMap<>();
+    List<K> toLoad = new ArrayList<>(keys.size());
+    for (K key : keys) {
+      Pending<V> pending = writeBehind.pending(key);
+      if (pending == null) {
+        toLoad.add(key);
+      } else if (!pending.isDelete()) {
+        found.put(key, copyOf(pending.value()));
+      }
+    }
+    if (readThrough && !toLoad.isEmpty()) {
+      found.putAll(loadMany(toLoad));
+    }
+    return found;
+  }
+
+  /** A copy of a caller's value as a reader must get it (the object itself by reference). */
+  private V copyOf(V value) {
+    return decode(copier.toStored(value));
   }
 
   private Map<K, V> loadMany(List<K> keys) {
@@ -445,7 +493,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       Step<K, V> step = execute(copier.copyKey(entry.getKey()), op -> {
         op.setValue(value, stored);
         return null;
-      }, SKIP_WRITER);
+      }, writer != null ? SKIP_WRITER : 0);
       sync = step.mergeSyncEvents(sync);
     }
     statistics.recordPutTime(start);
@@ -643,7 +691,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       Step<K, V> step = execute(key, op -> {
         op.remove();
         return null;
-      }, SKIP_WRITER);
+      }, writer != null ? SKIP_WRITER : 0);
       sync = step.mergeSyncEvents(sync);
     }
     statistics.recordRemoveTime(start);
@@ -678,7 +726,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       } catch (Exception e) {
         throw new EntryProcessorException(e);
       }
-    }, readThrough ? LOAD_ALLOWED : 0);
+    }, missMayFind ? LOAD_ALLOWED : 0);
     recordHitOrMiss(step);
     statistics.recordGetTime(start);
     step.deliverSyncEvents();
@@ -778,8 +826,12 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
         boolean update = live != null;
         // Convert first: a value the cache cannot store (not serializable, say) must never reach the writer.
         Object stored = op.storedForm() != null ? op.storedForm() : copier.toStored(value);
-        if (op.outcome() != EntryOperation.Outcome.LOAD && useWriter && writer != null) {
-          write(key, value);
+        if (op.outcome() != EntryOperation.Outcome.LOAD && useWriter) {
+          if (writer != null) {
+            write(key, value);
+          } else if (writeBehind != null) {
+            writeBehind.put(key, value); // appends to the journal and returns; never waits for the writer
+          }
         }
         long deadline;
         if (update) {
@@ -807,8 +859,12 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
         break;
       }
       case REMOVE:
-        if (useWriter && writer != null) {
-          delete(key);
+        if (useWriter) {
+          if (writer != null) {
+            delete(key);
+          } else if (writeBehind != null) {
+            writeBehind.delete(key);
+          }
         }
         next = null;
         if (live != null) {
@@ -1072,6 +1128,16 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     return events;
   }
 
+  /** The write-behind journal (for monitoring: lag, batches, retries, dead letters), or {@code null}. */
+  public WriteBehindJournal<K, V> writeBehind() {
+    return writeBehind;
+  }
+
+  /** The storage tiers (for monitoring). */
+  public Tier<K> tier() {
+    return tier;
+  }
+
   /** The number of mappings held, expired ones not yet reclaimed included. */
   public long size() {
     return tier.size();
@@ -1109,6 +1175,9 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     events.close();
     Closeables.closeQuietly(loader);
     Closeables.closeQuietly(writer);
+    if (writeBehind != null) {
+      writeBehind.close(); // flushes what it can within its bound; the rest is replayed at the next open
+    }
     Closeables.closeQuietly(expiryPolicy);
     if (dropEntries) {
       tier.clear();

@@ -4,6 +4,7 @@ import io.goldylox.cache.GoldyloxCache;
 import io.goldylox.config.ConfigLoader;
 import io.goldylox.config.GoldyloxConfiguration;
 import io.goldylox.config.GoldyloxFileConfig;
+import io.goldylox.config.WriteBehindConfig;
 import io.goldylox.internal.Workers;
 import io.goldylox.management.MBeanRegistrar;
 import io.goldylox.serialization.Copier;
@@ -17,6 +18,8 @@ import io.goldylox.tier.LowerTier;
 import io.goldylox.tier.OffHeapTier;
 import io.goldylox.tier.Tier;
 import io.goldylox.tier.TieredTier;
+import io.goldylox.writebehind.WriteBehindJournal;
+import io.goldylox.writebehind.WriteBehindSettings;
 import java.lang.ref.WeakReference;
 import java.net.URI;
 import java.util.ArrayList;
@@ -113,15 +116,23 @@ public final class GoldyloxCacheManager implements CacheManager {
         throw new CacheException("A cache named " + cacheName + " already exists in " + uri);
       }
       GoldyloxConfiguration<K, V> copy = GoldyloxConfiguration.merge(fileConfig.defaults(), cacheName, configuration);
-      requireSupported(cacheName, copy);
       Copier copier = copy.isStoreByValue()
           ? new ValueCopier(serializer, this::getClassLoaderOrDefault)
           : new ReferenceCopier(serializer, this::getClassLoaderOrDefault);
       Tier<K> tier = tierFor(cacheName, copy);
+      WriteBehindJournal<K, V> writeBehind = null;
       GoldyloxCache<K, V> cache;
       try {
-        cache = new GoldyloxCache<>(this, cacheName, copy, copier, tier, workers, maxPendingEvents());
+        if (copy.writeBehind().isPresent()) {
+          // The only place that touches io.goldylox.writebehind: Chronicle is loaded for such caches only.
+          writeBehind = WriteBehindJournal.open(writeBehindSettings(copy.writeBehind().get()), null, serializer,
+              getClassLoaderOrDefault(), MBeanRegistrar.sanitize(cacheName));
+        }
+        cache = new GoldyloxCache<>(this, cacheName, copy, copier, tier, writeBehind, workers, maxPendingEvents());
       } catch (RuntimeException | Error e) {
+        if (writeBehind != null) {
+          writeBehind.close();
+        }
         tier.close();
         throw e;
       }
@@ -187,12 +198,22 @@ public final class GoldyloxCacheManager implements CacheManager {
     }
   }
 
-  /** Refuses settings this build parses but cannot honour yet, rather than ignoring them. */
-  private void requireSupported(String cacheName, GoldyloxConfiguration<?, ?> configuration) {
-    if (configuration.writeBehind().isPresent()) {
-      throw new UnsupportedOperationException("Cache " + cacheName + " (" + fileConfig.source() + "): write-behind"
-          + " is not available in this build of Goldylox");
-    }
+  /** The journal settings of a {@code write-behind} block. */
+  private static WriteBehindSettings writeBehindSettings(WriteBehindConfig config) {
+    return WriteBehindSettings.builder(config.journal())
+        .writerFactory(config.writerFactory())
+        .batchSize(config.batchSize())
+        .maxDelay(config.maxDelay())
+        .coalesce(config.coalesce())
+        .durability(config.durability() == WriteBehindConfig.Durability.OS
+            ? WriteBehindSettings.Durability.OS : WriteBehindSettings.Durability.PROCESS)
+        .syncInterval(config.syncInterval())
+        .retryInitialDelay(config.retry().initialDelay())
+        .retryMaxDelay(config.retry().maxDelay())
+        .maxAttempts(config.retry().maxAttempts())
+        .deadLetter(config.deadLetter())
+        .closeTimeout(config.closeTimeout())
+        .build();
   }
 
   private long maxPendingEvents() {

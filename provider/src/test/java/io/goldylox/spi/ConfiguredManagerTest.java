@@ -92,17 +92,7 @@ class ConfiguredManagerTest {
     }
   }
 
-  @Test
-  void settingsThisBuildCannotHonourAreRefusedNotIgnored() throws Exception {
-    Path file = dir.resolve("wb.conf");
-    Files.writeString(file, "goldylox.caches.orders.write-behind { writer = \"" + NoWriter.class.getName()
-        + "\", journal = \"" + dir.resolve("journal").toString().replace("\\", "/") + "\" }");
-    assertThatThrownBy(() -> provider.getCacheManager(file.toUri(), getClass().getClassLoader()))
-        .isInstanceOf(UnsupportedOperationException.class)
-        .hasMessageContaining("orders");
-  }
-
-  /** A writer class for the configuration above. */
+  /** A writer class for configurations that need one. */
   public static final class NoWriter implements javax.cache.integration.CacheWriter<Object, Object> {
     @Override
     public void write(Cache.Entry<?, ?> entry) {}

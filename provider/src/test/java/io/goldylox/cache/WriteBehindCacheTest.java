@@ -1,0 +1,225 @@
+package io.goldylox.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.goldylox.config.GoldyloxConfiguration;
+import io.goldylox.config.WriteBehindConfig;
+import io.goldylox.spi.GoldyloxCachingProvider;
+import java.net.URI;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.cache.Cache;
+import javax.cache.CacheManager;
+import javax.cache.configuration.FactoryBuilder;
+import javax.cache.integration.CacheWriter;
+import javax.cache.integration.CacheWriterException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Write-behind through the JCache API: puts return while the writer is held, the store catches up in the
+ * background, reads see unflushed writes, and a restart delivers what a closed cache left behind.
+ */
+class WriteBehindCacheTest {
+
+  private static final AtomicInteger DATABASES = new AtomicInteger();
+
+  @TempDir
+  Path dir;
+
+  private final GoldyloxCachingProvider provider = new GoldyloxCachingProvider();
+  private final String url = "jdbc:h2:mem:write-behind-" + DATABASES.incrementAndGet() + ";DB_CLOSE_DELAY=-1";
+
+  @AfterEach
+  void closeProvider() {
+    provider.close();
+  }
+
+  @Test
+  void putsReturnWhileTheWriterIsHeldAndTheStoreCatchesUp() throws Exception {
+    GateWriter writer = new GateWriter(url);
+    try (CacheManager manager = manager()) {
+      Cache<String, String> cache = manager.createCache("orders", configuration(writer));
+      assertThat(cache.getConfiguration(GoldyloxConfiguration.class).isWriteThrough()).isFalse();
+
+      // The writer is held shut: 2,000 puts and removes must still complete.
+      for (int i = 0; i < 1_000; i++) {
+        cache.put("k" + i, "v" + i);
+      }
+      for (int i = 0; i < 1_000; i += 2) {
+        cache.remove("k" + i);
+      }
+      assertThat(writer.rows()).isEmpty();
+      assertThat(cache.get("k1")).isEqualTo("v1");
+
+      writer.open.countDown();
+      awaitRows(writer, 500);
+      Map<String, String> expected = new HashMap<>();
+      for (int i = 1; i < 1_000; i += 2) {
+        expected.put("k" + i, "v" + i);
+      }
+      assertThat(writer.rows()).isEqualTo(expected);
+      assertThat(cache.unwrap(GoldyloxCache.class).writeBehind().metrics().journalLag()).isZero();
+    }
+  }
+
+  @Test
+  void aReadSeesAnUnflushedWriteEvenAfterTheEntryLeftTheCache() throws Exception {
+    GateWriter writer = new GateWriter(url);
+    try (CacheManager manager = manager()) {
+      Cache<String, String> cache = manager.createCache("orders", configuration(writer));
+      cache.put("a", "1");
+      cache.put("b", "2");
+      cache.remove("b");
+      cache.clear(); // the entries leave the cache; their operations are still in the journal
+      assertThat(cache.get("a")).isEqualTo("1");
+      assertThat(cache.get("b")).isNull();
+      assertThat(cache.getAll(java.util.Set.of("a", "b"))).containsExactly(Map.entry("a", "1"));
+      writer.open.countDown();
+      awaitRows(writer, 1);
+      assertThat(writer.rows()).containsExactly(Map.entry("a", "1"));
+    }
+  }
+
+  @Test
+  void whatAClosedCacheLeftUndeliveredReachesTheStoreAfterARestart() throws Exception {
+    GateWriter held = new GateWriter(url);
+    try (CacheManager manager = manager()) {
+      Cache<String, String> cache = manager.createCache("orders", configuration(held, Duration.ofMillis(200)));
+      for (int i = 0; i < 100; i++) {
+        cache.put("k" + i, "v" + i);
+      }
+    } // close gives up after 200 ms: the writer never opened
+    assertThat(held.rows()).isEmpty();
+
+    GateWriter open = new GateWriter(url);
+    open.open.countDown();
+    try (CacheManager manager = manager()) {
+      manager.createCache("orders", configuration(open));
+      awaitRows(open, 100);
+      assertThat(open.rows()).hasSize(100).containsEntry("k42", "v42");
+    }
+  }
+
+  private CacheManager manager() {
+    return provider.getCacheManager(URI.create("urn:goldylox:write-behind-test"), getClass().getClassLoader());
+  }
+
+  private GoldyloxConfiguration<String, String> configuration(GateWriter writer) {
+    return configuration(writer, Duration.ofSeconds(5));
+  }
+
+  private GoldyloxConfiguration<String, String> configuration(GateWriter writer, Duration closeTimeout) {
+    GoldyloxConfiguration<String, String> configuration = new GoldyloxConfiguration<>();
+    configuration.setTypes(String.class, String.class);
+    configuration.setWriteBehind(WriteBehindConfig.builder()
+        .writer(FactoryBuilder.factoryOf(writer))
+        .journal(dir.resolve("journal"))
+        .batchSize(100)
+        .maxDelay(Duration.ofMillis(20))
+        .retry(Duration.ofMillis(10), Duration.ofMillis(50), 3)
+        .closeTimeout(closeTimeout)
+        .build());
+    return configuration;
+  }
+
+  private static void awaitRows(GateWriter writer, int rows) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (writer.rows().size() != rows) {
+      assertThat(System.nanoTime() - deadline).as("rows in the store: %s", writer.rows()).isNegative();
+      Thread.sleep(10);
+    }
+  }
+
+  /** A JDBC writer into an H2 table that blocks every call until {@link #open} is counted down. */
+  static final class GateWriter implements CacheWriter<String, String>, java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    final transient CountDownLatch open = new CountDownLatch(1);
+    private final String url;
+
+    GateWriter(String url) throws SQLException {
+      this.url = url;
+      try (Connection connection = DriverManager.getConnection(url);
+          Statement statement = connection.createStatement()) {
+        statement.execute("CREATE TABLE IF NOT EXISTS orders (k VARCHAR PRIMARY KEY, v VARCHAR)");
+      }
+    }
+
+    private void await() {
+      try {
+        open.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CacheWriterException("interrupted while held", e);
+      }
+    }
+
+    @Override
+    public void write(Cache.Entry<? extends String, ? extends String> entry) {
+      writeAll(new java.util.ArrayList<>(java.util.List.of(entry)));
+    }
+
+    @Override
+    public void writeAll(Collection<Cache.Entry<? extends String, ? extends String>> entries) {
+      await();
+      try (Connection connection = DriverManager.getConnection(url);
+          PreparedStatement merge = connection.prepareStatement("MERGE INTO orders (k, v) KEY (k) VALUES (?, ?)")) {
+        for (Iterator<Cache.Entry<? extends String, ? extends String>> it = entries.iterator(); it.hasNext(); ) {
+          Cache.Entry<? extends String, ? extends String> entry = it.next();
+          merge.setString(1, entry.getKey());
+          merge.setString(2, entry.getValue());
+          merge.executeUpdate();
+          it.remove();
+        }
+      } catch (SQLException e) {
+        throw new CacheWriterException(e);
+      }
+    }
+
+    @Override
+    public void delete(Object key) {
+      deleteAll(new java.util.ArrayList<>(java.util.List.of(key)));
+    }
+
+    @Override
+    public void deleteAll(Collection<?> keys) {
+      await();
+      try (Connection connection = DriverManager.getConnection(url);
+          PreparedStatement delete = connection.prepareStatement("DELETE FROM orders WHERE k = ?")) {
+        for (Iterator<?> it = keys.iterator(); it.hasNext(); ) {
+          delete.setString(1, (String) it.next());
+          delete.executeUpdate();
+          it.remove();
+        }
+      } catch (SQLException e) {
+        throw new CacheWriterException(e);
+      }
+    }
+
+    Map<String, String> rows() throws SQLException {
+      Map<String, String> rows = new HashMap<>();
+      try (Connection connection = DriverManager.getConnection(url);
+          Statement statement = connection.createStatement();
+          ResultSet result = statement.executeQuery("SELECT k, v FROM orders")) {
+        while (result.next()) {
+          rows.put(result.getString(1), result.getString(2));
+        }
+      }
+      return rows;
+    }
+  }
+}

@@ -79,6 +79,12 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   private static final int LOAD_ALLOWED = 1;
   private static final int SKIP_WRITER = 2;
 
+  /** What {@link #finish} records. */
+  private static final int HIT_OR_MISS = 1;
+  private static final int GET_TIME = 2;
+  private static final int PUT_TIME = 4;
+  private static final int REMOVE_TIME = 8;
+
   private final GoldyloxCacheManager manager;
   private final String name;
   private final GoldyloxConfiguration<K, V> configuration;
@@ -429,8 +435,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       op.setValue(value);
       return null;
     }, 0);
-    statistics.recordPutTime(start);
-    step.deliverSyncEvents();
+    finish(step, start, PUT_TIME);
   }
 
   @Override
@@ -444,10 +449,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       op.setValue(value);
       return old;
     }, 0);
-    recordHitOrMiss(step);
-    statistics.recordGetTime(start);
-    statistics.recordPutTime(start);
-    step.deliverSyncEvents();
+    finish(step, start, HIT_OR_MISS | GET_TIME | PUT_TIME);
     return step.result();
   }
 
@@ -518,9 +520,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       op.setValue(value);
       return Boolean.TRUE;
     }, 0);
-    recordHitOrMiss(step);
-    statistics.recordPutTime(start);
-    step.deliverSyncEvents();
+    finish(step, start, HIT_OR_MISS | PUT_TIME);
     return (Boolean) step.result;
   }
 
@@ -534,8 +534,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       op.remove();
       return existed;
     }, 0);
-    statistics.recordRemoveTime(start);
-    step.deliverSyncEvents();
+    finish(step, start, REMOVE_TIME);
     return (Boolean) step.result;
   }
 
@@ -556,10 +555,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       op.markAccessed();
       return Boolean.FALSE;
     }, 0);
-    recordHitOrMiss(step);
-    statistics.recordGetTime(start);
-    statistics.recordRemoveTime(start);
-    step.deliverSyncEvents();
+    finish(step, start, HIT_OR_MISS | GET_TIME | REMOVE_TIME);
     return (Boolean) step.result;
   }
 
@@ -573,10 +569,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       op.remove();
       return old;
     }, 0);
-    recordHitOrMiss(step);
-    statistics.recordGetTime(start);
-    statistics.recordRemoveTime(start);
-    step.deliverSyncEvents();
+    finish(step, start, HIT_OR_MISS | GET_TIME | REMOVE_TIME);
     return step.result();
   }
 
@@ -598,10 +591,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       op.markAccessed();
       return Boolean.FALSE;
     }, 0);
-    recordHitOrMiss(step);
-    statistics.recordGetTime(start);
-    statistics.recordPutTime(start);
-    step.deliverSyncEvents();
+    finish(step, start, HIT_OR_MISS | GET_TIME | PUT_TIME);
     return (Boolean) step.result;
   }
 
@@ -618,10 +608,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       op.setValue(value);
       return Boolean.TRUE;
     }, 0);
-    recordHitOrMiss(step);
-    statistics.recordGetTime(start);
-    statistics.recordPutTime(start);
-    step.deliverSyncEvents();
+    finish(step, start, HIT_OR_MISS | GET_TIME | PUT_TIME);
     return (Boolean) step.result;
   }
 
@@ -639,10 +626,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       op.setValue(value);
       return old;
     }, 0);
-    recordHitOrMiss(step);
-    statistics.recordGetTime(start);
-    statistics.recordPutTime(start);
-    step.deliverSyncEvents();
+    finish(step, start, HIT_OR_MISS | GET_TIME | PUT_TIME);
     return step.result();
   }
 
@@ -727,9 +711,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
         throw new EntryProcessorException(e);
       }
     }, missMayFind ? LOAD_ALLOWED : 0);
-    recordHitOrMiss(step);
-    statistics.recordGetTime(start);
-    step.deliverSyncEvents();
+    finish(step, start, HIT_OR_MISS | GET_TIME);
     @SuppressWarnings("unchecked")
     T result = (T) step.result;
     return result;
@@ -951,12 +933,28 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     return earliest;
   }
 
-  private void recordHitOrMiss(Step<K, V> step) {
-    if (step.existed) {
-      statistics.recordHits(1);
-    } else {
-      statistics.recordMisses(1);
+  /**
+   * Ends a single-key operation on the calling thread, after the key was released: records what the flags say
+   * (a hit or miss by whether the entry existed, and the timings), then delivers the synchronous events.
+   */
+  private void finish(Step<K, V> step, long start, int counts) {
+    if ((counts & HIT_OR_MISS) != 0) {
+      if (step.existed) {
+        statistics.recordHits(1);
+      } else {
+        statistics.recordMisses(1);
+      }
     }
+    if ((counts & GET_TIME) != 0) {
+      statistics.recordGetTime(start);
+    }
+    if ((counts & PUT_TIME) != 0) {
+      statistics.recordPutTime(start);
+    }
+    if ((counts & REMOVE_TIME) != 0) {
+      statistics.recordRemoveTime(start);
+    }
+    step.deliverSyncEvents();
   }
 
   /** What one atomic step did, reported to the calling thread. Confined to that thread. */

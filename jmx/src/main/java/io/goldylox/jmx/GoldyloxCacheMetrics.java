@@ -12,16 +12,20 @@ import javax.cache.Cache;
  * Micrometer meters for one Goldylox cache, in the conventions of Micrometer's own cache binders
  * ({@link CacheMeterBinder}): {@code cache.size} (gauge), {@code cache.gets{result=hit|miss}},
  * {@code cache.puts}, {@code cache.evictions} (function counters), plus Goldylox's own meters from
- * {@link MetricSources} ({@code goldylox.cache.removals}, {@code goldylox.listener.events.pending|dropped|failed}).
+ * {@link MetricSources} ({@code goldylox.cache.removals}, {@code goldylox.listener.events.pending|dropped|failed},
+ * and for a cache that has them the {@code goldylox.tier.*} meters of {@link TierMetricSource} and the
+ * {@code goldylox.writebehind.*} meters of {@link WriteBehindMetricSource}).
  * Every meter is tagged {@code cache=<name>} and {@code cacheManager=<manager URI>}, plus the caller's tags.
  *
  * <p>Unlike Micrometer's {@code JCacheMetrics}, which reads the standard statistics MBean and so reports
  * {@code cache.size} 0 and nothing at all while that bean is unregistered, this binder reads the cache's striped
  * counters directly: it keeps working when statistics are turned on (or off) at runtime, and the size is the
  * number of mappings the cache holds. The hit, miss, put, removal and eviction counters advance only while
- * statistics are enabled (they are the JCache statistics); the size and the listener meters always do.
+ * statistics are enabled (they are the JCache statistics); the size, listener, tier and write-behind meters always
+ * do.
  *
- * <p>Reads are sums of {@code LongAdder}s and a concurrent map's count: a scrape never locks or waits on the cache.
+ * <p>Reads are sums of {@code LongAdder}s, volatile fields and concurrent maps' counts: a scrape never locks or
+ * waits on the cache, its tiers or its write-behind flusher.
  * The cache is held weakly, as by every {@code CacheMeterBinder}: a registry never keeps a cache alive. Meters are
  * not removed when the cache closes (Micrometer binders have no unbind); a closed cache keeps reporting its last
  * values.

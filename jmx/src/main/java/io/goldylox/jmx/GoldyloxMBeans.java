@@ -18,8 +18,9 @@ import javax.management.ObjectName;
 /**
  * Registers and unregisters Goldylox's own MXBeans of a cache in the platform MBeanServer, next to the standard
  * JCache ones: {@code io.goldylox:type=<type>,CacheManager=<uri>,Cache=<name>} for every bean of
- * {@link MetricSources#ALL} (today {@code type=Cache}, {@link GoldyloxCacheMXBean}, and {@code type=Listeners},
- * {@link ListenersMXBean}). The URI and the name are sanitised exactly as the standard beans' are
+ * {@link MetricSources#ALL}: {@code type=Cache} ({@link GoldyloxCacheMXBean}) and {@code type=Listeners}
+ * ({@link ListenersMXBean}) for every cache, {@code type=Tiers} ({@link TiersMXBean}) for a tiered cache and
+ * {@code type=WriteBehind} ({@link WriteBehindMXBean}) for a cache with write-behind. The URI and the name are sanitised exactly as the standard beans' are
  * ({@link MBeanRegistrar#sanitize}: {@code , : = * ? "} and line breaks become {@code .}).
  *
  * <h2>Ownership</h2>

@@ -4,33 +4,27 @@ import java.util.List;
 
 /**
  * The one place that lists what a Goldylox cache reports beyond the standard JCache beans. Both
- * {@link GoldyloxCacheMetrics} (Micrometer) and {@link GoldyloxMBeans} (JMX) walk this list.
- *
- * <p>TODO(tiers, write-behind): add these sources when the provider exposes their counters (none exists yet; do not
- * report zeros in their place):
+ * {@link GoldyloxCacheMetrics} (Micrometer) and {@link GoldyloxMBeans} (JMX) walk this list:
  * <ul>
- *   <li>{@code TierMetricSource}, one per tier ({@code tier=heap|offheap|disk} tag; bean
- *       {@code io.goldylox:type=Tier,CacheManager=…,Cache=…,Tier=<tier>}): gauges
- *       {@code goldylox.tier.entries}, {@code goldylox.tier.bytes.used}, {@code goldylox.tier.bytes.capacity};
- *       counters {@code goldylox.tier.gets{result=hit|miss}}, {@code goldylox.tier.promotions},
- *       {@code goldylox.tier.demotions}, {@code goldylox.tier.evictions},
- *       {@code goldylox.tier.rejected.oversize}.</li>
- *   <li>{@code WriteBehindMetricSource} (bean {@code io.goldylox:type=WriteBehind,…}): gauges
- *       {@code goldylox.writebehind.lag.operations}, {@code goldylox.writebehind.lag.oldest} (age of the oldest
- *       unwritten operation, seconds); counters {@code goldylox.writebehind.batches},
- *       {@code goldylox.writebehind.retries}, {@code goldylox.writebehind.failures},
- *       {@code goldylox.writebehind.dead.letters}; a {@code FunctionTimer} or {@code Timer}
- *       {@code goldylox.writebehind.writer.latency} (needs a count and a total time, or a histogram snapshot,
- *       from the provider). Bound only for caches that have a write-behind writer.</li>
- *   <li>{@code ExpiryMetricSource} (bean {@code io.goldylox:type=Expiry,…}): counter
- *       {@code goldylox.expiry.expired}, gauge {@code goldylox.expiry.timer.backlog}.</li>
+ *   <li>{@link CacheMetricSource}: bean {@code type=Cache}; meter {@code goldylox.cache.removals}.</li>
+ *   <li>{@link ListenerMetricSource}: bean {@code type=Listeners}; meters {@code goldylox.listener.*}.</li>
+ *   <li>{@link TierMetricSource}: bean {@code type=Tiers}; meters {@code goldylox.tier.*} (tiered caches
+ *       only).</li>
+ *   <li>{@link WriteBehindMetricSource}: bean {@code type=WriteBehind}; meters {@code goldylox.writebehind.*}
+ *       (caches with write-behind only).</li>
  * </ul>
- * A source whose part a cache does not have (a cache with no disk tier, no write-behind) should return no beans and
- * bind no meters for it; {@code MetricSource} methods get the cache and can decide.
+ * A source whose part a cache does not have returns no beans and binds no meters for it.
+ *
+ * <p>TODO(expiry): add an {@code ExpiryMetricSource} (bean {@code io.goldylox:type=Expiry,…}: counter
+ * {@code goldylox.expiry.expired}, gauge {@code goldylox.expiry.timer.backlog}) when the provider exposes an expired
+ * count and its expiry timer's backlog; today only the JCache statistics exist for it (do not report zeros in their
+ * place). Also not exposed yet, so not reported: per-tier hits and misses ({@code goldylox.tier.gets{result}}) and
+ * entries in transit between off-heap and disk (counted in {@code cache.size} but in no tier's entries).
  */
 final class MetricSources {
 
-  static final List<MetricSource> ALL = List.of(CacheMetricSource.INSTANCE, ListenerMetricSource.INSTANCE);
+  static final List<MetricSource> ALL = List.of(CacheMetricSource.INSTANCE, ListenerMetricSource.INSTANCE,
+      TierMetricSource.INSTANCE, WriteBehindMetricSource.INSTANCE);
 
   private MetricSources() {}
 }

@@ -3,29 +3,39 @@ package io.goldylox.jmx;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.goldylox.cache.GoldyloxCache;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
+import io.goldylox.config.GoldyloxConfiguration;
+import io.goldylox.config.MemoryUnit;
+import io.goldylox.config.WriteBehindConfig;
+import io.micrometer.core.instrument.Measurement;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.cache.Cache;
 import javax.cache.CacheManager;
+import javax.cache.configuration.FactoryBuilder;
 import javax.cache.configuration.MutableConfiguration;
 import javax.management.MBeanAttributeInfo;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every meter and bean attribute can be read while the cache is as locked as it ever gets: a key inside its atomic
- * step, the listener registry's, the configuration's and the manager's monitors all held by another thread.
+ * step, the listener registry's, the configuration's and the manager's monitors all held by another thread; and,
+ * for a tiered write-behind cache, while its writer holds the flusher thread.
  */
 class NonBlockingReadsTest {
+
+  @TempDir
+  Path dir;
 
   private final CacheManager manager = TestCaches.newManager();
 
@@ -45,19 +55,70 @@ class NonBlockingReadsTest {
     GoldyloxCacheMetrics.monitor(registry, cache, Tags.empty());
     GoldyloxMBeans.register(cache);
     cache.put("other", "1");
-    GoldyloxCache<?, ?> goldylox = cache.unwrap(GoldyloxCache.class);
 
+    List<Object> values = readEverythingWhileLocked(cache, registry);
+
+    assertThat(values).hasSize(9 + 8 + 3); // 9 meters, 8 Cache attributes, 3 Listeners attributes
+    assertThat(registry.get("cache.size").gauge().value()).isEqualTo(2);
+  }
+
+  @Test
+  void tierAndWriteBehindReadsNeverWaitForTheCacheNorTheWriter() throws Exception {
+    HeldWriter writer = HeldWriter.held();
+    Cache<String, String> cache = manager.createCache("tiered", GoldyloxConfiguration.builder(String.class, String.class)
+        .heapMaxEntries(4)
+        .offHeap(1, MemoryUnit.MB)
+        .disk(dir.resolve("disk"), 4, MemoryUnit.MB)
+        .writeBehind(WriteBehindConfig.builder()
+            .writer(FactoryBuilder.factoryOf(writer))
+            .journal(dir.resolve("journal"))
+            .maxDelay(Duration.ofMillis(1))
+            .closeTimeout(Duration.ofSeconds(5))
+            .build())
+        .build());
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    GoldyloxCacheMetrics.monitor(registry, cache, Tags.empty());
+    try {
+      for (int i = 0; i < 20; i++) {
+        cache.put("k" + i, "v" + i);
+      }
+      // The flusher is inside the held writer (a batch was handed over): it cannot answer anybody now.
+      TestCaches.await("the flusher is stuck in the writer",
+          () -> registry.get("goldylox.writebehind.batches").functionCounter().count() > 0, Duration.ofSeconds(10));
+
+      List<Object> values = readEverythingWhileLocked(cache, registry);
+
+      List<String> types = GoldyloxMBeans.objectNames(cache).stream().map(n -> n.getKeyProperty("type")).toList();
+      assertThat(types).containsExactly("Cache", "Listeners", "Tiers", "WriteBehind");
+      int attributes = 8 + 3 + TiersMXBean.class.getMethods().length + WriteBehindMXBean.class.getMethods().length;
+      assertThat(values).hasSize(registry.getMeters().size() + attributes);
+      assertThat(registry.get("goldylox.writebehind.lag").gauge().value()).isEqualTo(21); // 20 puts and invoke's
+    } finally {
+      writer.release();
+    }
+  }
+
+  /**
+   * Reads every meter and every attribute of every Goldylox bean of {@code cache} on another thread while this one
+   * holds key {@code k} inside its atomic step and the cache's monitors; returns one value per meter and attribute.
+   */
+  private List<Object> readEverythingWhileLocked(Cache<String, String> cache, SimpleMeterRegistry registry) {
+    GoldyloxCache<?, ?> goldylox = cache.unwrap(GoldyloxCache.class);
     List<Object> values = new ArrayList<>();
     AtomicReference<Throwable> failure = new AtomicReference<>();
     Thread reader = new Thread(() -> {
       try {
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
         for (Meter meter : registry.getMeters()) {
-          values.add(meter instanceof Gauge ? ((Gauge) meter).value() : ((FunctionCounter) meter).count());
+          List<Double> measured = new ArrayList<>();
+          for (Measurement measurement : meter.measure()) {
+            measured.add(measurement.getValue());
+          }
+          values.add(measured);
         }
         for (ObjectName name : GoldyloxMBeans.objectNames(cache)) {
           for (MBeanAttributeInfo attribute : server.getMBeanInfo(name).getAttributes()) {
-            values.add(server.getAttribute(name, attribute.getName()));
+            values.add(String.valueOf(server.getAttribute(name, attribute.getName())));
           }
         }
       } catch (Throwable t) {
@@ -84,7 +145,6 @@ class NonBlockingReadsTest {
 
     assertThat(finished).as("the reader finished while the cache was locked").isTrue();
     assertThat(failure.get()).isNull();
-    assertThat(values).hasSize(9 + 8 + 3); // 9 meters, 8 Cache attributes, 3 Listeners attributes
-    assertThat(registry.get("cache.size").gauge().value()).isEqualTo(2);
+    return values;
   }
 }

@@ -57,6 +57,10 @@ public final class GoldyloxCacheManager implements CacheManager {
    * {@code jdk.serialFilter}, that every value read back by store-by-value Java serialization must pass.
    */
   public static final String SERIAL_FILTER_PROPERTY = "goldylox.serial-filter";
+  /** Manager property (or system property): {@code java} (the default) or {@code fory}. */
+  public static final String SERIALIZER_PROPERTY = "goldylox.serializer";
+  /** Manager property (or system property): the classes Fory may read back, comma-separated, {@code pkg.*} allowed. */
+  public static final String SERIALIZER_ALLOW_PROPERTY = "goldylox.serializer.allow";
 
   private final GoldyloxCachingProvider provider;
   private final URI uri;
@@ -79,7 +83,7 @@ public final class GoldyloxCacheManager implements CacheManager {
       this.properties.putAll(properties);
     }
     this.workers = new Workers(MBeanRegistrar.sanitize(uri.getSchemeSpecificPart()));
-    this.serializer = new JavaSerializer(serialFilter());
+    this.serializer = createSerializer(classLoader);
     this.lifecycleListeners = loadLifecycleListeners(classLoader);
     this.fileConfig = ConfigLoader.load(configurationSource(uri), classLoader);
     try {
@@ -231,6 +235,33 @@ public final class GoldyloxCacheManager implements CacheManager {
       // reported below
     }
     throw new CacheException(MAX_PENDING_EVENTS_PROPERTY + " must be a positive whole number, not '" + text + "'");
+  }
+
+  /**
+   * The serializer for store-by-value and the lower tiers: Java serialization (with the {@value
+   * #SERIAL_FILTER_PROPERTY} filter) unless {@value #SERIALIZER_PROPERTY} is {@code fory}.
+   */
+  private Serializer createSerializer(ClassLoader classLoader) {
+    String choice = setting(SERIALIZER_PROPERTY, "java").trim();
+    switch (choice) {
+      case "java":
+        return new JavaSerializer(serialFilter());
+      case "fory":
+        try {
+          Class.forName("org.apache.fory.Fory", false, GoldyloxCacheManager.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+          throw new CacheException(SERIALIZER_PROPERTY + "=fory needs org.apache.fory:fory-core on the class path");
+        }
+        return new io.goldylox.serialization.ForySerializer(classLoader,
+            io.goldylox.serialization.ForySerializer.parseAllowList(setting(SERIALIZER_ALLOW_PROPERTY, "")));
+      default:
+        throw new CacheException(SERIALIZER_PROPERTY + " must be java or fory, not '" + choice + "'");
+    }
+  }
+
+  /** A manager property, else the system property of the same name, else {@code fallback}. */
+  private String setting(String name, String fallback) {
+    return properties.getProperty(name, System.getProperty(name, fallback));
   }
 
   private java.io.ObjectInputFilter serialFilter() {

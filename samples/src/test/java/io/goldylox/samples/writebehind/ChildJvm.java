@@ -16,19 +16,20 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ChildJvm {
 
-  /** Mirrors {@code chronicle.jvm.flags} of the parent pom. */
-  public static final List<String> CHRONICLE_FLAGS = List.of(
-      "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",
-      "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
-      "--add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED",
-      "--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
-      "--add-opens=jdk.compiler/com.sun.tools.javac=ALL-UNNAMED",
-      "--add-opens=java.base/java.lang=ALL-UNNAMED",
-      "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
-      "--add-opens=java.base/java.io=ALL-UNNAMED",
-      "--add-opens=java.base/java.util=ALL-UNNAMED",
-      "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-      "-Dchronicle.analytics.disable=true");
+  /**
+   * The parent pom's {@code chronicle.jvm.flags}, handed to the tests by surefire as the system property
+   * {@code goldylox.chronicle.flags}, so there is one list of them.
+   */
+  public static final List<String> CHRONICLE_FLAGS = chronicleFlags();
+
+  private static List<String> chronicleFlags() {
+    String flags = System.getProperty("goldylox.chronicle.flags");
+    if (flags == null || flags.isBlank()) {
+      throw new IllegalStateException("Run the samples' tests through Maven: the system property "
+          + "goldylox.chronicle.flags (the parent pom's chronicle.jvm.flags) is not set");
+    }
+    return List.of(flags.trim().split("\\s+"));
+  }
 
   /** What a finished child left: its exit code, its standard output and its standard error. */
   public record Result(int exitCode, String out, String err) {}

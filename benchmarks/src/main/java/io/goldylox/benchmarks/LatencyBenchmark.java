@@ -1,0 +1,362 @@
+package io.goldylox.benchmarks;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import javax.cache.Cache;
+import javax.cache.configuration.FactoryBuilder;
+import javax.cache.configuration.MutableCacheEntryListenerConfiguration;
+import javax.cache.configuration.MutableConfiguration;
+import javax.cache.event.CacheEntryCreatedListener;
+import javax.cache.event.CacheEntryEvent;
+import javax.cache.event.CacheEntryUpdatedListener;
+import javax.cache.integration.CacheWriter;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Latency percentiles (HdrHistogram, every call timed with {@link System#nanoTime()}), outside JMH because JMH's
+ * sample mode cannot put a slow writer or listener beside the measured calls. Scenarios, each for every
+ * provider that applies:
+ * <ol>
+ *   <li>{@code put}: a plain put, no writer;</li>
+ *   <li>{@code put write-through 5ms}: a put whose write-through {@link CacheWriter} sleeps 5 ms per call (the
+ *   contrast for write-behind);</li>
+ *   <li>{@code put write-behind 5ms}: NOT MEASURED YET: Goldylox's write-behind is not built (issue 5 TODO); the
+ *   scenario is listed so the table shows the gap instead of a made-up figure;</li>
+ *   <li>{@code get, slow async listener}: gets on one thread while another thread puts (about 15k/s) into a cache
+ *   whose asynchronous created/updated listener takes 1 ms per event; the putting thread's latency is
+ *   reported too, since that is where a provider that makes callers wait on its listener queue shows it;</li>
+ *   <li>{@code get, N threads}: gets on {@value #MANY_THREADS} threads at once.</li>
+ * </ol>
+ * Closed-loop measurement: a stalled call delays the next one, so the tail is understated (coordinated omission),
+ * equally for every provider. Run on its own with {@code java -cp benchmarks.jar
+ * io.goldylox.benchmarks.LatencyBenchmark [--smoke]}, or from {@link Suite} with {@code --all}.
+ */
+public final class LatencyBenchmark {
+
+  static final int MANY_THREADS = 256;
+  private static final long WRITER_SLEEP_MILLIS = 5;
+  private static final long LISTENER_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+  private final boolean smoke;
+  private final Long[] keys;
+  private final Payload[] values;
+  private final int[] stream = KeyStream.indices("zipf");
+  private final List<String> rows = new ArrayList<>();
+  private final List<String> notes = new ArrayList<>();
+
+  LatencyBenchmark(boolean smoke) {
+    this.smoke = smoke;
+    keys = new Long[KeyStream.KEYS];
+    values = new Payload[KeyStream.KEYS];
+    for (int i = 0; i < KeyStream.KEYS; i++) {
+      keys[i] = (long) i;
+      values[i] = new Payload(i);
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    boolean smoke = List.of(args).contains("--smoke");
+    String markdown = new LatencyBenchmark(smoke).run();
+    System.out.println(markdown);
+    Path out = Suite.resultsDirectory(args, smoke).resolve("latency.md");
+    Files.createDirectories(out.getParent());
+    Files.writeString(out, markdown);
+    System.out.println("Wrote " + out.toAbsolutePath());
+  }
+
+  /** Runs every scenario and returns the Markdown section. */
+  String run() throws Exception {
+    for (String provider : Providers.ALL) {
+      plainPut(provider);
+    }
+    for (String provider : Providers.JCACHE) {
+      writeThroughPut(provider);
+    }
+    notes.add("`put write-behind 5ms`: not measured. TODO(issue 5): Goldylox write-behind is not built yet; add the "
+        + "scenario when it is (peers offer no write-behind through the JCache API).");
+    for (String provider : Providers.JCACHE) {
+      getWithSlowListener(provider);
+    }
+    for (String provider : Providers.ALL) {
+      manyThreadGets(provider);
+    }
+    StringBuilder md = new StringBuilder();
+    md.append("## Latency (µs, HdrHistogram, closed loop, by reference, zipf keys)\n\n");
+    md.append("| scenario | provider | calls | p50 | p99 | p99.9 | max | note |\n");
+    md.append("|---|---|---|---|---|---|---|---|\n");
+    rows.forEach(row -> md.append(row).append('\n'));
+    md.append('\n');
+    notes.forEach(note -> md.append("- ").append(note).append('\n'));
+    return md.toString();
+  }
+
+  private int scaled(int full) {
+    return smoke ? Math.max(1, full / 50) : full;
+  }
+
+  private BenchCache openFilled(String provider, MutableConfiguration<Long, Payload> configuration) {
+    BenchCache cache = Providers.open(provider, "latency", configuration);
+    for (int i = 0; i < KeyStream.KEYS; i++) {
+      cache.put(keys[i], values[i]);
+    }
+    return cache;
+  }
+
+  private void plainPut(String provider) {
+    try (BenchCache cache = openFilled(provider, Providers.plain(false))) {
+      int warmup = scaled(500_000);
+      int calls = scaled(1_000_000);
+      int position = 0;
+      for (int i = 0; i < warmup; i++) {
+        int index = stream[position++ & KeyStream.MASK];
+        cache.put(keys[index], values[index]);
+      }
+      Histogram histogram = new Histogram(3);
+      for (int i = 0; i < calls; i++) {
+        int index = stream[position++ & KeyStream.MASK];
+        long start = System.nanoTime();
+        cache.put(keys[index], values[index]);
+        histogram.recordValue(System.nanoTime() - start);
+      }
+      row("put", provider, histogram, "");
+    }
+  }
+
+  private void writeThroughPut(String provider) {
+    MutableConfiguration<Long, Payload> configuration = Providers.plain(false)
+        .setCacheWriterFactory(FactoryBuilder.factoryOf(SleepingWriter.class))
+        .setWriteThrough(true);
+    try (BenchCache cache = openFilledWithoutWriter(provider, configuration)) {
+      int calls = scaled(200);
+      long writesBefore = SleepingWriter.WRITES.sum();
+      Histogram histogram = new Histogram(3);
+      for (int i = 0; i < calls; i++) {
+        int index = stream[i & KeyStream.MASK];
+        long start = System.nanoTime();
+        cache.put(keys[index], values[index]);
+        histogram.recordValue(System.nanoTime() - start);
+      }
+      long writes = SleepingWriter.WRITES.sum() - writesBefore;
+      String note = writes == calls ? "writer called per put" : "WRITER CALLED " + writes + " TIMES FOR " + calls + " PUTS";
+      row("put write-through 5ms", provider, histogram, note);
+    }
+  }
+
+  /** Fills through a writer that does not sleep (the fill is not measured), then makes the writer slow. */
+  private BenchCache openFilledWithoutWriter(String provider, MutableConfiguration<Long, Payload> configuration) {
+    SleepingWriter.sleeping = false;
+    BenchCache cache = openFilled(provider, configuration);
+    SleepingWriter.sleeping = true;
+    return cache;
+  }
+
+  private void getWithSlowListener(String provider) throws InterruptedException {
+    MutableConfiguration<Long, Payload> configuration = Providers.plain(false);
+    configuration.addCacheEntryListenerConfiguration(new MutableCacheEntryListenerConfiguration<>(
+        FactoryBuilder.factoryOf(SlowListener.class), null, false, false));
+    SlowListener.delayNanos = 0;
+    long eventsAtOpen = SlowListener.EVENTS.sum();
+    BenchCache cache = openFilled(provider, configuration);
+    // Let the fill's created events reach the listener first (this harness thread may wait; no cache call does).
+    long fillDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (SlowListener.EVENTS.sum() - eventsAtOpen < KeyStream.KEYS && System.nanoTime() < fillDeadline) {
+      Thread.sleep(10);
+    }
+    long fillEvents = SlowListener.EVENTS.sum() - eventsAtOpen;
+    if (fillEvents != KeyStream.KEYS) {
+      notes.add(provider + ": the listener received " + fillEvents + " of " + KeyStream.KEYS
+          + " created events of the fill within 30 s");
+    }
+    long eventsBefore = SlowListener.EVENTS.sum();
+    SlowListener.delayNanos = LISTENER_DELAY_NANOS;
+    AtomicBoolean stop = new AtomicBoolean();
+    Histogram putHistogram = new Histogram(3);
+    long[] puts = new long[1];
+    Thread mutator = new Thread(() -> {
+      int position = 12345;
+      while (!stop.get()) {
+        int index = stream[position++ & KeyStream.MASK];
+        long start = System.nanoTime();
+        cache.put(keys[index], values[index]);
+        putHistogram.recordValue(System.nanoTime() - start);
+        puts[0]++;
+        LockSupport.parkNanos(50_000);
+      }
+    }, "latency-mutator");
+    Histogram getHistogram = new Histogram(3);
+    try {
+      mutator.start();
+      long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(smoke ? 200 : 3_000);
+      int position = 0;
+      while (System.nanoTime() < end) {
+        int index = stream[position++ & KeyStream.MASK];
+        long start = System.nanoTime();
+        Payload value = cache.get(keys[index]);
+        getHistogram.recordValue(System.nanoTime() - start);
+        if (value == null) {
+          throw new IllegalStateException(provider + ": a get missed in the listener scenario");
+        }
+      }
+    } finally {
+      stop.set(true);
+      mutator.join();
+      long delivered = SlowListener.EVENTS.sum() - eventsBefore;
+      // Let the backlog drain quickly so closing the cache does not wait on a slow listener.
+      SlowListener.delayNanos = 0;
+      cache.close();
+      String note = "listener had received " + delivered + " of " + puts[0] + " events when the gets stopped";
+      row("get, slow async listener", provider, getHistogram, note);
+      row("put beside it, slow async listener", provider, putHistogram, "");
+    }
+  }
+
+  private void manyThreadGets(String provider) throws InterruptedException {
+    try (BenchCache cache = openFilled(provider, Providers.plain(false))) {
+      int perThread = scaled(200_000);
+      Histogram[] histograms = new Histogram[MANY_THREADS];
+      CountDownLatch start = new CountDownLatch(1);
+      List<Thread> threads = new ArrayList<>();
+      long[] misses = new long[MANY_THREADS];
+      for (int t = 0; t < MANY_THREADS; t++) {
+        int id = t;
+        histograms[t] = new Histogram(3);
+        Thread thread = new Thread(() -> {
+          try {
+            start.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+          int position = id * 4096;
+          for (int i = 0; i < perThread; i++) {
+            int index = stream[position++ & KeyStream.MASK];
+            long begin = System.nanoTime();
+            Payload value = cache.get(keys[index]);
+            histograms[id].recordValue(System.nanoTime() - begin);
+            if (value == null) {
+              misses[id]++;
+            }
+          }
+        }, "latency-get-" + t);
+        thread.start();
+        threads.add(thread);
+      }
+      start.countDown();
+      for (Thread thread : threads) {
+        thread.join();
+      }
+      Histogram total = new Histogram(3);
+      for (Histogram histogram : histograms) {
+        total.add(histogram);
+      }
+      long missed = 0;
+      for (long m : misses) {
+        missed += m;
+      }
+      if (missed != 0) {
+        throw new IllegalStateException(provider + ": " + missed + " gets missed with " + MANY_THREADS + " threads");
+      }
+      row("get, " + MANY_THREADS + " threads", provider, total, "");
+    }
+  }
+
+  private void row(String scenario, String provider, Histogram h, String note) {
+    String line = String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s | %s |", scenario, provider,
+        h.getTotalCount(), micros(h.getValueAtPercentile(50)), micros(h.getValueAtPercentile(99)),
+        micros(h.getValueAtPercentile(99.9)), micros(h.getMaxValue()), note);
+    rows.add(line);
+    System.out.println(line);
+  }
+
+  private static String micros(long nanos) {
+    return String.format(Locale.ROOT, "%.2f", nanos / 1000.0);
+  }
+
+  /**
+   * A write-through writer standing for a slow system of record: each call sleeps 5 ms while {@link #sleeping}
+   * (the sleep is the point of the scenario). Made by the caches through its public constructor.
+   */
+  public static final class SleepingWriter implements CacheWriter<Long, Payload>, Serializable {
+    private static final long serialVersionUID = 1L;
+    static final LongAdder WRITES = new LongAdder();
+    static volatile boolean sleeping;
+
+    private static void pause() {
+      if (sleeping) {
+        try {
+          Thread.sleep(WRITER_SLEEP_MILLIS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+
+    @Override
+    public void write(Cache.Entry<? extends Long, ? extends Payload> entry) {
+      WRITES.increment();
+      pause();
+    }
+
+    @Override
+    public void writeAll(Collection<Cache.Entry<? extends Long, ? extends Payload>> entries) {
+      for (Cache.Entry<? extends Long, ? extends Payload> entry : List.copyOf(entries)) {
+        write(entry);
+        entries.remove(entry);
+      }
+    }
+
+    @Override
+    public void delete(Object key) {
+      pause();
+    }
+
+    @Override
+    public void deleteAll(Collection<?> keys) {
+      keys.clear();
+    }
+  }
+
+  /** An asynchronous listener that takes {@link #delayNanos} per event. Made through its public constructor. */
+  public static final class SlowListener implements CacheEntryCreatedListener<Long, Payload>,
+      CacheEntryUpdatedListener<Long, Payload>, Serializable {
+    private static final long serialVersionUID = 1L;
+    static final LongAdder EVENTS = new LongAdder();
+    static volatile long delayNanos;
+
+    private static void receive(Iterable<CacheEntryEvent<? extends Long, ? extends Payload>> events) {
+      for (CacheEntryEvent<? extends Long, ? extends Payload> ignored : events) {
+        EVENTS.increment();
+        long delay = delayNanos;
+        if (delay > 0) {
+          LockSupport.parkNanos(delay);
+        }
+      }
+    }
+
+    @Override
+    public void onCreated(Iterable<CacheEntryEvent<? extends Long, ? extends Payload>> events) {
+      receive(events);
+    }
+
+    @Override
+    public void onUpdated(Iterable<CacheEntryEvent<? extends Long, ? extends Payload>> events) {
+      receive(events);
+    }
+  }
+
+  static void write(Path file, String text) throws IOException {
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, text);
+  }
+}

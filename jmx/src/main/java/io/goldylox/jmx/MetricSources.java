@@ -8,6 +8,7 @@ import java.util.List;
  * <ul>
  *   <li>{@link CacheMetricSource}: bean {@code type=Cache}; meter {@code goldylox.cache.removals}.</li>
  *   <li>{@link ListenerMetricSource}: bean {@code type=Listeners}; meters {@code goldylox.listener.*}.</li>
+ *   <li>{@link ExpiryMetricSource}: bean {@code type=Expiry}; meters {@code goldylox.expiry.*}.</li>
  *   <li>{@link TierMetricSource}: bean {@code type=Tiers}; meters {@code goldylox.tier.*} (tiered caches
  *       only).</li>
  *   <li>{@link WriteBehindMetricSource}: bean {@code type=WriteBehind}; meters {@code goldylox.writebehind.*}
@@ -15,16 +16,14 @@ import java.util.List;
  * </ul>
  * A source whose part a cache does not have returns no beans and binds no meters for it.
  *
- * <p>TODO(expiry): add an {@code ExpiryMetricSource} (bean {@code io.goldylox:type=Expiry,…}: counter
- * {@code goldylox.expiry.expired}, gauge {@code goldylox.expiry.timer.backlog}) when the provider exposes an expired
- * count and its expiry timer's backlog; today only the JCache statistics exist for it (do not report zeros in their
- * place). Also not exposed yet, so not reported: per-tier hits and misses ({@code goldylox.tier.gets{result}}) and
+ * <p>Not exposed by the provider yet, so not reported (do not report zeros in their place): per-tier hits and
+ * misses ({@code goldylox.tier.gets{result}}) and
  * entries in transit between off-heap and disk (counted in {@code cache.size} but in no tier's entries).
  */
 final class MetricSources {
 
   static final List<MetricSource> ALL = List.of(CacheMetricSource.INSTANCE, ListenerMetricSource.INSTANCE,
-      TierMetricSource.INSTANCE, WriteBehindMetricSource.INSTANCE);
+      ExpiryMetricSource.INSTANCE, TierMetricSource.INSTANCE, WriteBehindMetricSource.INSTANCE);
 
   private MetricSources() {}
 }

@@ -80,8 +80,9 @@ class GoldyloxCacheMetricsTest {
     Set<String> names = registry.getMeters().stream().map(m -> m.getId().getName()).collect(Collectors.toSet());
     assertThat(names).containsExactlyInAnyOrder("cache.size", "cache.gets", "cache.puts", "cache.evictions",
         "goldylox.cache.removals", "goldylox.listener.events.pending", "goldylox.listener.events.dropped",
-        "goldylox.listener.events.failed");
-    assertThat(registry.getMeters()).hasSize(9); // cache.gets twice: result=hit and result=miss
+        "goldylox.listener.events.failed", "goldylox.expiry.expired", "goldylox.expiry.sweeps",
+        "goldylox.expiry.sweep.overdue");
+    assertThat(registry.getMeters()).hasSize(12); // cache.gets twice: result=hit and result=miss
     for (Meter meter : registry.getMeters()) {
       assertThat(meter.getId().getTags()).as(meter.getId().toString()).contains(
           Tag.of("cache", "tagged"),

@@ -58,7 +58,7 @@ class NonBlockingReadsTest {
 
     List<Object> values = readEverythingWhileLocked(cache, registry);
 
-    assertThat(values).hasSize(9 + 8 + 3); // 9 meters, 8 Cache attributes, 3 Listeners attributes
+    assertThat(values).hasSize(12 + 8 + 3 + 4); // 12 meters; Cache, Listeners and Expiry attributes
     assertThat(registry.get("cache.size").gauge().value()).isEqualTo(2);
   }
 
@@ -89,8 +89,9 @@ class NonBlockingReadsTest {
       List<Object> values = readEverythingWhileLocked(cache, registry);
 
       List<String> types = GoldyloxMBeans.objectNames(cache).stream().map(n -> n.getKeyProperty("type")).toList();
-      assertThat(types).containsExactly("Cache", "Listeners", "Tiers", "WriteBehind");
-      int attributes = 8 + 3 + TiersMXBean.class.getMethods().length + WriteBehindMXBean.class.getMethods().length;
+      assertThat(types).containsExactly("Cache", "Listeners", "Expiry", "Tiers", "WriteBehind");
+      int attributes = 8 + 3 + ExpiryMXBean.class.getMethods().length + TiersMXBean.class.getMethods().length
+          + WriteBehindMXBean.class.getMethods().length;
       assertThat(values).hasSize(registry.getMeters().size() + attributes);
       assertThat(registry.get("goldylox.writebehind.lag").gauge().value()).isEqualTo(21); // 20 puts and invoke's
     } finally {

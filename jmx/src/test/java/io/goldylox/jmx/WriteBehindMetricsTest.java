@@ -164,6 +164,6 @@ class WriteBehindMetricsTest {
         "goldylox.writebehind.failures", "goldylox.writebehind.dead.letters",
         "goldylox.writebehind.writer.latency");
     assertThat(GoldyloxMBeans.objectNames(cache)).extracting(n -> n.getKeyProperty("type"))
-        .containsExactly("Cache", "Listeners", "WriteBehind");
+        .containsExactly("Cache", "Listeners", "Expiry", "WriteBehind");
   }
 }

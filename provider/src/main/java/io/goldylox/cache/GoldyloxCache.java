@@ -107,6 +107,8 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   private final CacheMXBean configurationBean;
   private final Executor loads;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Entries removed because they expired (found by a read or a write, or reclaimed by a sweep). */
+  private final java.util.concurrent.atomic.LongAdder expiredEntries = new java.util.concurrent.atomic.LongAdder();
 
   /**
    * Creates a cache. Called by {@link GoldyloxCacheManager} only.
@@ -769,6 +771,9 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     if (step.deadline != StoredEntry.ETERNAL) {
       sweeper.deadlineSet(step.deadline);
     }
+    if (step.expired != null) {
+      expiredEntries.increment();
+    }
     if (step.puts != 0) {
       statistics.recordPuts(step.puts);
     }
@@ -904,8 +909,12 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
         V value = decode(current.value());
         step.sync = events.publish(EventType.EXPIRED, k, value, value, null);
       }
+      step.expired = current;
       return null;
     });
+    if (step.expired != null) {
+      expiredEntries.increment();
+    }
     step.deliverSyncEvents();
   }
 
@@ -1129,6 +1138,16 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   /** The write-behind journal (for monitoring: lag, batches, retries, dead letters), or {@code null}. */
   public WriteBehindJournal<K, V> writeBehind() {
     return writeBehind;
+  }
+
+  /** Entries removed because they expired, since the cache was created (for monitoring). */
+  public long expiredEntries() {
+    return expiredEntries.sum();
+  }
+
+  /** The background expiry sweeper (for monitoring). */
+  public ExpirySweeper expirySweeper() {
+    return sweeper;
   }
 
   /** The storage tiers (for monitoring). */

@@ -32,6 +32,8 @@ public final class ExpirySweeper {
   private volatile long lastSweepEndMillis;
   private volatile ScheduledFuture<?> planned;
   private volatile boolean closed;
+  /** Written by the timer thread only; read by monitoring. */
+  private volatile long sweeps;
 
   /**
    * @param timer where sweeps run
@@ -75,7 +77,23 @@ public final class ExpirySweeper {
     long end = System.currentTimeMillis();
     lastSweepCostMillis = end - start;
     lastSweepEndMillis = end;
+    sweeps++; // single writer: the timer thread
     deadlineSet(next);
+  }
+
+  /** Sweeps done so far. */
+  public long sweeps() {
+    return sweeps;
+  }
+
+  /** How long the last sweep took, in milliseconds. */
+  public long lastSweepMillis() {
+    return lastSweepCostMillis;
+  }
+
+  /** The wall-clock millisecond of the next planned sweep, or {@link StoredEntry#ETERNAL} if none is planned. */
+  public long plannedAtMillis() {
+    return plannedAt.get();
   }
 
   /** Stops planning sweeps and cancels the planned one. */

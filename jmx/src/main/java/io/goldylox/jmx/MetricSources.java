@@ -16,9 +16,8 @@ import java.util.List;
  * </ul>
  * A source whose part a cache does not have returns no beans and binds no meters for it.
  *
- * <p>Not exposed by the provider yet, so not reported (do not report zeros in their place): per-tier hits and
- * misses ({@code goldylox.tier.gets{result}}) and
- * entries in transit between off-heap and disk (counted in {@code cache.size} but in no tier's entries).
+ * <p>Not exposed by the provider yet, so not reported (do not report zeros in their place): entries in transit
+ * between off-heap and disk (counted in {@code cache.size} but in no tier's entries).
  */
 final class MetricSources {
 

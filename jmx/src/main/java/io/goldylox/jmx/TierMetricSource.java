@@ -56,6 +56,12 @@ enum TierMetricSource implements MetricSource {
     Gauge.builder("goldylox.tier.entries", cache, c -> tiers(c).heapSize())
         .tags(heap).baseUnit("entries").description("Entries in this tier")
         .register(registry);
+    FunctionCounter.builder("goldylox.tier.gets", cache, c -> tiers(c).heapHits())
+        .tags(Tags.concat(heap, "result", "hit")).description("Lookups this tier answered")
+        .register(registry);
+    FunctionCounter.builder("goldylox.tier.gets", cache, c -> tiers(c).misses())
+        .tags(Tags.concat(tags, "result", "miss")).description("Lookups no tier could answer")
+        .register(registry);
     if (tiered.maxHeapEntries() != Long.MAX_VALUE) {
       Gauge.builder("goldylox.tier.entries.max", cache, c -> tiers(c).maxHeapEntries())
           .tags(heap).baseUnit("entries").description("The heap's bound (heap.max-entries)")
@@ -69,6 +75,9 @@ enum TierMetricSource implements MetricSource {
       Tags tier = Tags.concat(tags, TIER_TAG, names.get(i));
       Gauge.builder("goldylox.tier.entries", cache, c -> lower(c, index).size())
           .tags(tier).baseUnit("entries").description("Entries in this tier")
+          .register(registry);
+      FunctionCounter.builder("goldylox.tier.gets", cache, c -> tiers(c).lowerHits(index))
+          .tags(Tags.concat(tier, "result", "hit")).description("Lookups this tier answered")
           .register(registry);
       Gauge.builder("goldylox.tier.bytes.used", cache, c -> lower(c, index).bytesUsed())
           .tags(tier).baseUnit("bytes").description("Bytes this tier uses for entries")
@@ -152,6 +161,8 @@ enum TierMetricSource implements MetricSource {
     private final String[] names;
     private final OffHeapTier<?> offHeap;
     private final DiskTier<?> disk;
+    private final int offHeapIndex;
+    private final int diskIndex;
 
     Bean(TieredTier<?> tiers) {
       this.tiers = tiers;
@@ -162,6 +173,28 @@ enum TierMetricSource implements MetricSource {
       this.names = all.toArray(String[]::new);
       this.offHeap = first(lowers, OffHeapTier.class);
       this.disk = first(lowers, DiskTier.class);
+      this.offHeapIndex = offHeap == null ? -1 : lowers.indexOf(offHeap);
+      this.diskIndex = disk == null ? -1 : lowers.indexOf(disk);
+    }
+
+    @Override
+    public long getHeapHits() {
+      return tiers.heapHits();
+    }
+
+    @Override
+    public long getOffHeapHits() {
+      return offHeapIndex < 0 ? -1 : tiers.lowerHits(offHeapIndex);
+    }
+
+    @Override
+    public long getDiskHits() {
+      return diskIndex < 0 ? -1 : tiers.lowerHits(diskIndex);
+    }
+
+    @Override
+    public long getMisses() {
+      return tiers.misses();
     }
 
     private static <T> T first(List<? extends LowerTier<?>> lowers, Class<T> kind) {

@@ -20,6 +20,18 @@ public interface TiersMXBean {
   /** Entries in the heap. */
   long getHeapEntries();
 
+  /** Lookups the heap answered. */
+  long getHeapHits();
+
+  /** Lookups the off-heap tier answered (the heap did not have the key); {@code -1}: no off-heap tier. */
+  long getOffHeapHits();
+
+  /** Lookups the disk tier answered (no tier above had the key); {@code -1}: no disk tier. */
+  long getDiskHits();
+
+  /** Lookups no tier could answer. */
+  long getMisses();
+
   /** The heap's bound ({@code heap.max-entries}); {@code -1} if the heap is unbounded. */
   long getHeapMaxEntries();
 

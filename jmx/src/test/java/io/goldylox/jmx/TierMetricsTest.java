@@ -171,7 +171,35 @@ class TierMetricsTest {
         "goldylox.tier.corrupt.records{disk}", "goldylox.tier.compactions{disk}",
         "goldylox.tier.compaction.expired{disk}",
         "goldylox.tier.demotions", "goldylox.tier.demotion.failures", "goldylox.tier.promotions",
-        "goldylox.tier.promotions.dropped", "goldylox.tier.expired.dropped");
+        "goldylox.tier.promotions.dropped", "goldylox.tier.expired.dropped",
+        "goldylox.tier.gets{heap}", "goldylox.tier.gets{off-heap}", "goldylox.tier.gets{disk}",
+        "goldylox.tier.gets");
+  }
+
+  @Test
+  void everyLookupIsAnsweredByExactlyOneTierOrIsAMiss() throws Exception {
+    Cache<String, String> cache = threeTierCache("lookups");
+    GoldyloxCacheMetrics.monitor(registry, cache, Tags.empty());
+    for (int i = 0; i < 300; i++) {
+      cache.put("k" + i, "v" + i);
+    }
+    awaitSettled(cache.unwrap(GoldyloxCache.class));
+    for (int i = 0; i < 300; i++) {
+      assertThat(cache.get("k" + i)).isEqualTo("v" + i);
+    }
+    for (int i = 0; i < 7; i++) {
+      assertThat(cache.get("absent" + i)).isNull();
+    }
+    double heapHits = counter("goldylox.tier.gets", "heap");
+    double offHeapHits = counter("goldylox.tier.gets", "off-heap");
+    double diskHits = counter("goldylox.tier.gets", "disk");
+    assertThat(heapHits + offHeapHits + diskHits).isEqualTo(300.0);
+    assertThat(offHeapHits + diskHits).as("most of 300 entries live below a heap of 10").isGreaterThan(250.0);
+    assertThat(registry.get("goldylox.tier.gets").tag("result", "miss").functionCounter().count()).isEqualTo(7.0);
+    ObjectName bean = GoldyloxMBeans.objectName(cache, "Tiers");
+    assertThat((Long) server.getAttribute(bean, "HeapHits") + (Long) server.getAttribute(bean, "OffHeapHits")
+        + (Long) server.getAttribute(bean, "DiskHits")).isEqualTo(300L);
+    assertThat(server.getAttribute(bean, "Misses")).isEqualTo(7L);
   }
 
   @Test

@@ -132,6 +132,10 @@ public final class TieredTier<K> implements Tier<K> {
   private final LongAdder promotionsDropped = new LongAdder();
   private final LongAdder expiredDropped = new LongAdder();
   private final LongAdder demotionFailures = new LongAdder();
+  /** Lookups ({@link #get}) answered by the heap, by each lower tier (highest first), and by none. */
+  private final LongAdder heapHits = new LongAdder();
+  private final LongAdder[] lowerHits;
+  private final LongAdder misses = new LongAdder();
 
   /**
    * Creates the tiers and starts the mover.
@@ -152,6 +156,10 @@ public final class TieredTier<K> implements Tier<K> {
     this.maxHeapEntries = maxHeapEntries;
     this.hardLimit = maxHeapEntries + Math.max(64, maxHeapEntries / 2);
     this.lowers = List.copyOf(lowerTiers);
+    this.lowerHits = new LongAdder[lowers.size()];
+    for (int i = 0; i < lowerHits.length; i++) {
+      lowerHits[i] = new LongAdder();
+    }
     this.serializer = Objects.requireNonNull(serializer, "serializer");
     List<ConcurrentHashMap<K, StoredBytes>> transitMaps = new ArrayList<>();
     for (int i = 0; i < lowers.size(); i++) {
@@ -190,18 +198,41 @@ public final class TieredTier<K> implements Tier<K> {
       StoredEntry entry = heap.get(key);
       if (entry != null) {
         markReferenced(key);
+        heapHits.increment();
         return entry;
       }
-      StoredBytes found = findLower(k);
-      if (found != null) {
-        return fromLower(k, found);
+      for (int i = 0; i < lowers.size(); i++) {
+        StoredBytes found = lowers.get(i).get(k);
+        if (found == null && i < transits.size()) {
+          found = transits.get(i).get(k);
+        }
+        if (found != null) {
+          lowerHits[i].increment();
+          return fromLower(k, found);
+        }
       }
       long after = moves.get(stripe);
       if (before == after && (int) after == 0) {
+        misses.increment();
         return null; // no upward move of this stripe overlapped the lookup: a true miss
       }
       Thread.onSpinWait();
     }
+  }
+
+  /** Lookups answered by the heap. */
+  public long heapHits() {
+    return heapHits.sum();
+  }
+
+  /** Lookups answered by the lower tier at {@code index} (0 = the highest lower tier). */
+  public long lowerHits(int index) {
+    return lowerHits[index].sum();
+  }
+
+  /** Lookups that no tier could answer. */
+  public long misses() {
+    return misses.sum();
   }
 
   /** The first lower copy in reader order, or null. */

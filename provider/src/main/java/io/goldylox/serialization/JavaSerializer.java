@@ -10,7 +10,11 @@ import java.io.ObjectInputFilter;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.ObjectStreamClass;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.reflect.Proxy;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The fallback {@link Serializer}: Java serialization, with classes resolved through the cache's class loader
@@ -19,9 +23,17 @@ import java.lang.reflect.Proxy;
  * <p>The filter is the one given at construction, or else the JVM-wide filter
  * ({@code -Djdk.serialFilter=...} / {@link ObjectInputFilter.Config#setSerialFilter}) when one is set. Java
  * serialization is slow (it is why store-by-value providers run at a few hundred thousand operations a second);
- * {@link ValueCopier} skips it for immutable types. Stateless and thread-safe.
+ * {@link ValueCopier} skips it for immutable types.
+ *
+ * <p>{@code String}, {@code Long} and {@code Integer}, the usual keys, are written in a compact form of their own
+ * (a one-byte tag, then the value): about ten times faster than a Java serialization stream, and a tenth of its
+ * size in a journal or a disk tier. The tags cannot be confused with a Java stream, which always starts with
+ * {@code 0xACED}. Stateless and thread-safe.
  */
 public final class JavaSerializer implements Serializer {
+
+  private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+  private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
 
   private final ObjectInputFilter filter;
 
@@ -35,8 +47,32 @@ public final class JavaSerializer implements Serializer {
     this.filter = filter;
   }
 
+  private static final byte TAG_STRING = 1;
+  private static final byte TAG_LONG = 2;
+  private static final byte TAG_INTEGER = 3;
+
   @Override
   public byte[] serialize(Object value) {
+    Class<?> type = value.getClass();
+    if (type == String.class) {
+      byte[] utf8 = ((String) value).getBytes(StandardCharsets.UTF_8);
+      byte[] out = new byte[utf8.length + 1];
+      out[0] = TAG_STRING;
+      System.arraycopy(utf8, 0, out, 1, utf8.length);
+      return out;
+    }
+    if (type == Long.class) {
+      byte[] out = new byte[9];
+      out[0] = TAG_LONG;
+      LONG.set(out, 1, (Long) value);
+      return out;
+    }
+    if (type == Integer.class) {
+      byte[] out = new byte[5];
+      out[0] = TAG_INTEGER;
+      INT.set(out, 1, (Integer) value);
+      return out;
+    }
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
     try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
       out.writeObject(value);
@@ -52,6 +88,18 @@ public final class JavaSerializer implements Serializer {
 
   @Override
   public Object deserialize(byte[] bytes, ClassLoader classLoader) {
+    if (bytes.length > 0) {
+      switch (bytes[0]) {
+        case TAG_STRING:
+          return new String(bytes, 1, bytes.length - 1, StandardCharsets.UTF_8);
+        case TAG_LONG:
+          return (long) LONG.get(bytes, 1);
+        case TAG_INTEGER:
+          return (int) INT.get(bytes, 1);
+        default:
+          break; // a Java serialization stream
+      }
+    }
     try (ObjectInputStream in = new LoaderObjectInputStream(new ByteArrayInputStream(bytes), classLoader)) {
       if (filter != null) {
         in.setObjectInputFilter(filter);

@@ -37,7 +37,7 @@ public final class EvictionQuality {
     boolean smoke = List.of(args).contains("--smoke");
     String markdown = new EvictionQuality(smoke).run();
     System.out.println(markdown);
-    Path out = Suite.resultsDirectory(args, smoke).resolve("eviction.md");
+    Path out = ChildJvm.markdownFile(args, smoke, "eviction.md");
     LatencyBenchmark.write(out, markdown);
     System.out.println("Wrote " + out.toAbsolutePath());
   }

@@ -69,7 +69,7 @@ public final class LatencyBenchmark {
     boolean smoke = List.of(args).contains("--smoke");
     String markdown = new LatencyBenchmark(smoke).run();
     System.out.println(markdown);
-    Path out = Suite.resultsDirectory(args, smoke).resolve("latency.md");
+    Path out = ChildJvm.markdownFile(args, smoke, "latency.md");
     Files.createDirectories(out.getParent());
     Files.writeString(out, markdown);
     System.out.println("Wrote " + out.toAbsolutePath());

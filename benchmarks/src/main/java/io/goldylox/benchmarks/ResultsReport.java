@@ -183,7 +183,7 @@ final class ResultsReport {
 
   private static List<String> providers(List<Cell> section) {
     List<String> providers = new ArrayList<>();
-    for (String provider : Providers.ALL) {
+    for (String provider : Providers.TABLE_ORDER) {
       if (section.stream().anyMatch(cell -> cell.provider.equals(provider))) {
         providers.add(provider);
       }
@@ -250,8 +250,8 @@ final class ResultsReport {
       chart.getStyler().setYAxisLogarithmic(true);
       chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(smallest))));
     }
-    for (String provider : Providers.JCACHE) {
-      if (section.stream().noneMatch(cell -> cell.provider.equals(provider))) {
+    for (String provider : Providers.TABLE_ORDER) {
+      if (provider.equals("chm") || section.stream().noneMatch(cell -> cell.provider.equals(provider))) {
         continue;
       }
       List<Double> values = new ArrayList<>();

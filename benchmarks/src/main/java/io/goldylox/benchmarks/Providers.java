@@ -36,6 +36,8 @@ import org.ehcache.jsr107.Eh107Configuration;
  *   {@code copyAlwaysIfRequested}).</li>
  *   <li>Caffeine, Ehcache, the RI and Goldylox: the plain JCache configuration is unbounded for each of them
  *   (checked by every benchmark's setup, which fails when a get misses).</li>
+ *   <li>Bounded (eviction quality): Caffeine {@code maximumSize}, Ehcache {@code heap(n)}, cache2k
+ *   {@code entryCapacity(n)}, Goldylox {@code GoldyloxConfiguration.heapMaxEntries(n)} with no lower tier.</li>
  *   <li>{@code goldylox-fory}: Goldylox from a manager of its own URI with the manager properties
  *   {@code goldylox.serializer=fory} and {@code goldylox.serializer.allow=io.goldylox.benchmarks.*}.</li>
  * </ul>
@@ -130,8 +132,12 @@ public final class Providers {
         configuration = cache2k(plain, maxEntries);
         break;
       case "goldylox":
-        throw new UnsupportedOperationException("goldylox: the heap tier has no entry bound yet "
-            + "(io.goldylox.tier.HeapTier is an unbounded ConcurrentHashMap), so its hit rate cannot be measured");
+        // Heap only, no lower tier: an entry that leaves the heap is evicted (TieredTier's CLOCK victim choice).
+        configuration = GoldyloxConfiguration.builder(Long.class, Payload.class)
+            .storeByValue(false)
+            .heapMaxEntries(maxEntries)
+            .build();
+        break;
       case "ri":
         throw new UnsupportedOperationException("ri: the reference implementation has no entry bound");
       case "chm":

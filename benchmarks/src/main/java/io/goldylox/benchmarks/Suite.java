@@ -26,7 +26,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *   66 trials of 3 × 1 s warmup and 3 × 1 s measurement, about 9 minutes;</li>
  *   <li>{@code --all}: every operation (adding getAll, putAll, invoke), zipf and uniform, 1 and 2 threads, with
  *   {@code -prof gc}; then the many-threads ({@link ThreadCollapseBenchmark}), latency, eviction-quality and
- *   tiered (TieredBenchmark) benchmarks, each in a child JVM ({@link ChildJvm}), appended to the
+ *   tiered ({@link TieredBenchmark}) benchmarks, each in a child JVM ({@link ChildJvm}), appended to the
  *   Markdown (roughly an hour);</li>
  *   <li>{@code --tiers}: the headline plus the tiered benchmark, appended to the Markdown;</li>
  *   <li>{@code --smoke}: the same selection with 0 warmup and one 100 ms iteration (and fewer trials for
@@ -105,6 +105,9 @@ public final class Suite {
       extra.add(ChildJvm.runForMarkdown(ThreadCollapseBenchmark.class, out.resolve("collapse.md"), childArgs));
       extra.add(ChildJvm.runForMarkdown(LatencyBenchmark.class, out.resolve("latency.md"), childArgs));
       extra.add(ChildJvm.runForMarkdown(EvictionQuality.class, out.resolve("eviction.md"), childArgs));
+    }
+    if (tiers) {
+      extra.add(ChildJvm.runForMarkdown(TieredBenchmark.class, out.resolve("tiered.md"), childArgs));
     }
     Files.createDirectories(out);
     report.writeJson(out.resolve("latest.json"));

@@ -117,16 +117,19 @@ public final class EvictionQuality {
       }
     }
     int present = cache.countPresent(keys);
-    // Goldylox evicts on a background thread and documents an overshoot of max(64, max/2) entries.
-    double allowed = provider.equals("goldylox") ? MAX_ENTRIES + Math.max(64, MAX_ENTRIES / 2) : MAX_ENTRIES * 1.1;
-    if (present > allowed) {
+    boolean goldylox = provider.equals("goldylox");
+    if (!goldylox && present > MAX_ENTRIES * 1.1) {
       throw new IllegalStateException(provider + " holds " + present + " entries, over its bound of " + MAX_ENTRIES);
     }
     if (present > MAX_ENTRIES) {
-      skipped.add(String.format(Locale.ROOT, "%s (%s) held %,d entries at the end, %.0f%% over its bound of %,d: it"
+      // Goldylox evicts on a background thread and documents an overshoot of max(64, max/2) entries: reported,
+      // not fatal, so the other rows are still measured; beyond the documented overshoot it is flagged.
+      int documented = MAX_ENTRIES + Math.max(64, MAX_ENTRIES / 2);
+      skipped.add(String.format(Locale.ROOT, "%s (%s) held %,d entries at the end, %.0f%% over its bound of %,d%s: it"
           + " evicts on a background thread that fell behind this single caller, so its hit rate is flattered by"
           + " the extra room", provider, scan ? "zipf+scan" : "zipf", present, 100.0 * (present - MAX_ENTRIES)
-          / MAX_ENTRIES, MAX_ENTRIES));
+          / MAX_ENTRIES, MAX_ENTRIES, present > documented
+              ? " (BEYOND its documented overshoot, " + String.format(Locale.ROOT, "%,d", documented) + ")" : ""));
     }
     String row = String.format(Locale.ROOT, "| %s | %s | %.2f%% | %.2f%% | %,d |", provider,
         scan ? "zipf+scan" : "zipf", 100.0 * hits / accesses, 100.0 * zipfHits / zipfAccesses, present);

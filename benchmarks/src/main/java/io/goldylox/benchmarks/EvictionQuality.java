@@ -14,9 +14,11 @@ import java.util.Locale;
  *   of a sequential loop over {@value #SCAN_KEYS} cold keys that never fit (the pattern that empties an LRU).
  *   The hit rate is reported over all accesses and over the Zipfian accesses alone.</li>
  * </ul>
- * Only providers with an entry bound take part; the others are listed with the reason they are skipped
- * (Goldylox's heap tier is not bounded yet). Single-threaded and deterministic (Caffeine's maintenance runs on
- * the calling thread). Run with {@code java -cp benchmarks.jar io.goldylox.benchmarks.EvictionQuality [--smoke]}.
+ * Only providers with an entry bound take part; the others are listed with the reason they are skipped (the RI).
+ * Goldylox is a heap tier bounded by {@code heapMaxEntries} with no lower tier, so leaving the heap is eviction.
+ * Single-threaded; Caffeine's maintenance runs on the calling thread, so it is deterministic; Goldylox demotes
+ * (here: evicts) on its own mover thread, so its figures can vary slightly between runs, and it may hold up to
+ * its documented overshoot ({@code max(64, max/2)} entries) above the bound for a moment. Run with {@code java -cp benchmarks.jar io.goldylox.benchmarks.EvictionQuality [--smoke]}.
  */
 public final class EvictionQuality {
 
@@ -37,7 +39,7 @@ public final class EvictionQuality {
     boolean smoke = List.of(args).contains("--smoke");
     String markdown = new EvictionQuality(smoke).run();
     System.out.println(markdown);
-    Path out = Suite.resultsDirectory(args, smoke).resolve("eviction.md");
+    Path out = ChildJvm.markdownFile(args, smoke, "eviction.md");
     LatencyBenchmark.write(out, markdown);
     System.out.println("Wrote " + out.toAbsolutePath());
   }
@@ -115,8 +117,19 @@ public final class EvictionQuality {
       }
     }
     int present = cache.countPresent(keys);
-    if (present > MAX_ENTRIES * 1.1) {
+    boolean goldylox = provider.equals("goldylox");
+    if (!goldylox && present > MAX_ENTRIES * 1.1) {
       throw new IllegalStateException(provider + " holds " + present + " entries, over its bound of " + MAX_ENTRIES);
+    }
+    if (present > MAX_ENTRIES) {
+      // Goldylox evicts on a background thread and documents an overshoot of max(64, max/2) entries: reported,
+      // not fatal, so the other rows are still measured; beyond the documented overshoot it is flagged.
+      int documented = MAX_ENTRIES + Math.max(64, MAX_ENTRIES / 2);
+      skipped.add(String.format(Locale.ROOT, "%s (%s) held %,d entries at the end, %.0f%% over its bound of %,d%s: it"
+          + " evicts on a background thread that fell behind this single caller, so its hit rate is flattered by"
+          + " the extra room", provider, scan ? "zipf+scan" : "zipf", present, 100.0 * (present - MAX_ENTRIES)
+          / MAX_ENTRIES, MAX_ENTRIES, present > documented
+              ? " (BEYOND its documented overshoot, " + String.format(Locale.ROOT, "%,d", documented) + ")" : ""));
     }
     String row = String.format(Locale.ROOT, "| %s | %s | %.2f%% | %.2f%% | %,d |", provider,
         scan ? "zipf+scan" : "zipf", 100.0 * hits / accesses, 100.0 * zipfHits / zipfAccesses, present);

@@ -1,11 +1,17 @@
 package io.goldylox.benchmarks;
 
+import io.goldylox.cache.GoldyloxCache;
+import io.goldylox.config.GoldyloxConfiguration;
+import io.goldylox.config.WriteBehindConfig;
+import io.goldylox.writebehind.WriteBehindMetrics;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -13,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
 import javax.cache.Cache;
 import javax.cache.configuration.FactoryBuilder;
 import javax.cache.configuration.MutableCacheEntryListenerConfiguration;
@@ -31,8 +38,11 @@ import org.HdrHistogram.Histogram;
  *   <li>{@code put}: a plain put, no writer;</li>
  *   <li>{@code put write-through 5ms}: a put whose write-through {@link CacheWriter} sleeps 5 ms per call (the
  *   contrast for write-behind);</li>
- *   <li>{@code put write-behind 5ms}: NOT MEASURED YET: Goldylox's write-behind is not built (issue 5 TODO); the
- *   scenario is listed so the table shows the gap instead of a made-up figure;</li>
+ *   <li>{@code put write-behind 5ms}: Goldylox (and {@code goldylox-fory}) with write-behind through a Chronicle
+ *   Queue journal in a temporary directory to the same writer, whose {@code writeAll} sleeps 5 ms per call; the
+ *   note gives what the flusher delivered meanwhile (operations the writer acknowledged per second, writer calls,
+ *   the journal lag left at the end). Needs the JVM flags of Chronicle Queue ({@link ChildJvm} passes them;
+ *   peers offer no write-behind through the JCache API);</li>
  *   <li>{@code get, slow async listener}: gets on one thread while another thread puts (about 15k/s) into a cache
  *   whose asynchronous created/updated listener takes 1 ms per event; the putting thread's latency is
  *   reported too, since that is where a provider that makes callers wait on its listener queue shows it;</li>
@@ -69,7 +79,7 @@ public final class LatencyBenchmark {
     boolean smoke = List.of(args).contains("--smoke");
     String markdown = new LatencyBenchmark(smoke).run();
     System.out.println(markdown);
-    Path out = Suite.resultsDirectory(args, smoke).resolve("latency.md");
+    Path out = ChildJvm.markdownFile(args, smoke, "latency.md");
     Files.createDirectories(out.getParent());
     Files.writeString(out, markdown);
     System.out.println("Wrote " + out.toAbsolutePath());
@@ -80,11 +90,15 @@ public final class LatencyBenchmark {
     for (String provider : Providers.ALL) {
       plainPut(provider);
     }
+    for (String provider : List.of("goldylox", Providers.GOLDYLOX_FORY)) {
+      writeBehindPut(provider);
+    }
     for (String provider : Providers.JCACHE) {
       writeThroughPut(provider);
     }
-    notes.add("`put write-behind 5ms`: not measured. TODO(issue 5): Goldylox write-behind is not built yet; add the "
-        + "scenario when it is (peers offer no write-behind through the JCache API).");
+    notes.add("The writer of `put write-through 5ms` and `put write-behind 5ms` sleeps 5 ms per call: per `write`, "
+        + "and once per `writeAll`/`deleteAll` batch. Write-behind coalesces a batch's operations per key (zipf keys "
+        + "repeat), so delivered operations can be fewer than puts.");
     for (String provider : Providers.JCACHE) {
       getWithSlowListener(provider);
     }
@@ -130,6 +144,81 @@ public final class LatencyBenchmark {
         histogram.recordValue(System.nanoTime() - start);
       }
       row("put", provider, histogram, "");
+    }
+  }
+
+  private void writeBehindPut(String provider) throws IOException, InterruptedException {
+    Path directory = Files.createTempDirectory("goldylox-bench-write-behind");
+    try {
+      WriteBehindConfig writeBehind = WriteBehindConfig.builder()
+          .writer(SleepingWriter.class)
+          .journal(directory.resolve("journal"))
+          .closeTimeout(Duration.ofSeconds(2))
+          .build();
+      GoldyloxConfiguration<Long, Payload> configuration = GoldyloxConfiguration.builder(Long.class, Payload.class)
+          .storeByValue(false)
+          .writeBehind(writeBehind)
+          .build();
+      SleepingWriter.sleeping = false;
+      BenchCache cache = openFilled(provider, configuration);
+      try {
+        WriteBehindMetrics metrics = ((JCacheBenchCache) cache).cache().unwrap(GoldyloxCache.class)
+            .writeBehind().metrics();
+        // Let the fill's operations reach the (not yet sleeping) writer first, so the backlog measured is the
+        // run's own (this harness thread may wait; no cache call does).
+        long fillDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (metrics.journalLag() > 0 && System.nanoTime() < fillDeadline) {
+          Thread.sleep(10);
+        }
+        if (metrics.journalLag() > 0) {
+          notes.add(provider + " write-behind: " + metrics.journalLag() + " operations of the fill were still in the "
+              + "journal after 60 s");
+        }
+        SleepingWriter.sleeping = true;
+        int warmup = scaled(500_000);
+        int calls = scaled(1_000_000);
+        int position = 0;
+        for (int i = 0; i < warmup; i++) {
+          int index = stream[position++ & KeyStream.MASK];
+          cache.put(keys[index], values[index]);
+        }
+        long deliveredBefore = metrics.delivered();
+        long callsBefore = metrics.writerCalls();
+        long appendedBefore = metrics.appended();
+        Histogram histogram = new Histogram(3);
+        long started = System.nanoTime();
+        for (int i = 0; i < calls; i++) {
+          int index = stream[position++ & KeyStream.MASK];
+          long start = System.nanoTime();
+          cache.put(keys[index], values[index]);
+          histogram.recordValue(System.nanoTime() - start);
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        long delivered = metrics.delivered() - deliveredBefore;
+        long writerCalls = metrics.writerCalls() - callsBefore;
+        long appended = metrics.appended() - appendedBefore;
+        String note = String.format(Locale.ROOT, "%,d puts appended in %.2f s; flusher delivered %,d ops (%,.0f ops/s)"
+            + " in %,d writer calls; journal lag at the end %,d", appended, seconds, delivered, delivered / seconds,
+            writerCalls, metrics.journalLag());
+        row("put write-behind 5ms", provider, histogram, note);
+      } finally {
+        // Let the flusher drain quickly: close() delivers for at most close-timeout, the rest stays in the journal.
+        SleepingWriter.sleeping = false;
+        cache.close();
+      }
+    } finally {
+      deleteRecursively(directory);
+    }
+  }
+
+  static void deleteRecursively(Path directory) throws IOException {
+    if (!Files.exists(directory)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(directory)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
     }
   }
 
@@ -284,8 +373,10 @@ public final class LatencyBenchmark {
   }
 
   /**
-   * A write-through writer standing for a slow system of record: each call sleeps 5 ms while {@link #sleeping}
-   * (the sleep is the point of the scenario). Made by the caches through its public constructor.
+   * A writer standing for a slow system of record: each call ({@code write}, {@code delete}, and one whole
+   * {@code writeAll} or {@code deleteAll} batch) sleeps 5 ms while {@link #sleeping} (the sleep is the point of the
+   * scenario). Counts the entries it receives. Made by the caches through its public constructor; the
+   * write-behind flusher calls it on its own thread.
    */
   public static final class SleepingWriter implements CacheWriter<Long, Payload>, Serializable {
     private static final long serialVersionUID = 1L;
@@ -310,10 +401,9 @@ public final class LatencyBenchmark {
 
     @Override
     public void writeAll(Collection<Cache.Entry<? extends Long, ? extends Payload>> entries) {
-      for (Cache.Entry<? extends Long, ? extends Payload> entry : List.copyOf(entries)) {
-        write(entry);
-        entries.remove(entry);
-      }
+      WRITES.add(entries.size());
+      pause();
+      entries.clear();
     }
 
     @Override
@@ -323,6 +413,7 @@ public final class LatencyBenchmark {
 
     @Override
     public void deleteAll(Collection<?> keys) {
+      pause();
       keys.clear();
     }
   }

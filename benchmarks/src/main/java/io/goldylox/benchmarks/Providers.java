@@ -1,10 +1,14 @@
 package io.goldylox.benchmarks;
 
 import com.github.benmanes.caffeine.jcache.configuration.CaffeineConfiguration;
+import io.goldylox.config.GoldyloxConfiguration;
+import io.goldylox.spi.GoldyloxCacheManager;
+import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Properties;
 import java.util.concurrent.Executor;
 import javax.cache.Cache;
 import javax.cache.CacheManager;
@@ -32,6 +36,10 @@ import org.ehcache.jsr107.Eh107Configuration;
  *   {@code copyAlwaysIfRequested}).</li>
  *   <li>Caffeine, Ehcache, the RI and Goldylox: the plain JCache configuration is unbounded for each of them
  *   (checked by every benchmark's setup, which fails when a get misses).</li>
+ *   <li>Bounded (eviction quality): Caffeine {@code maximumSize}, Ehcache {@code heap(n)}, cache2k
+ *   {@code entryCapacity(n)}, Goldylox {@code GoldyloxConfiguration.heapMaxEntries(n)} with no lower tier.</li>
+ *   <li>{@code goldylox-fory}: Goldylox from a manager of its own URI with the manager properties
+ *   {@code goldylox.serializer=fory} and {@code goldylox.serializer.allow=io.goldylox.benchmarks.*}.</li>
  * </ul>
  * Called by benchmark setup code only, never inside a measured loop.
  */
@@ -39,10 +47,20 @@ public final class Providers {
 
   /** Provider names, as the {@code provider} parameter spells them, to provider class names. */
   public static final Map<String, String> CLASS_NAMES = classNames();
-  /** The names of the JCache providers, in table order. */
+  /** The names of the JCache providers, in table order (the many-threads and latency harnesses run these). */
   public static final List<String> JCACHE = List.of("goldylox", "caffeine", "ehcache", "cache2k", "ri");
-  /** Every name the {@code provider} parameter accepts, in table order; {@code chm} is the ceiling. */
+  /** The JCache providers and the {@code chm} ceiling, in table order. */
   public static final List<String> ALL = List.of("goldylox", "caffeine", "ehcache", "cache2k", "ri", "chm");
+  /**
+   * Goldylox with {@code goldylox.serializer=fory} (Apache Fory instead of Java serialization for store-by-value
+   * copies and the lower tiers); {@code goldylox} stays the spec-default variant (Java serialization).
+   */
+  public static final String GOLDYLOX_FORY = "goldylox-fory";
+  /** Every name the {@code provider} parameter accepts, in table order. */
+  public static final List<String> TABLE_ORDER =
+      List.of("goldylox", GOLDYLOX_FORY, "caffeine", "ehcache", "cache2k", "ri", "chm");
+  /** The classes Fory may read back in the {@code goldylox-fory} variant ({@code goldylox.serializer.allow}). */
+  static final String FORY_ALLOW = "io.goldylox.benchmarks.*";
 
   /** cache2k's capacity for "unbounded" caches: twice the benchmarks' key count. */
   public static final long CACHE2K_CAPACITY = 2L * KeyStream.KEYS;
@@ -52,6 +70,7 @@ public final class Providers {
   private static Map<String, String> classNames() {
     Map<String, String> names = new LinkedHashMap<>();
     names.put("goldylox", "io.goldylox.spi.GoldyloxCachingProvider");
+    names.put(GOLDYLOX_FORY, "io.goldylox.spi.GoldyloxCachingProvider");
     names.put("caffeine", "com.github.benmanes.caffeine.jcache.spi.CaffeineCachingProvider");
     names.put("ehcache", "org.ehcache.jsr107.EhcacheCachingProvider");
     names.put("cache2k", "org.cache2k.jcache.provider.JCacheProvider");
@@ -113,8 +132,12 @@ public final class Providers {
         configuration = cache2k(plain, maxEntries);
         break;
       case "goldylox":
-        throw new UnsupportedOperationException("goldylox: the heap tier has no entry bound yet "
-            + "(io.goldylox.tier.HeapTier is an unbounded ConcurrentHashMap), so its hit rate cannot be measured");
+        // Heap only, no lower tier: an entry that leaves the heap is evicted (TieredTier's CLOCK victim choice).
+        configuration = GoldyloxConfiguration.builder(Long.class, Payload.class)
+            .storeByValue(false)
+            .heapMaxEntries(maxEntries)
+            .build();
+        break;
       case "ri":
         throw new UnsupportedOperationException("ri: the reference implementation has no entry bound");
       case "chm":
@@ -144,12 +167,20 @@ public final class Providers {
     return configuration;
   }
 
-  private static CacheManager manager(String provider) {
+  static CacheManager manager(String provider) {
     String className = CLASS_NAMES.get(provider);
     if (className == null) {
       throw new IllegalArgumentException(unknown(provider));
     }
     CachingProvider cachingProvider = Caching.getCachingProvider(className);
+    if (provider.equals(GOLDYLOX_FORY)) {
+      // Its own URI: managers are cached per (URI, class loader), and the default one uses Java serialization.
+      Properties properties = new Properties();
+      properties.setProperty(GoldyloxCacheManager.SERIALIZER_PROPERTY, "fory");
+      properties.setProperty(GoldyloxCacheManager.SERIALIZER_ALLOW_PROPERTY, FORY_ALLOW);
+      return cachingProvider.getCacheManager(URI.create("urn:goldylox:benchmarks-fory"),
+          cachingProvider.getDefaultClassLoader(), properties);
+    }
     return cachingProvider.getCacheManager(cachingProvider.getDefaultURI(), cachingProvider.getDefaultClassLoader());
   }
 
@@ -161,7 +192,7 @@ public final class Providers {
   }
 
   private static String unknown(String provider) {
-    return "Unknown provider '" + provider + "': expected one of " + ALL;
+    return "Unknown provider '" + provider + "': expected one of " + TABLE_ORDER;
   }
 
   /** Makes an executor that runs tasks on the calling thread (a factory, as Caffeine's configuration wants). */

@@ -42,6 +42,11 @@ final class ResultsReport {
 
   private static final Set<String> CHART_EXCLUDED = Set.of("getAll", "putAll");
   private static final List<String> OPERATION_ORDER = List.of("get", "put", "mixed", "getAll", "putAll", "invoke");
+  /** One colour per provider, the same in every panel (a panel without goldylox-fory would shift XChart's own). */
+  private static final Map<String, Color> COLORS = Map.of(
+      "goldylox", new Color(0x1F, 0x4E, 0xD8), "goldylox-fory", new Color(0x00, 0xA6, 0xD6),
+      "caffeine", new Color(0xF5, 0xA6, 0x23), "ehcache", new Color(0x8E, 0x44, 0xAD),
+      "cache2k", new Color(0x27, 0xAE, 0x60), "ri", new Color(0xC0, 0x39, 0x2B));
   private static final List<String> GC_ALLOC = List.of("gc.alloc.rate.norm", "·gc.alloc.rate.norm");
 
   /** One measured cell. */
@@ -183,7 +188,7 @@ final class ResultsReport {
 
   private static List<String> providers(List<Cell> section) {
     List<String> providers = new ArrayList<>();
-    for (String provider : Providers.ALL) {
+    for (String provider : Providers.TABLE_ORDER) {
       if (section.stream().anyMatch(cell -> cell.provider.equals(provider))) {
         providers.add(provider);
       }
@@ -250,15 +255,15 @@ final class ResultsReport {
       chart.getStyler().setYAxisLogarithmic(true);
       chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(smallest))));
     }
-    for (String provider : Providers.JCACHE) {
-      if (section.stream().noneMatch(cell -> cell.provider.equals(provider))) {
+    for (String provider : Providers.TABLE_ORDER) {
+      if (provider.equals("chm") || section.stream().noneMatch(cell -> cell.provider.equals(provider))) {
         continue;
       }
       List<Double> values = new ArrayList<>();
       for (String column : columns) {
         values.add(find(section, provider, column).map(cell -> cell.score / 1e6).orElse(null));
       }
-      chart.addSeries(provider, columns, values);
+      chart.addSeries(provider, columns, values).setFillColor(COLORS.getOrDefault(provider, Color.GRAY));
     }
     List<Double> ceilingValues = new ArrayList<>();
     boolean hasCeiling = false;

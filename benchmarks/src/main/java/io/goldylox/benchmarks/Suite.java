@@ -20,12 +20,15 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * and {@code latest.png} into the results directory.
  *
  * <ul>
- *   <li>no flag, the headline: get, put and mixed 80/20 over every provider, by reference (with the {@code chm}
- *   ceiling) and by value, zipf keys, 1 and 2 threads; 66 trials of 3 × 1 s warmup and 3 × 1 s measurement,
- *   about 9 minutes;</li>
+ *   <li>no flag, the headline: get, put and mixed 80/20, zipf keys; by reference over every provider with the
+ *   {@code chm} ceiling, by value over the JCache providers plus {@code goldylox-fory}; 1 thread for all, 2 threads
+ *   for all but the RI (dropped from the 2-thread headline to keep it under 10 minutes; {@code --all} has it):
+ *   66 trials of 3 × 1 s warmup and 3 × 1 s measurement, about 9 minutes;</li>
  *   <li>{@code --all}: every operation (adding getAll, putAll, invoke), zipf and uniform, 1 and 2 threads, with
- *   {@code -prof gc}; then the many-threads ({@link ThreadCollapseBenchmark}), latency and eviction-quality
- *   benchmarks, appended to the Markdown (roughly an hour);</li>
+ *   {@code -prof gc}; then the many-threads ({@link ThreadCollapseBenchmark}), latency, eviction-quality and
+ *   tiered ({@link TieredBenchmark}) benchmarks, each in a child JVM ({@link ChildJvm}), appended to the
+ *   Markdown (roughly an hour);</li>
+ *   <li>{@code --tiers}: the headline plus the tiered benchmark, appended to the Markdown;</li>
  *   <li>{@code --smoke}: the same selection with 0 warmup and one 100 ms iteration (and fewer trials for
  *   {@code --all}), written to {@code results/smoke/}: proves everything runs, the numbers mean nothing;</li>
  *   <li>{@code --out DIR}: another results directory.</li>
@@ -38,11 +41,13 @@ public final class Suite {
 
   private final boolean smoke;
   private final boolean all;
+  private final boolean tiers;
   private final List<RunResult> results = new ArrayList<>();
 
-  private Suite(boolean smoke, boolean all) {
+  private Suite(boolean smoke, boolean all, boolean tiers) {
     this.smoke = smoke;
     this.all = all;
+    this.tiers = tiers;
   }
 
   public static void main(String[] args) throws Exception {
@@ -51,14 +56,15 @@ public final class Suite {
       String flag = args[i];
       if (flag.equals("--out")) {
         i++;
-      } else if (!flag.equals("--smoke") && !flag.equals("--all")) {
-        throw new IllegalArgumentException("Unknown argument '" + flag + "': expected --all, --smoke, --out DIR");
+      } else if (!flag.equals("--smoke") && !flag.equals("--all") && !flag.equals("--tiers")) {
+        throw new IllegalArgumentException("Unknown argument '" + flag
+            + "': expected --all, --tiers, --smoke, --out DIR");
       }
     }
     boolean smoke = flags.contains("--smoke");
     boolean all = flags.contains("--all");
     Path out = resultsDirectory(args, smoke);
-    new Suite(smoke, all).run(out, "java -cp benchmarks/target/benchmarks.jar " + Suite.class.getName()
+    new Suite(smoke, all, all || flags.contains("--tiers")).run(out, "java -cp benchmarks/target/benchmarks.jar " + Suite.class.getName()
         + (args.length == 0 ? "" : " " + String.join(" ", args)));
   }
 
@@ -92,12 +98,16 @@ public final class Suite {
 
     ResultsReport report = new ResultsReport(results);
     String title = (smoke ? "SMOKE RUN (numbers meaningless) — " : "") + "Goldylox vs JCache providers"
-        + (all ? " (all benchmarks)" : " (headline)");
+        + (all ? " (all benchmarks)" : tiers ? " (headline and tiered)" : " (headline)");
     List<String> extra = new ArrayList<>();
+    List<String> childArgs = smoke ? List.of("--smoke") : List.of();
     if (all) {
-      extra.add(new ThreadCollapseBenchmark(smoke).run());
-      extra.add(new LatencyBenchmark(smoke).run());
-      extra.add(new EvictionQuality(smoke).run());
+      extra.add(ChildJvm.runForMarkdown(ThreadCollapseBenchmark.class, out.resolve("collapse.md"), childArgs));
+      extra.add(ChildJvm.runForMarkdown(LatencyBenchmark.class, out.resolve("latency.md"), childArgs));
+      extra.add(ChildJvm.runForMarkdown(EvictionQuality.class, out.resolve("eviction.md"), childArgs));
+    }
+    if (tiers) {
+      extra.add(ChildJvm.runForMarkdown(TieredBenchmark.class, out.resolve("tiered.md"), childArgs));
     }
     Files.createDirectories(out);
     report.writeJson(out.resolve("latest.json"));
@@ -107,11 +117,22 @@ public final class Suite {
         out.resolve("latest.md"), out.resolve("latest.png"), (System.nanoTime() - started) / 1e9);
   }
 
-  /** By reference over every provider (with the chm ceiling), by value over the JCache providers. */
+  /**
+   * By reference over every provider (with the chm ceiling), by value over the JCache providers and
+   * {@code goldylox-fory} (by reference it copies nothing, so it would only repeat {@code goldylox}). The 2-thread
+   * headline leaves the RI out (time budget); {@code --all} keeps it.
+   */
   private void throughput(String ops, String[] distributions, int threads) throws RunnerException {
     String include = ThroughputBenchmark.class.getSimpleName() + "\\.(" + ops + ")$";
-    jmh(include, Providers.ALL, false, distributions, threads);
-    jmh(include, Providers.JCACHE, true, distributions, threads);
+    List<String> byReference = new ArrayList<>(Providers.ALL);
+    List<String> byValue = new ArrayList<>(Providers.JCACHE);
+    byValue.add(1, Providers.GOLDYLOX_FORY);
+    if (threads > 1 && !all) {
+      byReference.remove("ri");
+      byValue.remove("ri");
+    }
+    jmh(include, byReference, false, distributions, threads);
+    jmh(include, byValue, true, distributions, threads);
   }
 
   private void jmh(String include, List<String> providers, boolean byValue, String[] distributions, int threads)

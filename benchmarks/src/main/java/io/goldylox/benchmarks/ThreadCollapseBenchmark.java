@@ -45,7 +45,7 @@ public final class ThreadCollapseBenchmark {
     boolean smoke = List.of(args).contains("--smoke");
     String markdown = new ThreadCollapseBenchmark(smoke).run();
     System.out.println(markdown);
-    Path out = Suite.resultsDirectory(args, smoke).resolve("collapse.md");
+    Path out = ChildJvm.markdownFile(args, smoke, "collapse.md");
     LatencyBenchmark.write(out, markdown);
     System.out.println("Wrote " + out.toAbsolutePath());
   }

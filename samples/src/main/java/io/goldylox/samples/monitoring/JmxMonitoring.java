@@ -141,6 +141,7 @@ public final class JmxMonitoring {
           MBeanRegistrar.objectName(MBeanRegistrar.Kind.CONFIGURATION, MANAGER_URI, CACHE_NAME);
       ObjectName goldylox = GoldyloxMBeans.objectName(cache, "Cache");
       ObjectName listeners = GoldyloxMBeans.objectName(cache, "Listeners");
+      ObjectName expiry = GoldyloxMBeans.objectName(cache, "Expiry");
 
       out.printf("Cache '%s' under load for %d s with %d thread(s). Process id %d: run 'jconsole %d' and open the"
           + " MBeans tab:%n", CACHE_NAME, options.seconds(), options.threads(), ProcessHandle.current().pid(),
@@ -152,6 +153,7 @@ public final class JmxMonitoring {
       out.println("  " + goldylox + "               Size, Gets, Hits, Misses, Puts, Removals, Evictions,"
           + " StatisticsEnabled");
       out.println("  " + listeners + "           PendingAsyncEvents, DroppedAsyncEvents, FailedAsyncDeliveries");
+      out.println("  " + expiry + "              Expired, Sweeps, LastSweepMillis, NextSweepInMillis");
 
       Load load = new Load(cache, options.threads());
       load.start();

@@ -43,7 +43,8 @@ class JmxMonitoringTest {
         "javax.cache:type=CacheStatistics,CacheManager=urn.goldylox.monitoring-sample,Cache=inventory",
         "javax.cache:type=CacheConfiguration,CacheManager=urn.goldylox.monitoring-sample,Cache=inventory",
         "io.goldylox:type=Cache,CacheManager=urn.goldylox.monitoring-sample,Cache=inventory",
-        "io.goldylox:type=Listeners,CacheManager=urn.goldylox.monitoring-sample,Cache=inventory");
+        "io.goldylox:type=Listeners,CacheManager=urn.goldylox.monitoring-sample,Cache=inventory",
+        "io.goldylox:type=Expiry,CacheManager=urn.goldylox.monitoring-sample,Cache=inventory");
     assertThat(seenWhileRunning).hasSize(2);
     for (Set<String> names : seenWhileRunning) {
       assertThat(names).containsExactlyInAnyOrderElementsOf(expected);

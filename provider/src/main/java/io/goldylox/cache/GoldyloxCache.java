@@ -433,11 +433,35 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
     long start = statistics.startNanos();
+    if (isPlainPut()) {
+      // Nothing to tell and nothing to compute: no writer, no journal, no deadline, no listener for the change.
+      Object stored = copier.toStored(value);
+      tier.compute(copier.copyKey(key), (k, current) -> {
+        // An eternal policy leaves an update's deadline unchanged; only entries persisted under another policy
+        // have one at all.
+        long deadline = current != null && current.isMortal() && !current.isExpiredAt(System.currentTimeMillis())
+            ? current.expireAtMillis() : StoredEntry.ETERNAL;
+        return new StoredEntry(stored, deadline);
+      });
+      statistics.recordPuts(1);
+      statistics.recordPutTime(start);
+      return;
+    }
     Step<K, V> step = execute(copier.copyKey(key), op -> {
       op.setValue(value);
       return null;
     }, 0);
     finish(step, start, PUT_TIME);
+  }
+
+  /**
+   * Whether a put is only a store: an eternal cache without a writer or write-behind journal and with no listener
+   * for CREATED, UPDATED or EXPIRED. Listeners are read per call: one
+   * registered concurrently with a put may or may not hear of it, as with any operation that races a registration.
+   */
+  private boolean isPlainPut() {
+    return writer == null && writeBehind == null && expiry.isEternal()
+        && !events.wants(EventType.CREATED) && !events.wants(EventType.UPDATED) && !events.wants(EventType.EXPIRED);
   }
 
   @Override

@@ -18,7 +18,7 @@ import java.util.Locale;
  * Goldylox is a heap tier bounded by {@code heapMaxEntries} with no lower tier, so leaving the heap is eviction.
  * Single-threaded; Caffeine's maintenance runs on the calling thread, so it is deterministic; Goldylox demotes
  * (here: evicts) on its own mover thread, so its figures can vary slightly between runs, and it may hold up to
- * its documented overshoot ({@code max(64, max/2)} entries) above the bound for a moment. Run with {@code java -cp benchmarks.jar io.goldylox.benchmarks.EvictionQuality [--smoke]}.
+ * its documented slack ({@code max(16, max/32)} entries) above the bound for a moment. Run with {@code java -cp benchmarks.jar io.goldylox.benchmarks.EvictionQuality [--smoke]}.
  */
 public final class EvictionQuality {
 

@@ -74,18 +74,24 @@ import java.util.function.Supplier;
  * Only an entry that leaves the last tier (or fits in none) is an eviction, counted in {@link #evictions()}.
  * Expired entries met on the way down are dropped ({@link #expiredDropped()}, no EXPIRED event).
  *
- * <p>Victims are chosen by CLOCK (second chance) over the heap map's own iteration order, with the reference bits
- * in a hash-indexed byte array that reads set with one racy plain store. Why not sampled LRU or W-TinyLFU:
- * {@link StoredEntry} is final and shared with the cache layer, so there is nowhere to keep a per-entry access
- * time without wrapping every entry; CLOCK needs one byte per hash slot, costs a reader one store, and
- * approximates LRU. Its known weaknesses (a scan flushes the heap; no frequency) cost hit rate on skewed
- * workloads; lost bit writes and hash collisions only make it less precise.
+ * <p>What leaves the heap is chosen as Caffeine's W-TinyLFU would, approximated without per-entry nodes (a
+ * {@link StoredEntry} is final and shared with the cache layer, so there is nowhere to keep per-entry policy state
+ * without wrapping every entry). Recency: CLOCK (second chance) over the heap map's own iteration order, with the
+ * reference bits in an {@link AccessSketch}. Frequency: the same sketch counts every hit and every write of a
+ * key, in any tier, and keeps its count after the key leaves (a miss is not counted: the put that follows it is,
+ * as in Caffeine; counting both made one-time keys look twice as popular and cost 3 points of hit rate on a
+ * scan). Admission: a key added to a full heap is recorded in {@link RecentInserts}; once it is older than a
+ * window of 1% of the bound it is weighed against the CLOCK victim and the less popular one leaves (see
+ * {@link #chooseVictim}); while the heap is not full every key is admitted. A reader pays a few plain byte stores
+ * in one cache line, no atomic instruction; lost writes and hash collisions only make the policy less precise.
+ * Measured against Caffeine in the benchmarks module ({@code EvictionQuality}).
  *
  * <h2>Bounded overshoot</h2>
  * A caller's {@link #compute} never waits for demotion: it installs into the heap and wakes the mover. If the
- * mover falls behind and the heap passes {@code maxHeapEntries + slack} (slack = max(64, max/2)), the caller
- * demotes one victim itself after its own step (if no other thread is choosing a victim at that moment), which
- * bounds the overshoot without waiting for another thread.
+ * mover falls behind and the heap passes {@code maxHeapEntries + slack} (slack = max(16, max/32)), the inserting
+ * caller demotes one victim itself after its own step: backpressure that bounds the heap at that limit plus one
+ * entry per writing thread. It takes the hand lock to choose the victim (held for the choice only, never during a
+ * demotion), and the demotion, like any step, takes only the victim's own key lock.
  *
  * <h2>Threads</h2>
  * Callers: {@link #get} (lock-free), {@link #compute}, {@link #remove}, iteration, {@link #clear}. The mover
@@ -114,8 +120,9 @@ public final class TieredTier<K> implements Tier<K> {
   private final AtomicLongArray moves = new AtomicLongArray(STRIPES * PAD);
   private final AtomicLong clearEpoch = new AtomicLong();
 
-  private final byte[] referenced;
-  private final int referencedMask;
+  private final AccessSketch sketch;
+  private final RecentInserts recentInserts;
+  private final long admissionWindow;
   private final ReentrantLock handLock = new ReentrantLock();
   private Iterator<K> hand; // guarded by handLock
 
@@ -154,7 +161,8 @@ public final class TieredTier<K> implements Tier<K> {
     }
     this.name = Objects.requireNonNull(name, "name");
     this.maxHeapEntries = maxHeapEntries;
-    this.hardLimit = maxHeapEntries + Math.max(64, maxHeapEntries / 2);
+    long slack = Math.max(16, maxHeapEntries / 32);
+    this.hardLimit = maxHeapEntries + slack;
     this.lowers = List.copyOf(lowerTiers);
     this.lowerHits = new LongAdder[lowers.size()];
     for (int i = 0; i < lowerHits.length; i++) {
@@ -176,9 +184,9 @@ public final class TieredTier<K> implements Tier<K> {
       }
     }
     this.transits = List.copyOf(transitMaps);
-    int slots = Integer.highestOneBit((int) Math.min(1 << 22, Math.max(64, maxHeapEntries * 2)) * 2 - 1);
-    this.referenced = new byte[slots];
-    this.referencedMask = slots - 1;
+    this.sketch = new AccessSketch(maxHeapEntries);
+    this.admissionWindow = maxHeapEntries / 100;
+    this.recentInserts = new RecentInserts((int) Math.min(1 << 20, 2 * (admissionWindow + slack) + 256));
     this.maxPromotionHints = (int) Math.min(64 * 1024, Math.max(64, maxHeapEntries));
     this.mover = new Thread(this::moveLoop, "goldylox-tiers-" + name);
     this.mover.setDaemon(true);
@@ -197,7 +205,7 @@ public final class TieredTier<K> implements Tier<K> {
       long before = moves.get(stripe);
       StoredEntry entry = heap.get(key);
       if (entry != null) {
-        markReferenced(key);
+        sketch.record(key, true);
         heapHits.increment();
         return entry;
       }
@@ -207,13 +215,14 @@ public final class TieredTier<K> implements Tier<K> {
           found = transits.get(i).get(k);
         }
         if (found != null) {
+          sketch.record(key, false);
           lowerHits[i].increment();
           return fromLower(k, found);
         }
       }
       long after = moves.get(stripe);
       if (before == after && (int) after == 0) {
-        misses.increment();
+        misses.increment(); // not recorded in the sketch: a miss is followed by a put, which is (as in Caffeine)
         return null; // no upward move of this stripe overlapped the lookup: a true miss
       }
       Thread.onSpinWait();
@@ -291,13 +300,14 @@ public final class TieredTier<K> implements Tier<K> {
   public StoredEntry compute(
       K key, BiFunction<? super K, ? super StoredEntry, ? extends StoredEntry> function) {
     int stripe = stripe(key);
-    boolean[] moving = new boolean[1];
+    boolean[] moving = new boolean[2]; // [0]: an upward move is in flight; [1]: the key is new in the heap
     StoredEntry result;
     try {
       result = heap.compute(key, (k, current) -> {
         if (current != null) {
           return function.apply(k, current); // exclusive tiers: nothing below to update
         }
+        moving[1] = true;
         StoredBytes found = findLower(k);
         if (found == null) {
           return function.apply(k, null);
@@ -318,8 +328,9 @@ public final class TieredTier<K> implements Tier<K> {
       }
     }
     if (result != null) {
-      markReferenced(key);
-      if (heap.mappingCount() > maxHeapEntries) {
+      sketch.record(key, true);
+      if (moving[1] && heap.mappingCount() > maxHeapEntries) {
+        recentInserts.add(key); // a candidate for admission; while the heap is not full, every key is admitted
         overBound();
       }
     }
@@ -350,13 +361,19 @@ public final class TieredTier<K> implements Tier<K> {
     return removed[0];
   }
 
-  /** The heap is over its bound: wake the mover; far over it, demote one victim on this thread. */
+  /**
+   * The heap is over its bound: wake the mover; over the hard limit (the mover fell behind), demote one victim on
+   * this thread. That is the tier's backpressure: a writer that outruns the mover pays for one demotion per
+   * insert, so the heap never holds more than {@code hardLimit} plus one entry per writing thread. The hand lock
+   * it may wait for is held only while a victim is chosen, never while one is demoted.
+   */
   private void overBound() {
     wakeMover();
-    if (heap.mappingCount() > hardLimit && handLock.tryLock()) {
+    if (heap.mappingCount() > hardLimit) {
       K victim;
+      handLock.lock();
       try {
-        victim = nextVictim();
+        victim = chooseVictim();
       } finally {
         handLock.unlock();
       }
@@ -380,6 +397,9 @@ public final class TieredTier<K> implements Tier<K> {
       wakeRequested.set(false);
       boolean worked = false;
       try {
+        if (sketch.agingDue()) {
+          sketch.age(); // outside the hand lock: racy with readers and the chooser by design (see AccessSketch)
+        }
         worked |= promoteHinted();
         worked |= demoteWhileOver();
         worked |= flushTransits();
@@ -441,7 +461,10 @@ public final class TieredTier<K> implements Tier<K> {
       }
     }
     if (promoted != null) {
-      markReferenced(key);
+      sketch.reference(key);
+      if (heap.mappingCount() > maxHeapEntries) {
+        recentInserts.add(key);
+      }
     }
   }
 
@@ -452,7 +475,7 @@ public final class TieredTier<K> implements Tier<K> {
       K victim;
       handLock.lock();
       try {
-        victim = nextVictim();
+        victim = chooseVictim();
       } finally {
         handLock.unlock();
       }
@@ -477,7 +500,7 @@ public final class TieredTier<K> implements Tier<K> {
       return true;
     } catch (SerializationException e) {
       demotionFailures.increment();
-      markReferenced(victim);
+      sketch.reference(victim);
       LOG.log(Level.DEBUG, () -> "Tiered store " + name + ": cannot demote a " + e.getMessage());
       return false;
     }
@@ -491,6 +514,10 @@ public final class TieredTier<K> implements Tier<K> {
       long epoch = clearEpoch.get();
       if (current.isExpiredAt(System.currentTimeMillis())) {
         expiredDropped.increment();
+        return null;
+      }
+      if (lowers.isEmpty()) {
+        evictions.increment(); // a heap-only cache: leaving the heap is eviction, nothing to serialize
         return null;
       }
       byte[] bytes = toBytes(current.value()); // may throw: the entry then stays in the heap
@@ -557,17 +584,36 @@ public final class TieredTier<K> implements Tier<K> {
   }
 
   // ---------------------------------------------------------------------------------------------------------
-  // CLOCK over the heap
+  // Choosing what leaves the heap: CLOCK for recency, TinyLFU admission for frequency
 
-  private void markReferenced(Object key) {
-    int slot = spread(key.hashCode()) & referencedMask;
-    if (referenced[slot] == 0) {
-      referenced[slot] = 1; // racy plain store: a lost one only costs a second chance
+  /**
+   * The key to move out of the heap next, or null if the heap is empty. Caller holds {@link #handLock}.
+   *
+   * <p>When a key added to the heap more than {@link #admissionWindow} inserts ago is waiting for judgement (a
+   * candidate), it is weighed against the CLOCK victim: the one the sketch finds less popular leaves (the
+   * candidate also on a tie, so a scan of one-time keys cannot push out the working set). Otherwise the CLOCK
+   * victim leaves.
+   */
+  private K chooseVictim() {
+    for (;;) {
+      @SuppressWarnings("unchecked")
+      K candidate = (K) recentInserts.pollOlderThan(admissionWindow);
+      if (candidate == null) {
+        return nextClockVictim();
+      }
+      if (!heap.containsKey(candidate)) {
+        continue; // it left meanwhile (removed, demoted, or judged already under an earlier add)
+      }
+      K victim = nextClockVictim();
+      if (victim == null || victim.equals(candidate)) {
+        return candidate;
+      }
+      return sketch.frequency(candidate) > sketch.frequency(victim) ? victim : candidate;
     }
   }
 
   /** The next key without a reference bit, clearing bits on the way. Caller holds {@link #handLock}. */
-  private K nextVictim() {
+  private K nextClockVictim() {
     long limit = 2 * heap.mappingCount() + 2;
     K fallback = null;
     for (long scanned = 0; scanned < limit; scanned++) {
@@ -579,12 +625,9 @@ public final class TieredTier<K> implements Tier<K> {
       }
       K key = hand.next();
       fallback = key;
-      int slot = spread(key.hashCode()) & referencedMask;
-      if (referenced[slot] != 0) {
-        referenced[slot] = 0;
-        continue;
+      if (!sketch.testAndClearReference(key)) {
+        return key;
       }
-      return key;
     }
     return fallback;
   }
@@ -592,12 +635,8 @@ public final class TieredTier<K> implements Tier<K> {
   // ---------------------------------------------------------------------------------------------------------
   // Move counters
 
-  private static int spread(int h) {
-    return (h ^ (h >>> 16)) * 0x9E3779B1;
-  }
-
   private static int stripe(Object key) {
-    return ((spread(key.hashCode()) >>> 24) & (STRIPES - 1)) * PAD;
+    return ((AccessSketch.spread(key.hashCode()) >>> 24) & (STRIPES - 1)) * PAD;
   }
 
   private void beginMove(int stripe) {
@@ -752,6 +791,12 @@ public final class TieredTier<K> implements Tier<K> {
       }
     }
     promotionHints.clear();
+    handLock.lock();
+    try {
+      recentInserts.clear();
+    } finally {
+      handLock.unlock();
+    }
   }
 
   /** Entries in the heap. */

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *
  * <p>A lossy ring: producers claim a sequence number with one {@code getAndIncrement} and publish the key with a
  * lazy store; they never wait. If producers lap the consumer (more than {@code capacity} adds not yet taken),
- * the oldest are skipped and counted in {@link #skipped()}: those keys simply stay in the heap without being
+ * the oldest are skipped: those keys simply stay in the heap without being
  * judged, which costs eviction quality, never correctness. A slot overwritten while the consumer reads it yields
  * a newer key: also harmless, for the same reason.
  *
@@ -23,7 +23,6 @@ final class RecentInserts {
   private final int mask;
   private final AtomicLong produced = new AtomicLong();
   private long consumed; // guarded by the tier's hand lock
-  private long skipped; // guarded by the tier's hand lock
 
   /** @param capacity how many adds may wait for the consumer before the oldest are skipped (rounded up to 2^n) */
   RecentInserts(int capacity) {
@@ -44,7 +43,6 @@ final class RecentInserts {
   Object pollOlderThan(long window) {
     long end = produced.get();
     if (end - consumed > ring.length()) {
-      skipped += end - ring.length() - consumed;
       consumed = end - ring.length();
     }
     while (end - consumed > window) {
@@ -57,11 +55,6 @@ final class RecentInserts {
       }
     }
     return null;
-  }
-
-  /** Adds that were skipped because the consumer fell a whole ring behind. */
-  long skipped() {
-    return skipped;
   }
 
   /** Forgets every pending candidate (after a clear). Caller holds the tier's hand lock. */

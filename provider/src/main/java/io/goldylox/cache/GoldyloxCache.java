@@ -129,6 +129,8 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   private final Executor loads;
   /** Whether {@link #expiry} never gives a deadline: then steps need not read the clock (it is stateless). */
   private final boolean eternal;
+  /** Whether a read may move an entry's deadline ({@link ExpiryCalculator#accessMayChangeDeadline}, constant). */
+  private final boolean accessMayChangeDeadline;
   /** Set once by {@link #close}, through {@link #CLOSED}; read by every call (a plain volatile read). */
   private volatile boolean closed;
   /** Entries removed because they expired (found by a read or a write, or reclaimed by a sweep). */
@@ -151,6 +153,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     this.expiryPolicy = configuration.getExpiryPolicyFactory().create();
     this.expiry = ExpiryCalculator.of(expiryPolicy);
     this.eternal = expiry.isEternal();
+    this.accessMayChangeDeadline = expiry.accessMayChangeDeadline();
     this.sweeper = new ExpirySweeper(workers.timer(), this::sweepExpired);
     this.loader = configuration.getCacheLoaderFactory() == null
         ? null : configuration.getCacheLoaderFactory().create();
@@ -194,7 +197,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   private V read(K key) {
     StoredEntry entry = tier.get(key);
     if (entry != null) {
-      long now = entry.isMortal() || expiry.accessMayChangeDeadline() ? System.currentTimeMillis() : 0L;
+      long now = entry.isMortal() || accessMayChangeDeadline ? System.currentTimeMillis() : 0L;
       if (!entry.isMortal() || !entry.isExpiredAt(now)) {
         touch(entry, now);
         statistics.recordHits(1);
@@ -212,7 +215,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
 
   /** Applies the access duration to an entry read without its lock. */
   private void touch(StoredEntry entry, long now) {
-    if (expiry.accessMayChangeDeadline()) {
+    if (accessMayChangeDeadline) {
       long deadline = expiry.onAccess(now);
       if (deadline != ExpiryCalculator.UNCHANGED) {
         entry.setExpireAtMillis(deadline);
@@ -266,7 +269,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   private V readWithoutLoading(K key) {
     StoredEntry entry = tier.get(key);
     if (entry != null) {
-      long now = entry.isMortal() || expiry.accessMayChangeDeadline() ? System.currentTimeMillis() : 0L;
+      long now = entry.isMortal() || accessMayChangeDeadline ? System.currentTimeMillis() : 0L;
       if (!entry.isMortal() || !entry.isExpiredAt(now)) {
         touch(entry, now);
         statistics.recordHits(1);

@@ -1,18 +1,44 @@
 package io.goldylox.cache;
 
+import io.goldylox.event.EventDispatcher.SyncEvents;
 import io.goldylox.tier.StoredEntry;
 import java.util.Objects;
+import java.util.function.BiFunction;
+import javax.cache.Cache;
 import javax.cache.processor.MutableEntry;
 
 /**
- * One key inside one atomic step: what an operation read and what it decided. Every {@code Cache} method is
- * written as a small body over this view, and {@link GoldyloxCache} turns the decision ({@link #outcome()})
- * into writer calls, expiry, events and statistics in one place. It is also the {@link MutableEntry} that
- * entry processors see.
+ * One single-key operation of a {@link GoldyloxCache}, from the call to its return, in one object (one allocation
+ * per call). It is, in turn:
+ * <ol>
+ *   <li>the function the tier runs inside the key's atomic step ({@link #apply}, handed to
+ *       {@link io.goldylox.tier.Tier#compute}), which hands over to {@link GoldyloxCache#step};</li>
+ *   <li>the view through which the operation's {@link Body} reads and decides, which is also the
+ *       {@link MutableEntry} entry processors see; {@link GoldyloxCache} turns the decision ({@link #outcome()})
+ *       into writer calls, expiry, events and statistics in one place;</li>
+ *   <li>the report of what the step did ({@link #result}, {@link #expired}, {@link #deadline},
+ *       {@link #put}, {@link #removal}, {@link #sync}), read by the calling thread once the key is released.</li>
+ * </ol>
+ * The body is a stateless function of this entry and of the call's arguments ({@link #first}, {@link #second}),
+ * so a call allocates no closure: the bodies are non-capturing lambdas, each made once by the JVM.
  *
- * <p>Confined to the thread that holds the key; never shared.
+ * <p>Confined to the calling thread: every tier runs {@code compute}'s function on the thread that calls it, and
+ * the tier's per-key lock orders the step before whatever the caller reads after {@code compute} returns. Never
+ * shared, never reused.
  */
-final class EntryOperation<K, V> implements MutableEntry<K, V> {
+final class EntryOperation<K, V> implements MutableEntry<K, V>, BiFunction<K, StoredEntry, StoredEntry> {
+
+  /** What an operation does with its key: decides through the entry, returns the call's result. */
+  @FunctionalInterface
+  interface Body<K, V> {
+    /**
+     * @param op the key's entry, inside its atomic step
+     * @param first the call's first argument (a value, a processor), or {@code null}
+     * @param second the call's second argument, or {@code null}
+     * @return the call's result, or {@code null}
+     */
+    Object apply(EntryOperation<K, V> op, Object first, Object second);
+  }
 
   /** What the operation decided for the key. */
   enum Outcome {
@@ -30,21 +56,65 @@ final class EntryOperation<K, V> implements MutableEntry<K, V> {
     REMOVE
   }
 
+  // The call: set by the calling thread before the step.
   private final GoldyloxCache<K, V> cache;
-  private final K key;
-  private final StoredEntry original;
-  private final boolean loadAllowed;
+  private final Body<K, V> body;
+  private final Object first;
+  private final Object second;
+  /** {@link GoldyloxCache}'s step flags (may load, skip the writer). */
+  final int flags;
+
+  // The key's state inside the step: set by begin(), then read and changed by the body.
+  private K key;
+  private StoredEntry original;
   private V originalValue;
   private boolean originalDecoded;
   private V value;
   private Object storedForm;
   private Outcome outcome = Outcome.NONE;
 
-  EntryOperation(GoldyloxCache<K, V> cache, K key, StoredEntry original, boolean loadAllowed) {
+  // The report: written inside the step, read by the calling thread after it.
+  /** What the body returned. */
+  Object result;
+  /** The expired entry the step found and dropped, or {@code null}. */
+  StoredEntry expired;
+  /** The deadline the step set (for the expiry sweeper), or {@link StoredEntry#ETERNAL}. */
+  long deadline = StoredEntry.ETERNAL;
+  /** Whether the step made a put, or a removal, that statistics count. */
+  boolean put;
+  boolean removal;
+  /** Synchronous listener events to deliver once the key is released, or {@code null}. */
+  SyncEvents<K, V> sync;
+
+  EntryOperation(GoldyloxCache<K, V> cache, Body<K, V> body, Object first, Object second, int flags) {
     this.cache = cache;
-    this.key = key;
-    this.original = original;
-    this.loadAllowed = loadAllowed;
+    this.body = body;
+    this.first = first;
+    this.second = second;
+    this.flags = flags;
+  }
+
+  /** The tier's atomic step for the key: runs exactly once, on the calling thread (see {@link GoldyloxCache#step}). */
+  @Override
+  public StoredEntry apply(K k, StoredEntry current) {
+    return cache.step(this, k, current);
+  }
+
+  /** Starts the step on {@code k}, whose live entry (unexpired) is {@code live}, or none. */
+  void begin(K k, StoredEntry live) {
+    key = k;
+    original = live;
+  }
+
+  /** Runs the body and keeps its result. */
+  void runBody() {
+    result = body.apply(this, first, second);
+  }
+
+  /** The body's result, as the caller's type. */
+  @SuppressWarnings("unchecked")
+  <R> R result() {
+    return (R) result;
   }
 
   Outcome outcome() {
@@ -99,6 +169,21 @@ final class EntryOperation<K, V> implements MutableEntry<K, V> {
     outcome = Outcome.LOAD;
   }
 
+  /** Delivers the synchronous events the step queued, if any (after the key was released). */
+  void deliverSyncEvents() {
+    if (sync != null) {
+      sync.deliver();
+    }
+  }
+
+  /** Appends this step's synchronous events to those of earlier steps of the same multi-key call. */
+  SyncEvents<K, V> mergeSyncEvents(SyncEvents<K, V> into) {
+    if (sync == null) {
+      return into;
+    }
+    return into == null ? sync : into.addAll(sync);
+  }
+
   @Override
   public K getKey() {
     return key;
@@ -134,7 +219,7 @@ final class EntryOperation<K, V> implements MutableEntry<K, V> {
           outcome = Outcome.ACCESS;
           return originalValue();
         }
-        if (loadAllowed) {
+        if ((flags & GoldyloxCache.LOAD_ALLOWED) != 0) {
           V loaded = cache.loadOne(key);
           if (loaded != null) {
             setLoaded(loaded);
@@ -160,9 +245,13 @@ final class EntryOperation<K, V> implements MutableEntry<K, V> {
     outcome = original != null ? Outcome.UPDATE : Outcome.CREATE;
   }
 
+  /**
+   * Unwraps to what an entry processor may know this object as: {@link MutableEntry}, {@link Cache.Entry} or
+   * {@link Object}. Never to the step function it also is, which is no business of a processor's.
+   */
   @Override
   public <T> T unwrap(Class<T> clazz) {
-    if (clazz.isInstance(this)) {
+    if (clazz.isAssignableFrom(MutableEntry.class)) {
       return clazz.cast(this);
     }
     throw new IllegalArgumentException("Cannot unwrap a MutableEntry to " + clazz.getName());

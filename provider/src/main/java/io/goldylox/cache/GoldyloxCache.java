@@ -1,5 +1,6 @@
 package io.goldylox.cache;
 
+import io.goldylox.cache.EntryOperation.Body;
 import io.goldylox.config.GoldyloxConfiguration;
 import io.goldylox.event.Closeables;
 import io.goldylox.event.EventDispatcher;
@@ -17,6 +18,8 @@ import io.goldylox.tier.StoredEntry;
 import io.goldylox.tier.Tier;
 import io.goldylox.writebehind.Pending;
 import io.goldylox.writebehind.WriteBehindJournal;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -31,7 +34,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import javax.cache.Cache;
 import javax.cache.configuration.CacheEntryListenerConfiguration;
 import javax.cache.configuration.CompleteConfiguration;
@@ -58,13 +60,19 @@ import javax.management.ObjectName;
  * reads and decides through an {@link EntryOperation}; then {@link #commit} applies the decision in one place:
  * the write-through writer (before anything changes, so a failing writer leaves the cache as it was), the new
  * expiry deadline, the stored copy of the value, and the events. Statistics are recorded by the calling thread
- * right after the step, from what the step reports ({@link Step}); synchronous listeners run after the key is
- * released and before the call returns. Asynchronous listener events are queued inside the step, which is what
- * keeps them in per-key order.
+ * right after the step, from what the same {@link EntryOperation} reports; synchronous listeners run after the
+ * key is released and before the call returns. Asynchronous listener events are queued inside the step, which is
+ * what keeps them in per-key order.
  *
  * <p>Reads that hit do not take the key's lock: a {@code get} is a lookup, a deadline check (only for entries that
  * can expire) and, for policies whose access duration can change, a volatile write of the new deadline. Only a
  * miss that must load, or an expired entry that must be removed, goes through an atomic step.
+ *
+ * <h2>Allocation on the callers' paths</h2>
+ * A hit allocates nothing (by reference). A single-key operation allocates its {@link EntryOperation} (step
+ * function, entry view and report in one object; the bodies are non-capturing constants) and the
+ * {@link StoredEntry} it stores, none when it stores the very object it holds already. A put in a plain cache
+ * (see {@link #isPlainPut}) skips the operation object: one small closure around the stored form instead.
  *
  * <h2>Threads</h2>
  * Callers' threads do all of the above. The manager's {@link Workers} run {@code loadAll} and asynchronous
@@ -76,7 +84,9 @@ import javax.management.ObjectName;
  */
 public final class GoldyloxCache<K, V> implements Cache<K, V> {
 
-  private static final int LOAD_ALLOWED = 1;
+  /** Step flags: the step may load a missing value (read-through, pending write-behind). */
+  static final int LOAD_ALLOWED = 1;
+  /** Step flags: the caller told the writer already (putAll, removeAll). */
   private static final int SKIP_WRITER = 2;
 
   /** What {@link #finish} records. */
@@ -84,6 +94,17 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   private static final int GET_TIME = 2;
   private static final int PUT_TIME = 4;
   private static final int REMOVE_TIME = 8;
+
+  /** {@link #closed}, for the one compare-and-set that closes the cache once. */
+  private static final VarHandle CLOSED;
+
+  static {
+    try {
+      CLOSED = MethodHandles.lookup().findVarHandle(GoldyloxCache.class, "closed", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   private final GoldyloxCacheManager manager;
   private final String name;
@@ -106,7 +127,12 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   private final CacheStatisticsMXBean statisticsBean = new CacheStatisticsBean(statistics);
   private final CacheMXBean configurationBean;
   private final Executor loads;
-  private final AtomicBoolean closed = new AtomicBoolean();
+  /** Whether {@link #expiry} never gives a deadline: then steps need not read the clock (it is stateless). */
+  private final boolean eternal;
+  /** Whether a read may move an entry's deadline ({@link ExpiryCalculator#accessMayChangeDeadline}, constant). */
+  private final boolean accessMayChangeDeadline;
+  /** Set once by {@link #close}, through {@link #CLOSED}; read by every call (a plain volatile read). */
+  private volatile boolean closed;
   /** Entries removed because they expired (found by a read or a write, or reclaimed by a sweep). */
   private final java.util.concurrent.atomic.LongAdder expiredEntries = new java.util.concurrent.atomic.LongAdder();
 
@@ -126,6 +152,8 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     this.loads = workers.loads();
     this.expiryPolicy = configuration.getExpiryPolicyFactory().create();
     this.expiry = ExpiryCalculator.of(expiryPolicy);
+    this.eternal = expiry.isEternal();
+    this.accessMayChangeDeadline = expiry.accessMayChangeDeadline();
     this.sweeper = new ExpirySweeper(workers.timer(), this::sweepExpired);
     this.loader = configuration.getCacheLoaderFactory() == null
         ? null : configuration.getCacheLoaderFactory().create();
@@ -169,7 +197,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   private V read(K key) {
     StoredEntry entry = tier.get(key);
     if (entry != null) {
-      long now = entry.isMortal() || expiry.accessMayChangeDeadline() ? System.currentTimeMillis() : 0L;
+      long now = entry.isMortal() || accessMayChangeDeadline ? System.currentTimeMillis() : 0L;
       if (!entry.isMortal() || !entry.isExpiredAt(now)) {
         touch(entry, now);
         statistics.recordHits(1);
@@ -180,14 +208,14 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     if (entry == null && !missMayFind) {
       return null;
     }
-    Step<K, V> step = execute(copier.copyKey(key), EntryOperation::getValue, missMayFind ? LOAD_ALLOWED : 0);
-    step.deliverSyncEvents();
-    return step.result();
+    EntryOperation<K, V> op = execute(copier.copyKey(key), GET, null, null, missMayFind ? LOAD_ALLOWED : 0);
+    op.deliverSyncEvents();
+    return op.result();
   }
 
   /** Applies the access duration to an entry read without its lock. */
   private void touch(StoredEntry entry, long now) {
-    if (expiry.accessMayChangeDeadline()) {
+    if (accessMayChangeDeadline) {
       long deadline = expiry.onAccess(now);
       if (deadline != ExpiryCalculator.UNCHANGED) {
         entry.setExpireAtMillis(deadline);
@@ -223,15 +251,10 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
         if (key == null || value == null) {
           continue;
         }
-        Step<K, V> step = execute(copier.copyKey(key), op -> {
-          if (!op.exists()) {
-            op.setLoaded(value);
-          }
-          return op.exists() ? op.getValue() : null;
-        }, 0);
-        sync = step.mergeSyncEvents(sync);
-        if (step.result() != null) {
-          result.put(key, step.result());
+        EntryOperation<K, V> op = execute(copier.copyKey(key), LOAD_IF_ABSENT_THEN_GET, value, null, 0);
+        sync = op.mergeSyncEvents(sync);
+        if (op.result() != null) {
+          result.put(key, op.result());
         }
       }
       if (sync != null) {
@@ -246,7 +269,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   private V readWithoutLoading(K key) {
     StoredEntry entry = tier.get(key);
     if (entry != null) {
-      long now = entry.isMortal() || expiry.accessMayChangeDeadline() ? System.currentTimeMillis() : 0L;
+      long now = entry.isMortal() || accessMayChangeDeadline ? System.currentTimeMillis() : 0L;
       if (!entry.isMortal() || !entry.isExpiredAt(now)) {
         touch(entry, now);
         statistics.recordHits(1);
@@ -350,13 +373,9 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       if (key == null || value == null) {
         continue;
       }
-      Step<K, V> step = execute(copier.copyKey(key), op -> {
-        if (replaceExistingValues || !op.exists()) {
-          op.setLoaded(value);
-        }
-        return null;
-      }, 0);
-      sync = step.mergeSyncEvents(sync);
+      EntryOperation<K, V> op = execute(copier.copyKey(key), replaceExistingValues ? LOAD : LOAD_IF_ABSENT,
+          value, null, 0);
+      sync = op.mergeSyncEvents(sync);
     }
     if (sync != null) {
       sync.deliver();
@@ -436,22 +455,26 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     if (isPlainPut()) {
       // Nothing to tell and nothing to compute: no writer, no journal, no deadline, no listener for the change.
       Object stored = copier.toStored(value);
-      tier.compute(copier.copyKey(key), (k, current) -> {
-        // An eternal policy leaves an update's deadline unchanged; only entries persisted under another policy
-        // have one at all.
-        long deadline = current != null && current.isMortal() && !current.isExpiredAt(System.currentTimeMillis())
-            ? current.expireAtMillis() : StoredEntry.ETERNAL;
-        return new StoredEntry(stored, deadline);
-      });
+      tier.compute(copier.copyKey(key), (k, current) -> plainPut(current, stored)); // captures only stored
       statistics.recordPuts(1);
       statistics.recordPutTime(start);
       return;
     }
-    Step<K, V> step = execute(copier.copyKey(key), op -> {
-      op.setValue(value);
-      return null;
-    }, 0);
-    finish(step, start, PUT_TIME);
+    finish(execute(copier.copyKey(key), PUT, value, null, 0), start, PUT_TIME);
+  }
+
+  /**
+   * The entry a plain put of {@code stored} leaves where {@code current} was. An eternal policy leaves an update's
+   * deadline unchanged; only entries persisted under another policy have one at all. Static, so that the put's
+   * closure captures the stored form alone.
+   */
+  private static StoredEntry plainPut(StoredEntry current, Object stored) {
+    if (current == null) {
+      return new StoredEntry(stored, StoredEntry.ETERNAL);
+    }
+    long deadline = current.isMortal() && !current.isExpiredAt(System.currentTimeMillis())
+        ? current.expireAtMillis() : StoredEntry.ETERNAL;
+    return storedEntry(current, stored, deadline);
   }
 
   /**
@@ -460,7 +483,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
    * registered concurrently with a put may or may not hear of it, as with any operation that races a registration.
    */
   private boolean isPlainPut() {
-    return writer == null && writeBehind == null && expiry.isEternal()
+    return writer == null && writeBehind == null && eternal
         && !events.wants(EventType.CREATED) && !events.wants(EventType.UPDATED) && !events.wants(EventType.EXPIRED);
   }
 
@@ -470,13 +493,9 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
     long start = statistics.startNanos();
-    Step<K, V> step = execute(copier.copyKey(key), op -> {
-      V old = op.originalValue();
-      op.setValue(value);
-      return old;
-    }, 0);
-    finish(step, start, HIT_OR_MISS | GET_TIME | PUT_TIME);
-    return step.result();
+    EntryOperation<K, V> op = execute(copier.copyKey(key), GET_AND_PUT, value, null, 0);
+    finish(op, start, HIT_OR_MISS | GET_TIME | PUT_TIME);
+    return op.result();
   }
 
   @Override
@@ -518,11 +537,9 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       }
       V value = entry.getValue();
       Object stored = storedForms.get(entry.getKey());
-      Step<K, V> step = execute(copier.copyKey(entry.getKey()), op -> {
-        op.setValue(value, stored);
-        return null;
-      }, writer != null ? SKIP_WRITER : 0);
-      sync = step.mergeSyncEvents(sync);
+      EntryOperation<K, V> op = execute(copier.copyKey(entry.getKey()), PUT_STORED, value, stored,
+          writer != null ? SKIP_WRITER : 0);
+      sync = op.mergeSyncEvents(sync);
     }
     statistics.recordPutTime(start);
     if (sync != null) {
@@ -539,15 +556,9 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
     long start = statistics.startNanos();
-    Step<K, V> step = execute(copier.copyKey(key), op -> {
-      if (op.existedBefore()) {
-        return Boolean.FALSE;
-      }
-      op.setValue(value);
-      return Boolean.TRUE;
-    }, 0);
-    finish(step, start, HIT_OR_MISS | PUT_TIME);
-    return (Boolean) step.result;
+    EntryOperation<K, V> op = execute(copier.copyKey(key), PUT_IF_ABSENT, value, null, 0);
+    finish(op, start, HIT_OR_MISS | PUT_TIME);
+    return (Boolean) op.result;
   }
 
   @Override
@@ -555,13 +566,9 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     requireOpen();
     Objects.requireNonNull(key, "key");
     long start = statistics.startNanos();
-    Step<K, V> step = execute(key, op -> {
-      boolean existed = op.existedBefore();
-      op.remove();
-      return existed;
-    }, 0);
-    finish(step, start, REMOVE_TIME);
-    return (Boolean) step.result;
+    EntryOperation<K, V> op = execute(key, REMOVE, null, null, 0);
+    finish(op, start, REMOVE_TIME);
+    return (Boolean) op.result;
   }
 
   @Override
@@ -570,19 +577,9 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(oldValue, "oldValue");
     long start = statistics.startNanos();
-    Step<K, V> step = execute(key, op -> {
-      if (!op.existedBefore()) {
-        return Boolean.FALSE;
-      }
-      if (oldValue.equals(op.originalValue())) {
-        op.remove();
-        return Boolean.TRUE;
-      }
-      op.markAccessed();
-      return Boolean.FALSE;
-    }, 0);
-    finish(step, start, HIT_OR_MISS | GET_TIME | REMOVE_TIME);
-    return (Boolean) step.result;
+    EntryOperation<K, V> op = execute(key, REMOVE_IF_EQUAL, oldValue, null, 0);
+    finish(op, start, HIT_OR_MISS | GET_TIME | REMOVE_TIME);
+    return (Boolean) op.result;
   }
 
   @Override
@@ -590,13 +587,9 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     requireOpen();
     Objects.requireNonNull(key, "key");
     long start = statistics.startNanos();
-    Step<K, V> step = execute(key, op -> {
-      V old = op.originalValue();
-      op.remove();
-      return old;
-    }, 0);
-    finish(step, start, HIT_OR_MISS | GET_TIME | REMOVE_TIME);
-    return step.result();
+    EntryOperation<K, V> op = execute(key, GET_AND_REMOVE, null, null, 0);
+    finish(op, start, HIT_OR_MISS | GET_TIME | REMOVE_TIME);
+    return op.result();
   }
 
   @Override
@@ -606,19 +599,9 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     Objects.requireNonNull(oldValue, "oldValue");
     Objects.requireNonNull(newValue, "newValue");
     long start = statistics.startNanos();
-    Step<K, V> step = execute(key, op -> {
-      if (!op.existedBefore()) {
-        return Boolean.FALSE;
-      }
-      if (oldValue.equals(op.originalValue())) {
-        op.setValue(newValue);
-        return Boolean.TRUE;
-      }
-      op.markAccessed();
-      return Boolean.FALSE;
-    }, 0);
-    finish(step, start, HIT_OR_MISS | GET_TIME | PUT_TIME);
-    return (Boolean) step.result;
+    EntryOperation<K, V> op = execute(key, REPLACE_IF_EQUAL, oldValue, newValue, 0);
+    finish(op, start, HIT_OR_MISS | GET_TIME | PUT_TIME);
+    return (Boolean) op.result;
   }
 
   @Override
@@ -627,15 +610,9 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
     long start = statistics.startNanos();
-    Step<K, V> step = execute(key, op -> {
-      if (!op.existedBefore()) {
-        return Boolean.FALSE;
-      }
-      op.setValue(value);
-      return Boolean.TRUE;
-    }, 0);
-    finish(step, start, HIT_OR_MISS | GET_TIME | PUT_TIME);
-    return (Boolean) step.result;
+    EntryOperation<K, V> op = execute(key, REPLACE, value, null, 0);
+    finish(op, start, HIT_OR_MISS | GET_TIME | PUT_TIME);
+    return (Boolean) op.result;
   }
 
   @Override
@@ -644,16 +621,9 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
     long start = statistics.startNanos();
-    Step<K, V> step = execute(key, op -> {
-      if (!op.existedBefore()) {
-        return null;
-      }
-      V old = op.originalValue();
-      op.setValue(value);
-      return old;
-    }, 0);
-    finish(step, start, HIT_OR_MISS | GET_TIME | PUT_TIME);
-    return step.result();
+    EntryOperation<K, V> op = execute(key, GET_AND_REPLACE, value, null, 0);
+    finish(op, start, HIT_OR_MISS | GET_TIME | PUT_TIME);
+    return op.result();
   }
 
   @Override
@@ -698,11 +668,8 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       if (failedKeys.contains(key)) {
         continue;
       }
-      Step<K, V> step = execute(key, op -> {
-        op.remove();
-        return null;
-      }, writer != null ? SKIP_WRITER : 0);
-      sync = step.mergeSyncEvents(sync);
+      EntryOperation<K, V> op = execute(key, DISCARD, null, null, writer != null ? SKIP_WRITER : 0);
+      sync = op.mergeSyncEvents(sync);
     }
     statistics.recordRemoveTime(start);
     if (sync != null) {
@@ -728,19 +695,10 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(processor, "entryProcessor");
     long start = statistics.startNanos();
-    Step<K, V> step = execute(copier.copyKey(key), op -> {
-      try {
-        return processor.process(op, arguments);
-      } catch (EntryProcessorException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new EntryProcessorException(e);
-      }
-    }, missMayFind ? LOAD_ALLOWED : 0);
-    finish(step, start, HIT_OR_MISS | GET_TIME);
-    @SuppressWarnings("unchecked")
-    T result = (T) step.result;
-    return result;
+    EntryOperation<K, V> op = execute(copier.copyKey(key), INVOKE, processor, arguments,
+        missMayFind ? LOAD_ALLOWED : 0);
+    finish(op, start, HIT_OR_MISS | GET_TIME);
+    return op.result();
   }
 
   @Override
@@ -768,50 +726,196 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   }
 
   // ---------------------------------------------------------------------------------------------------------
+  // What each single-key operation does inside its atomic step. None captures anything: the call's own objects
+  // come in as the body's arguments, so one instance of each serves every call of every cache and no call
+  // allocates a closure. Written for any key and value type: they only pass on the values their caller gave.
+
+  /** Does nothing: the step still drops an expired entry it finds, firing EXPIRED ({@link #expire}). */
+  private static final Body<Object, Object> NOTHING = (op, none, unused) -> null;
+
+  /** A get that missed or found an expired entry: reads, loading when the step allows it. */
+  private static final Body<Object, Object> GET = (op, none, unused) -> op.getValue();
+
+  /** {@code put(key, first)}. */
+  private static final Body<Object, Object> PUT = (op, value, unused) -> {
+    op.setValue(value);
+    return null;
+  };
+
+  /** One key of {@code putAll}: the value {@code first} whose stored form {@code second} is made already. */
+  private static final Body<Object, Object> PUT_STORED = (op, value, stored) -> {
+    op.setValue(value, stored);
+    return null;
+  };
+
+  /** {@code getAndPut(key, first)}. */
+  private static final Body<Object, Object> GET_AND_PUT = (op, value, unused) -> {
+    Object old = op.originalValue();
+    op.setValue(value);
+    return old;
+  };
+
+  /** {@code putIfAbsent(key, first)}. */
+  private static final Body<Object, Object> PUT_IF_ABSENT = (op, value, unused) -> {
+    if (op.existedBefore()) {
+      return Boolean.FALSE;
+    }
+    op.setValue(value);
+    return Boolean.TRUE;
+  };
+
+  /** {@code remove(key)}. */
+  private static final Body<Object, Object> REMOVE = (op, none, unused) -> {
+    boolean existed = op.existedBefore();
+    op.remove();
+    return existed;
+  };
+
+  /** A removal that reports nothing: {@code removeAll}, {@code Iterator.remove}. */
+  private static final Body<Object, Object> DISCARD = (op, none, unused) -> {
+    op.remove();
+    return null;
+  };
+
+  /** {@code remove(key, first)}. */
+  private static final Body<Object, Object> REMOVE_IF_EQUAL = (op, oldValue, unused) -> {
+    if (!op.existedBefore()) {
+      return Boolean.FALSE;
+    }
+    if (oldValue.equals(op.originalValue())) {
+      op.remove();
+      return Boolean.TRUE;
+    }
+    op.markAccessed();
+    return Boolean.FALSE;
+  };
+
+  /** {@code getAndRemove(key)}. */
+  private static final Body<Object, Object> GET_AND_REMOVE = (op, none, unused) -> {
+    Object old = op.originalValue();
+    op.remove();
+    return old;
+  };
+
+  /** {@code replace(key, first, second)}. */
+  private static final Body<Object, Object> REPLACE_IF_EQUAL = (op, oldValue, newValue) -> {
+    if (!op.existedBefore()) {
+      return Boolean.FALSE;
+    }
+    if (oldValue.equals(op.originalValue())) {
+      op.setValue(newValue);
+      return Boolean.TRUE;
+    }
+    op.markAccessed();
+    return Boolean.FALSE;
+  };
+
+  /** {@code replace(key, first)}. */
+  private static final Body<Object, Object> REPLACE = (op, value, unused) -> {
+    if (!op.existedBefore()) {
+      return Boolean.FALSE;
+    }
+    op.setValue(value);
+    return Boolean.TRUE;
+  };
+
+  /** {@code getAndReplace(key, first)}. */
+  private static final Body<Object, Object> GET_AND_REPLACE = (op, value, unused) -> {
+    if (!op.existedBefore()) {
+      return null;
+    }
+    Object old = op.originalValue();
+    op.setValue(value);
+    return old;
+  };
+
+  /** {@code loadAll} replacing existing values: stores the loaded value {@code first}. */
+  private static final Body<Object, Object> LOAD = (op, value, unused) -> {
+    op.setLoaded(value);
+    return null;
+  };
+
+  /** {@code loadAll} keeping existing values: stores the loaded value {@code first} where there is none. */
+  private static final Body<Object, Object> LOAD_IF_ABSENT = (op, value, unused) -> {
+    if (!op.exists()) {
+      op.setLoaded(value);
+    }
+    return null;
+  };
+
+  /** One loaded key of {@code getAll}: stores {@code first} where there is none, returns the value then held. */
+  private static final Body<Object, Object> LOAD_IF_ABSENT_THEN_GET = (op, value, unused) -> {
+    if (!op.exists()) {
+      op.setLoaded(value);
+    }
+    return op.exists() ? op.getValue() : null;
+  };
+
+  /** {@code invoke(key, first, second...)}: the processor {@code first} with the arguments {@code second}. */
+  private static final Body<Object, Object> INVOKE = (op, processor, arguments) -> {
+    @SuppressWarnings("unchecked")
+    EntryProcessor<Object, Object, ?> typed = (EntryProcessor<Object, Object, ?>) processor;
+    try {
+      return typed.process(op, (Object[]) arguments);
+    } catch (EntryProcessorException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new EntryProcessorException(e);
+    }
+  };
+
+  // ---------------------------------------------------------------------------------------------------------
   // The one place where an operation's decision becomes a change
 
   /**
    * Runs {@code body} on {@code key} inside one atomic step of the tier and applies its decision. The caller
-   * passes a key it may store (already copied for store-by-value when the step may insert it).
+   * passes a key it may store (already copied for store-by-value when the step may insert it). The returned
+   * operation reports what the step did; the caller finishes it ({@link #finish}) or delivers its events.
    */
-  private Step<K, V> execute(K key, java.util.function.Function<EntryOperation<K, V>, ?> body, int flags) {
-    Step<K, V> step = new Step<>();
-    tier.compute(key, (k, current) -> {
-      // An eternal cache holding an eternal entry never needs the time.
-      long now = expiry.isEternal() && (current == null || !current.isMortal())
-          ? 0L : System.currentTimeMillis();
-      StoredEntry live = current;
-      if (current != null && current.isExpiredAt(now)) {
-        live = null;
-        step.expired = current;
-      }
-      EntryOperation<K, V> op = new EntryOperation<>(this, k, live, (flags & LOAD_ALLOWED) != 0);
-      step.result = body.apply(op);
-      StoredEntry next = commit(k, op, now, (flags & SKIP_WRITER) == 0, step);
-      step.outcome = op.outcome();
-      step.existed = live != null;
-      return next;
-    });
-    if (step.deadline != StoredEntry.ETERNAL) {
-      sweeper.deadlineSet(step.deadline);
+  private EntryOperation<K, V> execute(K key, Body<Object, Object> body, Object first, Object second, int flags) {
+    // The bodies above are written for Object keys and values; they only pass on the caller's K and V.
+    @SuppressWarnings("unchecked")
+    Body<K, V> typed = (Body<K, V>) (Body<?, ?>) body;
+    EntryOperation<K, V> op = new EntryOperation<>(this, typed, first, second, flags);
+    tier.compute(key, op); // runs step(op, key, current) under the key's lock
+    if (op.deadline != StoredEntry.ETERNAL) {
+      sweeper.deadlineSet(op.deadline);
     }
-    if (step.expired != null) {
+    if (op.expired != null) {
       expiredEntries.increment();
     }
-    if (step.puts != 0) {
-      statistics.recordPuts(step.puts);
+    if (op.put) {
+      statistics.recordPuts(1);
     }
-    if (step.removals != 0) {
-      statistics.recordRemovals(step.removals);
+    if (op.removal) {
+      statistics.recordRemovals(1);
     }
-    return step;
+    return op;
+  }
+
+  /**
+   * The atomic step of {@code op} on key {@code k}, whose mapping is {@code current}: drops an expired entry, runs
+   * the body, commits its decision and returns the entry to keep. Called by {@link EntryOperation#apply} only,
+   * inside {@link Tier#compute}.
+   */
+  StoredEntry step(EntryOperation<K, V> op, K k, StoredEntry current) {
+    // An eternal cache holding an eternal entry never needs the time.
+    long now = eternal && (current == null || !current.isMortal()) ? 0L : System.currentTimeMillis();
+    StoredEntry live = current;
+    if (current != null && current.isExpiredAt(now)) {
+      live = null;
+      op.expired = current;
+    }
+    op.begin(k, live);
+    op.runBody();
+    return commit(k, op, now, (op.flags & SKIP_WRITER) == 0);
   }
 
   /**
    * Turns an operation's decision into the entry to keep, inside the key's atomic step: writer first (it may
    * throw, which aborts the step and leaves the mapping as it was), then expiry, then the events.
    */
-  private StoredEntry commit(K key, EntryOperation<K, V> op, long now, boolean useWriter, Step<K, V> step) {
+  private StoredEntry commit(K key, EntryOperation<K, V> op, long now, boolean useWriter) {
     StoredEntry live = op.original();
     StoredEntry next;
     EventType event = null;
@@ -825,7 +929,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
         long deadline = expiry.onAccess(now);
         if (deadline != ExpiryCalculator.UNCHANGED) {
           live.setExpireAtMillis(deadline);
-          step.deadline = deadline;
+          op.deadline = deadline;
         }
         next = live;
         break;
@@ -857,10 +961,10 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
             break;
           }
         }
-        next = new StoredEntry(stored, deadline);
-        step.deadline = deadline;
+        next = update ? storedEntry(live, stored, deadline) : new StoredEntry(stored, deadline);
+        op.deadline = deadline;
         if (op.outcome() != EntryOperation.Outcome.LOAD) {
-          step.puts = 1;
+          op.put = true;
         }
         event = update ? EventType.UPDATED : EventType.CREATED;
         if (events.wants(event)) {
@@ -879,7 +983,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
         }
         next = null;
         if (live != null) {
-          step.removals = 1;
+          op.removal = true;
           event = EventType.REMOVED;
           if (events.wants(event)) {
             eventOld = op.originalValue();
@@ -891,14 +995,23 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
         throw new AssertionError(op.outcome());
     }
     // Events, only once nothing can fail any more: an expiry found on the way first, then the change itself.
-    if (step.expired != null && events.wants(EventType.EXPIRED)) {
-      V expiredValue = decode(step.expired.value());
-      step.sync = events.publish(EventType.EXPIRED, key, expiredValue, expiredValue, step.sync);
+    if (op.expired != null && events.wants(EventType.EXPIRED)) {
+      V expiredValue = decode(op.expired.value());
+      op.sync = events.publish(EventType.EXPIRED, key, expiredValue, expiredValue, op.sync);
     }
     if (event != null && events.wants(event)) {
-      step.sync = events.publish(event, key, eventValue, eventOld, step.sync);
+      op.sync = events.publish(event, key, eventValue, eventOld, op.sync);
     }
     return next;
+  }
+
+  /**
+   * The entry that replaces {@code live}: {@code live} itself when it already holds this very stored form and
+   * deadline (a put of the same object, by reference), else a new one. Keeping {@code live} saves an allocation
+   * and is indistinguishable from replacing it: the value is the same object and the deadline the same.
+   */
+  private static StoredEntry storedEntry(StoredEntry live, Object stored, long deadline) {
+    return live.value() == stored && live.expireAtMillis() == deadline ? live : new StoredEntry(stored, deadline);
   }
 
   private void write(K key, V value) {
@@ -921,31 +1034,19 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     return e instanceof CacheWriterException ? (CacheWriterException) e : new CacheWriterException(e);
   }
 
-  /** Removes the entry of {@code key} if it is (still) expired, firing EXPIRED. */
+  /**
+   * Removes the entry of {@code key} if it is (still) expired, firing EXPIRED: a step that does nothing, since
+   * every step drops the expired entry it finds. It re-checks even when it is the entry a reader found expired: a
+   * lock-free read may have moved its deadline since.
+   */
   private void expire(K key) {
-    Step<K, V> step = new Step<>();
-    tier.compute(key, (k, current) -> {
-      // Re-check even when it is the same entry: a lock-free read may have moved its deadline since.
-      if (current == null || !current.isExpiredAt(System.currentTimeMillis())) {
-        return current;
-      }
-      if (events.wants(EventType.EXPIRED)) {
-        V value = decode(current.value());
-        step.sync = events.publish(EventType.EXPIRED, k, value, value, null);
-      }
-      step.expired = current;
-      return null;
-    });
-    if (step.expired != null) {
-      expiredEntries.increment();
-    }
-    step.deliverSyncEvents();
+    execute(key, NOTHING, null, null, 0).deliverSyncEvents();
   }
 
   /** One sweep of the expiry timer: removes what expired by {@code now}, returns the earliest other deadline. */
   private long sweepExpired(long now) {
     long earliest = StoredEntry.ETERNAL;
-    if (closed.get()) {
+    if (closed) {
       return earliest;
     }
     for (Iterator<Map.Entry<K, StoredEntry>> it = tier.iterator(); it.hasNext(); ) {
@@ -970,9 +1071,9 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
    * Ends a single-key operation on the calling thread, after the key was released: records what the flags say
    * (a hit or miss by whether the entry existed, and the timings), then delivers the synchronous events.
    */
-  private void finish(Step<K, V> step, long start, int counts) {
+  private void finish(EntryOperation<K, V> op, long start, int counts) {
     if ((counts & HIT_OR_MISS) != 0) {
-      if (step.existed) {
+      if (op.existedBefore()) {
         statistics.recordHits(1);
       } else {
         statistics.recordMisses(1);
@@ -987,37 +1088,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     if ((counts & REMOVE_TIME) != 0) {
       statistics.recordRemoveTime(start);
     }
-    step.deliverSyncEvents();
-  }
-
-  /** What one atomic step did, reported to the calling thread. Confined to that thread. */
-  private static final class Step<K, V> {
-    Object result;
-    EntryOperation.Outcome outcome;
-    boolean existed;
-    StoredEntry expired;
-    long deadline = StoredEntry.ETERNAL;
-    int puts;
-    int removals;
-    SyncEvents<K, V> sync;
-
-    @SuppressWarnings("unchecked")
-    <R> R result() {
-      return (R) result;
-    }
-
-    void deliverSyncEvents() {
-      if (sync != null) {
-        sync.deliver();
-      }
-    }
-
-    SyncEvents<K, V> mergeSyncEvents(SyncEvents<K, V> into) {
-      if (sync == null) {
-        return into;
-      }
-      return into == null ? sync : into.addAll(sync);
-    }
+    op.deliverSyncEvents();
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -1070,12 +1141,9 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       K key = last.getKey();
       last = null;
       long start = statistics.startNanos();
-      Step<K, V> step = execute(key, op -> {
-        op.remove();
-        return null;
-      }, 0);
+      EntryOperation<K, V> op = execute(key, DISCARD, null, null, 0);
       statistics.recordRemoveTime(start);
-      step.deliverSyncEvents();
+      op.deliverSyncEvents();
     }
   }
 
@@ -1205,7 +1273,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   }
 
   private void close(boolean dropEntries) {
-    if (!closed.compareAndSet(false, true)) {
+    if (!CLOSED.compareAndSet(this, false, true)) {
       return;
     }
     manager.release(this);
@@ -1228,7 +1296,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
 
   @Override
   public boolean isClosed() {
-    return closed.get();
+    return closed;
   }
 
   @Override
@@ -1253,7 +1321,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   }
 
   private void requireOpen() {
-    if (closed.get()) {
+    if (closed) {
       throw new IllegalStateException("Cache " + name + " is closed");
     }
   }

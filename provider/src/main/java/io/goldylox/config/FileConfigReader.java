@@ -300,7 +300,7 @@ final class FileConfigReader {
       if (batchSize > Integer.MAX_VALUE) {
         throw block.fail("batch-size", "must be at most " + Integer.MAX_VALUE + ", not " + batchSize);
       }
-      builder.batchSize((int) batchSize);
+      block.apply("batch-size", () -> builder.batchSize((int) batchSize));
     }
     if (block.has("max-delay")) {
       Duration maxDelay = block.duration("max-delay");

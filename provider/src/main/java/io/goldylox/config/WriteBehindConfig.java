@@ -11,7 +11,12 @@ import javax.cache.integration.CacheWriter;
 /**
  * The {@code write-behind} block of a cache: which {@link CacheWriter} receives the journaled operations, where the
  * journal lives, and how the background flusher batches, syncs and retries. A plain immutable value (it names no
- * journal implementation); build one with {@link #builder()} or read it from a configuration file.
+ * journal implementation); build one with {@link #builder()} or read it from a configuration file. It is the only
+ * description of these settings: {@code io.goldylox.writebehind.WriteBehindJournal} and its flusher read it as it
+ * is. Every value is checked when it is set or at {@link Builder#build()}; a bad one fails with an
+ * {@link IllegalArgumentException} naming the setting and the value (the file reader turns it into a
+ * {@link ConfigurationException} at the offending key). Immutable, so any thread may read it; a {@link Builder} is
+ * not thread-safe.
  *
  * <pre>{@code
  * write-behind {
@@ -38,12 +43,22 @@ public final class WriteBehindConfig implements Serializable {
   public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
   /** Appended to the journal's path when no dead-letter path is given. */
   public static final String DEAD_LETTER_SUFFIX = "-dead-letter";
+  /** The largest {@code batch-size}: one batch is held in memory and handed to one writer call. */
+  public static final int MAX_BATCH_SIZE = 1_000_000;
+  /** The longest any write-behind duration may be, so that it converts to nanoseconds and deadlines safely. */
+  public static final Duration MAX_DURATION = Duration.ofDays(365);
 
-  /** How far an appended journal record must have got before the flusher may rely on it. */
+  /** How far an acknowledged operation survives. */
   public enum Durability {
-    /** In the page cache: survives a crash of the JVM, not of the machine (the default). */
+    /**
+     * An append is in the operating system's page cache when {@code put} returns: it survives a crash or
+     * {@code kill -9} of the JVM, not a power loss or kernel crash (the default).
+     */
     PROCESS,
-    /** Additionally synced to the device by a background task every {@code sync-interval}. */
+    /**
+     * As {@link #PROCESS}, plus a background thread forces the journal to disk every {@code sync-interval}
+     * (callers never wait for it): a power loss loses at most about one interval of operations.
+     */
     OS;
 
     /** The spelling used in configuration files. */
@@ -70,13 +85,13 @@ public final class WriteBehindConfig implements Serializable {
 
     public static final Retry DEFAULT = new Retry(Duration.ofMillis(100), Duration.ofSeconds(30), 10);
 
-    /** @throws IllegalArgumentException if a delay is not positive, maxDelay < initialDelay or maxAttempts < 1 */
+    /**
+     * @throws IllegalArgumentException if a delay is missing, not positive or longer than {@link #MAX_DURATION},
+     *     maxDelay < initialDelay or maxAttempts < 1
+     */
     public Retry {
-      Objects.requireNonNull(initialDelay, "initialDelay");
-      Objects.requireNonNull(maxDelay, "maxDelay");
-      if (initialDelay.isNegative() || initialDelay.isZero()) {
-        throw new IllegalArgumentException("retry initial-delay must be positive, not " + initialDelay);
-      }
+      requireDuration("retry initial-delay", initialDelay, true);
+      requireDuration("retry max-delay", maxDelay, true);
       if (maxDelay.compareTo(initialDelay) < 0) {
         throw new IllegalArgumentException("retry max-delay (" + maxDelay + ") is shorter than initial-delay ("
             + initialDelay + ")");
@@ -264,18 +279,19 @@ public final class WriteBehindConfig implements Serializable {
       return this;
     }
 
+    /** @throws IllegalArgumentException unless 1 &lt;= batchSize &lt;= {@link #MAX_BATCH_SIZE} */
     public Builder batchSize(int batchSize) {
-      if (batchSize < 1) {
-        throw new IllegalArgumentException("batch-size must be at least 1, not " + batchSize);
+      if (batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
+        throw new IllegalArgumentException("batch-size must be between 1 and " + MAX_BATCH_SIZE + ", not "
+            + batchSize);
       }
       this.batchSize = batchSize;
       return this;
     }
 
+    /** @throws IllegalArgumentException if null, negative or longer than {@link #MAX_DURATION} */
     public Builder maxDelay(Duration maxDelay) {
-      if (maxDelay.isNegative()) {
-        throw new IllegalArgumentException("max-delay cannot be negative: " + maxDelay);
-      }
+      requireDuration("max-delay", maxDelay, false);
       this.maxDelay = maxDelay;
       return this;
     }
@@ -285,15 +301,18 @@ public final class WriteBehindConfig implements Serializable {
       return this;
     }
 
+    /** @throws IllegalArgumentException if null */
     public Builder durability(Durability durability) {
-      this.durability = Objects.requireNonNull(durability, "durability");
+      if (durability == null) {
+        throw new IllegalArgumentException("durability must be process or os, not null");
+      }
+      this.durability = durability;
       return this;
     }
 
+    /** @throws IllegalArgumentException if null, not positive or longer than {@link #MAX_DURATION} */
     public Builder syncInterval(Duration syncInterval) {
-      if (syncInterval.isNegative() || syncInterval.isZero()) {
-        throw new IllegalArgumentException("sync-interval must be positive, not " + syncInterval);
-      }
+      requireDuration("sync-interval", syncInterval, true);
       this.syncInterval = syncInterval;
       return this;
     }
@@ -312,10 +331,9 @@ public final class WriteBehindConfig implements Serializable {
       return this;
     }
 
+    /** @throws IllegalArgumentException if null, negative or longer than {@link #MAX_DURATION} */
     public Builder closeTimeout(Duration closeTimeout) {
-      if (closeTimeout.isNegative()) {
-        throw new IllegalArgumentException("close-timeout cannot be negative: " + closeTimeout);
-      }
+      requireDuration("close-timeout", closeTimeout, false);
       this.closeTimeout = closeTimeout;
       return this;
     }
@@ -335,6 +353,20 @@ public final class WriteBehindConfig implements Serializable {
         throw new IllegalArgumentException("write-behind dead-letter must not be the journal itself: " + journal);
       }
       return new WriteBehindConfig(this);
+    }
+  }
+
+  /** Requires {@code value} to be present, zero or positive (positive if {@code positive}), at most a year. */
+  private static void requireDuration(String name, Duration value, boolean positive) {
+    if (value == null) {
+      throw new IllegalArgumentException(name + " is required, was null");
+    }
+    if (value.isNegative() || (positive && value.isZero())) {
+      throw new IllegalArgumentException(name + " must be " + (positive ? "positive" : "zero or positive")
+          + ", not " + value);
+    }
+    if (value.compareTo(MAX_DURATION) > 0) {
+      throw new IllegalArgumentException(name + " must be at most " + MAX_DURATION.toDays() + " days, not " + value);
     }
   }
 }

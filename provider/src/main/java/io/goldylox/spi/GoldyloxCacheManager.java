@@ -4,7 +4,6 @@ import io.goldylox.cache.GoldyloxCache;
 import io.goldylox.config.ConfigLoader;
 import io.goldylox.config.GoldyloxConfiguration;
 import io.goldylox.config.GoldyloxFileConfig;
-import io.goldylox.config.WriteBehindConfig;
 import io.goldylox.internal.Workers;
 import io.goldylox.management.MBeanRegistrar;
 import io.goldylox.serialization.Copier;
@@ -19,7 +18,6 @@ import io.goldylox.tier.OffHeapTier;
 import io.goldylox.tier.Tier;
 import io.goldylox.tier.TieredTier;
 import io.goldylox.writebehind.WriteBehindJournal;
-import io.goldylox.writebehind.WriteBehindSettings;
 import java.lang.ref.WeakReference;
 import java.net.URI;
 import java.util.ArrayList;
@@ -129,8 +127,8 @@ public final class GoldyloxCacheManager implements CacheManager {
       try {
         if (copy.writeBehind().isPresent()) {
           // The only place that touches io.goldylox.writebehind: Chronicle is loaded for such caches only.
-          writeBehind = WriteBehindJournal.open(writeBehindSettings(copy.writeBehind().get()), null, serializer,
-              getClassLoaderOrDefault(), MBeanRegistrar.sanitize(cacheName));
+          writeBehind = WriteBehindJournal.open(copy.writeBehind().get(), serializer, getClassLoaderOrDefault(),
+              MBeanRegistrar.sanitize(cacheName));
         }
         cache = new GoldyloxCache<>(this, cacheName, copy, copier, tier, writeBehind, workers, maxPendingEvents());
       } catch (RuntimeException | Error e) {
@@ -200,24 +198,6 @@ public final class GoldyloxCacheManager implements CacheManager {
       lower.forEach(LowerTier::close);
       throw e;
     }
-  }
-
-  /** The journal settings of a {@code write-behind} block. */
-  private static WriteBehindSettings writeBehindSettings(WriteBehindConfig config) {
-    return WriteBehindSettings.builder(config.journal())
-        .writerFactory(config.writerFactory())
-        .batchSize(config.batchSize())
-        .maxDelay(config.maxDelay())
-        .coalesce(config.coalesce())
-        .durability(config.durability() == WriteBehindConfig.Durability.OS
-            ? WriteBehindSettings.Durability.OS : WriteBehindSettings.Durability.PROCESS)
-        .syncInterval(config.syncInterval())
-        .retryInitialDelay(config.retry().initialDelay())
-        .retryMaxDelay(config.retry().maxDelay())
-        .maxAttempts(config.retry().maxAttempts())
-        .deadLetter(config.deadLetter())
-        .closeTimeout(config.closeTimeout())
-        .build();
   }
 
   private long maxPendingEvents() {

@@ -39,6 +39,8 @@ import net.openhft.chronicle.wire.DocumentContext;
 final class ChronicleJournal implements AutoCloseable {
 
   static final String LOCK_FILE = "goldylox-writebehind.lock";
+  /** The roll cycle of every production journal: a new cycle file each hour, so delivered hours can be deleted. */
+  static final String DEFAULT_ROLL_CYCLE = "FAST_HOURLY";
   private static final System.Logger LOG = System.getLogger(ChronicleJournal.class.getName());
 
   final Path directory;
@@ -107,6 +109,12 @@ final class ChronicleJournal implements AutoCloseable {
     }
   }
 
+  /**
+   * Opens (or creates) the journal in {@code directory}.
+   *
+   * @param rollCycleName a {@code RollCycles} or {@code TestRollCycles} constant: {@link #DEFAULT_ROLL_CYCLE} in
+   *     production, shorter in tests
+   */
   static ChronicleJournal open(Path directory, String rollCycleName) {
     return new ChronicleJournal(directory, rollCycleName);
   }

@@ -1,5 +1,6 @@
 package io.goldylox.writebehind;
 
+import io.goldylox.config.WriteBehindConfig;
 import io.goldylox.serialization.Serializer;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -68,7 +69,7 @@ final class Flusher<K, V> implements Runnable {
   private static final long NO_DEADLINE = Long.MAX_VALUE;
 
   private final String cacheName;
-  private final WriteBehindSettings settings;
+  private final WriteBehindConfig settings;
   private final CacheWriter<K, V> writer;
   private final Serializer serializer;
   private final ClassLoader loader;
@@ -107,7 +108,7 @@ final class Flusher<K, V> implements Runnable {
   /** Key to {sequence of its outstanding retry, pin index (MAX_VALUE: none)}. */
   private final Map<K, long[]> retrying = new HashMap<>();
 
-  Flusher(String cacheName, WriteBehindSettings settings, CacheWriter<K, V> writer, Serializer serializer,
+  Flusher(String cacheName, WriteBehindConfig settings, CacheWriter<K, V> writer, Serializer serializer,
       ClassLoader loader, ChronicleJournal journal, DeadLetterJournal deadLetters, Checkpoint checkpoint,
       ConcurrentHashMap<K, Pending<V>> pending, AtomicLong sequence, WriteBehindMetrics metrics,
       long resumePosition, Map<Long, Long> staleBelow, Map<Object, Long> retryingAtOpen) {
@@ -561,7 +562,7 @@ final class Flusher<K, V> implements Runnable {
     }
     JournalRecord record = op.record;
     int attempts = record.attempts + 1;
-    if (attempts >= settings.maxAttempts()) {
+    if (attempts >= settings.retry().maxAttempts()) {
       deadLetter(record, op, attempts, error);
       return;
     }
@@ -583,8 +584,8 @@ final class Flusher<K, V> implements Runnable {
 
   /** {@code initial-delay * 2^(attempts-1)}, at most {@code max-delay}. */
   long backoffMillis(int attempts) {
-    long delay = settings.retryInitialDelay().toMillis();
-    long max = settings.retryMaxDelay().toMillis();
+    long delay = settings.retry().initialDelay().toMillis();
+    long max = settings.retry().maxDelay().toMillis();
     for (int i = 1; i < attempts && delay < max; i++) {
       delay = Math.min(max, delay * 2);
     }
@@ -600,7 +601,7 @@ final class Flusher<K, V> implements Runnable {
       if (op != null) {
         long[] earlier = retrying.get(op.key);
         retrying.put(op.key, new long[] {record.sequence, earlier == null ? Long.MAX_VALUE : earlier[1]});
-        long due = System.currentTimeMillis() + settings.retryMaxDelay().toMillis();
+        long due = System.currentTimeMillis() + settings.retry().maxDelay().toMillis();
         waiting.add(new Op<>(new JournalRecord(record.kind, record.sequence, record.createdMillis, attempts - 1,
             due, record.key, record.value, record.index), op.key, op.value));
         return;

@@ -1,5 +1,6 @@
 package io.goldylox.writebehind;
 
+import io.goldylox.config.WriteBehindConfig;
 import io.goldylox.serialization.Serializer;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
@@ -9,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.cache.CacheException;
+import javax.cache.configuration.Factory;
 import javax.cache.integration.CacheWriter;
 import javax.cache.integration.CacheWriterException;
 
@@ -38,6 +40,13 @@ import javax.cache.integration.CacheWriterException;
  *   <li>Read-your-writes: {@link #pending} returns the last unacknowledged operation on a key, lock-free.</li>
  * </ul>
  *
+ * <h2>Settings</h2>
+ * Everything configurable comes from the cache's {@link WriteBehindConfig} (the {@code write-behind} block), read
+ * as it is: the journal and dead-letter directories, batching, durability, retries and close timeout. The journal
+ * creates its writer from that configuration's factory and closes it on {@link #close}. Only the Chronicle roll
+ * cycle of the journal is not a setting: production uses {@link ChronicleJournal#DEFAULT_ROLL_CYCLE}, tests pass a
+ * shorter one to the package-private {@code open}.
+ *
  * <h2>Chronicle</h2>
  * This class names no Chronicle type, so a cache that only holds a field of it loads no Chronicle class. Chronicle
  * is first touched in {@link #open}, after {@code chronicle.analytics.disable=true} is set (unless set already)
@@ -56,7 +65,7 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(WriteBehindJournal.class.getName());
 
   private final String cacheName;
-  private final WriteBehindSettings settings;
+  private final WriteBehindConfig settings;
   private final Serializer serializer;
   private final CacheWriter<K, V> writer;
   private final boolean ownsWriter;
@@ -70,16 +79,16 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
   private final AtomicBoolean closeStarted = new AtomicBoolean();
   private volatile boolean closed;
 
-  private WriteBehindJournal(WriteBehindSettings settings, CacheWriter<K, V> writer, boolean ownsWriter,
-      Serializer serializer, ClassLoader loader, String cacheName) {
+  private WriteBehindJournal(WriteBehindConfig settings, CacheWriter<K, V> writer, boolean ownsWriter,
+      Serializer serializer, ClassLoader loader, String cacheName, String rollCycle) {
     this.settings = settings;
     this.writer = writer;
     this.ownsWriter = ownsWriter;
     this.serializer = serializer;
     this.cacheName = cacheName;
-    this.journal = ChronicleJournal.open(settings.journal(), settings.rollCycle());
+    this.journal = ChronicleJournal.open(settings.journal(), rollCycle);
     try {
-      boolean force = settings.durability() == WriteBehindSettings.Durability.OS;
+      boolean force = settings.durability() == WriteBehindConfig.Durability.OS;
       Checkpoint checkpoint = new Checkpoint(settings.journal(), force);
       long position = checkpoint.read();
       Replay replay = Replay.run(journal, position, serializer, loader, pending);
@@ -106,33 +115,77 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
 
   /**
    * Opens (or creates) the journal of {@code settings}, rebuilds the pending index from the operations the writer
-   * has not acknowledged, and starts the flusher, which delivers those first.
+   * has not acknowledged, and starts the flusher, which delivers those first. The writer is created from
+   * {@link WriteBehindConfig#writerFactory()}; the journal closes it on {@link #close} if it is
+   * {@link AutoCloseable}.
    *
-   * @param writer the writer to deliver to, or {@code null} to create the one configured in {@code settings}
-   *     (the journal then closes it on {@link #close} if it is {@link AutoCloseable})
+   * @param settings the cache's {@code write-behind} configuration
    * @param serializer turns keys and values into journal bytes and back; they must be serializable by it
    * @param loader resolves classes when reading operations back (null: Goldylox's loader)
    * @param cacheName names the threads and log lines
-   * @throws CacheException if the JVM lacks Chronicle's flags (the message lists them), the journal is in use by
-   *     another cache or process, or cannot be created or read
+   * @throws CacheException if the writer cannot be created (the message names it), the JVM lacks Chronicle's
+   *     flags (the message lists them), the journal is in use by another cache or process, or cannot be created
+   *     or read
    */
-  public static <K, V> WriteBehindJournal<K, V> open(WriteBehindSettings settings, CacheWriter<K, V> writer,
-      Serializer serializer, ClassLoader loader, String cacheName) {
+  public static <K, V> WriteBehindJournal<K, V> open(WriteBehindConfig settings, Serializer serializer,
+      ClassLoader loader, String cacheName) {
+    return open(settings, null, serializer, loader, cacheName, ChronicleJournal.DEFAULT_ROLL_CYCLE);
+  }
+
+  /**
+   * As {@link #open(WriteBehindConfig, Serializer, ClassLoader, String)}, with two test hooks.
+   *
+   * @param writer the writer to deliver to instead of the configured one; the caller keeps it (the journal does
+   *     not close it). {@code null}: create the configured one, as in production
+   * @param rollCycle the name of a Chronicle {@code RollCycles} or {@code TestRollCycles} constant (production:
+   *     {@link ChronicleJournal#DEFAULT_ROLL_CYCLE}; tests roll every second to see old cycle files deleted)
+   */
+  static <K, V> WriteBehindJournal<K, V> open(WriteBehindConfig settings, CacheWriter<K, V> writer,
+      Serializer serializer, ClassLoader loader, String cacheName, String rollCycle) {
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(serializer, "serializer");
     Objects.requireNonNull(cacheName, "cacheName");
+    Objects.requireNonNull(rollCycle, "rollCycle");
     ChronicleFlags.prepare();
     boolean owns = writer == null;
-    CacheWriter<K, V> target = owns ? settings.createWriter(loader) : writer;
+    CacheWriter<K, V> target = owns ? createWriter(settings) : writer;
     ClassLoader classLoader = loader != null ? loader : WriteBehindJournal.class.getClassLoader();
     try {
-      return new WriteBehindJournal<>(settings, target, owns, serializer, classLoader, cacheName);
+      return new WriteBehindJournal<>(settings, target, owns, serializer, classLoader, cacheName, rollCycle);
     } catch (RuntimeException | Error e) {
       if (owns) {
         closeWriter(target);
       }
       throw e;
     }
+  }
+
+  /**
+   * Asks the configured factory for the writer. A writer named by class in a configuration file reaches us as a
+   * factory too (one that instantiates the class, or the user's {@code Factory<CacheWriter>}); generics are
+   * erased, so what it returns is checked here.
+   *
+   * @throws CacheException naming the writer when the factory fails, returns null or returns something else than
+   *     a {@link CacheWriter}
+   */
+  @SuppressWarnings("unchecked")
+  static <K, V> CacheWriter<K, V> createWriter(WriteBehindConfig settings) {
+    Factory<? extends CacheWriter<?, ?>> factory = settings.writerFactory();
+    Object writer;
+    try {
+      writer = factory.create();
+    } catch (RuntimeException | LinkageError e) {
+      throw new CacheException("Cannot create the write-behind writer " + settings.writerName() + " for journal "
+          + settings.journal() + ": " + e, e);
+    }
+    if (writer == null) {
+      throw new CacheException("The write-behind writer factory " + settings.writerName() + " returned null");
+    }
+    if (!(writer instanceof CacheWriter)) {
+      throw new CacheException("The write-behind writer factory " + settings.writerName() + " created a "
+          + writer.getClass().getName() + ", not a javax.cache.integration.CacheWriter");
+    }
+    return (CacheWriter<K, V>) writer;
   }
 
   /**
@@ -211,8 +264,8 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
     return metrics;
   }
 
-  /** The settings this journal was opened with. */
-  public WriteBehindSettings settings() {
+  /** The {@code write-behind} configuration this journal was opened with. */
+  public WriteBehindConfig settings() {
     return settings;
   }
 
@@ -272,7 +325,7 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
   }
 
   /**
-   * Reads the dead letters kept in {@code directory} (a {@link WriteBehindSettings#deadLetter()}), e.g. to
+   * Reads the dead letters kept in {@code directory} (a {@link WriteBehindConfig#deadLetter()}), e.g. to
    * inspect or re-submit them. Needs the same JVM flags as {@link #open}.
    */
   public static List<DeadLetter<Object, Object>> readDeadLetters(Path directory, Serializer serializer,

@@ -172,6 +172,16 @@ class ConfigValidationTest {
         arguments("goldylox.caches.o.write-behind { writer = \"" + WRITER + "\", journal = \"/tmp/j\","
             + " dead-letter = \"/tmp/j\" }", "goldylox.caches.o.write-behind.dead-letter",
             "must not be the journal itself"),
+        arguments("goldylox.caches.o.write-behind { writer = \"" + WRITER + "\", journal = \"/tmp/j\","
+            + " batch-size = 1000001 }", "goldylox.caches.o.write-behind.batch-size",
+            "batch-size must be between 1 and 1000000, not 1000001"),
+        arguments("goldylox.caches.o.write-behind { writer = \"" + WRITER + "\", journal = \"/tmp/j\","
+            + " close-timeout = 400d }", "goldylox.caches.o.write-behind.close-timeout", "at most 365 days"),
+        arguments("goldylox.caches.o.write-behind { writer = \"" + WRITER + "\", journal = \"/tmp/j\","
+            + " retry.max-delay = 400d }", "goldylox.caches.o.write-behind.retry", "retry max-delay must be at most"),
+        arguments("goldylox.caches.o.write-behind { writer = \"" + WRITER + "\", journal = \"/tmp/j\","
+            + " sync-interval = 0ms }", "goldylox.caches.o.write-behind.sync-interval",
+            "sync-interval must be positive, not PT0S"),
         arguments("goldylox.caches { a.disk { path = \"/tmp/same\", size = 1MiB },"
             + " b.disk { path = \"/tmp/same\", size = 2MiB } }", "goldylox.caches.b.disk.path",
             "also used by goldylox.caches.a.disk.path"),

@@ -1,5 +1,6 @@
 package io.goldylox.writebehind;
 
+import io.goldylox.config.WriteBehindConfig;
 import io.goldylox.serialization.JavaSerializer;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
@@ -27,8 +28,8 @@ public final class CrashChild {
     Path journal = Path.of(args[1]);
     if (args[0].equals("flags")) {
       try {
-        WriteBehindJournal.open(WriteBehindSettings.builder(journal).build(), new H2Writer(args[2]),
-            new JavaSerializer(), CrashChild.class.getClassLoader(), "flags").close();
+        WriteBehindJournal.open(TestConfigs.config(journal).build(), new H2Writer(args[2]), new JavaSerializer(),
+            CrashChild.class.getClassLoader(), "flags", ChronicleJournal.DEFAULT_ROLL_CYCLE).close();
         out.println("OPENED");
       } catch (CacheException e) {
         out.println("REFUSED " + e.getMessage());
@@ -40,10 +41,10 @@ public final class CrashChild {
     long seed = Long.parseLong(args[3]);
     boolean coalesce = Boolean.parseBoolean(args[4]);
     long first = Long.parseLong(args[5]);
-    WriteBehindSettings settings = WriteBehindSettings.builder(journal).batchSize(64)
+    WriteBehindConfig settings = TestConfigs.config(journal).batchSize(64)
         .maxDelay(Duration.ofMillis(1)).coalesce(coalesce).build();
     WriteBehindJournal<String, String> wb = WriteBehindJournal.open(settings, new H2Writer(url),
-        new JavaSerializer(), CrashChild.class.getClassLoader(), "crash");
+        new JavaSerializer(), CrashChild.class.getClassLoader(), "crash", ChronicleJournal.DEFAULT_ROLL_CYCLE);
     out.println("READY");
     out.flush();
     Random random = new Random(seed);

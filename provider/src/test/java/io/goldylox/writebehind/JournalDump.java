@@ -15,7 +15,7 @@ final class JournalDump {
     long checkpoint = new Checkpoint(directory, false).read();
     out.append("checkpoint=").append(Long.toHexString(checkpoint)).append('\n');
     JavaSerializer serializer = new JavaSerializer();
-    try (ChronicleJournal journal = ChronicleJournal.open(directory, WriteBehindSettings.DEFAULT_ROLL_CYCLE)) {
+    try (ChronicleJournal journal = ChronicleJournal.open(directory, ChronicleJournal.DEFAULT_ROLL_CYCLE)) {
       ExcerptTailer tailer = journal.tailerAt(-1);
       long count = 0;
       long first = -1;

@@ -83,8 +83,8 @@ class WriteBehindCrashTest {
       // Restart in-process on the same journal and database, and let the replay drain.
       try (H2Writer writer = new H2Writer(url);
           WriteBehindJournal<String, String> reopened = WriteBehindJournal.open(
-              WriteBehindSettings.builder(journal).maxDelay(Duration.ofMillis(1)).build(), writer,
-              new JavaSerializer(), getClass().getClassLoader(), "crash-restart")) {
+              TestConfigs.config(journal).maxDelay(Duration.ofMillis(1)).build(), writer, new JavaSerializer(),
+              getClass().getClassLoader(), "crash-restart", ChronicleJournal.DEFAULT_ROLL_CYCLE)) {
         Await.drained(reopened);
       }
       Map<String, String> database = H2Writer.contents(url);

@@ -3,6 +3,7 @@ package io.goldylox.writebehind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.goldylox.config.WriteBehindConfig;
 import io.goldylox.serialization.JavaSerializer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,8 +40,8 @@ class WriteBehindJournalTest {
     }
   }
 
-  private WriteBehindSettings.Builder settings() {
-    return WriteBehindSettings.builder(dir.resolve("journal")).maxDelay(Duration.ofMillis(5))
+  private WriteBehindConfig.Builder settings() {
+    return TestConfigs.config(dir.resolve("journal")).maxDelay(Duration.ofMillis(5))
         .closeTimeout(Duration.ofSeconds(5));
   }
 
@@ -50,9 +51,13 @@ class WriteBehindJournalTest {
     return writer;
   }
 
-  private WriteBehindJournal<String, String> open(WriteBehindSettings settings, H2Writer writer) {
-    WriteBehindJournal<String, String> journal =
-        WriteBehindJournal.open(settings, writer, new JavaSerializer(), getClass().getClassLoader(), "test");
+  private WriteBehindJournal<String, String> open(WriteBehindConfig settings, H2Writer writer) {
+    return open(settings, writer, ChronicleJournal.DEFAULT_ROLL_CYCLE);
+  }
+
+  private WriteBehindJournal<String, String> open(WriteBehindConfig settings, H2Writer writer, String rollCycle) {
+    WriteBehindJournal<String, String> journal = WriteBehindJournal.open(settings, writer, new JavaSerializer(),
+        getClass().getClassLoader(), "test", rollCycle);
     toClose.add(journal);
     return journal;
   }
@@ -144,8 +149,8 @@ class WriteBehindJournalTest {
     H2Writer writer = writer();
     writer.failAlways.add("bad");
     writer.failFirst.put("flaky", new AtomicInteger(2));
-    WriteBehindSettings s = settings().coalesce(true).maxAttempts(3)
-        .retryInitialDelay(Duration.ofMillis(300)).retryMaxDelay(Duration.ofSeconds(1)).build();
+    WriteBehindConfig s = settings().coalesce(true)
+        .retry(Duration.ofMillis(300), Duration.ofSeconds(1), 3).build();
     H2Writer gated = writer.closeGate();
     WriteBehindJournal<String, String> journal = open(s, gated);
     journal.put("warm", "up"); // held at the gate, so that the keys below form one batch
@@ -186,8 +191,7 @@ class WriteBehindJournalTest {
 
   @Test
   void backoffDoublesUpToTheMaximum() {
-    WriteBehindSettings s = settings().retryInitialDelay(Duration.ofMillis(100))
-        .retryMaxDelay(Duration.ofMillis(700)).build();
+    WriteBehindConfig s = settings().retry(Duration.ofMillis(100), Duration.ofMillis(700), 10).build();
     Flusher<?, ?> probe = new Flusher<>("probe", s, null, null, null, null, null, null, null, null, null, -1,
         Map.of(), Map.of());
     assertThat(probe.backoffMillis(1)).isEqualTo(100);
@@ -225,7 +229,7 @@ class WriteBehindJournalTest {
   @Test
   void closeWithAStuckWriterLeavesTheRestForTheNextOpen() {
     H2Writer stuck = writer().closeGate();
-    WriteBehindSettings s = settings().closeTimeout(Duration.ofMillis(200)).coalesce(false).build();
+    WriteBehindConfig s = settings().closeTimeout(Duration.ofMillis(200)).coalesce(false).build();
     WriteBehindJournal<String, String> first = open(s, stuck);
     Map<String, String> model = new TreeMap<>();
     ThreadLocalRandom random = ThreadLocalRandom.current();
@@ -266,8 +270,8 @@ class WriteBehindJournalTest {
   void aFailedOperationNeverOverwritesALaterValue() {
     H2Writer writer = writer().closeGate();
     writer.failValue.put("k", "v1");
-    WriteBehindSettings s = settings().retryInitialDelay(Duration.ofSeconds(20))
-        .retryMaxDelay(Duration.ofSeconds(20)).closeTimeout(Duration.ofMillis(500)).build();
+    WriteBehindConfig s = settings().retry(Duration.ofSeconds(20), Duration.ofSeconds(20), 10)
+        .closeTimeout(Duration.ofMillis(500)).build();
     WriteBehindJournal<String, String> first = open(s, writer);
     // v1 fails while v2 is already pending: v1 is dropped, not retried.
     first.put("k", "v1");
@@ -303,7 +307,7 @@ class WriteBehindJournalTest {
   @Test
   void closeDeliversWithoutWaitingForMaxDelay() {
     H2Writer writer = writer();
-    WriteBehindSettings s = settings().maxDelay(Duration.ofSeconds(60)).build();
+    WriteBehindConfig s = settings().maxDelay(Duration.ofSeconds(60)).build();
     WriteBehindJournal<String, String> journal = open(s, writer);
     for (int i = 0; i < 10; i++) {
       journal.put("k" + i, "v" + i);
@@ -327,8 +331,8 @@ class WriteBehindJournalTest {
   @Test
   void deliveredCycleFilesAreDeleted() throws Exception {
     H2Writer writer = writer();
-    WriteBehindSettings s = settings().rollCycle("TEST_SECONDLY").maxDelay(Duration.ZERO).build();
-    WriteBehindJournal<String, String> journal = open(s, writer);
+    WriteBehindConfig s = settings().maxDelay(Duration.ZERO).build();
+    WriteBehindJournal<String, String> journal = open(s, writer, "TEST_SECONDLY");
     long end = System.currentTimeMillis() + 3_200;
     int i = 0;
     while (System.currentTimeMillis() < end) {
@@ -350,7 +354,7 @@ class WriteBehindJournalTest {
 
   @Test
   void oneJournalCannotBeOpenedTwice() {
-    WriteBehindSettings s = settings().build();
+    WriteBehindConfig s = settings().build();
     open(s, writer());
     assertThatThrownBy(() -> open(s, writer())).isInstanceOf(CacheException.class)
         .hasMessageContaining(s.journal().toString()).hasMessageContaining("already open");
@@ -359,7 +363,7 @@ class WriteBehindJournalTest {
   @Test
   void anUnusableJournalPathIsNamed() throws IOException {
     Path file = Files.writeString(dir.resolve("not-a-directory"), "x");
-    WriteBehindSettings s = WriteBehindSettings.builder(file).build();
+    WriteBehindConfig s = TestConfigs.config(file).build();
     assertThatThrownBy(() -> open(s, writer())).isInstanceOf(CacheException.class)
         .hasMessageContaining(file.toString());
   }
@@ -367,7 +371,7 @@ class WriteBehindJournalTest {
   @Test
   void durabilityOsSyncsInTheBackground() {
     H2Writer writer = writer();
-    WriteBehindSettings s = settings().durability(WriteBehindSettings.Durability.OS)
+    WriteBehindConfig s = settings().durability(WriteBehindConfig.Durability.OS)
         .syncInterval(Duration.ofMillis(5)).build();
     WriteBehindJournal<String, String> journal = open(s, writer);
     Map<String, String> expected = new HashMap<>();

@@ -134,13 +134,13 @@ public final class LatencyBenchmark {
       int position = 0;
       for (int i = 0; i < warmup; i++) {
         int index = stream[position++ & KeyStream.MASK];
-        cache.put(keys[index], values[index]);
+        cache.put(keys[index], values[index].next());
       }
       Histogram histogram = new Histogram(3);
       for (int i = 0; i < calls; i++) {
         int index = stream[position++ & KeyStream.MASK];
         long start = System.nanoTime();
-        cache.put(keys[index], values[index]);
+        cache.put(keys[index], values[index].next());
         histogram.recordValue(System.nanoTime() - start);
       }
       row("put", provider, histogram, "");
@@ -180,7 +180,7 @@ public final class LatencyBenchmark {
         int position = 0;
         for (int i = 0; i < warmup; i++) {
           int index = stream[position++ & KeyStream.MASK];
-          cache.put(keys[index], values[index]);
+          cache.put(keys[index], values[index].next());
         }
         long deliveredBefore = metrics.delivered();
         long callsBefore = metrics.writerCalls();
@@ -190,7 +190,7 @@ public final class LatencyBenchmark {
         for (int i = 0; i < calls; i++) {
           int index = stream[position++ & KeyStream.MASK];
           long start = System.nanoTime();
-          cache.put(keys[index], values[index]);
+          cache.put(keys[index], values[index].next());
           histogram.recordValue(System.nanoTime() - start);
         }
         double seconds = (System.nanoTime() - started) / 1e9;
@@ -233,7 +233,7 @@ public final class LatencyBenchmark {
       for (int i = 0; i < calls; i++) {
         int index = stream[i & KeyStream.MASK];
         long start = System.nanoTime();
-        cache.put(keys[index], values[index]);
+        cache.put(keys[index], values[index].next());
         histogram.recordValue(System.nanoTime() - start);
       }
       long writes = SleepingWriter.WRITES.sum() - writesBefore;
@@ -277,7 +277,7 @@ public final class LatencyBenchmark {
       while (!stop.get()) {
         int index = stream[position++ & KeyStream.MASK];
         long start = System.nanoTime();
-        cache.put(keys[index], values[index]);
+        cache.put(keys[index], values[index].next());
         putHistogram.recordValue(System.nanoTime() - start);
         puts[0]++;
         LockSupport.parkNanos(50_000);

@@ -19,16 +19,20 @@ final class Ops {
     return value;
   }
 
+  /**
+   * A put of a new instance (as an application puts a new object), so that no provider can skip work because the
+   * very same instance is stored already.
+   */
   static void put(CacheState state, Cursor cursor) {
     int index = state.stream[cursor.next()];
-    state.cache.put(state.keys[index], state.values[index]);
+    state.cache.put(state.keys[index], state.values[index].next());
   }
 
   /** 80% get, 20% put (every fifth operation of the thread). */
   static Payload mixed(CacheState state, Cursor cursor) {
     int index = state.stream[cursor.next()];
     if (cursor.putTurn()) {
-      state.cache.put(state.keys[index], state.values[index]);
+      state.cache.put(state.keys[index], state.values[index].next());
       return null;
     }
     Payload value = state.cache.get(state.keys[index]);

@@ -101,7 +101,7 @@ public final class ThreadCollapseBenchmark {
             int index = stream[position++ & KeyStream.MASK];
             if (mixed && ++operation == 5) {
               operation = 0;
-              cache.put(keys[index], values[index]);
+              cache.put(keys[index], values[index].next());
             } else if (cache.get(keys[index]) == null) {
               missed++;
             }

@@ -177,11 +177,11 @@ public final class TieredBenchmark {
             }
             int index = stream[position++ & KeyStream.MASK];
             if (puts) {
-              cache.put(keys[index], values[index]);
+              cache.put(keys[index], values[index].next());
             } else if (cache.get(keys[index]) != null) {
               hits++;
             } else {
-              cache.put(keys[index], values[index]);
+              cache.put(keys[index], values[index].next());
             }
             operations++;
           }

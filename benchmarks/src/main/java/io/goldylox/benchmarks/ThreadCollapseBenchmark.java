@@ -51,7 +51,9 @@ public final class ThreadCollapseBenchmark {
   }
 
   String run() throws InterruptedException {
-    for (String provider : Providers.ALL) {
+    // -Dbench.providers=goldylox,caffeine measures only those (for a quick comparison; the suite runs all).
+    String only = System.getProperty("bench.providers");
+    for (String provider : only == null ? Providers.ALL : List.of(only.split(","))) {
       StringBuilder row = new StringBuilder("| " + provider + " |");
       for (boolean mixed : new boolean[] {false, true}) {
         double few = measure(provider, mixed, 2);

@@ -14,6 +14,7 @@ import io.goldylox.management.MBeanRegistrar;
 import io.goldylox.serialization.Copier;
 import io.goldylox.spi.GoldyloxCacheManager;
 import io.goldylox.stats.CacheStatistics;
+import io.goldylox.tier.HeapTier;
 import io.goldylox.tier.StoredEntry;
 import io.goldylox.tier.Tier;
 import io.goldylox.writebehind.Pending;
@@ -72,7 +73,8 @@ import javax.management.ObjectName;
  * A hit allocates nothing (by reference). A single-key operation allocates its {@link EntryOperation} (step
  * function, entry view and report in one object; the bodies are non-capturing constants) and the
  * {@link StoredEntry} it stores, none when it stores the very object it holds already. A put in a plain cache
- * (see {@link #isPlainPut}) skips the operation object: one small closure around the stored form instead.
+ * (see {@link #isPlainPut}) skips the operation object: on a plain {@link HeapTier} it is one map store of a new
+ * entry; on other tiers one small closure around the stored form.
  *
  * <h2>Threads</h2>
  * Callers' threads do all of the above. The manager's {@link Workers} run {@code loadAll} and asynchronous
@@ -111,6 +113,8 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   private final GoldyloxConfiguration<K, V> configuration;
   private final Copier copier;
   private final Tier<K> tier;
+  /** {@link #tier} when it is a plain {@link HeapTier}, where a plain put is one map store; else null. */
+  private final HeapTier<K> plainHeap;
   private final ExpiryPolicy expiryPolicy;
   private final ExpiryCalculator expiry;
   private final ExpirySweeper sweeper;
@@ -149,6 +153,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     this.configuration = configuration;
     this.copier = copier;
     this.tier = tier;
+    this.plainHeap = tier instanceof HeapTier ? (HeapTier<K>) tier : null;
     this.loads = workers.loads();
     this.expiryPolicy = configuration.getExpiryPolicyFactory().create();
     this.expiry = ExpiryCalculator.of(expiryPolicy);
@@ -455,7 +460,13 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     if (isPlainPut()) {
       // Nothing to tell and nothing to compute: no writer, no journal, no deadline, no listener for the change.
       Object stored = copier.toStored(value);
-      tier.compute(copier.copyKey(key), (k, current) -> plainPut(current, stored)); // captures only stored
+      if (plainHeap != null) {
+        // An eternal cache's heap holds only eternal entries (no lower tier restores mortal ones): the previous
+        // entry does not matter, and a blind store holds the key's lock shortest, which counts under contention.
+        plainHeap.store(copier.copyKey(key), new StoredEntry(stored, StoredEntry.ETERNAL));
+      } else {
+        tier.compute(copier.copyKey(key), (k, current) -> plainPut(current, stored)); // captures only stored
+      }
       statistics.recordPuts(1);
       statistics.recordPutTime(start);
       return;

@@ -27,6 +27,15 @@ public final class HeapTier<K> implements Tier<K> {
     return map.compute(key, function);
   }
 
+  /**
+   * Maps {@code key} to {@code entry} whatever was there: one {@code ConcurrentHashMap.put}, which holds the key's
+   * bin lock for the shortest time any write can (no function runs under it). For a cache's blind store, where
+   * the previous entry does not matter.
+   */
+  public void store(K key, StoredEntry entry) {
+    map.put(key, entry);
+  }
+
   @Override
   public boolean remove(K key, StoredEntry expected) {
     return map.remove(key, expected);

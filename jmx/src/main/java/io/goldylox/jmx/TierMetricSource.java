@@ -27,7 +27,8 @@ import java.util.function.ToDoubleFunction;
  *       {@code goldylox.tier.compactions{tier=disk}}, {@code goldylox.tier.compaction.expired{tier=disk}}, and for
  *       the stack as a whole (no {@code tier} tag) {@code goldylox.tier.demotions},
  *       {@code goldylox.tier.demotion.failures}, {@code goldylox.tier.promotions},
- *       {@code goldylox.tier.promotions.dropped}, {@code goldylox.tier.expired.dropped}.</li>
+ *       {@code goldylox.tier.promotions.dropped}, {@code goldylox.tier.written.below},
+ *       {@code goldylox.tier.expired.dropped}.</li>
  * </ul>
  * A plain heap cache gets neither bean nor meters. Entries that leave the cache altogether are counted by
  * {@code cache.evictions} (and the bean's {@code Evictions}); {@code goldylox.tier.evictions{tier=off-heap}} of a
@@ -108,6 +109,8 @@ enum TierMetricSource implements MetricSource {
         "Entries moved back up into the heap after a hit below it");
     counter(registry, "goldylox.tier.promotions.dropped", cache, c -> tiers(c).promotionsDropped(), stack,
         "Promotions skipped because too many were waiting");
+    counter(registry, "goldylox.tier.written.below", cache, c -> tiers(c).writtenBelow(), stack,
+        "Writes to cold keys below a full heap stored where the key lives instead of promoting it");
     counter(registry, "goldylox.tier.expired.dropped", cache, c -> tiers(c).expiredDropped(), stack,
         "Expired entries dropped while moving down (no EXPIRED event)");
   }
@@ -304,6 +307,11 @@ enum TierMetricSource implements MetricSource {
     @Override
     public long getPromotionsDropped() {
       return tiers.promotionsDropped();
+    }
+
+    @Override
+    public long getWrittenBelow() {
+      return tiers.writtenBelow();
     }
 
     @Override

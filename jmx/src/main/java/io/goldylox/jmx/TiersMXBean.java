@@ -89,6 +89,9 @@ public interface TiersMXBean {
   /** Promotions skipped because too many were already waiting (promotion is an optimisation only). */
   long getPromotionsDropped();
 
+  /** Writes to cold keys below a full heap stored where the key lives instead of promoting it. */
+  long getWrittenBelow();
+
   /** Expired entries dropped while moving down, without an EXPIRED event. */
   long getExpiredDropped();
 

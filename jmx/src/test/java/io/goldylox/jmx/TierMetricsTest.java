@@ -171,7 +171,7 @@ class TierMetricsTest {
         "goldylox.tier.corrupt.records{disk}", "goldylox.tier.compactions{disk}",
         "goldylox.tier.compaction.expired{disk}",
         "goldylox.tier.demotions", "goldylox.tier.demotion.failures", "goldylox.tier.promotions",
-        "goldylox.tier.promotions.dropped", "goldylox.tier.expired.dropped",
+        "goldylox.tier.promotions.dropped", "goldylox.tier.written.below", "goldylox.tier.expired.dropped",
         "goldylox.tier.gets{heap}", "goldylox.tier.gets{off-heap}", "goldylox.tier.gets{disk}",
         "goldylox.tier.gets");
   }

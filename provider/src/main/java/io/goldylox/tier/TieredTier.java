@@ -106,6 +106,8 @@ public final class TieredTier<K> implements Tier<K> {
 
   private static final System.Logger LOG = System.getLogger(TieredTier.class.getName());
   private static final int STRIPES = 64;
+  /** A key used at most this often lately is not promoted by a write while the heap is full. */
+  private static final int COLD_USES = 1;
   private static final int PAD = 8; // longs between two stripes' counters: one cache line
   private static final long ONE_COMPLETED = (1L << 32) - 1; // adds one completed move, removes one in flight
   private static final int MAX_ITERATION_PASSES = 8;
@@ -139,6 +141,7 @@ public final class TieredTier<K> implements Tier<K> {
   private final LongAdder promotionsDropped = new LongAdder();
   private final LongAdder expiredDropped = new LongAdder();
   private final LongAdder demotionFailures = new LongAdder();
+  private final LongAdder writtenBelow = new LongAdder();
   /** Lookups ({@link #get}) answered by the heap, by each lower tier (highest first), and by none. */
   private final LongAdder heapHits = new LongAdder();
   private final LongAdder[] lowerHits;
@@ -301,21 +304,27 @@ public final class TieredTier<K> implements Tier<K> {
       K key, BiFunction<? super K, ? super StoredEntry, ? extends StoredEntry> function) {
     int stripe = stripe(key);
     boolean[] moving = new boolean[2]; // [0]: an upward move is in flight; [1]: the key is new in the heap
+    StoredEntry[] keptBelow = new StoredEntry[1];
     StoredEntry result;
     try {
       result = heap.compute(key, (k, current) -> {
         if (current != null) {
           return function.apply(k, current); // exclusive tiers: nothing below to update
         }
-        moving[1] = true;
         StoredBytes found = findLower(k);
         if (found == null) {
+          moving[1] = true;
           return function.apply(k, null);
         }
         Hint hint = promotionHints.get(k);
         StoredEntry below = hint != null && hint.matches(found) ? hint.entry
             : new StoredEntry(new SerializedBytes(found.bytes()), found.expireAtMillis());
         StoredEntry next = function.apply(k, below); // may throw: nothing below was touched yet
+        if (next != null && staysBelow(k, found, below, next)) {
+          keptBelow[0] = next;
+          return null; // the heap keeps no mapping: the key lives below, as before
+        }
+        moving[1] = true;
         beginMove(stripe);
         moving[0] = true;
         removeLower(k);
@@ -327,6 +336,10 @@ public final class TieredTier<K> implements Tier<K> {
         endMove(stripe);
       }
     }
+    if (keptBelow[0] != null) {
+      sketch.record(key, false);
+      return keptBelow[0];
+    }
     if (result != null) {
       sketch.record(key, true);
       if (moving[1] && heap.mappingCount() > maxHeapEntries) {
@@ -335,6 +348,44 @@ public final class TieredTier<K> implements Tier<K> {
       }
     }
     return result;
+  }
+
+  /**
+   * Whether a step on a key found below the heap leaves it there instead of promoting it: when the heap is full
+   * and the sketch has seen the key at most {@value #COLD_USES} times lately, admission would send it straight
+   * back down, so promoting it would only cost a removal below, a victim's demotion and the key's own. Then an
+   * unchanged entry (same object, same deadline) is left as it is, and a changed one (or one whose deadline
+   * changed) replaces the old bytes in the tier that holds them: tiers are exclusive, so that is the only copy,
+   * and readers see the old value or the new one. Called inside the key's heap lock. False (promote as usual)
+   * when the key is in a transit map, the new value cannot be serialized or its tier does not take it.
+   */
+  private boolean staysBelow(K key, StoredBytes found, StoredEntry below, StoredEntry next) {
+    if (lowers.isEmpty() || heap.mappingCount() < maxHeapEntries || sketch.frequency(key) > COLD_USES) {
+      return false;
+    }
+    if (next == below && next.expireAtMillis() == found.expireAtMillis()) {
+      return true; // read and left unchanged: nothing to write
+    }
+    byte[] bytes;
+    try {
+      bytes = toBytes(next.value());
+    } catch (SerializationException e) {
+      return false;
+    }
+    LowerTier<K> home = null;
+    for (LowerTier<K> lower : lowers) {
+      if (lower.containsKey(key)) {
+        home = lower;
+        break;
+      }
+    }
+    // In a transit map (between two tiers), or the tier refuses the new value: promote as usual.
+    if (home == null || home.put(key, bytes, next.expireAtMillis()) != PutResult.STORED) {
+      return false;
+    }
+    promotionHints.remove(key);
+    writtenBelow.increment();
+    return true;
   }
 
   @Override
@@ -440,6 +491,9 @@ public final class TieredTier<K> implements Tier<K> {
           return current;
         }
         long epoch = clearEpoch.get();
+        if (clearing(epoch)) {
+          return null; // a clear is removing what is below: do not carry it up past the clear
+        }
         StoredBytes found = findLower(k);
         if (found == null) {
           return null;
@@ -471,7 +525,7 @@ public final class TieredTier<K> implements Tier<K> {
   private boolean demoteWhileOver() {
     boolean worked = false;
     long failuresInARow = 0;
-    while (!closed && heap.mappingCount() > maxHeapEntries) {
+    while (!closed && heap.mappingCount() > maxHeapEntries && !clearing(clearEpoch.get())) {
       K victim;
       handLock.lock();
       try {
@@ -512,6 +566,9 @@ public final class TieredTier<K> implements Tier<K> {
         return null;
       }
       long epoch = clearEpoch.get();
+      if (clearing(epoch)) {
+        return current; // a clear is running: leave it where it is (the clear removes it, or it came after)
+      }
       if (current.isExpiredAt(System.currentTimeMillis())) {
         expiredDropped.increment();
         return null;
@@ -557,10 +614,10 @@ public final class TieredTier<K> implements Tier<K> {
         StoredBytes bytes = moving.getValue();
         worked = true;
         heap.compute(key, (k, current) -> {
-          if (transit.get(k) != bytes) {
-            return current; // removed or replaced meanwhile
-          }
           long epoch = clearEpoch.get();
+          if (clearing(epoch) || transit.get(k) != bytes) {
+            return current; // being cleared, or removed or replaced meanwhile
+          }
           boolean stored = false;
           if (bytes.expireAtMillis() <= System.currentTimeMillis()) {
             expiredDropped.increment();
@@ -777,26 +834,36 @@ public final class TieredTier<K> implements Tier<K> {
 
   /**
    * Removes every mapping of every tier. Like {@code ConcurrentHashMap.clear} it is not atomic with respect to
-   * concurrent writes, but a background move that overlaps it never carries an entry past it: moves check the
-   * clear epoch after writing and undo themselves.
+   * concurrent writes, but a background move that overlaps it never carries an entry past it. The clear epoch
+   * works like a sequence lock: odd while a clear runs. A move reads it first and does nothing while it is odd;
+   * after writing, it undoes itself if the epoch moved (a clear started meanwhile). Reading it only after the
+   * increment is not enough: a move could then write into a tier the running clear had already emptied.
    */
   @Override
   public void clear() {
-    clearEpoch.incrementAndGet();
-    heap.clear();
-    for (int i = 0; i < lowers.size(); i++) {
-      lowers.get(i).clear();
-      if (i < transits.size()) {
-        transits.get(i).clear();
-      }
-    }
-    promotionHints.clear();
-    handLock.lock();
+    clearEpoch.incrementAndGet(); // odd: clearing
     try {
-      recentInserts.clear();
+      heap.clear();
+      for (int i = 0; i < lowers.size(); i++) {
+        lowers.get(i).clear();
+        if (i < transits.size()) {
+          transits.get(i).clear();
+        }
+      }
+      promotionHints.clear();
+      handLock.lock();
+      try {
+        recentInserts.clear();
+      } finally {
+        handLock.unlock();
+      }
     } finally {
-      handLock.unlock();
+      clearEpoch.incrementAndGet(); // even: done
     }
+  }
+
+  private static boolean clearing(long epoch) {
+    return (epoch & 1) != 0;
   }
 
   /** Entries in the heap. */
@@ -838,6 +905,11 @@ public final class TieredTier<K> implements Tier<K> {
   /** Expired entries dropped while moving down (no EXPIRED event for them). */
   public long expiredDropped() {
     return expiredDropped.sum();
+  }
+
+  /** Writes to cold keys found below a full heap that were stored below instead of promoting the key. */
+  public long writtenBelow() {
+    return writtenBelow.sum();
   }
 
   /** Demotions that failed because a value could not be serialized (the entry stayed in the heap). */

@@ -98,6 +98,7 @@ class TieredTierConcurrencyTest {
       // The test only means something if entries really moved during it.
       assertThat(tier.demotions()).isGreaterThan(100);
       assertThat(tier.promotions()).isPositive();
+      assertThat(tier.writtenBelow()).as("writes to cold keys stored below the full heap").isPositive();
       assertThat(lowers.get(1).size()).as("the off-heap tier overflowed to disk").isPositive();
       assertThat(tier.evictions()).isZero();
       assertThat(operations.get()).isGreaterThan(1000);

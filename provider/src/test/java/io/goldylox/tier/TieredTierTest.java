@@ -119,7 +119,7 @@ class TieredTierTest {
   }
 
   @Test
-  void computeSeesTheLowerEntryAndItsResultLivesInTheHeapOnly() throws InterruptedException {
+  void aWriteBelowAFullHeapStaysBelowForAColdKeyAndPromotesAKeyInUse() throws InterruptedException {
     TieredTier<String> tier = tiered(1, true, true);
     put(tier, "a", 1L, 77L);
     put(tier, "b", 2L, StoredEntry.ETERNAL);
@@ -127,15 +127,26 @@ class TieredTierTest {
     await(() -> tier.heapSize() <= 1, "demoted");
     String low = tier.lowerTiers().get(0).containsKey("a") || tier.lowerTiers().get(1).containsKey("a") ? "a" : "b";
     Object[] seen = new Object[1];
+    // Cold (written once before): the new value replaces the old in the tier that holds it; no promotion.
+    int home = tier.lowerTiers().get(0).containsKey(low) ? 0 : 1;
     tier.compute(low, (k, current) -> {
       seen[0] = decode(current);
       return new StoredEntry(100L, StoredEntry.ETERNAL);
     });
     assertThat(seen[0]).isEqualTo(low.equals("a") ? 1L : 2L);
+    assertThat(tier.writtenBelow()).isEqualTo(1);
+    assertThat(tier.lowerTiers().get(home).containsKey(low)).isTrue();
+    assertThat(tier.lowerTiers().get(1 - home).containsKey(low)).isFalse();
+    assertThat(decode(tier.get(low))).isEqualTo(100L);
+    assertThat(decode(tier.get("c"))).isEqualTo(3L);
+    // In use (the sketch has now seen it more than once): a write promotes it; it then lives in the heap only.
+    tier.compute(low, (k, current) -> new StoredEntry(101L, StoredEntry.ETERNAL));
+    tier.compute(low, (k, current) -> new StoredEntry(102L, StoredEntry.ETERNAL));
     for (LowerTier<String> lower : tier.lowerTiers()) {
       assertThat(lower.containsKey(low)).isFalse();
     }
-    assertThat(decode(tier.get(low))).isEqualTo(100L);
+    assertThat(decode(tier.get(low))).isEqualTo(102L);
+    assertThat(decode(tier.get("c"))).isEqualTo(3L);
   }
 
   @Test

@@ -12,6 +12,7 @@ import io.goldylox.management.CacheConfigurationBean;
 import io.goldylox.management.CacheStatisticsBean;
 import io.goldylox.management.MBeanRegistrar;
 import io.goldylox.serialization.Copier;
+import io.goldylox.serialization.ReferenceCopier;
 import io.goldylox.spi.GoldyloxCacheManager;
 import io.goldylox.stats.CacheStatistics;
 import io.goldylox.tier.HeapTier;
@@ -115,6 +116,11 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   private final Tier<K> tier;
   /** {@link #tier} when it is a plain {@link HeapTier}, where a plain put is one map store; else null. */
   private final HeapTier<K> plainHeap;
+  /**
+   * Whether a stored value may be {@code SerializedBytes} to decode. Not in a plain heap by reference: its values
+   * are the callers' own objects, so a hit returns the value without touching it (one memory access less).
+   */
+  private final boolean storedMayBeSerialized;
   private final ExpiryPolicy expiryPolicy;
   private final ExpiryCalculator expiry;
   private final ExpirySweeper sweeper;
@@ -154,6 +160,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     this.copier = copier;
     this.tier = tier;
     this.plainHeap = tier instanceof HeapTier ? (HeapTier<K>) tier : null;
+    this.storedMayBeSerialized = !(tier instanceof HeapTier && copier instanceof ReferenceCopier);
     this.loads = workers.loads();
     this.expiryPolicy = configuration.getExpiryPolicyFactory().create();
     this.expiry = ExpiryCalculator.of(expiryPolicy);
@@ -1328,7 +1335,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
 
   @SuppressWarnings("unchecked")
   V decode(Object stored) {
-    return (V) copier.fromStored(stored);
+    return storedMayBeSerialized ? (V) copier.fromStored(stored) : (V) stored;
   }
 
   private void requireOpen() {

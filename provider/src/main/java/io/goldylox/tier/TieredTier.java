@@ -383,6 +383,11 @@ public final class TieredTier<K> implements Tier<K> {
     if (home == null || home.put(key, bytes, next.expireAtMillis()) != PutResult.STORED) {
       return false;
     }
+    // The home tier may have evicted the key into its transit map between the check and the put (evictions do
+    // not take the key's heap lock): that copy is older than the one just written, so drop it.
+    for (ConcurrentHashMap<K, StoredBytes> transit : transits) {
+      transit.remove(key);
+    }
     promotionHints.remove(key);
     writtenBelow.increment();
     return true;

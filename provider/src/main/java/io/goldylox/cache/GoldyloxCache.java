@@ -13,11 +13,13 @@ import io.goldylox.management.CacheStatisticsBean;
 import io.goldylox.management.MBeanRegistrar;
 import io.goldylox.serialization.Copier;
 import io.goldylox.serialization.ReferenceCopier;
+import io.goldylox.serialization.SerializedBytes;
 import io.goldylox.spi.GoldyloxCacheManager;
 import io.goldylox.stats.CacheStatistics;
 import io.goldylox.tier.HeapTier;
 import io.goldylox.tier.StoredEntry;
 import io.goldylox.tier.Tier;
+import io.goldylox.tier.TieredTier;
 import io.goldylox.writebehind.Pending;
 import io.goldylox.writebehind.WriteBehindJournal;
 import java.lang.invoke.MethodHandles;
@@ -166,6 +168,10 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     this.expiry = ExpiryCalculator.of(expiryPolicy);
     this.eternal = expiry.isEternal();
     this.accessMayChangeDeadline = expiry.accessMayChangeDeadline();
+    if (tier instanceof TieredTier && copier instanceof ReferenceCopier && !accessMayChangeDeadline) {
+      // By reference, the heap holds objects: let promotions decode once instead of every hit after them.
+      ((TieredTier<K>) tier).decodeOnPromotion(bytes -> copier.fromStored(new SerializedBytes(bytes)));
+    }
     this.sweeper = new ExpirySweeper(workers.timer(), this::sweepExpired);
     this.loader = configuration.getCacheLoaderFactory() == null
         ? null : configuration.getCacheLoaderFactory().create();

@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -131,6 +132,7 @@ public final class TieredTier<K> implements Tier<K> {
   private final ConcurrentHashMap<K, Hint> promotionHints = new ConcurrentHashMap<>();
   private final int maxPromotionHints;
 
+  private volatile Function<byte[], Object> promotionDecoder; // set once, before use, by the cache
   private final Thread mover;
   private final AtomicBoolean wakeRequested = new AtomicBoolean();
   private volatile boolean closed;
@@ -505,6 +507,7 @@ public final class TieredTier<K> implements Tier<K> {
         }
         StoredEntry entry = hint.matches(found) ? hint.entry
             : new StoredEntry(new SerializedBytes(found.bytes()), found.expireAtMillis());
+        entry = decodedForHeap(entry, found);
         beginMove(stripe);
         moving[0] = true;
         removeLower(k);
@@ -524,6 +527,32 @@ public final class TieredTier<K> implements Tier<K> {
       if (heap.mappingCount() > maxHeapEntries) {
         recentInserts.add(key);
       }
+    }
+  }
+
+  /**
+   * Lets promotions decode values back into objects, for a cache whose heap holds the callers' objects (store by
+   * reference) and whose expiry never moves a deadline on access. Without it a promoted entry keeps its bytes,
+   * and every heap hit on it deserializes them again. With it the mover deserializes once, off the callers'
+   * path. The access-expiry condition is there because readers may move the deadline of the promotion hint's
+   * entry without a lock: that object itself must then be the one promoted.
+   *
+   * @param decoder turns stored bytes into the object the cache stores (may throw: the bytes are then kept)
+   */
+  public void decodeOnPromotion(Function<byte[], Object> decoder) {
+    this.promotionDecoder = decoder;
+  }
+
+  /** The entry to install on promotion: decoded when {@link #decodeOnPromotion} was set and decoding works. */
+  private StoredEntry decodedForHeap(StoredEntry entry, StoredBytes found) {
+    Function<byte[], Object> decoder = promotionDecoder;
+    if (decoder == null || !(entry.value() instanceof SerializedBytes)) {
+      return entry;
+    }
+    try {
+      return new StoredEntry(decoder.apply(found.bytes()), entry.expireAtMillis());
+    } catch (RuntimeException e) {
+      return entry; // a class that cannot be read here: keep the bytes, readers see the same error as before
     }
   }
 

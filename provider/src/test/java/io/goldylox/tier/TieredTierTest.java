@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -147,6 +148,24 @@ class TieredTierTest {
     }
     assertThat(decode(tier.get(low))).isEqualTo(102L);
     assertThat(decode(tier.get("c"))).isEqualTo(3L);
+  }
+
+  @Test
+  void withADecoderAPromotionInstallsTheObjectSoHeapHitsDoNotDeserialize() throws InterruptedException {
+    TieredTier<String> tier = tiered(2, true, false);
+    tier.decodeOnPromotion(bytes -> SERIALIZER.deserialize(bytes, getClass().getClassLoader()));
+    for (int i = 0; i < 20; i++) {
+      put(tier, "k" + i, "value-" + i, StoredEntry.ETERNAL);
+    }
+    await(() -> tier.heapSize() <= 2, "demoted");
+    String low = IntStream.range(0, 20).mapToObj(i -> "k" + i)
+        .filter(k -> tier.lowerTiers().get(0).containsKey(k)).findFirst().orElseThrow();
+    assertThat(tier.get(low).value()).as("a lower hit hands out bytes").isInstanceOf(SerializedBytes.class);
+    for (int read = 0; read < 4; read++) {
+      tier.get(low); // popular: admission keeps it in the heap once promoted
+    }
+    await(() -> tier.promotions() > 0 && !tier.lowerTiers().get(0).containsKey(low), "promoted");
+    assertThat(tier.get(low).value()).as("promoted: the object itself").isEqualTo("value-" + low.substring(1));
   }
 
   @Test

@@ -4,8 +4,9 @@ import java.util.function.Supplier;
 
 /**
  * Store-by-reference {@link Copier}: callers' objects are stored and handed back as they are. A value that was
- * demoted to an off-heap or disk tier comes back as {@link SerializedBytes} and is deserialized once (the tier
- * then keeps the object again when it promotes the entry). Thread-safe: holds no mutable state.
+ * demoted to an off-heap or disk tier comes back as {@link SerializedBytes} and is deserialized on each read
+ * until the tiered store promotes it; the promotion decodes it once, back into an object (unless the expiry
+ * policy moves deadlines on access, see {@code TieredTier.decodeOnPromotion}). Thread-safe: holds no mutable state.
  */
 public final class ReferenceCopier implements Copier {
 

@@ -4,12 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.goldylox.spi.GoldyloxCachingProvider;
 import io.goldylox.writebehind.WriteBehindMetrics;
+import io.goldylox.testing.ChildJvm;
+import io.goldylox.testing.ChildJvm.LineReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.Reader;
-import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -149,51 +146,8 @@ class WriteBehindCrashTest {
 
   /** A child JVM on this class path with the Chronicle flags this JVM was given (Surefire's argLine). */
   private static Process child(Path stderr, String... args) throws IOException {
-    List<String> flags = new ArrayList<>();
-    for (String argument : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (argument.startsWith("--add-opens") || argument.startsWith("--add-exports")
-          || argument.startsWith("-Dchronicle.")) {
-        flags.add(argument);
-      }
-    }
+    List<String> flags = ChildJvm.chronicleFlagsOfThisJvm();
     assertThat(flags).as("Chronicle's flags in this JVM's arguments").isNotEmpty();
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(flags);
-    command.add("-Xmx256m");
-    command.add("-XX:TieredStopAtLevel=1");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(CacheCrashChild.class.getName());
-    command.addAll(List.of(args));
-    return new ProcessBuilder(command).redirectError(stderr.toFile()).start();
-  }
-
-  /** Reads only complete lines (ending in a newline): a line cut by the kill is never taken. */
-  private static final class LineReader implements AutoCloseable {
-    private final Reader in;
-    private final StringBuilder line = new StringBuilder();
-
-    LineReader(InputStream in) {
-      this.in = new InputStreamReader(in, StandardCharsets.UTF_8);
-    }
-
-    String next() throws IOException {
-      int c;
-      while ((c = in.read()) != -1) {
-        if (c == '\n') {
-          String complete = line.toString();
-          line.setLength(0);
-          return complete;
-        }
-        line.append((char) c);
-      }
-      return null;
-    }
-
-    @Override
-    public void close() throws IOException {
-      in.close();
-    }
+    return ChildJvm.start(CacheCrashChild.class, flags, stderr, args);
   }
 }

@@ -3,10 +3,10 @@ package io.goldylox.writebehind;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.goldylox.serialization.JavaSerializer;
+import io.goldylox.testing.ChildJvm;
+import io.goldylox.testing.ChildJvm.LineReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -146,46 +146,11 @@ class WriteBehindCrashTest {
   }
 
   private static Process java(Path stderr, boolean flags, String... args) throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add("-Xmx256m");
-    command.add("-XX:TieredStopAtLevel=1");
+    List<String> jvmFlags = new ArrayList<>();
     if (flags) {
-      command.addAll(ChronicleFlags.FLAGS);
-      command.add("-D" + ChronicleFlags.ANALYTICS_PROPERTY + "=true");
+      jvmFlags.addAll(ChronicleFlags.FLAGS);
+      jvmFlags.add("-D" + ChronicleFlags.ANALYTICS_PROPERTY + "=true");
     }
-    command.add(CrashChild.class.getName());
-    command.addAll(List.of(args));
-    return new ProcessBuilder(command).redirectError(stderr.toFile()).start();
-  }
-
-  /** Reads only complete lines (ending in a newline): a line cut by the kill is never taken. */
-  private static final class LineReader implements AutoCloseable {
-    private final Reader in;
-    private final StringBuilder line = new StringBuilder();
-
-    LineReader(InputStream in) {
-      this.in = new InputStreamReader(in, StandardCharsets.UTF_8);
-    }
-
-    String next() throws IOException {
-      int c;
-      while ((c = in.read()) != -1) {
-        if (c == '\n') {
-          String complete = line.toString();
-          line.setLength(0);
-          return complete;
-        }
-        line.append((char) c);
-      }
-      return null;
-    }
-
-    @Override
-    public void close() throws IOException {
-      in.close();
-    }
+    return ChildJvm.start(CrashChild.class, jvmFlags, stderr, args);
   }
 }

@@ -7,6 +7,7 @@ import io.goldylox.event.EventDispatcher;
 import io.goldylox.event.EventDispatcher.SyncEvents;
 import io.goldylox.expiry.ExpiryCalculator;
 import io.goldylox.expiry.ExpirySweeper;
+import io.goldylox.internal.CacheEntry;
 import io.goldylox.internal.Workers;
 import io.goldylox.management.CacheConfigurationBean;
 import io.goldylox.management.CacheStatisticsBean;

@@ -1,6 +1,7 @@
 package io.goldylox.writebehind;
 
 import io.goldylox.config.WriteBehindConfig;
+import io.goldylox.internal.CacheEntry;
 import io.goldylox.serialization.Serializer;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -494,7 +495,7 @@ final class Flusher<K, V> implements Runnable {
     List<Cache.Entry<? extends K, ? extends V>> entries = new ArrayList<>(group.size());
     Map<Cache.Entry<? extends K, ? extends V>, Op<K, V>> byEntry = new IdentityHashMap<>(group.size() * 2);
     for (Op<K, V> op : group) {
-      WriterEntry<K, V> entry = new WriterEntry<>(op.key, op.value);
+      CacheEntry<K, V> entry = new CacheEntry<>(op.key, op.value);
       entries.add(entry);
       byEntry.put(entry, op);
     }

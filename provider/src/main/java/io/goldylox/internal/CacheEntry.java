@@ -1,8 +1,11 @@
-package io.goldylox.cache;
+package io.goldylox.internal;
 
 import javax.cache.Cache;
 
-/** An immutable key-value pair handed to callers (iterators) and writers. */
+/**
+ * An immutable key-value pair: what iterators hand to callers and what a {@code CacheWriter} receives, through
+ * write-through calls and write-behind flushes alike. Safe to share between threads (final fields).
+ */
 public final class CacheEntry<K, V> implements Cache.Entry<K, V> {
   private final K key;
   private final V value;

@@ -15,7 +15,9 @@ import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -65,7 +67,9 @@ import java.util.function.Supplier;
  * <h2>Promotion and demotion</h2>
  * A hit below the heap never moves anything on the caller's thread: the key is recorded in a bounded map of
  * promotion hints (dropped and counted in {@link #promotionsDropped()} when full; promotion is only an
- * optimisation) and one background mover thread, which parks until woken, promotes it inside the key's heap lock.
+ * optimisation) and its key queued; one background mover thread, which parks until woken, drains that queue and
+ * promotes each key inside its heap lock. (Queues, not iteration: iterating a {@code ConcurrentHashMap} visits
+ * every bin of a table that never shrinks, and such scans once took most of the mover's time.)
  * The hint keeps the very {@code StoredEntry} handed to readers, and readers of the same unchanged bytes get that
  * same object until it is promoted, so an access-expiry deadline set on it by the cache is kept by the promotion.
  *
@@ -118,7 +122,9 @@ public final class TieredTier<K> implements Tier<K> {
   private final long hardLimit;
   private final ConcurrentHashMap<K, StoredEntry> heap = new ConcurrentHashMap<>();
   private final List<LowerTier<K>> lowers;
-  private final List<ConcurrentHashMap<K, StoredBytes>> transits;
+  private final List<TransitMap<K>> transits;
+  /** Past this many arrivals waiting in a transit map, a caller demoting under backpressure also moves one on. */
+  private final int transitBacklogLimit;
   private final Serializer serializer;
   private final AtomicLongArray moves = new AtomicLongArray(STRIPES * PAD);
   private final AtomicLong clearEpoch = new AtomicLong();
@@ -130,6 +136,13 @@ public final class TieredTier<K> implements Tier<K> {
   private Iterator<K> hand; // guarded by handLock
 
   private final ConcurrentHashMap<K, Hint> promotionHints = new ConcurrentHashMap<>();
+  /**
+   * The keys given a hint, in order, for the mover: iterating the hint map would visit every bin of a table
+   * that never shrinks. A key may be queued while its hint is gone (a write removed it); the mover skips it.
+   */
+  private final ConcurrentLinkedQueue<K> hintedKeys = new ConcurrentLinkedQueue<>();
+  /** Keys queued in {@link #hintedKeys} and not polled yet: what bounds the hints. */
+  private final AtomicInteger hintBacklog = new AtomicInteger();
   private final int maxPromotionHints;
 
   private volatile Function<byte[], Object> promotionDecoder; // set once, before use, by the cache
@@ -174,14 +187,14 @@ public final class TieredTier<K> implements Tier<K> {
       lowerHits[i] = new LongAdder();
     }
     this.serializer = Objects.requireNonNull(serializer, "serializer");
-    List<ConcurrentHashMap<K, StoredBytes>> transitMaps = new ArrayList<>();
+    List<TransitMap<K>> transitMaps = new ArrayList<>();
     for (int i = 0; i < lowers.size(); i++) {
       if (i < lowers.size() - 1) {
-        ConcurrentHashMap<K, StoredBytes> transit = new ConcurrentHashMap<>();
+        TransitMap<K> transit = new TransitMap<>();
         transitMaps.add(transit);
         lowers.get(i).evictionSink((key, bytes, expireAt) -> {
           // Called under L_i's lock while L_i still lists the key; the mover moves it on under the key's lock.
-          transit.put(key, new StoredBytes(bytes, expireAt));
+          transit.arrive(key, new StoredBytes(bytes, expireAt));
           wakeMover();
         });
       } else {
@@ -189,6 +202,7 @@ public final class TieredTier<K> implements Tier<K> {
       }
     }
     this.transits = List.copyOf(transitMaps);
+    this.transitBacklogLimit = (int) Math.min(1 << 16, Math.max(1024, slack));
     this.sketch = new AccessSketch(maxHeapEntries);
     this.admissionWindow = maxHeapEntries / 100;
     this.recentInserts = new RecentInserts((int) Math.min(1 << 20, 2 * (admissionWindow + slack) + 256));
@@ -287,9 +301,10 @@ public final class TieredTier<K> implements Tier<K> {
       if (promotionHints.replace(key, hint, fresh)) {
         wakeMover();
       }
-    } else if (promotionHints.mappingCount() < maxPromotionHints) {
+    } else if (hintBacklog.get() < maxPromotionHints) {
       // The bound is approximate (a few racing readers may pass it together); it only caps memory.
       if (promotionHints.putIfAbsent(key, fresh) == null) {
+        queueHinted(key);
         wakeMover();
       }
     } else {
@@ -387,7 +402,7 @@ public final class TieredTier<K> implements Tier<K> {
     }
     // The home tier may have evicted the key into its transit map between the check and the put (evictions do
     // not take the key's heap lock): that copy is older than the one just written, so drop it.
-    for (ConcurrentHashMap<K, StoredBytes> transit : transits) {
+    for (TransitMap<K> transit : transits) {
       transit.remove(key);
     }
     promotionHints.remove(key);
@@ -420,14 +435,17 @@ public final class TieredTier<K> implements Tier<K> {
   }
 
   /**
-   * The heap is over its bound: wake the mover; over the hard limit (the mover fell behind), demote one victim on
-   * this thread. That is the tier's backpressure: a writer that outruns the mover pays for one demotion per
-   * insert, so the heap never holds more than {@code hardLimit} plus one entry per writing thread. The hand lock
-   * it may wait for is held only while a victim is chosen, never while one is demoted.
+   * The heap is over its bound: wake the mover; over the hard limit (the mover fell behind), demote a victim on
+   * this thread. That is the tier's backpressure: a writer that outruns the mover pays for the demotions itself,
+   * so the heap never holds more than {@code hardLimit} plus about one entry per writing thread. One demotion per
+   * insert would not be enough: two writers can pick the same victim (one through admission, one through the
+   * CLOCK hand), and then one insert goes uncompensated; while the mover is starved of CPU such misses add up.
+   * So a writer demotes a second victim if the heap is still over the limit after the first. The hand lock it may
+   * wait for is held only while a victim is chosen, never while one is demoted.
    */
   private void overBound() {
     wakeMover();
-    if (heap.mappingCount() > hardLimit) {
+    for (int demoted = 0; demoted < 2 && heap.mappingCount() > hardLimit; demoted++) {
       K victim;
       handLock.lock();
       try {
@@ -435,8 +453,16 @@ public final class TieredTier<K> implements Tier<K> {
       } finally {
         handLock.unlock();
       }
-      if (victim != null) {
-        demoteQuietly(victim);
+      if (victim == null) {
+        break;
+      }
+      demoteQuietly(victim);
+      // The demotion may have made a lower tier evict into a transit map, which only the mover drains otherwise:
+      // past the limit, this writer moves arrivals on too, so transit maps stay bounded when the mover lags.
+      for (int i = 0; i < transits.size(); i++) {
+        if (transits.get(i).backlog() > transitBacklogLimit) {
+          moveOn(i, transits.get(i).poll());
+        }
       }
     }
   }
@@ -475,14 +501,23 @@ public final class TieredTier<K> implements Tier<K> {
     }
   }
 
+  private void queueHinted(K key) {
+    hintBacklog.incrementAndGet();
+    hintedKeys.add(key);
+  }
+
   private boolean promoteHinted() {
     boolean worked = false;
-    for (Map.Entry<K, Hint> hinted : promotionHints.entrySet()) {
-      if (closed) {
-        return worked;
+    for (K key; !closed && (key = hintedKeys.poll()) != null; ) {
+      hintBacklog.decrementAndGet();
+      Hint hint = promotionHints.get(key);
+      if (hint == null) {
+        continue; // a write or a clear removed it since
       }
-      promote(hinted.getKey(), hinted.getValue());
-      promotionHints.remove(hinted.getKey(), hinted.getValue());
+      promote(key, hint);
+      if (!promotionHints.remove(key, hint) && promotionHints.containsKey(key)) {
+        queueHinted(key); // a reader replaced the hint meanwhile: its key must not be left unqueued
+      }
       worked = true;
     }
     return worked;
@@ -641,37 +676,47 @@ public final class TieredTier<K> implements Tier<K> {
   private boolean flushTransits() {
     boolean worked = false;
     for (int i = 0; i < transits.size(); i++) {
-      ConcurrentHashMap<K, StoredBytes> transit = transits.get(i);
-      int from = i;
-      for (Map.Entry<K, StoredBytes> moving : transit.entrySet()) {
-        K key = moving.getKey();
-        StoredBytes bytes = moving.getValue();
+      TransitMap<K> transit = transits.get(i);
+      for (TransitMap.Arrival<K> arrival; !closed && (arrival = transit.poll()) != null; ) {
+        moveOn(i, arrival);
         worked = true;
-        heap.compute(key, (k, current) -> {
-          long epoch = clearEpoch.get();
-          if (clearing(epoch) || transit.get(k) != bytes) {
-            return current; // being cleared, or removed or replaced meanwhile
-          }
-          boolean stored = false;
-          if (bytes.expireAtMillis() <= System.currentTimeMillis()) {
-            expiredDropped.increment();
-          } else {
-            for (int j = from + 1; j < lowers.size() && !stored; j++) {
-              stored = lowers.get(j).put(k, bytes.bytes(), bytes.expireAtMillis()) == PutResult.STORED;
-            }
-            if (!stored) {
-              evictions.increment();
-            }
-          }
-          transit.remove(k, bytes); // after the lower copy is in place
-          if (stored && clearEpoch.get() != epoch) {
-            removeLower(k);
-          }
-          return current;
-        });
       }
     }
     return worked;
+  }
+
+  /**
+   * Moves one arrival from {@code transit_from} into the first tier below that takes it, under the key's heap lock
+   * (called with no other heap lock held). A stale arrival (its key removed or evicted again since) is skipped.
+   */
+  private void moveOn(int from, TransitMap.Arrival<K> arrival) {
+    if (arrival == null) {
+      return;
+    }
+    TransitMap<K> transit = transits.get(from);
+    StoredBytes bytes = arrival.bytes;
+    heap.compute(arrival.key, (k, current) -> {
+      long epoch = clearEpoch.get();
+      if (clearing(epoch) || !transit.isCurrent(arrival)) {
+        return current; // being cleared, or removed or replaced meanwhile
+      }
+      boolean stored = false;
+      if (bytes.expireAtMillis() <= System.currentTimeMillis()) {
+        expiredDropped.increment();
+      } else {
+        for (int j = from + 1; j < lowers.size() && !stored; j++) {
+          stored = lowers.get(j).put(k, bytes.bytes(), bytes.expireAtMillis()) == PutResult.STORED;
+        }
+        if (!stored) {
+          evictions.increment();
+        }
+      }
+      transit.remove(k, bytes); // after the lower copy is in place
+      if (stored && clearEpoch.get() != epoch) {
+        removeLower(k);
+      }
+      return current;
+    });
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -779,8 +824,8 @@ public final class TieredTier<K> implements Tier<K> {
         LowerTier<K> lower = lowers.get(i);
         lowerStages.add(lower::keys);
         if (i < transits.size()) {
-          ConcurrentHashMap<K, StoredBytes> transit = transits.get(i);
-          lowerStages.add(() -> transit.keySet().iterator());
+          TransitMap<K> transit = transits.get(i);
+          lowerStages.add(transit::keys);
         }
       }
     }
@@ -860,8 +905,8 @@ public final class TieredTier<K> implements Tier<K> {
     for (LowerTier<K> lower : lowers) {
       size += lower.size();
     }
-    for (ConcurrentHashMap<K, StoredBytes> transit : transits) {
-      size += transit.mappingCount();
+    for (TransitMap<K> transit : transits) {
+      size += transit.size();
     }
     return size;
   }
@@ -885,6 +930,9 @@ public final class TieredTier<K> implements Tier<K> {
         }
       }
       promotionHints.clear();
+      while (hintedKeys.poll() != null) {
+        hintBacklog.decrementAndGet();
+      }
       handLock.lock();
       try {
         recentInserts.clear();
@@ -1010,7 +1058,7 @@ public final class TieredTier<K> implements Tier<K> {
           lost++;
         }
       }
-      for (Map.Entry<K, StoredBytes> moving : transits.get(i).entrySet()) {
+      for (Map.Entry<K, StoredBytes> moving : transits.get(i).entries()) {
         StoredBytes found = moving.getValue();
         if (found.expireAtMillis() > now
             && disk.put(moving.getKey(), found.bytes(), found.expireAtMillis()) != PutResult.STORED) {

@@ -970,7 +970,10 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
           if (writer != null) {
             write(key, value);
           } else if (writeBehind != null) {
-            writeBehind.put(key, value); // appends to the journal and returns; never waits for the writer
+            // Appends to the journal and returns; never waits for the writer. A value stored by value is already
+            // bytes of the journal's serializer: they are journaled as they are, not serialized a second time.
+            writeBehind.put(key, value,
+                stored instanceof SerializedBytes ? ((SerializedBytes) stored).bytes() : null);
           }
         }
         long deadline;

@@ -197,9 +197,18 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
    * @throws IllegalStateException after {@link #close}
    */
   public void put(K key, V value) {
+    put(key, value, null);
+  }
+
+  /**
+   * As {@link #put(Object, Object)}, with {@code value} already serialized by this journal's serializer (a cache
+   * that stores by value has those bytes): they are journaled as they are. Null: serialize {@code value} here.
+   * The array must not be changed afterwards.
+   */
+  public void put(K key, V value, byte[] valueBytes) {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
-    append(JournalRecord.PUT, key, value);
+    append(JournalRecord.PUT, key, value, valueBytes);
   }
 
   /**
@@ -207,16 +216,17 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
    */
   public void delete(K key) {
     Objects.requireNonNull(key, "key");
-    append(JournalRecord.DELETE, key, null);
+    append(JournalRecord.DELETE, key, null, null);
   }
 
-  private void append(byte kind, K key, V value) {
+  private void append(byte kind, K key, V value, byte[] serializedValue) {
     if (closed) {
       throw new IllegalStateException("The write-behind journal " + settings.journal() + " of cache '"
           + cacheName + "' is closed");
     }
     byte[] keyBytes = serializer.serialize(key);
-    byte[] valueBytes = value == null ? null : serializer.serialize(value);
+    byte[] valueBytes = value == null ? null
+        : serializedValue != null ? serializedValue : serializer.serialize(value);
     long seq = sequence.incrementAndGet();
     Pending<V> mine = new Pending<>(seq, value);
     // Published before the append, so the flusher, which can only deliver what it read from the journal, always

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.goldylox.config.GoldyloxConfiguration;
 import io.goldylox.config.WriteBehindConfig;
 import io.goldylox.spi.GoldyloxCachingProvider;
+import io.goldylox.testing.MapStore;
 import java.net.URI;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -111,6 +112,46 @@ class WriteBehindCacheTest {
     try (CacheManager manager = manager()) {
       awaitDelivered(manager.createCache("orders", configuration(open)));
       assertThat(open.rows()).hasSize(100).containsEntry("k42", "v42");
+    }
+  }
+
+  @Test
+  void aValueStoredByValueIsSerializedOnceForTheCacheAndTheJournal() throws Exception {
+    MapStore<String, Counted> store = new MapStore<>();
+    GoldyloxConfiguration<String, Counted> configuration = new GoldyloxConfiguration<>();
+    configuration.setTypes(String.class, Counted.class);
+    configuration.setStoreByValue(true);
+    configuration.setWriteBehind(WriteBehindConfig.builder()
+        .writer(store.writerFactory())
+        .journal(dir.resolve("journal"))
+        .maxDelay(Duration.ofMillis(20))
+        .build());
+    try (CacheManager manager = manager()) {
+      Cache<String, Counted> cache = manager.createCache("counted", configuration);
+      Counted value = new Counted("first");
+      int before = Counted.SERIALIZED.get();
+      cache.put("k", value);
+      assertThat(Counted.SERIALIZED.get() - before).as("serializations of one put").isEqualTo(1);
+      value.text = "changed after the put";
+      awaitDelivered(cache);
+      assertThat(store.rows.get("k").text).as("the writer gets the value as it was put").isEqualTo("first");
+      assertThat(cache.get("k").text).isEqualTo("first");
+    }
+  }
+
+  /** A mutable value (so a cache by value serializes it) that counts its serializations. */
+  static final class Counted implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    static final AtomicInteger SERIALIZED = new AtomicInteger();
+    String text;
+
+    Counted(String text) {
+      this.text = text;
+    }
+
+    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+      SERIALIZED.incrementAndGet();
+      out.defaultWriteObject();
     }
   }
 

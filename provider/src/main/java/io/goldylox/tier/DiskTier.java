@@ -58,21 +58,34 @@ import javax.cache.CacheException;
  *
  * <h2>Space</h2>
  * Segments are {@code segmentBytes} large (preallocated sparse files); at most {@code capacity / segmentBytes}
- * exist. When the log must roll to a new segment and none is left, the oldest segment's live entries are handed to
- * the eviction sink and the segment is deleted (FIFO eviction; a counted eviction for the lowest tier). A
- * background compactor (a thread that parks until a write leaves some sealed segment less than half live) copies
- * the live records of the least live segment verbatim to the head of the log, drops expired ones, carries forward
- * the tombstones that may still shadow an older segment, and deletes the segment. Copies happen under the append
- * lock one record at a time and only if the keydir still points at the old record, so a concurrent put or remove
- * always wins; a tombstone is carried forward only while its key is absent, so it can never land after a newer put.
- * Deleting the oldest segment needs no tombstones at all (nothing older can be shadowed).
+ * exist. A background compactor (a thread that parks until a write leaves some sealed segment less than half live)
+ * copies the live records of the least live segment verbatim to the head of the log, drops expired ones, carries
+ * forward the tombstones that may still shadow an older segment, and deletes the segment. Copies happen under the
+ * append lock one record at a time and only if the keydir still points at the old record, so a concurrent put or
+ * remove always wins; a tombstone is carried forward only while its key is absent, so it can never land after a
+ * newer put. Deleting the oldest segment needs no tombstones at all (nothing older can be shadowed).
+ *
+ * <h2>A full log: relocation as backpressure, then eviction</h2>
+ * When the log must roll to a new segment and none is left, the writer that rolls frees the oldest segment itself.
+ * If that segment is less than half live (the compactor is behind a sustained stream of rewrites), the writer
+ * relocates it: copies its live, unexpired records verbatim into the new segment, drops its expired records and
+ * its tombstones, and deletes it (counted in {@link #relocations()}). That is backpressure: the writer that fills
+ * the tier pays the compaction the compactor did not get to, at most a memory copy of half a segment (plus a scan
+ * of the keydir, as eviction does) while holding the append lock, and frees at least half a segment for it. Only
+ * when the oldest segment is mostly live are its live entries handed to the eviction sink and the segment deleted
+ * (FIFO eviction; a counted eviction for the lowest tier): the tier is then truly full of live data. A record too
+ * large for the room the relocated ones leave (more than half a segment) makes the log roll once more; that second
+ * roll relocates only if the record still fits after the copies and evicts otherwise, so an append rolls at most
+ * twice.
  *
  * <h2>Threads</h2>
  * {@link #get} is lock-free: a keydir lookup and a copy out of the mapping. Segment contents are never overwritten,
  * and a mapping stays valid after its file is deleted, so a reader holding a stale location reads the value that
  * was current when it looked the key up. Mutations (callers' removes, the tiered store's mover, the compactor)
- * serialize on one append lock, held only for a memory copy (or, when the log rolls, a file creation). Writes are
- * memory copies, not channel writes, so an interrupted caller cannot close a segment for everybody.
+ * serialize on one append lock, held only for a memory copy (or, when the log rolls, a file creation and, at the
+ * cap, the relocation or eviction of the oldest segment). Segment mappings are never unmapped, so relocation keeps
+ * stale locations readable as eviction and compaction do. Writes are memory copies, not channel writes, so an
+ * interrupted caller cannot close a segment for everybody.
  *
  * <h2>Exclusivity and compatibility</h2>
  * A lock file ({@link FileChannel#tryLock}) keeps a second manager, in this JVM or another, from opening the same
@@ -116,6 +129,7 @@ public final class DiskTier<K> implements LowerTier<K> {
   private final LongAdder evictions = new LongAdder();
   private final LongAdder expiredDropped = new LongAdder();
   private final LongAdder compactions = new LongAdder();
+  private final LongAdder relocations = new LongAdder();
 
   private final Thread compactor;
   private final AtomicBoolean compactionRequested = new AtomicBoolean();
@@ -156,6 +170,24 @@ public final class DiskTier<K> implements LowerTier<K> {
   /** As {@link #open(Path, long, Serializer, ClassLoader, Class, Class, OnIncompatible)}, with a segment size. */
   public static <K> DiskTier<K> open(Path directory, long capacityBytes, int segmentBytes, Serializer serializer,
       ClassLoader classLoader, Class<?> keyType, Class<?> valueType, OnIncompatible onIncompatible) {
+    return open(directory, capacityBytes, segmentBytes, serializer, classLoader, keyType, valueType,
+        onIncompatible, true);
+  }
+
+  /**
+   * As {@link #open(Path, long, int, Serializer, ClassLoader, Class, Class, OnIncompatible)}, but the background
+   * compactor is never started: space comes back only when a rolling writer relocates or evicts the oldest
+   * segment. For tests that must know which of the two reclaimed a segment.
+   */
+  static <K> DiskTier<K> openWithoutCompactor(Path directory, long capacityBytes, int segmentBytes,
+      Serializer serializer, ClassLoader classLoader, Class<?> keyType, Class<?> valueType) {
+    return open(directory, capacityBytes, segmentBytes, serializer, classLoader, keyType, valueType,
+        OnIncompatible.FAIL, false);
+  }
+
+  private static <K> DiskTier<K> open(Path directory, long capacityBytes, int segmentBytes, Serializer serializer,
+      ClassLoader classLoader, Class<?> keyType, Class<?> valueType, OnIncompatible onIncompatible,
+      boolean backgroundCompaction) {
     Objects.requireNonNull(directory, "directory");
     Objects.requireNonNull(serializer, "serializer");
     Objects.requireNonNull(keyType, "keyType");
@@ -189,7 +221,9 @@ public final class DiskTier<K> implements LowerTier<K> {
       DiskTier<K> tier = new DiskTier<>(dir, capacityBytes, segmentBytes, serializer, classLoader, lockChannel,
           lock);
       tier.recover();
-      tier.compactor.start();
+      if (backgroundCompaction) {
+        tier.compactor.start();
+      }
       return tier;
     } catch (IOException e) {
       release(lock, lockChannel);
@@ -535,9 +569,7 @@ public final class DiskTier<K> implements LowerTier<K> {
 
   /** Appends an encoded record to the active segment (rolling if needed). Caller holds the append lock. */
   private Loc append(byte[] record, int keyLength, int valueLength, long expireAtMillis) {
-    if (active.end + record.length > active.capacity) {
-      roll();
-    }
+    makeRoom(record.length);
     Segment segment = active;
     int offset = segment.end;
     segment.buffer.put(offset, record);
@@ -546,16 +578,57 @@ public final class DiskTier<K> implements LowerTier<K> {
         expireAtMillis);
   }
 
-  /** Seals the active segment and starts the next one, evicting the oldest ones while over the cap. */
-  private void roll() {
+  private boolean fits(int length) {
+    return active.end + length <= active.capacity;
+  }
+
+  /**
+   * Rolls until a record of {@code length} bytes fits in the active segment: at most twice. The first roll may
+   * relocate the oldest segment's live records into the new segment, filling less than half of it; a record
+   * larger than what is left (more than half a segment) needs a second roll, which relocates only what leaves room
+   * for it and otherwise evicts, so the record fits after it. Caller holds the append lock.
+   */
+  private void makeRoom(int length) {
+    if (fits(length)) {
+      return;
+    }
+    roll(0);
+    if (fits(length)) {
+      return;
+    }
+    roll(length);
+    if (!fits(length)) {
+      // Unreachable: puts reject records larger than a segment, and the second roll leaves room for this one.
+      throw new IllegalStateException("Disk tier " + directory + ": a record of " + length
+          + " bytes does not fit in a fresh segment of " + segmentBytes + " bytes");
+    }
+  }
+
+  /**
+   * Seals the active segment and starts the next one; while that puts the segment count over the cap, frees the
+   * oldest segment: relocates its live records into the new segment when it is less than half live and they leave
+   * {@code room} bytes free there, and evicts it otherwise. (More than one segment is freed only when the tier was
+   * reopened with a smaller size; the copies still fit in the one new segment.) Caller holds the append lock.
+   */
+  private void roll(int room) {
     Segment sealed = active;
     if (sealed.liveBytes.get() * 2 < sealed.end) {
       requestCompaction();
     }
-    while (segments.size() >= maxSegments) {
-      evictOldest();
+    // The new segment exists before the oldest is freed, so that relocation has somewhere to copy to; the cap is
+    // exceeded by one file only for the duration of this call, and only by the relocated bytes (files are sparse).
+    Segment next = newSegment(sealed.id + 1);
+    active = next;
+    while (segments.size() > maxSegments) {
+      Segment oldest = segments.firstEntry().getValue();
+      long live = oldest.liveBytes.get();
+      // live counts the expired records not dropped yet too: an upper bound of what relocation copies.
+      if (live * 2 < oldest.end && next.end + live + room <= next.capacity) {
+        relocateOldest(oldest, next);
+      } else {
+        evictOldest(oldest);
+      }
     }
-    active = newSegment(sealed.id + 1);
   }
 
   private Segment newSegment(long id) {
@@ -579,9 +652,7 @@ public final class DiskTier<K> implements LowerTier<K> {
   }
 
   /** Hands the oldest segment's live entries to the sink and deletes it. Caller holds the append lock. */
-  private void evictOldest() {
-    Map.Entry<Long, Segment> oldest = segments.firstEntry();
-    Segment segment = oldest.getValue();
+  private void evictOldest(Segment segment) {
     if (segment == active) {
       throw new IllegalStateException("Disk tier " + directory + " cannot evict its active segment");
     }
@@ -599,7 +670,53 @@ public final class DiskTier<K> implements LowerTier<K> {
     deleteSegment(segment);
   }
 
+  /**
+   * Copies the oldest segment's live, unexpired records verbatim to {@code into}, drops its expired records and
+   * its tombstones (nothing older exists for them to shadow), and deletes it: compaction done by the writer that
+   * rolls, because the compactor is behind. Caller holds the append lock, so no other mutation interleaves: the
+   * keydir cannot change under the scan, and the copies (less than half a segment, see {@link #roll}) fit.
+   *
+   * <p>Crash consistency: every copy is the latest record of its key and lands at the head of the log, after
+   * everything else, so the rebuild at open ("later records win") yields the same entry whether a crash comes
+   * before, during or after the deletion; later writes of the key land after the copy. A reader holding a location
+   * in the old segment still reads it: the mapping outlives the file.
+   */
+  private void relocateOldest(Segment segment, Segment into) {
+    if (segment == active || segment == into) {
+      throw new IllegalStateException("Disk tier " + directory + " cannot relocate its active segment");
+    }
+    long now = System.currentTimeMillis();
+    for (Map.Entry<K, Loc> entry : keydir.entrySet()) {
+      Loc loc = entry.getValue();
+      if (loc.segment != segment) {
+        continue;
+      }
+      K key = entry.getKey();
+      if (loc.expireAtMillis <= now) {
+        // No tombstone: this is the oldest segment, so no older record of the key can come back at open.
+        if (keydir.remove(key, loc)) {
+          segment.liveBytes.addAndGet(-loc.length);
+          expiredDropped.increment();
+        }
+        continue;
+      }
+      int offset = into.end;
+      into.buffer.put(offset, segment.buffer, loc.offset, loc.length);
+      into.end = offset + loc.length;
+      Loc moved = new Loc(into, offset, loc.length, offset + (loc.valueOffset - loc.offset), loc.valueLength,
+          loc.expireAtMillis);
+      // Always true under the append lock; if it were not, the copy would simply be garbage.
+      if (keydir.replace(key, loc, moved)) {
+        into.liveBytes.addAndGet(moved.length);
+        segment.liveBytes.addAndGet(-loc.length);
+      }
+    }
+    deleteSegment(segment);
+    relocations.increment();
+  }
+
   private void deleteSegment(Segment segment) {
+    segment.deleted = true;
     segments.remove(segment.id, segment);
     try {
       Files.deleteIfExists(segment.path);
@@ -638,6 +755,19 @@ public final class DiskTier<K> implements LowerTier<K> {
     }
   }
 
+  /**
+   * Compacts the least live sealed segment on the calling thread, as the compactor does; false if none is less than
+   * half live. For tests of a tier opened {@linkplain #openWithoutCompactor without its compactor}.
+   */
+  boolean compactOnce() {
+    Segment candidate = candidate();
+    if (candidate == null) {
+      return false;
+    }
+    compact(candidate);
+    return true;
+  }
+
   /** The sealed segment with the lowest live ratio below one half, or null. */
   private Segment candidate() {
     Segment best = null;
@@ -671,7 +801,10 @@ public final class DiskTier<K> implements LowerTier<K> {
       segment.buffer.get(loc.offset, record);
       appendLock.lock();
       try {
-        if (closed || keydir.get(key) != loc) {
+        if (closed || segment.deleted) {
+          return; // relocated or evicted by a writer's roll meanwhile: nothing is left to do here
+        }
+        if (keydir.get(key) != loc) {
           continue;
         }
         if (loc.expireAtMillis <= now) {
@@ -684,13 +817,21 @@ public final class DiskTier<K> implements LowerTier<K> {
           }
           continue;
         }
+        // Rolling before copying, so that the copy itself cannot roll: a roll may relocate or evict this very
+        // segment (it may be the oldest), and a copy written after an eviction would bring the key back at open.
+        makeRoom(loc.length);
+        if (segment.deleted || keydir.get(key) != loc) {
+          return; // that roll relocated or evicted this segment (the key with it)
+        }
         int valueOffsetInRecord = loc.valueOffset - loc.offset;
         Loc moved = append(record, 0, loc.valueLength, loc.expireAtMillis);
         moved = new Loc(moved.segment, moved.offset, moved.length, moved.offset + valueOffsetInRecord,
             loc.valueLength, loc.expireAtMillis);
-        moved.segment.liveBytes.addAndGet(moved.length);
-        segment.liveBytes.addAndGet(-loc.length);
-        keydir.put(key, moved);
+        // Always true: the append could not roll, and nothing else mutates while the append lock is held.
+        if (keydir.replace(key, loc, moved)) {
+          moved.segment.liveBytes.addAndGet(moved.length);
+          segment.liveBytes.addAndGet(-loc.length);
+        }
       } finally {
         appendLock.unlock();
       }
@@ -701,7 +842,7 @@ public final class DiskTier<K> implements LowerTier<K> {
     }
     appendLock.lock();
     try {
-      if (!closed && segment != active) {
+      if (!closed && !segment.deleted && segment != active) {
         deleteSegment(segment);
         compactions.increment();
       }
@@ -718,7 +859,7 @@ public final class DiskTier<K> implements LowerTier<K> {
   private void carryTombstones(Segment segment) {
     ByteBuffer data = segment.buffer;
     int pos = 0;
-    while (pos + HEADER <= segment.end && !closed) {
+    while (pos + HEADER <= segment.end && !closed && !segment.deleted) {
       int length = data.getInt(pos + 4);
       int body = pos + HEADER;
       if (data.get(body) == TOMBSTONE) {
@@ -732,7 +873,8 @@ public final class DiskTier<K> implements LowerTier<K> {
         appendLock.lock();
         try {
           // Absent now means the latest record of the key is a tombstone: copying it after everything is safe.
-          if (!closed && !keydir.containsKey(key)) {
+          // Deleted meanwhile means it was the oldest: its tombstones shadow nothing any more.
+          if (!closed && !segment.deleted && !keydir.containsKey(key)) {
             append(record, keyLen, 0, 0L);
           }
         } finally {
@@ -798,6 +940,23 @@ public final class DiskTier<K> implements LowerTier<K> {
   /** Segments reclaimed by compaction. */
   public long compactions() {
     return compactions.sum();
+  }
+
+  /**
+   * Oldest segments reclaimed by the writer that rolled the log at the size cap, by relocating their live records
+   * instead of evicting them (the compactor was behind).
+   */
+  public long relocations() {
+    return relocations.sum();
+  }
+
+  /** The bytes of live records, summed over the segments (what compaction and relocation would keep). */
+  long liveBytes() {
+    long live = 0;
+    for (Segment segment : segments.values()) {
+      live += segment.liveBytes.get();
+    }
+    return live;
   }
 
   /** The directory this tier lives in. */
@@ -895,6 +1054,8 @@ public final class DiskTier<K> implements LowerTier<K> {
     /** Bytes written; changed under the append lock, read by the compactor and for metrics. */
     volatile int end;
     final AtomicLong liveBytes = new AtomicLong();
+    /** Set under the append lock when the segment leaves {@link #segments}; its mapping stays valid for readers. */
+    volatile boolean deleted;
 
     Segment(long id, Path path, MappedByteBuffer buffer, int capacity) {
       this.id = id;

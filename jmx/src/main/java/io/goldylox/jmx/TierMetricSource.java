@@ -95,6 +95,8 @@ enum TierMetricSource implements MetricSource {
             "Records skipped at open because they were torn or damaged");
         counter(registry, "goldylox.tier.compactions", cache, c -> disk(c, index).compactions(), tier,
             "Segment files reclaimed by compaction");
+        counter(registry, "goldylox.tier.relocations", cache, c -> disk(c, index).relocations(), tier,
+            "Oldest segments of a full log whose live records a rolling writer copied forward instead of evicting");
         counter(registry, "goldylox.tier.compaction.expired", cache, c -> disk(c, index).expiredDropped(), tier,
             "Expired entries dropped by compaction");
       }
@@ -282,6 +284,11 @@ enum TierMetricSource implements MetricSource {
     @Override
     public long getDiskCompactions() {
       return disk == null ? -1 : disk.compactions();
+    }
+
+    @Override
+    public long getDiskRelocations() {
+      return disk == null ? -1 : disk.relocations();
     }
 
     @Override

@@ -75,6 +75,12 @@ public interface TiersMXBean {
   long getDiskExpiredDropped();
 
   /**
+   * Oldest segments of a full disk tier whose live records the writer that rolled the log copied forward
+   * instead of evicting them (the compactor was behind). A steadily rising count means the tier is sized tight.
+   */
+  long getDiskRelocations();
+
+  /**
    * Entries moved out of the heap to keep it within its bound. An entry that fits in no lower tier (or a heap with
    * none below it) is counted here and in {@link #getEvictions()}.
    */

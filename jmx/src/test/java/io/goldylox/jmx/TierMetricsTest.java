@@ -128,6 +128,7 @@ class TierMetricsTest {
     assertThat(bean.getDiskBytesUsed()).isEqualTo((long) gauge("goldylox.tier.bytes.used", "disk"));
     assertThat(bean.getDiskRejectedOversize()).isZero();
     assertThat(bean.getDiskCorruptRecords()).isZero();
+    assertThat(bean.getDiskRelocations()).as("a disk with room relocates nothing").isZero();
     assertThat(bean.getEvictions()).isZero();
     assertThat(bean.getPromotions()).isZero();
 
@@ -169,7 +170,7 @@ class TierMetricsTest {
         "goldylox.tier.entries{disk}", "goldylox.tier.bytes.used{disk}", "goldylox.tier.bytes.capacity{disk}",
         "goldylox.tier.evictions{disk}", "goldylox.tier.rejected.oversize{disk}",
         "goldylox.tier.corrupt.records{disk}", "goldylox.tier.compactions{disk}",
-        "goldylox.tier.compaction.expired{disk}",
+        "goldylox.tier.relocations{disk}", "goldylox.tier.compaction.expired{disk}",
         "goldylox.tier.demotions", "goldylox.tier.demotion.failures", "goldylox.tier.promotions",
         "goldylox.tier.promotions.dropped", "goldylox.tier.written.below", "goldylox.tier.expired.dropped",
         "goldylox.tier.gets{heap}", "goldylox.tier.gets{off-heap}", "goldylox.tier.gets{disk}",

@@ -116,6 +116,8 @@ public final class TieredTier<K> implements Tier<K> {
   private static final int PAD = 8; // longs between two stripes' counters: one cache line
   private static final long ONE_COMPLETED = (1L << 32) - 1; // adds one completed move, removes one in flight
   private static final int MAX_ITERATION_PASSES = 8;
+  /** The most victims one insert past the hard limit demotes on the writer's thread (see {@link #overBound}). */
+  private static final int MAX_DEMOTIONS_PER_INSERT = 8;
 
   private final String name;
   private final long maxHeapEntries;
@@ -437,15 +439,18 @@ public final class TieredTier<K> implements Tier<K> {
   /**
    * The heap is over its bound: wake the mover; over the hard limit (the mover fell behind), demote a victim on
    * this thread. That is the tier's backpressure: a writer that outruns the mover pays for the demotions itself,
-   * so the heap never holds more than {@code hardLimit} plus about one entry per writing thread. One demotion per
-   * insert would not be enough: two writers can pick the same victim (one through admission, one through the
-   * CLOCK hand), and then one insert goes uncompensated; while the mover is starved of CPU such misses add up.
-   * So a writer demotes a second victim if the heap is still over the limit after the first. The hand lock it may
-   * wait for is held only while a victim is chosen, never while one is demoted.
+   * so the heap never holds more than {@code hardLimit} plus about one entry per writing thread (as far as
+   * {@code ConcurrentHashMap.mappingCount} can tell: its sum of striped counters is exact only at rest, and a reader
+   * preempted in the middle of it can be off by the operations of the gap, for that one read). One demotion per
+   * insert is not always enough: the CLOCK hand's iterator can hand out a key that another writer demoted a moment
+   * before (a weakly consistent iterator has read its next node ahead), and then one insert goes uncompensated;
+   * while the mover is starved of CPU such misses add up. So a writer keeps demoting while the heap is over the
+   * limit, at most {@value #MAX_DEMOTIONS_PER_INSERT} victims (a bound for entries that cannot be demoted). The
+   * hand lock it may wait for is held only while a victim is chosen, never while one is demoted.
    */
   private void overBound() {
     wakeMover();
-    for (int demoted = 0; demoted < 2 && heap.mappingCount() > hardLimit; demoted++) {
+    for (int demoted = 0; demoted < MAX_DEMOTIONS_PER_INSERT && heap.mappingCount() > hardLimit; demoted++) {
       K victim;
       handLock.lock();
       try {

@@ -75,6 +75,9 @@ public final class LatencyBenchmark {
     }
   }
 
+  private static final List<String> SCENARIOS =
+      List.of("plain", "write-behind", "write-through", "listener", "threads");
+
   public static void main(String[] args) throws Exception {
     boolean smoke = List.of(args).contains("--smoke");
     String markdown = new LatencyBenchmark(smoke).run();
@@ -87,23 +90,41 @@ public final class LatencyBenchmark {
 
   /** Runs every scenario and returns the Markdown section. */
   String run() throws Exception {
-    for (String provider : Providers.ALL) {
-      plainPut(provider);
+    // -Dbench.scenarios=plain,write-behind,write-through,listener,threads runs only those (the suite runs all).
+    String only = System.getProperty("bench.scenarios");
+    List<String> scenarios = only == null ? SCENARIOS : List.of(only.split(","));
+    if (!SCENARIOS.containsAll(scenarios)) {
+      throw new IllegalArgumentException("bench.scenarios=" + only + ": expected some of " + SCENARIOS);
     }
-    for (String provider : List.of("goldylox", Providers.GOLDYLOX_FORY)) {
-      writeBehindPut(provider);
+    if (scenarios.contains("plain")) {
+      for (String provider : Providers.ALL) {
+        plainPut(provider);
+      }
     }
-    for (String provider : Providers.JCACHE) {
-      writeThroughPut(provider);
+    if (scenarios.contains("write-behind")) {
+      for (String provider : List.of("goldylox", Providers.GOLDYLOX_FORY)) {
+        writeBehindPut(provider);
+      }
     }
-    notes.add("The writer of `put write-through 5ms` and `put write-behind 5ms` sleeps 5 ms per call: per `write`, "
-        + "and once per `writeAll`/`deleteAll` batch. Write-behind coalesces a batch's operations per key (zipf keys "
-        + "repeat), so delivered operations can be fewer than puts.");
-    for (String provider : Providers.JCACHE) {
-      getWithSlowListener(provider);
+    if (scenarios.contains("write-through")) {
+      for (String provider : Providers.JCACHE) {
+        writeThroughPut(provider);
+      }
     }
-    for (String provider : Providers.ALL) {
-      manyThreadGets(provider);
+    if (scenarios.contains("write-behind") || scenarios.contains("write-through")) {
+      notes.add("The writer of `put write-through 5ms` and `put write-behind 5ms` sleeps 5 ms per call: per "
+          + "`write`, and once per `writeAll`/`deleteAll` batch. Write-behind coalesces a batch's operations per key "
+          + "(zipf keys repeat), so delivered operations can be fewer than puts.");
+    }
+    if (scenarios.contains("listener")) {
+      for (String provider : Providers.JCACHE) {
+        getWithSlowListener(provider);
+      }
+    }
+    if (scenarios.contains("threads")) {
+      for (String provider : Providers.ALL) {
+        manyThreadGets(provider);
+      }
     }
     StringBuilder md = new StringBuilder();
     md.append("## Latency (µs, HdrHistogram, closed loop, by reference, zipf keys)\n\n");

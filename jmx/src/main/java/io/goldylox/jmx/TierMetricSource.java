@@ -24,11 +24,13 @@ import java.util.function.ToDoubleFunction;
  *       tiers);</li>
  *   <li>function counters {@code goldylox.tier.evictions{tier}} and {@code goldylox.tier.rejected.oversize{tier}}
  *       (lower tiers), {@code goldylox.tier.corrupt.records{tier=disk}},
- *       {@code goldylox.tier.compactions{tier=disk}}, {@code goldylox.tier.compaction.expired{tier=disk}}, and for
- *       the stack as a whole (no {@code tier} tag) {@code goldylox.tier.demotions},
- *       {@code goldylox.tier.demotion.failures}, {@code goldylox.tier.promotions},
+ *       {@code goldylox.tier.compactions{tier=disk}}, {@code goldylox.tier.relocations{tier=disk}},
+ *       {@code goldylox.tier.compaction.expired{tier=disk}}, and for the stack as a whole (no {@code tier} tag)
+ *       {@code goldylox.tier.demotions}, {@code goldylox.tier.demotion.failures}, {@code goldylox.tier.promotions},
  *       {@code goldylox.tier.promotions.dropped}, {@code goldylox.tier.written.below},
- *       {@code goldylox.tier.expired.dropped}.</li>
+ *       {@code goldylox.tier.expired.dropped};</li>
+ *   <li>gauges for the mover's queues (no {@code tier} tag): {@code goldylox.tier.promotions.pending} and
+ *       {@code goldylox.tier.transit.backlog}.</li>
  * </ul>
  * A plain heap cache gets neither bean nor meters. Entries that leave the cache altogether are counted by
  * {@code cache.evictions} (and the bean's {@code Evictions}); {@code goldylox.tier.evictions{tier=off-heap}} of a
@@ -113,6 +115,13 @@ enum TierMetricSource implements MetricSource {
         "Promotions skipped because too many were waiting");
     counter(registry, "goldylox.tier.written.below", cache, c -> tiers(c).writtenBelow(), stack,
         "Writes to cold keys below a full heap stored where the key lives instead of promoting it");
+    Gauge.builder("goldylox.tier.promotions.pending", cache, c -> tiers(c).pendingPromotions())
+        .tags(stack).baseUnit("entries").description("Keys queued for promotion that the mover has not taken yet")
+        .register(registry);
+    Gauge.builder("goldylox.tier.transit.backlog", cache, c -> tiers(c).transitBacklog())
+        .tags(stack).baseUnit("entries")
+        .description("Entries evicted by one lower tier that wait for the mover to write them into the next")
+        .register(registry);
     counter(registry, "goldylox.tier.expired.dropped", cache, c -> tiers(c).expiredDropped(), stack,
         "Expired entries dropped while moving down (no EXPIRED event)");
   }
@@ -314,6 +323,16 @@ enum TierMetricSource implements MetricSource {
     @Override
     public long getPromotionsDropped() {
       return tiers.promotionsDropped();
+    }
+
+    @Override
+    public long getPendingPromotions() {
+      return tiers.pendingPromotions();
+    }
+
+    @Override
+    public long getTransitBacklog() {
+      return tiers.transitBacklog();
     }
 
     @Override

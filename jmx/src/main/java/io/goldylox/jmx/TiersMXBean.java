@@ -95,6 +95,16 @@ public interface TiersMXBean {
   /** Promotions skipped because too many were already waiting (promotion is an optimisation only). */
   long getPromotionsDropped();
 
+  /** Keys queued for promotion that the mover has not taken yet (bounded by the hint map; the rest are dropped). */
+  long getPendingPromotions();
+
+  /**
+   * Entries the off-heap tier evicted that wait for the mover to write them to disk. Bounded: past
+   * max(1,024, heap slack) writers move them on themselves. A value that stays high means the mover gets too
+   * little CPU.
+   */
+  long getTransitBacklog();
+
   /** Writes to cold keys below a full heap stored where the key lives instead of promoting it. */
   long getWrittenBelow();
 

@@ -139,6 +139,11 @@ class TierMetricsTest {
         Duration.ofSeconds(20));
     awaitSettled(goldylox);
     assertThat(bean.getPromotions()).isEqualTo(1);
+    TestCaches.await("the mover's queues are empty",
+        () -> bean.getPendingPromotions() == 0 && bean.getTransitBacklog() == 0
+            && registry.get("goldylox.tier.promotions.pending").gauge().value() == 0
+            && registry.get("goldylox.tier.transit.backlog").gauge().value() == 0,
+        Duration.ofSeconds(20));
     assertThat(gauge("goldylox.tier.entries", "heap") + gauge("goldylox.tier.entries", "off-heap")
         + gauge("goldylox.tier.entries", "disk")).isEqualTo(ENTRIES + 1);
     assertThat(counter("goldylox.tier.demotions")).isEqualTo(ENTRIES + 2 - gauge("goldylox.tier.entries", "heap"));
@@ -173,6 +178,7 @@ class TierMetricsTest {
         "goldylox.tier.relocations{disk}", "goldylox.tier.compaction.expired{disk}",
         "goldylox.tier.demotions", "goldylox.tier.demotion.failures", "goldylox.tier.promotions",
         "goldylox.tier.promotions.dropped", "goldylox.tier.written.below", "goldylox.tier.expired.dropped",
+        "goldylox.tier.promotions.pending", "goldylox.tier.transit.backlog",
         "goldylox.tier.gets{heap}", "goldylox.tier.gets{off-heap}", "goldylox.tier.gets{disk}",
         "goldylox.tier.gets");
   }

@@ -176,6 +176,15 @@ public final class TieredTier<K> implements Tier<K> {
    */
   public TieredTier(String name, long maxHeapEntries, List<? extends LowerTier<K>> lowerTiers,
       Serializer serializer) {
+    this(name, maxHeapEntries, lowerTiers, serializer, true);
+  }
+
+  /**
+   * As the public constructor; with {@code startMover} false the mover never runs, so all moves are the callers'
+   * own (backpressure) and promotions never happen. For tests of what writers do when the mover gets no CPU.
+   */
+  TieredTier(String name, long maxHeapEntries, List<? extends LowerTier<K>> lowerTiers, Serializer serializer,
+      boolean startMover) {
     if (maxHeapEntries < 1) {
       throw new IllegalArgumentException("heap.max-entries must be at least 1, not " + maxHeapEntries);
     }
@@ -211,7 +220,9 @@ public final class TieredTier<K> implements Tier<K> {
     this.maxPromotionHints = (int) Math.min(64 * 1024, Math.max(64, maxHeapEntries));
     this.mover = new Thread(this::moveLoop, "goldylox-tiers-" + name);
     this.mover.setDaemon(true);
-    this.mover.start();
+    if (startMover) {
+      this.mover.start();
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -462,11 +473,18 @@ public final class TieredTier<K> implements Tier<K> {
         break;
       }
       demoteQuietly(victim);
-      // The demotion may have made a lower tier evict into a transit map, which only the mover drains otherwise:
-      // past the limit, this writer moves arrivals on too, so transit maps stay bounded when the mover lags.
+      // The demotion may have made a lower tier evict into a transit map (several entries, when it had to empty a
+      // slab), which only the mover drains otherwise: past the limit, this writer moves arrivals on until the map
+      // is back at it, so transit maps stay bounded when the mover lags. Moving from transit i may add to
+      // transit i + 1, hence the order.
       for (int i = 0; i < transits.size(); i++) {
-        if (transits.get(i).backlog() > transitBacklogLimit) {
-          moveOn(i, transits.get(i).poll());
+        TransitMap<K> transit = transits.get(i);
+        while (transit.backlog() > transitBacklogLimit) {
+          TransitMap.Arrival<K> arrival = transit.poll();
+          if (arrival == null) {
+            break;
+          }
+          moveOn(i, arrival);
         }
       }
     }
@@ -987,6 +1005,28 @@ public final class TieredTier<K> implements Tier<K> {
   /** Promotion hints dropped because the hint map was full. */
   public long promotionsDropped() {
     return promotionsDropped.sum();
+  }
+
+  /** Keys queued for promotion that the mover has not taken yet (stale ones included). */
+  public long pendingPromotions() {
+    return hintBacklog.get();
+  }
+
+  /**
+   * Entries evicted by one lower tier and waiting for the mover to write them into the next one down (summed over
+   * the transit maps; stale arrivals included). Bounded: past max(1,024, slack) per map, writers paying for
+   * demotions move them on too.
+   */
+  public long transitBacklog() {
+    long backlog = 0;
+    for (TransitMap<K> transit : transits) {
+      backlog += transit.backlog();
+    }
+    return backlog;
+  }
+
+  int transitBacklogLimit() {
+    return transitBacklogLimit;
   }
 
   /** Expired entries dropped while moving down (no EXPIRED event for them). */

@@ -1,18 +1,22 @@
 package io.goldylox.tier;
 
-import io.goldylox.serialization.SerializedBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.goldylox.serialization.JavaSerializer;
+import io.goldylox.serialization.SerializedBytes;
 import io.goldylox.serialization.Serializer;
+import io.goldylox.testing.Parallel;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -51,6 +55,44 @@ class TieredTierTest {
   <K> DiskTier<K> openDisk() {
     return DiskTier.open(dir, 4 << 20, 64 << 10, SERIALIZER, getClass().getClassLoader(), Object.class,
         Object.class, OnIncompatible.FAIL);
+  }
+
+  @Test
+  void withoutAMoverWritersKeepTheHeapAndTheTransitMapBoundedAndLoseNothing() throws Exception {
+    // The mover never runs: every move is a writer's own backpressure. A small off-heap tier evicts almost every
+    // entry it takes into its transit map; only writers past the backlog limit move them on to disk.
+    List<LowerTier<Integer>> lowers = List.of(new OffHeapTier<>(64 << 10, 8 << 10), openDisk());
+    TieredTier<Integer> tier = new TieredTier<>("no-mover", 100, lowers, SERIALIZER, false);
+    opened.add(tier);
+    int threads = 2;
+    int keys = 6_000;
+    AtomicLong highestHeap = new AtomicLong();
+    AtomicLong highestBacklog = new AtomicLong();
+    Parallel.run(threads, Duration.ofSeconds(60), index -> {
+      for (int key = index; key < keys; key += threads) {
+        put(tier, key, value(key), StoredEntry.ETERNAL);
+        highestHeap.accumulateAndGet(Math.min(tier.heapSize(), tier.heapSize()), Math::max);
+        highestBacklog.accumulateAndGet(tier.transitBacklog(), Math::max);
+      }
+    });
+    // Slack max(16, 100/32) = 16 over the bound; one more per writer in flight.
+    assertThat(highestHeap.get()).isLessThanOrEqualTo(100 + 16 + threads);
+    // One demotion can make the off-heap tier empty a whole slab (8 KiB: 32 of these values) into the transit map
+    // before its writer drains it back to the limit.
+    assertThat(highestBacklog.get()).as("transit backlog, limit %s", tier.transitBacklogLimit())
+        .isGreaterThan(tier.transitBacklogLimit() / 2)
+        .isLessThanOrEqualTo(tier.transitBacklogLimit() + threads * 32L);
+    assertThat(tier.evictions()).as("the disk tier has room for every key").isZero();
+    for (int key = 0; key < keys; key++) {
+      assertThat((byte[]) decode(tier.get(key))).as("key %s", key).isEqualTo(value(key));
+    }
+  }
+
+  private static byte[] value(int key) {
+    byte[] value = new byte[200];
+    Arrays.fill(value, (byte) key);
+    value[0] = (byte) (key >>> 8);
+    return value;
   }
 
   static Object decode(StoredEntry entry) {

@@ -960,10 +960,13 @@ public final class TieredTier<K> implements Tier<K> {
           transits.get(i).clear();
         }
       }
-      promotionHints.clear();
+      // The queue first, then the hints (as TransitMap.clear): a reader adds its hint, then queues its key. A hint
+      // added after the hints' clear is queued after the drain and stays queued; draining after the clear could
+      // take the key of a hint that survives it, and that hint would never be promoted nor removed by the mover.
       while (hintedKeys.poll() != null) {
         hintBacklog.decrementAndGet();
       }
+      promotionHints.clear();
       handLock.lock();
       try {
         recentInserts.clear();

@@ -598,7 +598,8 @@ public final class DiskTier<K> implements LowerTier<K> {
     }
     roll(length);
     if (!fits(length)) {
-      // Unreachable: puts reject records larger than a segment, and the second roll leaves room for this one.
+      // Unreachable: puts reject records larger than a segment, compaction does not copy the larger records of a
+      // segment written before a reopen with smaller segments, and the second roll leaves room for this one.
       throw new IllegalStateException("Disk tier " + directory + ": a record of " + length
           + " bytes does not fit in a fresh segment of " + segmentBytes + " bytes");
     }
@@ -773,7 +774,7 @@ public final class DiskTier<K> implements LowerTier<K> {
     Segment best = null;
     double bestRatio = 0.5;
     for (Segment segment : segments.values()) {
-      if (segment == active || segment.end == 0) {
+      if (segment == active || segment.end == 0 || segment.uncompactable) {
         continue;
       }
       double ratio = (double) segment.liveBytes.get() / segment.end;
@@ -816,6 +817,12 @@ public final class DiskTier<K> implements LowerTier<K> {
             append(encode(TOMBSTONE, 0L, keyBytes, new byte[0]), keyBytes.length, 0, 0L);
           }
           continue;
+        }
+        if (loc.length > segmentBytes) {
+          // Written before a reopen with smaller segments: no segment can take a copy. The segment stays until it
+          // is the oldest and a roll evicts it (relocation cannot fit it either); it is not a candidate any more.
+          segment.uncompactable = true;
+          return;
         }
         // Rolling before copying, so that the copy itself cannot roll: a roll may relocate or evict this very
         // segment (it may be the oldest), and a copy written after an eviction would bring the key back at open.
@@ -1056,6 +1063,8 @@ public final class DiskTier<K> implements LowerTier<K> {
     final AtomicLong liveBytes = new AtomicLong();
     /** Set under the append lock when the segment leaves {@link #segments}; its mapping stays valid for readers. */
     volatile boolean deleted;
+    /** Set by compaction when a live record is larger than a segment (a tier reopened smaller): never compacted. */
+    volatile boolean uncompactable;
 
     Segment(long id, Path path, MappedByteBuffer buffer, int capacity) {
       this.id = id;

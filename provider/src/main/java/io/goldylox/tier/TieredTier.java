@@ -368,6 +368,8 @@ public final class TieredTier<K> implements Tier<K> {
     }
     if (keptBelow[0] != null) {
       sketch.record(key, false);
+      // Its put below may have made that tier evict into a transit map, as a demotion does: the same backpressure.
+      drainTransitsOverLimit();
       return keptBelow[0];
     }
     if (result != null) {
@@ -473,19 +475,25 @@ public final class TieredTier<K> implements Tier<K> {
         break;
       }
       demoteQuietly(victim);
-      // The demotion may have made a lower tier evict into a transit map (several entries, when it had to empty a
-      // slab), which only the mover drains otherwise: past the limit, this writer moves arrivals on until the map
-      // is back at it, so transit maps stay bounded when the mover lags. Moving from transit i may add to
-      // transit i + 1, hence the order.
-      for (int i = 0; i < transits.size(); i++) {
-        TransitMap<K> transit = transits.get(i);
-        while (transit.backlog() > transitBacklogLimit) {
-          TransitMap.Arrival<K> arrival = transit.poll();
-          if (arrival == null) {
-            break;
-          }
-          moveOn(i, arrival);
+      drainTransitsOverLimit();
+    }
+  }
+
+  /**
+   * A demotion, or a write stored below the heap ({@link #staysBelow}), may have made a lower tier evict into a
+   * transit map (several entries, when it had to empty a slab), which only the mover drains otherwise: past the
+   * limit, the writer moves arrivals on until the map is back at it, so transit maps stay bounded when the mover
+   * lags. Moving from transit i may add to transit i + 1, hence the order. Called with no heap lock held.
+   */
+  private void drainTransitsOverLimit() {
+    for (int i = 0; i < transits.size(); i++) {
+      TransitMap<K> transit = transits.get(i);
+      while (transit.backlog() > transitBacklogLimit) {
+        TransitMap.Arrival<K> arrival = transit.poll();
+        if (arrival == null) {
+          break;
         }
+        moveOn(i, arrival);
       }
     }
   }
@@ -952,10 +960,13 @@ public final class TieredTier<K> implements Tier<K> {
           transits.get(i).clear();
         }
       }
-      promotionHints.clear();
+      // The queue first, then the hints (as TransitMap.clear): a reader adds its hint, then queues its key. A hint
+      // added after the hints' clear is queued after the drain and stays queued; draining after the clear could
+      // take the key of a hint that survives it, and that hint would never be promoted nor removed by the mover.
       while (hintedKeys.poll() != null) {
         hintBacklog.decrementAndGet();
       }
+      promotionHints.clear();
       handLock.lock();
       try {
         recentInserts.clear();
@@ -1015,7 +1026,7 @@ public final class TieredTier<K> implements Tier<K> {
   /**
    * Entries evicted by one lower tier and waiting for the mover to write them into the next one down (summed over
    * the transit maps; stale arrivals included). Bounded: past max(1,024, slack) per map, writers paying for
-   * demotions move them on too.
+   * demotions, and writers whose write was stored below a full heap, move them on too.
    */
   public long transitBacklog() {
     long backlog = 0;

@@ -47,8 +47,8 @@ final class TransitMap<K> {
   /** Records an eviction from the tier above; the caller then wakes the mover. */
   void arrive(K key, StoredBytes bytes) {
     map.put(key, bytes);
+    queued.incrementAndGet(); // before the add, so that a poller's decrement never takes the count below zero
     arrivals.add(new Arrival<>(key, bytes));
-    queued.incrementAndGet();
   }
 
   /** The oldest arrival not taken yet, or null; it may be stale (check with {@link #isCurrent}). */
@@ -96,11 +96,16 @@ final class TransitMap<K> {
     return map.entrySet();
   }
 
-  /** Drops every entry and every queued arrival. */
+  /**
+   * Drops every entry and every queued arrival. The queue is drained first: an {@link #arrive} racing with this
+   * either put its entry before the map was cleared (then its arrival, drained or not, is only stale) or after
+   * (then its arrival is added after the drain and stays queued). Clearing the map first would let an arrival put
+   * after the map's clear be drained: an entry left in the map that no poller would ever move on.
+   */
   void clear() {
-    map.clear();
     while (poll() != null) {
-      // drained: the arrivals were for entries the clear just dropped
+      // drained: the arrivals were for entries the clear drops
     }
+    map.clear();
   }
 }

@@ -484,6 +484,9 @@ public final class TieredTier<K> implements Tier<K> {
    * transit map (several entries, when it had to empty a slab), which only the mover drains otherwise: past the
    * limit, the writer moves arrivals on until the map is back at it, so transit maps stay bounded when the mover
    * lags. Moving from transit i may add to transit i + 1, hence the order. Called with no heap lock held.
+   *
+   * <p>The writer's own write is done by then, so a lower tier that fails here (a full disk, say) must not fail
+   * it: the arrival is queued again, the writer stops helping, and the mover meets the failure and logs it.
    */
   private void drainTransitsOverLimit() {
     for (int i = 0; i < transits.size(); i++) {
@@ -493,7 +496,12 @@ public final class TieredTier<K> implements Tier<K> {
         if (arrival == null) {
           break;
         }
-        moveOn(i, arrival);
+        try {
+          moveOnOrRetryLater(i, arrival);
+        } catch (RuntimeException e) {
+          wakeMover();
+          return;
+        }
       }
     }
   }
@@ -545,7 +553,12 @@ public final class TieredTier<K> implements Tier<K> {
       if (hint == null) {
         continue; // a write or a clear removed it since
       }
-      promote(key, hint);
+      try {
+        promote(key, hint);
+      } catch (RuntimeException | Error e) {
+        queueHinted(key); // retried at the next wake (the mover's loop logs the failure and parks)
+        throw e;
+      }
       if (!promotionHints.remove(key, hint) && promotionHints.containsKey(key)) {
         queueHinted(key); // a reader replaced the hint meanwhile: its key must not be left unqueued
       }
@@ -704,12 +717,26 @@ public final class TieredTier<K> implements Tier<K> {
   }
 
   /** Moves what lower tiers evicted into the next tier down, each key under its heap lock. */
+  /**
+   * {@link #moveOn}, queueing the arrival again if a lower tier throws (a full disk, say): the exception goes on to
+   * the mover's loop, which logs it and parks, and the next flush retries. Retrying at once could spin on a
+   * persistent failure.
+   */
+  private void moveOnOrRetryLater(int from, TransitMap.Arrival<K> arrival) {
+    try {
+      moveOn(from, arrival);
+    } catch (RuntimeException | Error e) {
+      transits.get(from).retry(arrival);
+      throw e;
+    }
+  }
+
   private boolean flushTransits() {
     boolean worked = false;
     for (int i = 0; i < transits.size(); i++) {
       TransitMap<K> transit = transits.get(i);
       for (TransitMap.Arrival<K> arrival; !closed && (arrival = transit.poll()) != null; ) {
-        moveOn(i, arrival);
+        moveOnOrRetryLater(i, arrival);
         worked = true;
       }
     }

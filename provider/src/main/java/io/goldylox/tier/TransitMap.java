@@ -51,6 +51,15 @@ final class TransitMap<K> {
     arrivals.add(new Arrival<>(key, bytes));
   }
 
+  /**
+   * Queues again an arrival whose move failed (a lower tier threw), so that a later flush retries it; without this
+   * the entry would stay in the map, readable but never moved down. Its key is still in the map.
+   */
+  void retry(Arrival<K> arrival) {
+    queued.incrementAndGet();
+    arrivals.add(arrival);
+  }
+
   /** The oldest arrival not taken yet, or null; it may be stale (check with {@link #isCurrent}). */
   Arrival<K> poll() {
     Arrival<K> arrival = arrivals.poll();

@@ -42,6 +42,8 @@ final class ChronicleJournal implements AutoCloseable {
   /** The roll cycle of every production journal: a new cycle file each hour, so delivered hours can be deleted. */
   static final String DEFAULT_ROLL_CYCLE = "FAST_HOURLY";
   private static final System.Logger LOG = System.getLogger(ChronicleJournal.class.getName());
+  /** Opening attempts when Chronicle-Core's thread-local race strikes (see {@link #open}). */
+  private static final int OPEN_ATTEMPTS = 3;
 
   final Path directory;
   private final SingleChronicleQueue queue;
@@ -83,8 +85,9 @@ final class ChronicleJournal implements AutoCloseable {
     }
     this.lockChannel = channel;
     this.lock = acquired;
+    SingleChronicleQueue built = null;
     try {
-      this.queue = SingleChronicleQueueBuilder.binary(directory)
+      built = SingleChronicleQueueBuilder.binary(directory)
           .rollCycle(rollCycle)
           .checkInterrupts(false)
           .storeFileListener(new StoreFileListener() {
@@ -99,14 +102,18 @@ final class ChronicleJournal implements AutoCloseable {
             }
           })
           .build();
-      this.appender = queue.createAppender();
+      this.appender = built.createAppender();
       // Both are used by many threads, one at a time under appendLock.
       appender.singleThreadedCheckDisabled(true);
       buffer.singleThreadedCheckDisabled(true);
     } catch (RuntimeException | Error e) {
+      if (built != null) {
+        built.close();
+      }
       releaseLock();
       throw new CacheException("Cannot open the write-behind journal " + directory + ": " + e, e);
     }
+    this.queue = built;
   }
 
   /**
@@ -116,7 +123,37 @@ final class ChronicleJournal implements AutoCloseable {
    *     production, shorter in tests
    */
   static ChronicleJournal open(Path directory, String rollCycleName) {
-    return new ChronicleJournal(directory, rollCycleName);
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return new ChronicleJournal(directory, rollCycleName);
+      } catch (CacheException e) {
+        if (attempt == OPEN_ATTEMPTS || !isChronicleThreadLocalRace(e)) {
+          throw e;
+        }
+        // Nothing was written: the failed attempt closed its queue and released the directory lock.
+        LOG.log(System.Logger.Level.WARNING, "Opening the write-behind journal " + directory + " met a race inside"
+            + " Chronicle-Core's CleaningThreadLocal (a ConcurrentModificationException); trying again");
+      }
+    }
+  }
+
+  /**
+   * Chronicle-Core's {@code CleaningThreadLocal} sweeps other threads' values when one is created, iterating a map
+   * that another thread's Chronicle call can change: opening a queue then fails with a
+   * {@code ConcurrentModificationException} now and then (Chronicle-Core reworked that sweep upstream, CORE-60).
+   * Opening again is safe; the attempts are bounded.
+   */
+  static boolean isChronicleThreadLocalRace(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof java.util.ConcurrentModificationException) {
+        for (StackTraceElement frame : cause.getStackTrace()) {
+          if (frame.getClassName().startsWith("net.openhft.chronicle.core.threads.CleaningThreadLocal")) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
   }
 
   private static RollCycle rollCycle(String name) {

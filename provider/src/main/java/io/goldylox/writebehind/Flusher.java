@@ -186,6 +186,7 @@ final class Flusher<K, V> implements Runnable {
 
   @Override
   public void run() {
+    metrics.flusherStartNanos.set(System.nanoTime());
     try {
       synchronized (stateLock) {
         if (abandoned) {
@@ -221,6 +222,7 @@ final class Flusher<K, V> implements Runnable {
           tailer.close();
         }
       }
+      metrics.flusherStopNanos.set(System.nanoTime());
       exited.countDown();
     }
   }
@@ -276,6 +278,7 @@ final class Flusher<K, V> implements Runnable {
       return true;
     }
     Thread.interrupted(); // a stray interrupt would make every park return at once
+    long parkedAt = System.nanoTime();
     if (wakeAtMillis == Long.MAX_VALUE) {
       LockSupport.park(this);
     } else {
@@ -284,6 +287,7 @@ final class Flusher<K, V> implements Runnable {
         LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(millis));
       }
     }
+    metrics.parkedNanos.add(System.nanoTime() - parkedAt);
     return true;
   }
 

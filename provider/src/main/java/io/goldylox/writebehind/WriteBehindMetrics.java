@@ -37,6 +37,11 @@ public final class WriteBehindMetrics {
   final LongAdder coalesced = new LongAdder();
   /** Time the writer took for the latest batch (its writeAll and deleteAll together). */
   final AtomicLong lastBatchWriterNanos = new AtomicLong();
+  /** Time the flusher thread spent parked (with nothing to deliver, or waiting for a batch to fill). */
+  final LongAdder parkedNanos = new LongAdder();
+  /** When the flusher thread started and stopped (0: not yet): the span of {@link #flusherBusyNanos()}. */
+  final AtomicLong flusherStartNanos = new AtomicLong();
+  final AtomicLong flusherStopNanos = new AtomicLong();
   /** Operations the last close() left in the journal (0 when it delivered everything). */
   final AtomicLong leftAtClose = new AtomicLong();
   /** Puts refused because the lag had reached max-lag with on-max-lag = reject. */
@@ -168,6 +173,20 @@ public final class WriteBehindMetrics {
   public double meanBatchWriterNanos() {
     long batches = batches();
     return batches == 0 ? 0 : (double) writerNanosTotal() / batches;
+  }
+
+  /**
+   * Time the flusher spent working (reading, decoding, in the writer, checkpointing) since the journal opened:
+   * its wall time less the time it was parked. With {@link #writerNanosTotal()}, what the flusher adds to the
+   * writer's own time; a busy time close to the wall time means the writer is the bottleneck.
+   */
+  public long flusherBusyNanos() {
+    long start = flusherStartNanos.get();
+    if (start == 0) {
+      return 0L;
+    }
+    long stop = flusherStopNanos.get();
+    return Math.max(0L, (stop != 0 ? stop : System.nanoTime()) - start - parkedNanos.sum());
   }
 
   /** Operations the last {@code close()} left in the journal for the next start (0: it delivered all). */

@@ -27,11 +27,13 @@ import java.util.stream.Stream;
  *
  * <p>Scenarios, each against a fresh database:
  * <ul>
- *   <li>{@code live}: one thread makes puts (80%) and removes over {@code --keys} keys as fast as it can for
- *   {@code --seconds}, then {@code close()} delivers what is left. Reported: the caller's rate, the lag (sampled
+ *   <li>{@code live}: one thread makes puts (80%) and removes over {@code --keys} keys at {@code --rate}
+ *   operations per second (30,000: the rate of the issue's application) for {@code --seconds}, then
+ *   {@code close()} delivers what is left. Reported: the caller's rate, the lag (sampled
  *   every 100 ms), and the flusher's writer entries per second of its busy time (wall time less the time it was
  *   parked);</li>
- *   <li>{@code live-wide}: the same over 1,000,000 keys, where coalescing rarely helps and the writer is the
+ *   <li>{@code live-max}: the same as fast as one thread can;</li>
+ *   <li>{@code live-wide}: as fast as one thread can over 1,000,000 keys, where coalescing rarely helps and the writer is the
  *   bottleneck throughout;</li>
  *   <li>{@code replay}: a child JVM journals {@code --backlog} operations over {@code --keys} keys with a writer
  *   that never returns and is killed with SIGKILL; then this JVM opens the journal and calls {@code close()}, timed
@@ -60,11 +62,22 @@ public final class WriteBehindThroughput {
     int keys = intArg(args, "--keys", 5_000);
     int backlog = intArg(args, "--backlog", 120_000);
     Path markdown = ChildJvm.markdownFile(args, false, "writebehind-throughput.md");
+    List<String> scenarios = List.of(stringArg(args, "--scenarios", "live,live-max,live-wide,replay").split(","));
+    int rate = intArg(args, "--rate", 30_000);
     List<String> rows = new ArrayList<>();
-    rows.add(live("live", seconds, keys));
-    rows.add(live("live-wide", seconds, 1_000_000));
-    for (int i = 0; i < 3; i++) {
-      rows.add(replay(backlog, keys));
+    if (scenarios.contains("live")) {
+      rows.add(live("live", seconds, keys, rate));
+    }
+    if (scenarios.contains("live-max")) {
+      rows.add(live("live-max", seconds, keys, Integer.MAX_VALUE));
+    }
+    if (scenarios.contains("live-wide")) {
+      rows.add(live("live-wide", seconds, 1_000_000, Integer.MAX_VALUE));
+    }
+    if (scenarios.contains("replay")) {
+      for (int i = 0; i < 3; i++) {
+        rows.add(replay(backlog, keys));
+      }
     }
     StringBuilder md = new StringBuilder();
     md.append("# Write-behind delivery against the writer's floor\n\n")
@@ -85,7 +98,7 @@ public final class WriteBehindThroughput {
     System.out.print(md);
   }
 
-  private static String live(String name, int seconds, int keys) throws Exception {
+  private static String live(String name, int seconds, int keys, int rate) throws Exception {
     Path dir = Files.createTempDirectory("goldylox-wb-live");
     try {
       RecordingWriter recording;
@@ -102,7 +115,7 @@ public final class WriteBehindThroughput {
         metrics = journal.metrics();
         long[] done = new long[1];
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        Thread caller = new Thread(() -> done[0] = stream(journal, keys, Long.MAX_VALUE, deadline, 1));
+        Thread caller = new Thread(() -> done[0] = stream(journal, keys, Long.MAX_VALUE, deadline, 1, rate));
         long start = System.nanoTime();
         caller.start();
         while (caller.isAlive()) {
@@ -178,15 +191,19 @@ public final class WriteBehindThroughput {
     RecordingWriter.install(held);
     WriteBehindJournal<String, String> journal = WriteBehindJournal.open(settings(journalDir.getParent()),
         new JavaSerializer(), WriteBehindThroughput.class.getClassLoader(), "backlog");
-    stream(journal, keys, operations, Long.MAX_VALUE, 7);
+    stream(journal, keys, operations, Long.MAX_VALUE, 7, Integer.MAX_VALUE);
     System.out.println("DONE " + journal.metrics().journalLag());
     System.out.flush();
     Thread.sleep(Long.MAX_VALUE);
   }
 
-  /** Puts (80%) and removes over {@code keys} keys until {@code limit} operations or {@code deadline}. */
+  /**
+   * Puts (80%) and removes over {@code keys} keys until {@code limit} operations or {@code deadline}, at most
+   * {@code rate} per second (paced every 1,024 operations; MAX_VALUE: as fast as one thread can).
+   */
   private static long stream(WriteBehindJournal<String, String> journal, int keys, long limit, long deadline,
-      long seed) {
+      long seed, int rate) {
+    long start = System.nanoTime();
     SplittableRandom random = new SplittableRandom(seed);
     StringBuilder padding = new StringBuilder();
     while (padding.length() < VALUE_CHARS) {
@@ -194,6 +211,12 @@ public final class WriteBehindThroughput {
     }
     long n = 0;
     for (; n < limit && ((n & 1023) != 0 || System.nanoTime() < deadline); n++) {
+      if ((n & 1023) == 0 && rate != Integer.MAX_VALUE) {
+        long due = start + n * 1_000_000_000L / rate;
+        for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
+          java.util.concurrent.locks.LockSupport.parkNanos(wait);
+        }
+      }
       String key = "k" + random.nextInt(keys);
       if (random.nextInt(5) == 0) {
         journal.delete(key);
@@ -232,6 +255,15 @@ public final class WriteBehindThroughput {
         name, operations, keys, Double.isNaN(callerRate) ? "-" : String.format(Locale.ROOT, "%,.0f", callerRate),
         maxLag, entries, (double) entries / distinctKeys, flusherRate, floorRate, flusherRate / floorRate,
         Double.isNaN(openMillis) ? "-" : String.format(Locale.ROOT, "%.0f", openMillis), closeMillis);
+  }
+
+  private static String stringArg(String[] args, String name, String fallback) {
+    for (int i = 0; i + 1 < args.length; i++) {
+      if (args[i].equals(name)) {
+        return args[i + 1];
+      }
+    }
+    return fallback;
   }
 
   private static int intArg(String[] args, String name, int fallback) {

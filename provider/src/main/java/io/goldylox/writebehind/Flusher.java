@@ -178,6 +178,7 @@ final class Flusher<K, V> implements Runnable {
     if (!finished) {
       synchronized (stateLock) {
         abandoned = true;
+        checkpoint.close(); // the flusher touches it only under this lock, and never again now
       }
       thread.interrupt();
     }
@@ -218,8 +219,11 @@ final class Flusher<K, V> implements Runnable {
       }
     } finally {
       synchronized (stateLock) {
-        if (!abandoned && tailer != null) {
-          tailer.close();
+        if (!abandoned) {
+          if (tailer != null) {
+            tailer.close();
+          }
+          checkpoint.close();
         }
       }
       metrics.flusherStopNanos.set(System.nanoTime());

@@ -108,6 +108,8 @@ final class Backlog<K, V> {
   private final TreeMap<Long, Slot<K, V>> byFirstIndex = new TreeMap<>();
   /** Operations that {@link #add} folded into a later one, not yet collected by {@link #takeFolded()}. */
   private long folded;
+  /** Records held: one per slot, plus the later records of slots without coalescing. */
+  private int held;
 
   Backlog(boolean coalesce, ConcurrentHashMap<K, Pending<V>> pending) {
     this.coalesce = coalesce;
@@ -126,6 +128,7 @@ final class Backlog<K, V> {
       byFirstIndex.put(record.index, slot);
       slot.state = READY;
       ready.addLast(slot);
+      held++;
       return;
     }
     if (record.sequence <= slot.newest().sequence) {
@@ -153,6 +156,7 @@ final class Backlog<K, V> {
         slot.later = new ArrayDeque<>();
       }
       slot.later.addLast(record);
+      held++;
     }
   }
 
@@ -193,6 +197,7 @@ final class Backlog<K, V> {
     } else {
       slots.remove(slot.key);
     }
+    held--;
     return settled;
   }
 
@@ -280,6 +285,11 @@ final class Backlog<K, V> {
   /** Keys with an unresolved operation. */
   int keys() {
     return slots.size();
+  }
+
+  /** Records held in memory (with coalescing, one per key): what the flusher's read-ahead bounds. */
+  int records() {
+    return held;
   }
 
   /** Slots ready for delivery. */

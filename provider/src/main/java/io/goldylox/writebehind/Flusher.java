@@ -63,7 +63,7 @@ final class Flusher<K, V> implements Runnable {
   private static final long NO_DEADLINE = Long.MAX_VALUE;
   /** The most often a busy flusher rewrites its checkpoint (a file write and a rename). */
   static final long CHECKPOINT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-  /** The fewest keys the flusher reads ahead of its writer; more with large batches. */
+  /** The fewest records (keys, with coalescing) the flusher reads ahead of its writer; more with large batches. */
   static final int MIN_READ_AHEAD = 1 << 17;
 
   private final String cacheName;
@@ -78,7 +78,7 @@ final class Flusher<K, V> implements Runnable {
   private final BatchWriter<K, V> batchWriter;
   private final int batchSize;
   private final long maxDelayMillis;
-  /** The most keys the backlog holds before the flusher stops reading (memory; the journal holds the rest). */
+  /** The most records the backlog holds before the flusher stops reading (memory; the journal holds the rest). */
   private final int readAhead;
   private final Thread thread;
 
@@ -303,7 +303,7 @@ final class Flusher<K, V> implements Runnable {
   /** Reads records into the backlog (up to the read-ahead) and makes due retries ready. Returns how many. */
   private int fill() {
     int taken = 0;
-    while (backlog.keys() < readAhead) {
+    while (backlog.records() < readAhead) {
       JournalRecord record;
       try (DocumentContext dc = tailer.readingDocument()) {
         if (!dc.isPresent()) {

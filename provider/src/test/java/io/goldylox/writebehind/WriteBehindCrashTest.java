@@ -30,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * then reopens the journal in-process with the same database and a writer at full speed, and one {@code close()}
  * must deliver all of it: nothing is left in the journal (a further open replays nothing), and the database equals
  * a model of the operations the child acknowledged (printed after {@code put}/{@code delete} returned), reading
- * every line the child printed before it died. Three crashes in a row on the same journal and database, the second
- * without coalescing.
+ * every line the child printed before it died. Three crashes in a row on the same journal (a database per round),
+ * the second without coalescing.
  */
 class WriteBehindCrashTest {
 
@@ -47,11 +47,14 @@ class WriteBehindCrashTest {
     // WRITE_DELAY=0: H2 hands each commit to the OS before commit() returns. With H2's default (500 ms) a commit
     // lives in the killed process for a while: the writer returned, the journal advanced past the operations, and
     // the kill then lost them inside H2. A writer must be durable when writeAll/deleteAll return.
-    String url = "jdbc:h2:file:" + dir.resolve("db") + ";FILE_LOCK=FS;WRITE_DELAY=0";
     Random random = new Random();
-    Map<String, String> model = new HashMap<>(); // key -> value; null: deleted
     long next = 0;
     for (int round = 0; round < 3; round++) {
+      // A database per round, opened by the child, then (after the kill) only by this JVM, which holds one
+      // connection until it has read the contents: H2 2.3's MVStore can fail to reopen a file it closed after heavy
+      // MERGE/DELETE churn ("Double mark", h2database issue 2752), and that is H2's bug, not the journal's.
+      String url = "jdbc:h2:file:" + dir.resolve("db-" + round) + ";FILE_LOCK=FS;WRITE_DELAY=0";
+      Map<String, String> model = new HashMap<>(); // key -> value; null: deleted
       boolean coalesce = round != 1;
       long seed = random.nextLong();
       int target = 110_000 + random.nextInt(40_000);
@@ -95,7 +98,9 @@ class WriteBehindCrashTest {
 
       // Restart in-process on the same journal and database: one close() delivers the whole backlog.
       WriteBehindConfig settings = TestConfigs.config(journal).batchSize(200).coalesce(coalesce).build();
-      try (H2Writer writer = new H2Writer(url)) {
+      Map<String, String> database;
+      try (java.sql.Connection holder = java.sql.DriverManager.getConnection(url);
+          H2Writer writer = new H2Writer(url)) {
         WriteBehindJournal<String, String> reopened = WriteBehindJournal.open(settings, writer,
             new JavaSerializer(), getClass().getClassLoader(), "crash-restart", ChronicleJournal.DEFAULT_ROLL_CYCLE);
         assertThat(reopened.metrics().replayed()).as("replayed after the kill").isGreaterThanOrEqualTo(BACKLOG);
@@ -108,8 +113,8 @@ class WriteBehindCrashTest {
             new JavaSerializer(), getClass().getClassLoader(), "crash-again", ChronicleJournal.DEFAULT_ROLL_CYCLE)) {
           assertThat(again.metrics().replayed()).as("nothing left in the journal").isZero();
         }
+        database = H2Writer.contents(url);
       }
-      Map<String, String> database = H2Writer.contents(url);
       String inFlightKey = inFlight == null ? null : inFlight[3];
       Set<String> keys = new TreeSet<>(model.keySet());
       keys.addAll(database.keySet());

@@ -3,6 +3,7 @@ package io.goldylox.writebehind;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -86,6 +87,8 @@ final class JournalInspection implements AutoCloseable {
             + " node that is stopped; a running node delivers its journal itself.");
       }
       lock.release();
+    } catch (OverlappingFileLockException e) {
+      throw new DrainException(Drain.EXIT_ERROR, "The write-behind journal " + directory + " is open in this JVM");
     } catch (IOException e) {
       throw new DrainException(Drain.EXIT_ERROR, "Cannot open the lock file " + lockFile + " of the write-behind"
           + " journal: " + e);

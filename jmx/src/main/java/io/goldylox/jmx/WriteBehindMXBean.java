@@ -47,8 +47,38 @@ public interface WriteBehindMXBean {
   /** Mean time of one writer call in milliseconds; 0 before the first call. */
   double getWriterMeanLatencyMillis();
 
-  /** Retries scheduled after a failed attempt. */
+  /** Attempts after a failed one (an operation replaced by a later one of its key before its retry is not one). */
   long getRetries();
+
+  /** Operations per second the writer acknowledged, over the last one to two seconds. */
+  double getDeliveryRate();
+
+  /** Entries handed to writeAll/deleteAll; with coalescing fewer than {@link #getDelivered()}. */
+  long getWriterEntries();
+
+  /** Operations replaced by a later operation of their key before they reached the writer. */
+  long getCoalesced();
+
+  /** Time the writer took for the latest batch (its writeAll and deleteAll), in milliseconds. */
+  double getLastBatchWriterMillis();
+
+  /** Mean time the writer took per batch, in milliseconds; 0 before the first batch. */
+  double getMeanBatchWriterMillis();
+
+  /** Time the flusher thread spent working (not parked) since the journal opened, in milliseconds. */
+  long getFlusherBusyMillis();
+
+  /** The configured {@code max-lag}. */
+  long getMaxLag();
+
+  /** Whether the lag is at or past {@code max-lag} now. */
+  boolean isOverMaxLag();
+
+  /** Times the lag reached {@code max-lag}. */
+  long getLagEpisodes();
+
+  /** Puts and removes refused because the lag had reached {@code max-lag} ({@code on-max-lag = reject}). */
+  long getRejected();
 
   /** Failed attempts: an operation left in the writer's collection, or a whole call that threw. */
   long getFailures();

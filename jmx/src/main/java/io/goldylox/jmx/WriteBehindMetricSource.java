@@ -24,7 +24,12 @@ import java.util.function.ToDoubleFunction;
  *   <li>function counters {@code goldylox.writebehind.appended}, {@code .replayed}, {@code .delivered},
  *       {@code .batches}, {@code .batched.operations}, {@code .retries}, {@code .failures},
  *       {@code .dead.letters};</li>
- *   <li>a function timer {@code goldylox.writebehind.writer.latency}: writer calls and the time spent in them.</li>
+ *   <li>gauges {@code goldylox.writebehind.delivery.rate} (operations acknowledged per second, over the last one
+ *       to two seconds) and {@code goldylox.writebehind.over.max.lag} (1 during a max-lag episode);</li>
+ *   <li>function counters {@code goldylox.writebehind.writer.entries}, {@code .coalesced}, {@code .rejected},
+ *       {@code .lag.episodes};</li>
+ *   <li>function timers {@code goldylox.writebehind.writer.latency} (writer calls and the time spent in them)
+ *       and {@code goldylox.writebehind.batch.writer.time} (batches and the writer's time for them).</li>
  * </ul>
  * A cache without write-behind gets neither bean nor meters.
  *
@@ -73,6 +78,26 @@ enum WriteBehindMetricSource implements MetricSource {
         "Failed attempts (an operation the writer left undone, or a call that threw)");
     counter(registry, "goldylox.writebehind.dead.letters", cache, c -> metrics(c).deadLetters(), tags,
         "Operations moved to the dead-letter journal after their last attempt");
+
+    Gauge.builder("goldylox.writebehind.delivery.rate", cache, c -> metrics(c).deliveryRate())
+        .tags(tags).baseUnit("operations/s")
+        .description("Operations per second the writer acknowledged, over the last one to two seconds")
+        .register(registry);
+    Gauge.builder("goldylox.writebehind.over.max.lag", cache, c -> metrics(c).overMaxLag() ? 1 : 0)
+        .tags(tags).description("1 while the lag is at or past max-lag, else 0")
+        .register(registry);
+    counter(registry, "goldylox.writebehind.writer.entries", cache, c -> metrics(c).writerEntries(), tags,
+        "Entries handed to writeAll/deleteAll (with coalescing, fewer than the operations delivered)");
+    counter(registry, "goldylox.writebehind.coalesced", cache, c -> metrics(c).coalesced(), tags,
+        "Operations replaced by a later operation of their key before they reached the writer");
+    counter(registry, "goldylox.writebehind.rejected", cache, c -> metrics(c).rejected(), tags,
+        "Puts and removes refused at max-lag (on-max-lag = reject)");
+    counter(registry, "goldylox.writebehind.lag.episodes", cache, c -> metrics(c).lagEpisodes(), tags,
+        "Times the lag reached max-lag");
+    FunctionTimer.builder("goldylox.writebehind.batch.writer.time", cache,
+            c -> metrics(c).batches(), c -> metrics(c).writerNanosTotal(), TimeUnit.NANOSECONDS)
+        .tags(tags).description("Batches and the time the writer spent on them (writeAll and deleteAll together)")
+        .register(registry);
 
     FunctionTimer.builder("goldylox.writebehind.writer.latency", cache,
             c -> metrics(c).writerCalls(), c -> metrics(c).writerNanosTotal(), TimeUnit.NANOSECONDS)
@@ -172,6 +197,56 @@ enum WriteBehindMetricSource implements MetricSource {
     @Override
     public long getRetries() {
       return metrics.retries();
+    }
+
+    @Override
+    public double getDeliveryRate() {
+      return metrics.deliveryRate();
+    }
+
+    @Override
+    public long getWriterEntries() {
+      return metrics.writerEntries();
+    }
+
+    @Override
+    public long getCoalesced() {
+      return metrics.coalesced();
+    }
+
+    @Override
+    public double getLastBatchWriterMillis() {
+      return metrics.lastBatchWriterNanos() / 1e6;
+    }
+
+    @Override
+    public double getMeanBatchWriterMillis() {
+      return metrics.meanBatchWriterNanos() / 1e6;
+    }
+
+    @Override
+    public long getFlusherBusyMillis() {
+      return TimeUnit.NANOSECONDS.toMillis(metrics.flusherBusyNanos());
+    }
+
+    @Override
+    public long getMaxLag() {
+      return journal.settings().maxLag();
+    }
+
+    @Override
+    public boolean isOverMaxLag() {
+      return metrics.overMaxLag();
+    }
+
+    @Override
+    public long getLagEpisodes() {
+      return metrics.lagEpisodes();
+    }
+
+    @Override
+    public long getRejected() {
+      return metrics.rejected();
     }
 
     @Override

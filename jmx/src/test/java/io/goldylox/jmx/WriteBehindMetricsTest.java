@@ -117,6 +117,21 @@ class WriteBehindMetricsTest {
     assertThat(bean.getWriterTimeNanos()).isEqualTo(Math.round(latency.totalTime(TimeUnit.NANOSECONDS)));
     assertThat(bean.getWriterMeanLatencyMillis()).isPositive();
     assertThat(bean.getPendingKeys()).isZero();
+    assertThat(bean.getWriterEntries()).isEqualTo(PUTS); // distinct keys: nothing to coalesce
+    assertThat(bean.getCoalesced()).isZero();
+    assertThat(counter("goldylox.writebehind.writer.entries")).isEqualTo(PUTS);
+    assertThat(bean.getLastBatchWriterMillis()).isPositive();
+    assertThat(bean.getMeanBatchWriterMillis()).isPositive();
+    FunctionTimer perBatch = registry.get("goldylox.writebehind.batch.writer.time").functionTimer();
+    assertThat(perBatch.count()).isEqualTo(batches);
+    assertThat(bean.getDeliveryRate()).as("50 delivered within the last seconds").isPositive();
+    assertThat(gauge("goldylox.writebehind.delivery.rate")).isPositive();
+    assertThat(bean.getFlusherBusyMillis()).isNotNegative();
+    assertThat(bean.getMaxLag()).isEqualTo(WriteBehindConfig.DEFAULT_MAX_LAG);
+    assertThat(bean.isOverMaxLag()).isFalse();
+    assertThat(gauge("goldylox.writebehind.over.max.lag")).isZero();
+    assertThat(bean.getLagEpisodes()).isZero();
+    assertThat(bean.getRejected()).isZero();
     assertThat(bean.getJournal()).isEqualTo(dir.resolve("orders").toAbsolutePath().normalize().toString());
     assertThat(bean.getDeadLetterJournal()).endsWith("orders-dead-letter");
 
@@ -163,7 +178,10 @@ class WriteBehindMetricsTest {
         "goldylox.writebehind.appended", "goldylox.writebehind.replayed", "goldylox.writebehind.delivered",
         "goldylox.writebehind.batches", "goldylox.writebehind.batched.operations", "goldylox.writebehind.retries",
         "goldylox.writebehind.failures", "goldylox.writebehind.dead.letters",
-        "goldylox.writebehind.writer.latency");
+        "goldylox.writebehind.writer.latency", "goldylox.writebehind.delivery.rate",
+        "goldylox.writebehind.over.max.lag", "goldylox.writebehind.writer.entries", "goldylox.writebehind.coalesced",
+        "goldylox.writebehind.rejected", "goldylox.writebehind.lag.episodes",
+        "goldylox.writebehind.batch.writer.time");
     assertThat(GoldyloxMBeans.objectNames(cache)).extracting(n -> n.getKeyProperty("type"))
         .containsExactly("Cache", "Listeners", "Expiry", "WriteBehind");
   }

@@ -337,8 +337,25 @@ final class FileConfigReader {
       builder.deadLetter(block.path("dead-letter"));
     }
     if (block.has("close-timeout")) {
-      Duration closeTimeout = block.duration("close-timeout");
-      block.apply("close-timeout", () -> builder.closeTimeout(closeTimeout));
+      if (block.isString("close-timeout")
+          && block.string("close-timeout").equalsIgnoreCase(WriteBehindConfig.INFINITE)) {
+        builder.closeTimeout(WriteBehindConfig.UNBOUNDED_CLOSE);
+      } else {
+        Duration closeTimeout = block.duration("close-timeout");
+        block.apply("close-timeout", () -> builder.closeTimeout(closeTimeout));
+      }
+    }
+    if (block.has("max-lag")) {
+      long maxLag = block.positiveWholeNumber("max-lag");
+      block.apply("max-lag", () -> builder.maxLag(maxLag));
+    }
+    if (block.has("on-max-lag")) {
+      String text = block.string("on-max-lag");
+      WriteBehindConfig.OnMaxLag policy = WriteBehindConfig.OnMaxLag.parse(text);
+      if (policy == null) {
+        throw block.fail("on-max-lag", "expected accept or reject, found '" + text + "'" + block.line("on-max-lag"));
+      }
+      builder.onMaxLag(policy);
     }
     WriteBehindConfig[] built = new WriteBehindConfig[1];
     block.apply("dead-letter", () -> built[0] = builder.build());
@@ -457,6 +474,11 @@ final class FileConfigReader {
         throw fail(relative, "must not be empty" + line(relative));
       }
       return text;
+    }
+
+    /** Whether the value at {@code relative} is a string (a duration such as 10s is one too, before parsing). */
+    boolean isString(String relative) {
+      return config.getValue(relative).valueType() == ConfigValueType.STRING;
     }
 
     long positiveWholeNumber(String relative) {

@@ -77,7 +77,9 @@ final class KeySchema {
       "sync-interval", LEAF,
       "retry", object("initial-delay", LEAF, "max-delay", LEAF, "max-attempts", LEAF),
       "dead-letter", LEAF,
-      "close-timeout", LEAF);
+      "close-timeout", LEAF,
+      "max-lag", LEAF,
+      "on-max-lag", LEAF);
 
   static final KeySchema CACHE = object(
       "key-type", LEAF,

@@ -29,7 +29,9 @@ import javax.cache.integration.CacheWriter;
  *   sync-interval = 10ms
  *   retry { initial-delay = 100ms, max-delay = 30s, max-attempts = 10 }
  *   dead-letter = "/var/lib/app/orders-dead"   # default: the journal's path + "-dead-letter"
- *   close-timeout = 5s                   # how long close() keeps flushing before it leaves the rest for replay
+ *   close-timeout = infinite             # or a duration: how long close() keeps delivering
+ *   max-lag = 1000000                    # operations not yet acknowledged past which on-max-lag applies
+ *   on-max-lag = accept                  # or reject: such a put fails with a CacheWriterException
  * }
  * }</pre>
  */
@@ -40,13 +42,22 @@ public final class WriteBehindConfig implements Serializable {
   public static final int DEFAULT_BATCH_SIZE = 500;
   public static final Duration DEFAULT_MAX_DELAY = Duration.ofMillis(100);
   public static final Duration DEFAULT_SYNC_INTERVAL = Duration.ofMillis(10);
-  public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
+  /** The most days any write-behind duration may be; also what an unbounded close-timeout is stored as. */
+  private static final long MAX_DAYS = 365;
+  /** The longest any write-behind duration may be, so that it converts to nanoseconds and deadlines safely. */
+  public static final Duration MAX_DURATION = Duration.ofDays(MAX_DAYS);
+  /** {@code close-timeout = infinite}: close() delivers everything while the writer accepts it. */
+  public static final Duration UNBOUNDED_CLOSE = MAX_DURATION;
+  /** The spelling of an unbounded close-timeout in configuration files. */
+  public static final String INFINITE = "infinite";
+  /** By default close() delivers everything the writer accepts, however long that takes. */
+  public static final Duration DEFAULT_CLOSE_TIMEOUT = UNBOUNDED_CLOSE;
+  /** Operations journaled and not yet acknowledged past which {@link OnMaxLag} applies. */
+  public static final long DEFAULT_MAX_LAG = 1_000_000;
   /** Appended to the journal's path when no dead-letter path is given. */
   public static final String DEAD_LETTER_SUFFIX = "-dead-letter";
   /** The largest {@code batch-size}: one batch is held in memory and handed to one writer call. */
   public static final int MAX_BATCH_SIZE = 1_000_000;
-  /** The longest any write-behind duration may be, so that it converts to nanoseconds and deadlines safely. */
-  public static final Duration MAX_DURATION = Duration.ofDays(365);
 
   /** How far an acknowledged operation survives. */
   public enum Durability {
@@ -68,6 +79,31 @@ public final class WriteBehindConfig implements Serializable {
 
     static Durability parse(String text) {
       for (Durability value : values()) {
+        if (value.name().equalsIgnoreCase(text.trim())) {
+          return value;
+        }
+      }
+      return null;
+    }
+  }
+
+  /** What a put does when the journal lag has reached {@code max-lag}. */
+  public enum OnMaxLag {
+    /**
+     * The put is journaled as usual; the first one of each episode logs a WARN, and a metric counts episodes
+     * (the default: the journal is on disk, so a lag costs disk space and replay time, not heap).
+     */
+    ACCEPT,
+    /** The put (or remove) fails with a {@code CacheWriterException} that names the lag and the limit. */
+    REJECT;
+
+    /** The spelling used in configuration files. */
+    public String configName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    static OnMaxLag parse(String text) {
+      for (OnMaxLag value : values()) {
         if (value.name().equalsIgnoreCase(text.trim())) {
           return value;
         }
@@ -100,6 +136,16 @@ public final class WriteBehindConfig implements Serializable {
         throw new IllegalArgumentException("retry max-attempts must be at least 1, not " + maxAttempts);
       }
     }
+
+    /** The wait before the retry that follows failed attempt {@code attempts}: {@code initial * 2^(attempts-1)}. */
+    public long backoffMillis(int attempts) {
+      long delay = initialDelay.toMillis();
+      long max = maxDelay.toMillis();
+      for (int i = 1; i < attempts && delay < max; i++) {
+        delay = Math.min(max, delay * 2);
+      }
+      return Math.min(delay, max);
+    }
   }
 
   private final Factory<? extends CacheWriter<?, ?>> writerFactory;
@@ -114,6 +160,8 @@ public final class WriteBehindConfig implements Serializable {
   private final Retry retry;
   private final String deadLetter;
   private final Duration closeTimeout;
+  private final long maxLag;
+  private final OnMaxLag onMaxLag;
 
   private WriteBehindConfig(Builder builder) {
     this.writerFactory = builder.writerFactory;
@@ -128,6 +176,8 @@ public final class WriteBehindConfig implements Serializable {
     this.deadLetter = (builder.deadLetter != null ? builder.deadLetter
         : builder.journal.resolveSibling(builder.journal.getFileName() + DEAD_LETTER_SUFFIX)).toString();
     this.closeTimeout = builder.closeTimeout;
+    this.maxLag = builder.maxLag;
+    this.onMaxLag = builder.onMaxLag;
   }
 
   public static Builder builder() {
@@ -148,6 +198,8 @@ public final class WriteBehindConfig implements Serializable {
     builder.retry = retry;
     builder.deadLetter = deadLetter();
     builder.closeTimeout = closeTimeout;
+    builder.maxLag = maxLag;
+    builder.onMaxLag = onMaxLag;
     return builder;
   }
 
@@ -176,7 +228,10 @@ public final class WriteBehindConfig implements Serializable {
     return maxDelay;
   }
 
-  /** Whether only the last operation per key inside one batch reaches the writer. */
+  /**
+   * Whether only the last operation per key reaches the writer: whatever is pending for a key when the flusher
+   * comes to it, however many operations and batches that spans, is written once (its last put, or a delete).
+   */
   public boolean coalesce() {
     return coalesce;
   }
@@ -199,9 +254,26 @@ public final class WriteBehindConfig implements Serializable {
     return Path.of(deadLetter);
   }
 
-  /** How long {@code close()} keeps delivering before it leaves the rest in the journal for the next start. */
+  /**
+   * How long {@code close()} keeps delivering before it leaves the rest in the journal for the next start;
+   * {@link #UNBOUNDED_CLOSE} (the default, {@code infinite}): until everything is delivered or has failed once.
+   */
   public Duration closeTimeout() {
     return closeTimeout;
+  }
+
+  /** Whether {@link #closeTimeout()} is a bound (false: {@code infinite}). */
+  public boolean closeTimeoutBounded() {
+    return closeTimeout.compareTo(UNBOUNDED_CLOSE) < 0;
+  }
+
+  /** Operations journaled and not yet acknowledged by the writer past which {@link #onMaxLag()} applies. */
+  public long maxLag() {
+    return maxLag;
+  }
+
+  public OnMaxLag onMaxLag() {
+    return onMaxLag;
   }
 
   @Override
@@ -216,13 +288,14 @@ public final class WriteBehindConfig implements Serializable {
     return writerFactory.equals(that.writerFactory) && writerName.equals(that.writerName)
         && journal.equals(that.journal) && batchSize == that.batchSize && maxDelay.equals(that.maxDelay)
         && coalesce == that.coalesce && durability == that.durability && syncInterval.equals(that.syncInterval)
-        && retry.equals(that.retry) && deadLetter.equals(that.deadLetter) && closeTimeout.equals(that.closeTimeout);
+        && retry.equals(that.retry) && deadLetter.equals(that.deadLetter) && closeTimeout.equals(that.closeTimeout)
+        && maxLag == that.maxLag && onMaxLag == that.onMaxLag;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(writerFactory, journal, batchSize, maxDelay, coalesce, durability, syncInterval, retry,
-        deadLetter, closeTimeout);
+        deadLetter, closeTimeout, maxLag, onMaxLag);
   }
 
   @Override
@@ -230,7 +303,8 @@ public final class WriteBehindConfig implements Serializable {
     return "WriteBehindConfig{writer=" + writerName + ", journal=" + journal + ", batch-size=" + batchSize
         + ", max-delay=" + maxDelay + ", coalesce=" + coalesce + ", durability=" + durability.configName()
         + ", sync-interval=" + syncInterval + ", retry=" + retry + ", dead-letter=" + deadLetter
-        + ", close-timeout=" + closeTimeout + "}";
+        + ", close-timeout=" + (closeTimeoutBounded() ? closeTimeout.toString() : INFINITE) + ", max-lag=" + maxLag
+        + ", on-max-lag=" + onMaxLag.configName() + "}";
   }
 
   /** Collects the values of a {@link WriteBehindConfig}; {@link #writer} and {@link #journal} are required. */
@@ -247,6 +321,8 @@ public final class WriteBehindConfig implements Serializable {
     private Retry retry = Retry.DEFAULT;
     private Path deadLetter;
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+    private long maxLag = DEFAULT_MAX_LAG;
+    private OnMaxLag onMaxLag = OnMaxLag.ACCEPT;
 
     private Builder() {}
 
@@ -331,10 +407,32 @@ public final class WriteBehindConfig implements Serializable {
       return this;
     }
 
-    /** @throws IllegalArgumentException if null, negative or longer than {@link #MAX_DURATION} */
+    /**
+     * {@link #UNBOUNDED_CLOSE} for no bound.
+     *
+     * @throws IllegalArgumentException if null, negative or longer than {@link #MAX_DURATION}
+     */
     public Builder closeTimeout(Duration closeTimeout) {
       requireDuration("close-timeout", closeTimeout, false);
       this.closeTimeout = closeTimeout;
+      return this;
+    }
+
+    /** @throws IllegalArgumentException unless positive */
+    public Builder maxLag(long maxLag) {
+      if (maxLag < 1) {
+        throw new IllegalArgumentException("max-lag must be positive, not " + maxLag);
+      }
+      this.maxLag = maxLag;
+      return this;
+    }
+
+    /** @throws IllegalArgumentException if null */
+    public Builder onMaxLag(OnMaxLag onMaxLag) {
+      if (onMaxLag == null) {
+        throw new IllegalArgumentException("on-max-lag must be accept or reject, not null");
+      }
+      this.onMaxLag = onMaxLag;
       return this;
     }
 
@@ -366,7 +464,7 @@ public final class WriteBehindConfig implements Serializable {
           + ", not " + value);
     }
     if (value.compareTo(MAX_DURATION) > 0) {
-      throw new IllegalArgumentException(name + " must be at most " + MAX_DURATION.toDays() + " days, not " + value);
+      throw new IllegalArgumentException(name + " must be at most " + MAX_DAYS + " days, not " + value);
     }
   }
 }

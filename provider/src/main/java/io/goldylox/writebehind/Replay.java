@@ -1,39 +1,44 @@
 package io.goldylox.writebehind;
 
 import io.goldylox.serialization.Serializer;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.wire.DocumentContext;
 
 /**
- * Rebuilds, when a journal is opened, what the previous run left unresolved: every record from the checkpoint on.
- * Runs on the opening thread before the flusher starts.
+ * Rebuilds, when a journal is opened, what the previous run left unresolved: one scan of every record from the
+ * checkpoint on, on the opening thread, before the flusher starts and before the cache serves a read.
  *
- * <p>It fills the pending index (per key, the operation with the highest sequence), counts the distinct
- * operations (the journal lag), finds the highest sequence (new operations continue above it), and notes which
- * operations have several records in range (an operation and its retries): the flusher delivers only the last
- * one of each.
+ * <p>The scan folds the records into a {@link Backlog} (coalesced per key when the cache coalesces), which the
+ * flusher then delivers without reading those records again; publishes the newest operation of every key in the
+ * pending index, so reads see the unacknowledged writes (read-your-writes) while the flusher delivers them; and
+ * finds the highest sequence, above which new operations continue. Only the value of each key's newest operation
+ * is decoded here: a backlog of N operations over K keys costs N key decodings and K value decodings.
  */
-final class Replay {
+final class Replay<K, V> {
 
   private static final System.Logger LOG = System.getLogger(Replay.class.getName());
 
+  final Backlog<K, V> backlog;
+  /** Records whose key cannot be decoded: the flusher dead-letters them first. */
+  final List<JournalRecord> unreadable = new ArrayList<>();
   long maxSequence;
+  /** Journaled operations found unresolved. */
   long operations;
-  /** Sequence to the index of its last record, for sequences with more than one record in range. */
-  final Map<Long, Long> staleBelow = new HashMap<>();
-  /** Key to the highest sequence among its retry records in range (see {@link Flusher}'s pins). */
-  final Map<Object, Long> retrying = new HashMap<>();
+  /** The index just after the last record read; the checkpoint when there was none. */
+  long nextUnread;
 
-  private Replay() {}
+  private Replay(Backlog<K, V> backlog, long position) {
+    this.backlog = backlog;
+    this.nextUnread = position;
+  }
 
   @SuppressWarnings("unchecked")
-  static <K, V> Replay run(ChronicleJournal journal, long position, Serializer serializer, ClassLoader loader,
-      ConcurrentHashMap<K, Pending<V>> pending) {
-    Replay replay = new Replay();
-    Map<Long, Long> lastIndex = new HashMap<>();
+  static <K, V> Replay<K, V> run(ChronicleJournal journal, long position, Serializer serializer,
+      ClassLoader loader, ConcurrentHashMap<K, Pending<V>> pending, boolean coalesce) {
+    Replay<K, V> replay = new Replay<>(new Backlog<>(coalesce, pending), position);
     ExcerptTailer tailer = journal.tailerAt(position);
     try {
       while (true) {
@@ -44,31 +49,43 @@ final class Replay {
           }
           record = JournalRecord.read(dc.wire().bytes(), dc.index(), journal);
         }
+        replay.nextUnread = record.index + 1;
         replay.maxSequence = Math.max(replay.maxSequence, record.sequence);
-        if (lastIndex.put(record.sequence, record.index) != null) {
-          replay.staleBelow.put(record.sequence, record.index);
-        }
         K key;
-        V value;
         try {
           key = (K) serializer.deserialize(record.key, loader);
-          value = record.value == null ? null : (V) serializer.deserialize(record.value, loader);
         } catch (RuntimeException e) {
-          // The flusher meets the same record and dead-letters it; reads just do not see it meanwhile.
-          LOG.log(System.Logger.Level.WARNING, "Cannot read back a write-behind operation in " + journal
-              + " (" + e + "); it will go to the dead-letter journal");
+          LOG.log(System.Logger.Level.WARNING, "Cannot read back the key of a write-behind operation in "
+              + journal + " (" + e + "); it goes to the dead-letter journal");
+          replay.unreadable.add(record);
           continue;
         }
-        if (record.attempts > 0) {
-          replay.retrying.merge(key, record.sequence, Math::max);
-        }
-        Pending<V> candidate = new Pending<>(record.sequence, value);
-        pending.merge(key, candidate, (old, nu) -> nu.sequence() >= old.sequence() ? nu : old);
+        replay.backlog.add(record, key);
       }
     } finally {
       tailer.close();
     }
-    replay.operations = lastIndex.size();
+    replay.backlog.takeFolded(); // folded at open: not "coalesced" by this run's flusher
+    for (Backlog.Slot<K, V> slot : replay.backlog.slots()) {
+      JournalRecord newest = slot.newest();
+      V value = null;
+      if (!newest.isDelete()) {
+        try {
+          value = (V) serializer.deserialize(newest.value, loader);
+        } catch (RuntimeException e) {
+          // The flusher meets the same failure and dead-letters the operation; reads just do not see it.
+          LOG.log(System.Logger.Level.WARNING, "Cannot read back a write-behind value in " + journal + " (" + e
+              + "); the operation goes to the dead-letter journal");
+          continue;
+        }
+        if (newest == slot.record) {
+          slot.value = value;
+          slot.decoded = true;
+        }
+      }
+      pending.put(slot.key, new Pending<>(newest.sequence, value));
+    }
+    replay.operations = replay.backlog.operations() + replay.unreadable.size();
     return replay;
   }
 }

@@ -34,9 +34,12 @@ import javax.cache.integration.CacheWriterException;
  *       operation again (always in per-key order, ending with the key's latest state). Writers must tolerate
  *       replays: write idempotently (an upsert, a delete of a missing row).</li>
  *   <li>Per key, the writer sees operations in the order they were made; with {@code coalesce} only the last
- *       one per batch. A failing key is retried with backoff without holding back other keys, and after
- *       {@code max-attempts} moved to the dead-letter journal. A newer operation on a key replaces a failed
- *       older one that is still waiting for its retry.</li>
+ *       of those pending when the flusher comes to the key, however many batches they span. A failing key is
+ *       retried with backoff without holding back other keys, and after {@code max-attempts} moved to the
+ *       dead-letter journal. A newer operation on a key replaces a failed older one that is still waiting for
+ *       its retry.</li>
+ *   <li>The lag is bounded or loud: past {@code max-lag} unacknowledged operations a put is refused
+ *       ({@code on-max-lag = reject}) or accepted with one WARN per episode ({@code accept}).</li>
  *   <li>Read-your-writes: {@link #pending} returns the last unacknowledged operation on a key, lock-free.</li>
  * </ul>
  *
@@ -91,16 +94,17 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
       boolean force = settings.durability() == WriteBehindConfig.Durability.OS;
       Checkpoint checkpoint = new Checkpoint(settings.journal(), force);
       long position = checkpoint.read();
-      Replay replay = Replay.run(journal, position, serializer, loader, pending);
+      Replay<K, V> replay = Replay.run(journal, position, serializer, loader, pending, settings.coalesce());
       sequence.set(replay.maxSequence);
       metrics.replayed.set(replay.operations);
       if (replay.operations > 0) {
-        LOG.log(System.Logger.Level.INFO, "Write-behind of cache '" + cacheName + "': replaying "
-            + replay.operations + " unacknowledged operations from " + settings.journal());
+        LOG.log(System.Logger.Level.INFO, "Write-behind of cache '" + cacheName + "': delivering "
+            + replay.operations + " unacknowledged operations on " + replay.backlog.keys() + " keys from "
+            + settings.journal());
       }
       this.deadLetters = new DeadLetterJournal(settings.deadLetter(), cacheName);
       this.flusher = new Flusher<>(cacheName, settings, writer, serializer, loader, journal, deadLetters,
-          checkpoint, pending, sequence, metrics, position, replay.staleBelow, replay.retrying);
+          checkpoint, sequence, metrics, position, replay);
       this.syncer = force ? new Syncer(journal, settings.syncInterval().toNanos(), cacheName) : null;
     } catch (RuntimeException | Error e) {
       journal.close();
@@ -224,6 +228,9 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
       throw new IllegalStateException("The write-behind journal " + settings.journal() + " of cache '"
           + cacheName + "' is closed");
     }
+    if (metrics.journalLag() >= settings.maxLag()) {
+      atMaxLag();
+    }
     byte[] keyBytes = serializer.serialize(key);
     byte[] valueBytes = value == null ? null
         : serializedValue != null ? serializedValue : serializer.serialize(value);
@@ -252,6 +259,29 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
     flusher.wake(seq);
     if (syncer != null) {
       syncer.dirty();
+    }
+  }
+
+  /** The lag has reached max-lag: refuse the operation, or accept it and start an episode (one WARN). */
+  private void atMaxLag() {
+    long lag = metrics.journalLag();
+    if (settings.onMaxLag() == WriteBehindConfig.OnMaxLag.REJECT) {
+      metrics.rejected.increment();
+      if (metrics.overMaxLag.compareAndSet(false, true)) {
+        metrics.lagEpisodes.increment();
+        LOG.log(System.Logger.Level.WARNING, "Write-behind of cache '" + cacheName + "': the lag of " + lag
+            + " operations reached max-lag " + settings.maxLag() + " in " + settings.journal()
+            + "; puts and removes are refused (on-max-lag = reject) until the writer catches up");
+      }
+      throw new CacheWriterException("Write-behind of cache '" + cacheName + "' refused the operation: " + lag
+          + " operations are journaled in " + settings.journal() + " and not yet acknowledged by the writer,"
+          + " which reached max-lag " + settings.maxLag() + " (on-max-lag = reject)");
+    }
+    if (metrics.overMaxLag.compareAndSet(false, true)) {
+      metrics.lagEpisodes.increment();
+      LOG.log(System.Logger.Level.WARNING, "Write-behind of cache '" + cacheName + "': the lag of " + lag
+          + " operations reached max-lag " + settings.maxLag() + " in " + settings.journal() + "; operations are"
+          + " still accepted (on-max-lag = accept), the journal grows until the writer catches up");
     }
   }
 
@@ -290,9 +320,11 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
   }
 
   /**
-   * Stops accepting operations, lets the flusher deliver what it can within {@code close-timeout} (without
-   * waiting for {@code max-delay}, nor for retries that are not due), and closes the journal. Operations left
-   * over are replayed at the next {@link #open}. The writer is closed only if {@link #open} created it.
+   * Stops accepting operations, delivers everything pending (without waiting for {@code max-delay}; an operation
+   * waiting for a retry gets one last attempt now), and closes the journal. It returns when everything was
+   * delivered or failed once during close, or at {@code close-timeout} if one is set. Operations left over (a
+   * WARN names their count and the journal, {@link WriteBehindMetrics#leftAtClose()} counts them) are delivered
+   * at the next {@link #open}, or by {@code io.goldylox.writebehind.Drain}. The writer is closed only if {@link #open} created it.
    */
   @Override
   public void close() {
@@ -300,11 +332,16 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
       return;
     }
     closed = true;
-    boolean drained = flusher.close(settings.closeTimeout().toNanos());
-    if (!drained) {
-      LOG.log(System.Logger.Level.WARNING, "Write-behind of cache '" + cacheName + "': the writer did not finish"
-          + " within close-timeout " + settings.closeTimeout() + "; " + metrics.journalLag()
-          + " operations stay in " + settings.journal() + " and are delivered at the next start");
+    boolean finished = flusher.close(settings.closeTimeout().toNanos());
+    long left = metrics.journalLag();
+    metrics.leftAtClose.set(left);
+    if (left > 0) {
+      String why = !finished ? "the writer did not finish within close-timeout " + settings.closeTimeout()
+          : flusher.failure() != null ? "the flusher had stopped on " + flusher.failure()
+          : "the writer failed them during close";
+      LOG.log(System.Logger.Level.WARNING, "Write-behind of cache '" + cacheName + "': close() left " + left
+          + " operations in " + settings.journal() + " (" + why + "); they are delivered at the next start, or by"
+          + " io.goldylox.writebehind.Drain");
     }
     try {
       if (syncer != null) {

@@ -1,6 +1,9 @@
 package io.goldylox.writebehind;
 
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -28,10 +31,60 @@ public final class WriteBehindMetrics {
   /** Creation time (epoch ms) of the oldest operation the flusher holds unacknowledged; MAX_VALUE: none. */
   final AtomicLong oldestMillis = new AtomicLong(Long.MAX_VALUE);
   final AtomicLong lastBatchSize = new AtomicLong();
+  /** Entries handed to writeAll/deleteAll (with coalescing, fewer than the operations they stand for). */
+  final LongAdder writerEntries = new LongAdder();
+  /** Operations replaced by a later one of their key before they reached the writer. */
+  final LongAdder coalesced = new LongAdder();
+  /** Time the writer took for the latest batch (its writeAll and deleteAll together). */
+  final AtomicLong lastBatchWriterNanos = new AtomicLong();
+  /** Time the flusher thread spent parked (with nothing to deliver, or waiting for a batch to fill). */
+  final LongAdder parkedNanos = new LongAdder();
+  /** When the flusher thread started and stopped (0: not yet): the span of {@link #flusherBusyNanos()}. */
+  final AtomicLong flusherStartNanos = new AtomicLong();
+  final AtomicLong flusherStopNanos = new AtomicLong();
+  /** Operations the last close() left in the journal (0 when it delivered everything). */
+  final AtomicLong leftAtClose = new AtomicLong();
+  /** Puts refused because the lag had reached max-lag with on-max-lag = reject. */
+  final LongAdder rejected = new LongAdder();
+  /** Times the lag reached max-lag (an episode ends when the flusher brings it back under). */
+  final LongAdder lagEpisodes = new LongAdder();
+  /** Whether the lag is at or past max-lag (an episode is on): set by a caller, cleared by the flusher. */
+  final AtomicBoolean overMaxLag = new AtomicBoolean();
+
+  /** Delivered count at a point in time: the base of {@link #deliveryRate()}. */
+  private record Mark(long nanos, long delivered) {}
+
+  /** Written by the flusher about once a second; read by any thread. */
+  private final AtomicReference<Mark> previousMark = new AtomicReference<>(new Mark(System.nanoTime(), 0));
+  private final AtomicReference<Mark> lastMark = new AtomicReference<>(previousMark.get());
+  private static final long MARK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   WriteBehindMetrics() {}
 
-  /** Operations appended to the journal and not yet acknowledged by the writer (nor dead-lettered). */
+  /** Flusher thread, after each batch: moves the rate window on about once a second. */
+  void noteDelivery(long nowNanos) {
+    Mark last = lastMark.get();
+    if (nowNanos - last.nanos >= MARK_NANOS) {
+      previousMark.set(last);
+      lastMark.set(new Mark(nowNanos, delivered.sum()));
+    }
+  }
+
+  /**
+   * Flusher thread: ends a max-lag episode once the lag is back under {@code maxLag}, with an INFO line. The
+   * caller that starts an episode logs its WARN ({@link WriteBehindJournal}).
+   */
+  void endLagEpisodeIfBelow(long maxLag, System.Logger log, String cacheName, Object journal) {
+    if (overMaxLag.get() && journalLag() < maxLag && overMaxLag.compareAndSet(true, false)) {
+      log.log(System.Logger.Level.INFO, "Write-behind of cache '" + cacheName + "': the lag is back under max-lag "
+          + maxLag + " in " + journal);
+    }
+  }
+
+  /**
+   * Operations appended to the journal and not yet acknowledged by the writer (nor dead-lettered). An operation
+   * coalesced into a later one of its key counts until that later one is delivered.
+   */
   public long journalLag() {
     // resolved is read first: an operation resolved between the two reads was appended before, so the
     // difference can only be overstated by operations racing in, never negative.
@@ -61,7 +114,7 @@ public final class WriteBehindMetrics {
     return replayed.get();
   }
 
-  /** Operations the writer acknowledged. */
+  /** Operations the writer acknowledged, coalesced ones included. */
   public long delivered() {
     return delivered.sum();
   }
@@ -91,7 +144,75 @@ public final class WriteBehindMetrics {
     return writerNanos.sum();
   }
 
-  /** Retries scheduled after a failed attempt. */
+  /**
+   * Operations the writer acknowledged per second, over the last one to two seconds of delivery (lower, and
+   * falling towards 0, while the flusher delivers nothing).
+   */
+  public double deliveryRate() {
+    Mark base = previousMark.get();
+    long nanos = System.nanoTime() - base.nanos;
+    return nanos <= 0 ? 0 : (delivered.sum() - base.delivered) * 1e9 / nanos;
+  }
+
+  /** Entries handed to the writer's writeAll/deleteAll; with coalescing fewer than {@link #delivered()}. */
+  public long writerEntries() {
+    return writerEntries.sum();
+  }
+
+  /** Operations replaced by a later operation of their key before reaching the writer. */
+  public long coalesced() {
+    return coalesced.sum();
+  }
+
+  /** Nanoseconds the writer took for the latest batch. */
+  public long lastBatchWriterNanos() {
+    return lastBatchWriterNanos.get();
+  }
+
+  /** Mean nanoseconds the writer took per batch. */
+  public double meanBatchWriterNanos() {
+    long batches = batches();
+    return batches == 0 ? 0 : (double) writerNanosTotal() / batches;
+  }
+
+  /**
+   * Time the flusher spent working (reading, decoding, in the writer, checkpointing) since the journal opened:
+   * its wall time less the time it was parked. With {@link #writerNanosTotal()}, what the flusher adds to the
+   * writer's own time; a busy time close to the wall time means the writer is the bottleneck.
+   */
+  public long flusherBusyNanos() {
+    long start = flusherStartNanos.get();
+    if (start == 0) {
+      return 0L;
+    }
+    long stop = flusherStopNanos.get();
+    return Math.max(0L, (stop != 0 ? stop : System.nanoTime()) - start - parkedNanos.sum());
+  }
+
+  /** Operations the last {@code close()} left in the journal for the next start (0: it delivered all). */
+  public long leftAtClose() {
+    return leftAtClose.get();
+  }
+
+  /** Puts and removes refused by {@code on-max-lag = reject}. */
+  public long rejected() {
+    return rejected.sum();
+  }
+
+  /** Times the lag reached {@code max-lag}. */
+  public long lagEpisodes() {
+    return lagEpisodes.sum();
+  }
+
+  /** Whether the lag is at or past {@code max-lag} now. */
+  public boolean overMaxLag() {
+    return overMaxLag.get();
+  }
+
+  /**
+   * Attempts after a failed one (an operation whose retry was due; one that a later operation of its key replaced
+   * before that is not retried).
+   */
   public long retries() {
     return retries.sum();
   }
@@ -109,7 +230,8 @@ public final class WriteBehindMetrics {
   @Override
   public String toString() {
     return "WriteBehindMetrics[lag=" + journalLag() + ", oldestAgeMs=" + oldestUnacknowledgedAgeMillis()
-        + ", delivered=" + delivered() + ", batches=" + batches() + ", writerCalls=" + writerCalls()
+        + ", delivered=" + delivered() + ", writerEntries=" + writerEntries() + ", batches=" + batches()
+        + ", writerCalls=" + writerCalls()
         + ", retries=" + retries() + ", failures=" + failures() + ", deadLetters=" + deadLetters() + "]";
   }
 }

@@ -155,6 +155,34 @@ class WriteBehindCacheTest {
     }
   }
 
+  @Test
+  void anOperationRefusedAtMaxLagLeavesTheCacheAsItWas() throws Exception {
+    GateWriter writer = new GateWriter(url);
+    try (CacheManager manager = manager()) {
+      GoldyloxConfiguration<String, String> configuration = configuration(writer);
+      configuration.setWriteBehind(configuration.writeBehind().orElseThrow().toBuilder().maxLag(10)
+          .onMaxLag(WriteBehindConfig.OnMaxLag.REJECT).build());
+      Cache<String, String> cache = manager.createCache("orders", configuration);
+      for (int i = 0; i < 10; i++) {
+        cache.put("k" + i, "v" + i);
+      }
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> cache.put("k0", "refused"))
+          .isInstanceOf(CacheWriterException.class).hasMessageContaining("max-lag 10");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> cache.remove("k1"))
+          .isInstanceOf(CacheWriterException.class);
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> cache.put("new", "refused"))
+          .isInstanceOf(CacheWriterException.class);
+      assertThat(cache.get("k0")).isEqualTo("v0");
+      assertThat(cache.get("k1")).isEqualTo("v1");
+      assertThat(cache.containsKey("new")).isFalse();
+      writer.open.countDown();
+      awaitDelivered(cache);
+      cache.put("new", "accepted"); // the writer caught up: accepted again
+      awaitDelivered(cache);
+      assertThat(writer.rows()).hasSize(11).containsEntry("new", "accepted").containsEntry("k0", "v0");
+    }
+  }
+
   private CacheManager manager() {
     return provider.getCacheManager(URI.create("urn:goldylox:write-behind-test"), getClass().getClassLoader());
   }

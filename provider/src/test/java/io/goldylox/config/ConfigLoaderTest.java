@@ -208,6 +208,23 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void writeBehindCloseTimeoutAndMaxLag() throws IOException {
+    Path conf = Files.writeString(dir.resolve("lag.conf"), "goldylox.caches {\n"
+        + "  a.write-behind { writer = \"" + Fixtures.OrderWriter.class.getName() + "\", journal = \"/tmp/ja\","
+        + " close-timeout = 30s, max-lag = 5000, on-max-lag = reject }\n"
+        + "  b.write-behind { writer = \"" + Fixtures.OrderWriter.class.getName() + "\", journal = \"/tmp/jb\","
+        + " close-timeout = INFINITE }\n}\n");
+    GoldyloxFileConfig file = ConfigLoader.load(conf.toUri(), LOADER);
+    WriteBehindConfig a = file.cache("a").orElseThrow().writeBehind().orElseThrow();
+    assertThat(a.closeTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(a.closeTimeoutBounded()).isTrue();
+    assertThat(a.maxLag()).isEqualTo(5000);
+    assertThat(a.onMaxLag()).isEqualTo(WriteBehindConfig.OnMaxLag.REJECT);
+    WriteBehindConfig b = file.cache("b").orElseThrow().writeBehind().orElseThrow();
+    assertThat(b.closeTimeoutBounded()).isFalse();
+  }
+
+  @Test
   void substitutionsSeeSystemProperties() throws IOException {
     Path conf = Files.writeString(dir.resolve("subst.conf"),
         "goldylox.caches.c.disk { path = ${java.io.tmpdir}\"/goldylox-c\", size = 1MiB }\n");
@@ -269,6 +286,9 @@ class ConfigLoaderTest {
         .isEqualTo(new WriteBehindConfig.Retry(Duration.ofMillis(100), Duration.ofSeconds(30), 10));
     assertThat(writeBehind.deadLetter()).isEqualTo(Path.of("/var/lib/app/orders-dead"));
     assertThat(writeBehind.closeTimeout()).isEqualTo(WriteBehindConfig.DEFAULT_CLOSE_TIMEOUT);
+    assertThat(writeBehind.closeTimeoutBounded()).isFalse();
+    assertThat(writeBehind.maxLag()).isEqualTo(1_000_000);
+    assertThat(writeBehind.onMaxLag()).isEqualTo(WriteBehindConfig.OnMaxLag.ACCEPT);
 
     GoldyloxConfiguration<?, ?> customers = file.cache("customers").orElseThrow();
     assertThat(customers.getKeyType()).isEqualTo(String.class);

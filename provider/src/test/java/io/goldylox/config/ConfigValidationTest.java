@@ -178,6 +178,13 @@ class ConfigValidationTest {
         arguments("goldylox.caches.o.write-behind { writer = \"" + WRITER + "\", journal = \"/tmp/j\","
             + " close-timeout = 400d }", "goldylox.caches.o.write-behind.close-timeout", "at most 365 days"),
         arguments("goldylox.caches.o.write-behind { writer = \"" + WRITER + "\", journal = \"/tmp/j\","
+            + " close-timeout = forever }", "goldylox.caches.o.write-behind.close-timeout", "a duration"),
+        arguments("goldylox.caches.o.write-behind { writer = \"" + WRITER + "\", journal = \"/tmp/j\","
+            + " max-lag = 0 }", "goldylox.caches.o.write-behind.max-lag", "must be positive, not 0"),
+        arguments("goldylox.caches.o.write-behind { writer = \"" + WRITER + "\", journal = \"/tmp/j\","
+            + " on-max-lag = drop }", "goldylox.caches.o.write-behind.on-max-lag",
+            "expected accept or reject, found 'drop'"),
+        arguments("goldylox.caches.o.write-behind { writer = \"" + WRITER + "\", journal = \"/tmp/j\","
             + " retry.max-delay = 400d }", "goldylox.caches.o.write-behind.retry", "retry max-delay must be at most"),
         arguments("goldylox.caches.o.write-behind { writer = \"" + WRITER + "\", journal = \"/tmp/j\","
             + " sync-interval = 0ms }", "goldylox.caches.o.write-behind.sync-interval",

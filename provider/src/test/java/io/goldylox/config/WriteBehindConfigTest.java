@@ -30,7 +30,10 @@ class WriteBehindConfigTest {
     assertThat(c.retry().initialDelay()).isEqualTo(Duration.ofMillis(100));
     assertThat(c.retry().maxDelay()).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.retry().maxAttempts()).isEqualTo(10);
-    assertThat(c.closeTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.closeTimeout()).isEqualTo(WriteBehindConfig.UNBOUNDED_CLOSE);
+    assertThat(c.closeTimeoutBounded()).isFalse();
+    assertThat(c.maxLag()).isEqualTo(1_000_000);
+    assertThat(c.onMaxLag()).isEqualTo(WriteBehindConfig.OnMaxLag.ACCEPT);
     assertThat(c.deadLetter()).isEqualTo(Path.of("/tmp/goldylox-test/orders-journal-dead-letter"));
     assertThat(c.writerName()).isEqualTo(Fixtures.OrderWriter.class.getName());
     assertThat(c.writerFactory().create()).isInstanceOf(Fixtures.OrderWriter.class);

@@ -13,9 +13,10 @@ import java.util.Random;
 import javax.cache.CacheException;
 
 /**
- * The child JVM of {@link WriteBehindCrashTest}. Mode {@code stream}: opens the journal with an H2 writer and
- * makes puts and removes forever, printing {@code B <n> P|D key [value]} before each call and {@code A <n>}
- * after it returned (acknowledged), until it is killed. Mode {@code flags}: tries to open a journal and prints
+ * The child JVM of {@link WriteBehindCrashTest}. Mode {@code stream}: opens the journal with an H2 writer (that
+ * takes a given time per call, so that a backlog builds up) and makes puts (80%) and removes over a given number
+ * of keys forever, printing {@code B <n> P|D key [value]} before each call, {@code A <n>} after it returned
+ * (acknowledged), and {@code L <lag>} every 5,000 operations, until it is killed. Mode {@code flags}: tries to open a journal and prints
  * whether it was refused.
  */
 public final class CrashChild {
@@ -41,16 +42,23 @@ public final class CrashChild {
     long seed = Long.parseLong(args[3]);
     boolean coalesce = Boolean.parseBoolean(args[4]);
     long first = Long.parseLong(args[5]);
-    WriteBehindConfig settings = TestConfigs.config(journal).batchSize(64)
+    int keys = Integer.parseInt(args[6]);
+    long writerDelayMillis = Long.parseLong(args[7]);
+    WriteBehindConfig settings = TestConfigs.config(journal).batchSize(200)
         .maxDelay(Duration.ofMillis(1)).coalesce(coalesce).build();
-    WriteBehindJournal<String, String> wb = WriteBehindJournal.open(settings, new H2Writer(url),
+    H2Writer writer = new H2Writer(url);
+    writer.delayMillis = writerDelayMillis;
+    WriteBehindJournal<String, String> wb = WriteBehindJournal.open(settings, writer,
         new JavaSerializer(), CrashChild.class.getClassLoader(), "crash", ChronicleJournal.DEFAULT_ROLL_CYCLE);
     out.println("READY");
     out.flush();
     Random random = new Random(seed);
     for (long n = first; ; n++) {
-      String key = "k" + random.nextInt(300);
-      boolean delete = random.nextInt(4) == 0;
+      if ((n - first) % 5_000 == 0) {
+        out.println("L " + wb.metrics().journalLag());
+      }
+      String key = "k" + random.nextInt(keys);
+      boolean delete = random.nextInt(5) == 0;
       String value = "v" + n;
       // One flush per line: each line leaves in one write(2) of less than PIPE_BUF bytes, so a kill never tears it.
       out.println("B " + n + (delete ? " D " + key : " P " + key + " " + value));

@@ -53,6 +53,8 @@ final class H2Writer implements CacheWriter<String, String>, AutoCloseable {
   final Map<String, AtomicInteger> failFirst = new ConcurrentHashMap<>();
   /** Only a put of exactly this key=value fails (used to fail one value but not a later one). */
   final Map<String, String> failValue = new ConcurrentHashMap<>();
+  /** Time every writeAll/deleteAll takes on top of its work (a slow database), in milliseconds. */
+  volatile long delayMillis;
   private volatile CountDownLatch gate;
   final CountDownLatch gateReached = new CountDownLatch(1);
 
@@ -96,6 +98,15 @@ final class H2Writer implements CacheWriter<String, String>, AutoCloseable {
   }
 
   private void passGate() {
+    long delay = delayMillis;
+    if (delay > 0) {
+      try {
+        Thread.sleep(delay);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CacheWriterException("interrupted while delayed");
+      }
+    }
     CountDownLatch g = gate;
     if (g != null) {
       gateReached.countDown();

@@ -1,0 +1,285 @@
+package io.goldylox.benchmarks;
+
+import io.goldylox.config.WriteBehindConfig;
+import io.goldylox.serialization.JavaSerializer;
+import io.goldylox.writebehind.WriteBehindJournal;
+import io.goldylox.writebehind.WriteBehindMetrics;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Issue 12's write-behind delivery benchmark: does the flusher deliver at the writer's own speed? The writer is
+ * {@link H2KvWriter} on an H2 file database ({@code WRITE_DELAY=0}, MERGE/DELETE batches, one transaction per
+ * call) behind {@code write-behind { batch-size = 200, max-delay = 50ms, coalesce = true, durability = process }};
+ * keys are {@code "k<n>"}, values 100-character strings, Java serialization (the default).
+ *
+ * <p>Scenarios, each against a fresh database:
+ * <ul>
+ *   <li>{@code live}: one thread makes puts (80%) and removes over {@code --keys} keys at {@code --rate}
+ *   operations per second (30,000: the rate of the issue's application) for {@code --seconds}, then
+ *   {@code close()} delivers what is left. Reported: the caller's rate, the lag (sampled
+ *   every 100 ms), and the flusher's writer entries per second of its busy time (wall time less the time it was
+ *   parked);</li>
+ *   <li>{@code live-max}: the same as fast as one thread can;</li>
+ *   <li>{@code live-wide}: as fast as one thread can over 1,000,000 keys, where coalescing rarely helps and the writer is the
+ *   bottleneck throughout;</li>
+ *   <li>{@code replay}: a child JVM journals {@code --backlog} operations over {@code --keys} keys with a writer
+ *   that never returns and is killed with SIGKILL; then this JVM opens the journal and calls {@code close()}, timed
+ *   together and apart (open is the scan that rebuilds the pending index; close delivers).</li>
+ * </ul>
+ * The floor: every call the flusher made (recorded by {@link RecordingWriter}) is made again, in the same order,
+ * directly on a fresh database by the same writer class, in the same run. The ratio is the flusher's entries per
+ * second over the floor's. Runs in its own JVM ({@link ChildJvm#chronicleFlags()} are needed); not JMH, because a
+ * delivery is seconds of I/O, not a nanosecond loop.
+ *
+ * <pre>{@code java --add-opens... -cp benchmarks/target/benchmarks.jar io.goldylox.benchmarks.WriteBehindThroughput}</pre>
+ */
+public final class WriteBehindThroughput {
+
+  private static final String CHILD = "--child-backlog";
+  private static final int VALUE_CHARS = 100;
+
+  private WriteBehindThroughput() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals(CHILD)) {
+      childBacklog(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+      return;
+    }
+    int seconds = intArg(args, "--seconds", 10);
+    int keys = intArg(args, "--keys", 5_000);
+    int backlog = intArg(args, "--backlog", 120_000);
+    Path markdown = ChildJvm.markdownFile(args, false, "writebehind-throughput.md");
+    List<String> scenarios = List.of(stringArg(args, "--scenarios", "live,live-max,live-wide,replay").split(","));
+    int rate = intArg(args, "--rate", 30_000);
+    List<String> rows = new ArrayList<>();
+    if (scenarios.contains("live")) {
+      rows.add(live("live", seconds, keys, rate));
+    }
+    if (scenarios.contains("live-max")) {
+      rows.add(live("live-max", seconds, keys, Integer.MAX_VALUE));
+    }
+    if (scenarios.contains("live-wide")) {
+      rows.add(live("live-wide", seconds, 1_000_000, Integer.MAX_VALUE));
+    }
+    if (scenarios.contains("replay")) {
+      for (int i = 0; i < 3; i++) {
+        rows.add(replay(backlog, keys));
+      }
+    }
+    StringBuilder md = new StringBuilder();
+    md.append("# Write-behind delivery against the writer's floor\n\n")
+        .append("`java <chronicle flags> -cp benchmarks/target/benchmarks.jar ")
+        .append("io.goldylox.benchmarks.WriteBehindThroughput` (").append(java.time.LocalDate.now())
+        .append(", ").append(Runtime.getRuntime().availableProcessors()).append(" cores). H2 file database, ")
+        .append("WRITE_DELAY=0, batch-size 200, max-delay 50ms, coalesce, durability process; one caller thread;")
+        .append(" puts 80% / removes 20%; 100-character values; Java serialization.\n\n")
+        .append("| scenario | operations | keys | caller ops/s | max lag | writer entries | entries per key |")
+        .append(" flusher entries/s (busy) | floor entries/s | flusher / floor | open ms | close ms |\n")
+        .append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    rows.forEach(md::append);
+    md.append("\nThe floor makes the flusher's recorded calls again, in order, on a fresh database, with nothing else ")
+        .append("running; in the live scenarios the flusher shared the two cores with the caller thread. ")
+        .append("*busy*: the flusher's wall time less the time it was parked.\n");
+    Files.createDirectories(markdown.toAbsolutePath().getParent());
+    Files.writeString(markdown, md.toString());
+    System.out.print(md);
+  }
+
+  private static String live(String name, int seconds, int keys, int rate) throws Exception {
+    Path dir = Files.createTempDirectory("goldylox-wb-live");
+    try {
+      RecordingWriter recording;
+      WriteBehindMetrics metrics;
+      long operations = 0;
+      long maxLag = 0;
+      long callerNanos;
+      long closeNanos;
+      try (H2KvWriter h2 = new H2KvWriter(url(dir, "db"))) {
+        recording = new RecordingWriter(h2, false);
+        RecordingWriter.install(recording);
+        WriteBehindJournal<String, String> journal = WriteBehindJournal.open(settings(dir), new JavaSerializer(),
+            WriteBehindThroughput.class.getClassLoader(), name);
+        metrics = journal.metrics();
+        long[] done = new long[1];
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        Thread caller = new Thread(() -> done[0] = stream(journal, keys, Long.MAX_VALUE, deadline, 1, rate));
+        long start = System.nanoTime();
+        caller.start();
+        while (caller.isAlive()) {
+          caller.join(100);
+          maxLag = Math.max(maxLag, metrics.journalLag());
+        }
+        callerNanos = System.nanoTime() - start;
+        operations = done[0];
+        long closeStart = System.nanoTime();
+        journal.close();
+        closeNanos = System.nanoTime() - closeStart;
+      }
+      return row(name, operations, keys, operations * 1e9 / callerNanos, maxLag, recording, metrics, dir,
+          Double.NaN, closeNanos / 1e6);
+    } finally {
+      delete(dir);
+    }
+  }
+
+  private static String replay(int backlog, int keys) throws Exception {
+    Path dir = Files.createTempDirectory("goldylox-wb-replay");
+    try {
+      Path journalDir = dir.resolve("journal");
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.addAll(ChildJvm.HEAP_FLAGS);
+      command.addAll(ChildJvm.chronicleFlags());
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), WriteBehindThroughput.class.getName(),
+          CHILD, journalDir.toString(), Integer.toString(backlog), Integer.toString(keys)));
+      Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      try (BufferedReader out = new BufferedReader(
+          new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = out.readLine()) != null && !line.startsWith("DONE")) {
+          // the child prints DONE once every operation is acknowledged
+        }
+        if (line == null) {
+          throw new IllegalStateException("the backlog child died before DONE");
+        }
+        child.toHandle().destroyForcibly(); // SIGKILL, mid-batch: the writer holds its first call
+        child.waitFor();
+      }
+      RecordingWriter recording;
+      WriteBehindMetrics metrics;
+      double openMillis;
+      double closeMillis;
+      try (H2KvWriter h2 = new H2KvWriter(url(dir, "db"))) {
+        recording = new RecordingWriter(h2, false);
+        RecordingWriter.install(recording);
+        long start = System.nanoTime();
+        WriteBehindJournal<String, String> journal = WriteBehindJournal.open(settings(dir), new JavaSerializer(),
+            WriteBehindThroughput.class.getClassLoader(), "replay");
+        long opened = System.nanoTime();
+        journal.close();
+        long closed = System.nanoTime();
+        openMillis = (opened - start) / 1e6;
+        closeMillis = (closed - opened) / 1e6;
+        metrics = journal.metrics();
+        if (metrics.leftAtClose() != 0 || metrics.replayed() < backlog) {
+          throw new IllegalStateException("replay incomplete: " + metrics);
+        }
+      }
+      return row("replay", metrics.replayed(), keys, Double.NaN, metrics.replayed(), recording, metrics, dir,
+          openMillis, closeMillis);
+    } finally {
+      delete(dir);
+    }
+  }
+
+  /** The child of {@link #replay}: a writer that never returns, the backlog, DONE, then wait for the kill. */
+  private static void childBacklog(Path journalDir, int operations, int keys) throws Exception {
+    RecordingWriter held = new RecordingWriter(new H2KvWriter(url(journalDir.getParent(), "child-db")), true);
+    RecordingWriter.install(held);
+    WriteBehindJournal<String, String> journal = WriteBehindJournal.open(settings(journalDir.getParent()),
+        new JavaSerializer(), WriteBehindThroughput.class.getClassLoader(), "backlog");
+    stream(journal, keys, operations, Long.MAX_VALUE, 7, Integer.MAX_VALUE);
+    System.out.println("DONE " + journal.metrics().journalLag());
+    System.out.flush();
+    Thread.sleep(Long.MAX_VALUE);
+  }
+
+  /**
+   * Puts (80%) and removes over {@code keys} keys until {@code limit} operations or {@code deadline}, at most
+   * {@code rate} per second (paced every 1,024 operations; MAX_VALUE: as fast as one thread can).
+   */
+  private static long stream(WriteBehindJournal<String, String> journal, int keys, long limit, long deadline,
+      long seed, int rate) {
+    long start = System.nanoTime();
+    SplittableRandom random = new SplittableRandom(seed);
+    StringBuilder padding = new StringBuilder();
+    while (padding.length() < VALUE_CHARS) {
+      padding.append("0123456789");
+    }
+    long n = 0;
+    for (; n < limit && ((n & 1023) != 0 || System.nanoTime() < deadline); n++) {
+      if ((n & 1023) == 0 && rate != Integer.MAX_VALUE) {
+        long due = start + n * 1_000_000_000L / rate;
+        for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
+          java.util.concurrent.locks.LockSupport.parkNanos(wait);
+        }
+      }
+      String key = "k" + random.nextInt(keys);
+      if (random.nextInt(5) == 0) {
+        journal.delete(key);
+      } else {
+        String number = Long.toString(n);
+        journal.put(key, number + padding.substring(number.length()));
+      }
+    }
+    return n;
+  }
+
+  private static WriteBehindConfig settings(Path dir) {
+    return WriteBehindConfig.builder().writer(new RecordingWriter.Given()).journal(dir.resolve("journal"))
+        .batchSize(200).maxDelay(Duration.ofMillis(50)).coalesce(true).build();
+  }
+
+  private static String url(Path dir, String name) {
+    return "jdbc:h2:file:" + dir.resolve(name) + ";WRITE_DELAY=0";
+  }
+
+  private static String row(String name, long operations, int keys, double callerRate, long maxLag,
+      RecordingWriter recording, WriteBehindMetrics metrics, Path dir, double openMillis, double closeMillis)
+      throws Exception {
+    List<RecordingWriter.Call> calls = recording.calls();
+    long entries = RecordingWriter.entries(calls);
+    long floorNanos;
+    try (H2KvWriter fresh = new H2KvWriter(url(dir, "floor"))) {
+      floorNanos = RecordingWriter.replay(calls, fresh);
+    }
+    long busy = name.equals("replay") ? (long) (closeMillis * 1e6) : metrics.flusherBusyNanos();
+    double flusherRate = entries * 1e9 / busy;
+    double floorRate = entries * 1e9 / floorNanos;
+    long distinctKeys = Math.min(keys, operations);
+    System.out.printf(Locale.ROOT, "%s: %s%n", name, metrics);
+    return String.format(Locale.ROOT, "| %s | %,d | %,d | %s | %,d | %,d | %.2f | %,.0f | %,.0f | %.2f | %s | %.0f |%n",
+        name, operations, keys, Double.isNaN(callerRate) ? "-" : String.format(Locale.ROOT, "%,.0f", callerRate),
+        maxLag, entries, (double) entries / distinctKeys, flusherRate, floorRate, flusherRate / floorRate,
+        Double.isNaN(openMillis) ? "-" : String.format(Locale.ROOT, "%.0f", openMillis), closeMillis);
+  }
+
+  private static String stringArg(String[] args, String name, String fallback) {
+    for (int i = 0; i + 1 < args.length; i++) {
+      if (args[i].equals(name)) {
+        return args[i + 1];
+      }
+    }
+    return fallback;
+  }
+
+  private static int intArg(String[] args, String name, int fallback) {
+    for (int i = 0; i + 1 < args.length; i++) {
+      if (args[i].equals(name)) {
+        return Integer.parseInt(args[i + 1]);
+      }
+    }
+    return fallback;
+  }
+
+  private static void delete(Path dir) throws IOException {
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,310 @@
+package io.goldylox.writebehind;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The operations read from the journal and not yet resolved, one {@link Slot} per key: the pending-key index
+ * that lets the flusher coalesce across its whole backlog, not only inside one batch.
+ *
+ * <h2>Overview</h2>
+ * Every record the flusher (or the replay at open) reads goes into its key's slot. With coalescing, a later
+ * operation replaces the slot's record, so however many operations a key receives while it waits, however many
+ * batches they span, the writer sees one entry for it: the last put, or a delete. Without coalescing, a slot keeps
+ * its key's operations in journal order and hands out one per batch.
+ *
+ * <p>A slot is in one of four states:
+ * <ul>
+ *   <li>{@code READY}: in the {@link #ready} FIFO, in the order keys became ready (so batches are formed of
+ *       distinct keys, oldest first, and a key written all the time is not starved by newer keys);</li>
+ *   <li>{@code IN_FLIGHT}: handed out by {@link #takeReady}, until the flusher reports the writer's answer;</li>
+ *   <li>{@code WAITING}: its operation failed and waits in {@link #waiting} for its retry to be due. A later
+ *       operation on the key replaces it and makes the slot ready at once: the later one carries the key's final
+ *       state, so the failed one is never retried after it;</li>
+ *   <li>{@code LEFT}: it failed during close and is left in the journal for the next start.</li>
+ * </ul>
+ *
+ * <h2>What may be checkpointed</h2>
+ * {@link #oldestIndex()} is the lowest journal index any unresolved slot still needs: the index of the first
+ * record folded into it. Every record below it (and below the next unread one) is resolved, or was replaced by a
+ * record of the same key at a higher index that is itself resolved or above that bound. So a replay from there
+ * rebuilds every key's final state, and the operations folded into a slot are resolved together with it.
+ *
+ * <h2>Threads</h2>
+ * Not thread-safe: confined to the replay (the opening thread) and then the flusher thread, which the replay
+ * hands it to through {@link Thread#start()}. Only {@link #pending}, the cache's read-your-writes index, is shared
+ * with callers, and it is touched only through its atomic methods.
+ */
+final class Backlog<K, V> {
+
+  static final int READY = 1;
+  static final int IN_FLIGHT = 2;
+  static final int WAITING = 3;
+  static final int LEFT = 4;
+
+  /** One key's unresolved operations. Fields are the flusher's; see the class comment for the states. */
+  static final class Slot<K, V> {
+    final K key;
+    /** The operation to deliver next (with coalescing: the latest one read). */
+    JournalRecord record;
+    /** Without coalescing: the key's later operations, in journal order; null when there are none yet. */
+    ArrayDeque<JournalRecord> later;
+    /** {@link #record}'s value once decoded; see {@link #decoded}. */
+    V value;
+    boolean decoded;
+    /** The lowest journal index among the records this slot stands for. */
+    long firstIndex;
+    /** Creation time (epoch ms) of the oldest operation this slot stands for. */
+    long firstCreatedMillis;
+    /** How many journaled operations {@link #record} stands for (with coalescing, those it replaced too). */
+    long operations;
+    /** Failed attempts of {@link #record}. */
+    int attempts;
+    int state;
+    /** Bumped whenever the slot leaves WAITING, so older entries of {@link #waiting} are recognised as stale. */
+    int waitGeneration;
+
+    Slot(K key, JournalRecord record) {
+      this.key = key;
+      this.record = record;
+      this.firstIndex = record.index;
+      this.firstCreatedMillis = record.createdMillis;
+      this.operations = 1;
+    }
+
+    boolean isDelete() {
+      return record.isDelete();
+    }
+
+    /** The newest operation of the key this slot holds (the one reads must see). */
+    JournalRecord newest() {
+      return later == null || later.isEmpty() ? record : later.peekLast();
+    }
+
+    @Override
+    public String toString() {
+      return (record.isDelete() ? "delete " : "put ") + key + " #" + record.sequence + " (" + operations
+          + " ops, attempt " + (attempts + 1) + ")";
+    }
+  }
+
+  /** A retry: due at {@code dueMillis} unless the slot left WAITING since (generation changed). */
+  private record Wait<K, V>(long dueMillis, Slot<K, V> slot, int generation) {}
+
+  private final boolean coalesce;
+  private final ConcurrentHashMap<K, Pending<V>> pending;
+  private final Map<K, Slot<K, V>> slots = new HashMap<>();
+  private final ArrayDeque<Slot<K, V>> ready = new ArrayDeque<>();
+  private final PriorityQueue<Wait<K, V>> waiting = new PriorityQueue<>(Comparator.comparingLong(Wait::dueMillis));
+  /** Every unresolved slot by its first index, for {@link #oldestIndex()}. */
+  private final TreeMap<Long, Slot<K, V>> byFirstIndex = new TreeMap<>();
+  /** Operations that {@link #add} folded into a later one, not yet collected by {@link #takeFolded()}. */
+  private long folded;
+
+  Backlog(boolean coalesce, ConcurrentHashMap<K, Pending<V>> pending) {
+    this.coalesce = coalesce;
+    this.pending = pending;
+  }
+
+  /**
+   * Adds a record read from the journal for {@code key} (decoded from the record). Records must come in journal
+   * order.
+   */
+  void add(JournalRecord record, K key) {
+    Slot<K, V> slot = slots.get(key);
+    if (slot == null) {
+      slot = new Slot<>(key, record);
+      slots.put(key, slot);
+      byFirstIndex.put(record.index, slot);
+      slot.state = READY;
+      ready.addLast(slot);
+      return;
+    }
+    if (record.sequence <= slot.newest().sequence) {
+      // Only a retry record of an older Goldylox repeats a sequence (or follows a later operation of its key):
+      // the newest operation read so far already carries the key's state. Counted so that the lag adds up.
+      slot.operations++;
+      return;
+    }
+    boolean failed = slot.state == WAITING || slot.state == LEFT;
+    if (coalesce || failed) {
+      // The new operation replaces what the slot held: the last put or delete of a key is its final state.
+      slot.record = record;
+      slot.decoded = false;
+      slot.value = null;
+      slot.operations++;
+      slot.attempts = 0;
+      folded++;
+      if (failed) {
+        slot.waitGeneration++;
+        slot.state = READY;
+        ready.addLast(slot);
+      }
+    } else {
+      if (slot.later == null) {
+        slot.later = new ArrayDeque<>();
+      }
+      slot.later.addLast(record);
+    }
+  }
+
+  /** Up to {@code max} ready slots, oldest first, now IN_FLIGHT: at most one entry per key. */
+  List<Slot<K, V>> takeReady(int max) {
+    int n = Math.min(max, ready.size());
+    List<Slot<K, V>> batch = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      Slot<K, V> slot = ready.pollFirst();
+      slot.state = IN_FLIGHT;
+      batch.add(slot);
+    }
+    return batch;
+  }
+
+  /**
+   * The slot's operation is settled (delivered, or dead-lettered): forgets it, and clears the key in the pending
+   * index unless a later operation of the key is pending. Without coalescing, the key's next operation becomes
+   * ready. Returns the number of journaled operations settled.
+   */
+  long resolve(Slot<K, V> slot) {
+    long settled = slot.operations;
+    long sequence = slot.record.sequence;
+    pending.computeIfPresent(slot.key, (key, current) -> current.sequence() <= sequence ? null : current);
+    byFirstIndex.remove(slot.firstIndex);
+    if (slot.later != null && !slot.later.isEmpty()) {
+      JournalRecord next = slot.later.pollFirst();
+      slot.record = next;
+      slot.decoded = false;
+      slot.value = null;
+      slot.firstIndex = next.index;
+      slot.firstCreatedMillis = next.createdMillis;
+      slot.operations = 1;
+      slot.attempts = 0;
+      byFirstIndex.put(next.index, slot);
+      slot.state = READY;
+      ready.addLast(slot);
+    } else {
+      slots.remove(slot.key);
+    }
+    return settled;
+  }
+
+  /**
+   * After a failed attempt of an IN_FLIGHT slot whose key has no later operation: waits until {@code dueMillis}.
+   * Returns false (and does nothing) when a later operation of the key is already here: the caller then resolves
+   * the failed one as replaced.
+   */
+  boolean retryAt(Slot<K, V> slot, long dueMillis) {
+    if (hasLater(slot)) {
+      return false;
+    }
+    slot.state = WAITING;
+    waiting.add(new Wait<>(dueMillis, slot, slot.waitGeneration));
+    return true;
+  }
+
+  /** After a failed attempt during close: the slot stays unresolved (in the journal) and is not retried. */
+  void leave(Slot<K, V> slot) {
+    slot.state = LEFT;
+  }
+
+  /** Whether a later operation of the slot's key waits behind its current one (only without coalescing). */
+  boolean hasLater(Slot<K, V> slot) {
+    return slot.later != null && !slot.later.isEmpty();
+  }
+
+  /** Makes the retries due at {@code nowMillis} ready. Returns how many. */
+  int releaseDue(long nowMillis) {
+    int released = 0;
+    for (Wait<K, V> next = waiting.peek(); next != null && next.dueMillis <= nowMillis; next = waiting.peek()) {
+      waiting.poll();
+      if (makeReady(next)) {
+        released++;
+      }
+    }
+    return released;
+  }
+
+  /** Makes every waiting retry ready now (close gives each one last attempt). */
+  void releaseAll() {
+    for (Wait<K, V> next = waiting.poll(); next != null; next = waiting.poll()) {
+      makeReady(next);
+    }
+  }
+
+  private boolean makeReady(Wait<K, V> wait) {
+    Slot<K, V> slot = wait.slot;
+    if (slot.state != WAITING || slot.waitGeneration != wait.generation) {
+      return false; // replaced meanwhile, and made ready then
+    }
+    slot.waitGeneration++;
+    slot.state = READY;
+    ready.addLast(slot);
+    return true;
+  }
+
+  /** When the earliest retry is due (epoch ms), or {@link Long#MAX_VALUE} when none waits. */
+  long nextDueMillis() {
+    for (Wait<K, V> next = waiting.peek(); next != null; next = waiting.peek()) {
+      if (next.slot.state == WAITING && next.slot.waitGeneration == next.generation) {
+        return next.dueMillis;
+      }
+      waiting.poll(); // stale
+    }
+    return Long.MAX_VALUE;
+  }
+
+  /** The lowest journal index an unresolved slot needs, or {@link Long#MAX_VALUE} when none is unresolved. */
+  long oldestIndex() {
+    return byFirstIndex.isEmpty() ? Long.MAX_VALUE : byFirstIndex.firstKey();
+  }
+
+  /** Creation time (epoch ms) of the oldest unresolved operation, or {@link Long#MAX_VALUE}. */
+  long oldestCreatedMillis() {
+    return byFirstIndex.isEmpty() ? Long.MAX_VALUE : byFirstIndex.firstEntry().getValue().firstCreatedMillis;
+  }
+
+  /** Creation time (epoch ms) of the oldest operation of the slot that is next to be delivered. */
+  long nextReadyCreatedMillis() {
+    Slot<K, V> next = ready.peekFirst();
+    return next == null ? Long.MAX_VALUE : next.firstCreatedMillis;
+  }
+
+  /** Keys with an unresolved operation. */
+  int keys() {
+    return slots.size();
+  }
+
+  /** Slots ready for delivery. */
+  int readyCount() {
+    return ready.size();
+  }
+
+  /** Operations folded into a later one of their key since the previous call. */
+  long takeFolded() {
+    long n = folded;
+    folded = 0;
+    return n;
+  }
+
+  /** Journaled operations the unresolved slots stand for. */
+  long operations() {
+    long total = 0;
+    for (Slot<K, V> slot : slots.values()) {
+      total += slot.operations + (slot.later == null ? 0 : slot.later.size());
+    }
+    return total;
+  }
+
+  /** Every unresolved slot, for the replay to publish the pending index. */
+  Collection<Slot<K, V>> slots() {
+    return slots.values();
+  }
+}

@@ -31,7 +31,7 @@ import javax.cache.integration.CacheWriter;
  * ({@link JournalInspection}: refused when a live process holds its lock file; the serializer is checked on the
  * first pending operations by {@link DrainSerializer}), create the configured writer, open the journal with
  * {@link WriteBehindJournal#open} (which replays), wait until the lag is 0 while printing progress every second,
- * close, and look again: the exit status is 0 only when the journal is empty then. The dead letters are counted,
+ * close ({@code --timeout} bounds the wait and the close), and look again: the exit status is 0 only when the journal is empty then. The dead letters are counted,
  * and printed or deleted on request ({@link DeadLetterReport}). Options: {@link DrainOptions}.
  *
  * <p>Progress goes to stdout, errors to stderr as one message each, without a stack trace. Delivery is what a
@@ -129,8 +129,8 @@ public final class Drain {
     boolean timedOut;
     CacheWriter<Object, Object> writer = WriteBehindJournal.createWriter(settings);
     try {
-      WriteBehindJournal<Object, Object> journal = WriteBehindJournal.open(settings, writer, serializer, loader,
-          MBeanRegistrar.sanitize(cache), ChronicleJournal.DEFAULT_ROLL_CYCLE);
+      WriteBehindJournal<Object, Object> journal = WriteBehindJournal.open(boundedClose(settings), writer,
+          serializer, loader, MBeanRegistrar.sanitize(cache), ChronicleJournal.DEFAULT_ROLL_CYCLE);
       try {
         metrics = journal.metrics();
         timedOut = !awaitDelivered(journal);
@@ -145,10 +145,9 @@ public final class Drain {
     long left;
     try (JournalInspection after = JournalInspection.open(directory)) {
       left = after.operations();
-      out.println(cache + ": " + metrics.delivered() + " operations written in " + metrics.writerCalls()
-          + " writer calls, " + (metrics.replayed() - metrics.journalLag() - metrics.delivered()
-              - metrics.deadLetters()) + " replaced by a later operation on the same key, "
-          + metrics.deadLetters() + " moved to the dead-letter journal");
+      out.println(cache + ": " + metrics.delivered() + " operations delivered as " + metrics.writerEntries()
+          + " entries in " + metrics.writerCalls() + " writer calls, " + metrics.deadLetters()
+          + " moved to the dead-letter journal");
       if (left == 0) {
         out.println(cache + ": the journal " + directory + " is empty");
       }
@@ -163,6 +162,17 @@ public final class Drain {
         : "the journal's checkpoint did not reach its end; see the log above";
     throw new DrainException(EXIT_LEFT, left + " operations are left in the journal " + directory + " (" + reason
         + "). Run the command again to deliver them.");
+  }
+
+  /**
+   * The settings the journal is opened with: the file's, except that {@code --timeout} also bounds
+   * {@code close()}, whose {@code close-timeout} may be infinite. Without it they are the file's as they are.
+   */
+  private WriteBehindConfig boundedClose(WriteBehindConfig settings) {
+    if (options.timeout == null || options.timeout.compareTo(settings.closeTimeout()) >= 0) {
+      return settings;
+    }
+    return settings.toBuilder().closeTimeout(options.timeout).build();
   }
 
   /** The cache's write-behind block, or an error naming the cache, the file and the caches that have one. */
@@ -213,8 +223,9 @@ public final class Drain {
   }
 
   private void progress(WriteBehindMetrics metrics) {
-    out.println(options.cache + ": lag " + metrics.journalLag() + ", written " + metrics.delivered()
-        + ", retries " + metrics.retries() + ", dead letters " + metrics.deadLetters());
+    out.println(options.cache + ": lag " + metrics.journalLag() + ", delivered " + metrics.delivered() + " ("
+        + Math.round(metrics.deliveryRate()) + "/s), retries " + metrics.retries() + ", dead letters "
+        + metrics.deadLetters());
     out.flush();
   }
 

@@ -67,7 +67,6 @@ class DrainTest {
         "        batch-size = 16",
         "        max-delay = 5ms",
         "        retry { initial-delay = 10ms, max-delay = 10ms, max-attempts = 2 }",
-        "        close-timeout = 1s",
         "      }",
         "    }",
         "    plain { heap.max-entries = 100 }",
@@ -168,7 +167,8 @@ class DrainTest {
       node.waitFor(10, TimeUnit.SECONDS);
     }
 
-    // The store is still held: the command gives up after --timeout and says what is left, and where.
+    // The store is still held: the command gives up after --timeout (which also bounds close(), whose
+    // close-timeout is infinite here) and says what is left, and where.
     Run stuck = drainProcess(List.of(property(DrainWriter.URL, url()), property(DrainWriter.DELAY, "60000")),
         "--config", conf.toString(), "--cache", "orders", "--timeout", "2s");
     assertThat(stuck.exit).as(stuck.toString()).isEqualTo(Drain.EXIT_LEFT);

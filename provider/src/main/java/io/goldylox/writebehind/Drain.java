@@ -1,0 +1,264 @@
+package io.goldylox.writebehind;
+
+import io.goldylox.config.ConfigLoader;
+import io.goldylox.config.GoldyloxConfiguration;
+import io.goldylox.config.GoldyloxFileConfig;
+import io.goldylox.config.WriteBehindConfig;
+import io.goldylox.management.MBeanRegistrar;
+import io.goldylox.serialization.Serializer;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.cache.CacheException;
+import javax.cache.integration.CacheWriter;
+
+/**
+ * The command that delivers an orphaned write-behind journal: one that a node left behind and will never open
+ * again (a replaced container, a scaled-down fleet).
+ *
+ * <pre>
+ * java &lt;Chronicle flags&gt; -cp &lt;application class path&gt; io.goldylox.writebehind.Drain \
+ *     --config app.conf --cache orders [--serializer java|fory] [--timeout 10m] [--dead-letters print|clear]
+ * </pre>
+ *
+ * It owns the sequence of the drain: read the configuration file with {@link ConfigLoader} (its errors name the
+ * file, the key and the reason), find the cache's {@code write-behind} block, look at the journal
+ * ({@link JournalInspection}: refused when a live process holds its lock file; the serializer is checked on the
+ * first pending operations by {@link DrainSerializer}), create the configured writer, open the journal with
+ * {@link WriteBehindJournal#open} (which replays), wait until the lag is 0 while printing progress every second,
+ * close ({@code --timeout} bounds the wait and the close), and look again: the exit status is 0 only when the journal is empty then. The dead letters are counted,
+ * and printed or deleted on request ({@link DeadLetterReport}). Options: {@link DrainOptions}.
+ *
+ * <p>Progress goes to stdout, errors to stderr as one message each, without a stack trace. Delivery is what a
+ * restarted node would do, so it is at-least-once: a drain that is killed or stopped by {@code --timeout} can be
+ * run again. One thread (plus the journal's flusher).
+ */
+public final class Drain {
+
+  /** The journal is empty. */
+  static final int EXIT_OK = 0;
+  /** Operations are left in the journal. */
+  static final int EXIT_LEFT = 1;
+  /** An error stopped the command; the message says which. */
+  static final int EXIT_ERROR = 2;
+
+  private static final long PROGRESS_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private final DrainOptions options;
+  private final PrintStream out;
+  private final PrintStream err;
+  private final ClassLoader loader = Drain.class.getClassLoader();
+
+  private Drain(DrainOptions options, PrintStream out, PrintStream err) {
+    this.options = options;
+    this.out = out;
+    this.err = err;
+  }
+
+  public static void main(String[] args) {
+    int status = run(args, System.out, System.err);
+    System.out.flush();
+    System.exit(status);
+  }
+
+  /** Runs the command and returns its exit status; {@link #main} exits with it. */
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    try {
+      DrainOptions options = DrainOptions.parse(args);
+      if (options.help) {
+        out.print(DrainOptions.USAGE);
+        out.flush();
+        return EXIT_OK;
+      }
+      return new Drain(options, out, err).drain();
+    } catch (DrainException e) {
+      out.flush();
+      err.println("error: " + e.getMessage());
+      if (e.isUsage()) {
+        err.println("Run with --help for the options.");
+      }
+      return e.exitCode();
+    } catch (CacheException e) {
+      // A configuration error, missing JVM flags, a writer that cannot be created, a journal that cannot be
+      // opened: each message names what is wrong.
+      out.flush();
+      err.println("error: " + e.getMessage());
+      return EXIT_ERROR;
+    }
+  }
+
+  private int drain() {
+    URI file = options.config.toAbsolutePath().normalize().toUri();
+    WriteBehindConfig settings = writeBehindOf(ConfigLoader.load(file, loader), file);
+    String cache = options.cache;
+    Path directory = settings.journal();
+    String serializerName = DrainSerializer.name(options.serializer);
+    Serializer serializer = DrainSerializer.create(options.serializer, loader);
+    if (!Files.isDirectory(directory)) {
+      throw new DrainException(EXIT_ERROR, "There is no write-behind journal " + directory + " (cache '" + cache
+          + "' in " + file + "). Run the command where the node's journal directory is.");
+    }
+
+    long pending;
+    try (JournalInspection before = JournalInspection.open(directory)) {
+      pending = before.operations();
+      if (pending == 0) {
+        out.println(cache + ": the journal " + directory + " is empty: nothing to deliver");
+        deadLetters(settings, serializer, serializerName);
+        return EXIT_OK;
+      }
+      String mismatch = DrainSerializer.mismatch(before.first(), serializer, loader);
+      if (mismatch != null) {
+        throw new DrainException(EXIT_ERROR, "The journal " + directory + " does not read back with the "
+            + serializerName + " serializer: " + mismatch + ". Nothing was delivered. Pass --serializer java or"
+            + " --serializer fory, whichever the cache used (its goldylox.serializer property), and put the key"
+            + " and value classes on the class path.");
+      }
+    }
+    out.println(cache + ": " + pending + " operations to deliver from " + directory + " to "
+        + settings.writerName() + " (serializer " + serializerName + ")");
+    out.flush();
+
+    WriteBehindMetrics metrics;
+    Throwable failure;
+    boolean timedOut;
+    CacheWriter<Object, Object> writer = WriteBehindJournal.createWriter(settings);
+    try {
+      WriteBehindJournal<Object, Object> journal = WriteBehindJournal.open(boundedClose(settings), writer,
+          serializer, loader, MBeanRegistrar.sanitize(cache), ChronicleJournal.DEFAULT_ROLL_CYCLE);
+      try {
+        metrics = journal.metrics();
+        timedOut = !awaitDelivered(journal);
+        failure = journal.flusherFailure();
+      } finally {
+        journal.close();
+      }
+    } finally {
+      closeWriter(writer);
+    }
+
+    long left;
+    try (JournalInspection after = JournalInspection.open(directory)) {
+      left = after.operations();
+      out.println(cache + ": " + metrics.delivered() + " operations delivered as " + metrics.writerEntries()
+          + " entries in " + metrics.writerCalls() + " writer calls, " + metrics.deadLetters()
+          + " moved to the dead-letter journal");
+      if (left == 0) {
+        out.println(cache + ": the journal " + directory + " is empty");
+      }
+      deadLetters(settings, serializer, serializerName);
+    }
+    if (left == 0) {
+      return EXIT_OK;
+    }
+    String reason = failure != null ? "the flusher stopped: " + failure
+        : timedOut && options.timeout != null ? "--timeout " + options.timeoutText + " ran out"
+        : timedOut ? "interrupted"
+        : "the journal's checkpoint did not reach its end; see the log above";
+    throw new DrainException(EXIT_LEFT, left + " operations are left in the journal " + directory + " (" + reason
+        + "). Run the command again to deliver them.");
+  }
+
+  /**
+   * The settings the journal is opened with: the file's, except that {@code --timeout} also bounds
+   * {@code close()}, whose {@code close-timeout} may be infinite. Without it they are the file's as they are.
+   */
+  private WriteBehindConfig boundedClose(WriteBehindConfig settings) {
+    if (options.timeout == null || options.timeout.compareTo(settings.closeTimeout()) >= 0) {
+      return settings;
+    }
+    return settings.toBuilder().closeTimeout(options.timeout).build();
+  }
+
+  /** The cache's write-behind block, or an error naming the cache, the file and the caches that have one. */
+  private WriteBehindConfig writeBehindOf(GoldyloxFileConfig config, URI file) {
+    List<String> withWriteBehind = new ArrayList<>();
+    for (Map.Entry<String, GoldyloxConfiguration<?, ?>> entry : config.caches().entrySet()) {
+      if (entry.getValue().writeBehind().isPresent()) {
+        withWriteBehind.add(entry.getKey());
+      }
+    }
+    String those = withWriteBehind.isEmpty() ? "no cache in it has one"
+        : "caches with write-behind there: " + String.join(", ", withWriteBehind);
+    GoldyloxConfiguration<?, ?> cache = config.cache(options.cache).orElseThrow(() -> new DrainException(EXIT_ERROR,
+        "There is no cache '" + options.cache + "' in " + file + " (goldylox.caches." + options.cache + "); "
+            + those));
+    return cache.writeBehind().orElseThrow(() -> new DrainException(EXIT_ERROR, "The cache '" + options.cache
+        + "' in " + file + " has no write-behind block (goldylox.caches." + options.cache + ".write-behind); "
+        + those));
+  }
+
+  /**
+   * Waits until the lag is 0, printing it every second. Returns false if {@code --timeout} ran out first; also
+   * returns when the flusher stopped.
+   */
+  private boolean awaitDelivered(WriteBehindJournal<?, ?> journal) {
+    WriteBehindMetrics metrics = journal.metrics();
+    long start = System.nanoTime();
+    long nextReport = start + PROGRESS_NANOS;
+    while (metrics.journalLag() > 0 && journal.flusherFailure() == null) {
+      long now = System.nanoTime();
+      if (options.timeout != null && now - start - options.timeout.toNanos() >= 0) {
+        progress(metrics);
+        return false;
+      }
+      if (now - nextReport >= 0) {
+        progress(metrics);
+        nextReport += PROGRESS_NANOS;
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    progress(metrics);
+    return true;
+  }
+
+  private void progress(WriteBehindMetrics metrics) {
+    out.println(options.cache + ": lag " + metrics.journalLag() + ", delivered " + metrics.delivered() + " ("
+        + Math.round(metrics.deliveryRate()) + "/s), retries " + metrics.retries() + ", dead letters "
+        + metrics.deadLetters());
+    out.flush();
+  }
+
+  /** Counts the dead letters, and prints or deletes them as asked. The caller holds the journal's lock. */
+  private void deadLetters(WriteBehindConfig settings, Serializer serializer, String serializerName) {
+    Path directory = settings.deadLetter();
+    List<DeadLetter<Object, Object>> letters = DeadLetterReport.read(directory, serializer, serializerName, loader);
+    if (letters.isEmpty()) {
+      out.println(options.cache + ": the dead-letter journal " + directory + " is empty");
+      out.flush();
+      return;
+    }
+    out.println(options.cache + ": the dead-letter journal " + directory + " holds " + letters.size()
+        + " operations" + (options.deadLetters == DrainOptions.DeadLetters.SUMMARY
+            ? " (--dead-letters print lists them)" : ":"));
+    if (options.deadLetters != DrainOptions.DeadLetters.SUMMARY) {
+      DeadLetterReport.print(letters, out);
+    }
+    if (options.deadLetters == DrainOptions.DeadLetters.CLEAR) {
+      DeadLetterReport.clear(directory);
+      out.println(options.cache + ": deleted " + letters.size() + " dead letters from " + directory);
+    }
+    out.flush();
+  }
+
+  private void closeWriter(Object writer) {
+    if (writer instanceof AutoCloseable) {
+      try {
+        ((AutoCloseable) writer).close();
+      } catch (Exception e) {
+        out.flush();
+        err.println("warning: closing the writer " + writer.getClass().getName() + " failed: " + e);
+      }
+    }
+  }
+}

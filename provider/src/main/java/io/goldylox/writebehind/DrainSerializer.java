@@ -1,0 +1,123 @@
+package io.goldylox.writebehind;
+
+import io.goldylox.serialization.ForySerializer;
+import io.goldylox.serialization.JavaSerializer;
+import io.goldylox.serialization.Serializer;
+import io.goldylox.spi.GoldyloxCacheManager;
+import java.io.ObjectInputFilter;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The serializer {@link Drain} reads a journal with, and the check that it is the one the cache wrote with.
+ *
+ * <p>A cache manager picks its serializer from the manager or system property {@code goldylox.serializer}; the
+ * configuration file does not say. A journal read with the other serializer does not always fail loudly: Fory
+ * reads Goldylox's compact Java form of a string as null, and Java reads Fory bytes as a long. Delivered, such
+ * operations would reach the writer as wrong values, or all go to the dead-letter journal. So before anything is
+ * delivered, {@link #mismatch} reads the first pending operations back and refuses what does not look right.
+ * Stateless.
+ */
+final class DrainSerializer {
+
+  private DrainSerializer() {}
+
+  /**
+   * The serializer named by {@code option} ({@code --serializer}), else by the system property
+   * {@code goldylox.serializer}, else Java serialization; built as {@code GoldyloxCacheManager} builds it from the
+   * system properties ({@code goldylox.serial-filter}, {@code goldylox.serializer.allow}).
+   *
+   * @throws DrainException if the name is neither java nor fory, or Fory is not on the class path
+   */
+  static Serializer create(String option, ClassLoader loader) {
+    String choice = name(option);
+    switch (choice) {
+      case "java":
+        return new JavaSerializer(serialFilter());
+      case "fory":
+        try {
+          Class.forName("org.apache.fory.Fory", false, DrainSerializer.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+          throw new DrainException(Drain.EXIT_ERROR, "The fory serializer needs org.apache.fory:fory-core on the"
+              + " class path");
+        }
+        return new ForySerializer(loader, ForySerializer.parseAllowList(
+            System.getProperty(GoldyloxCacheManager.SERIALIZER_ALLOW_PROPERTY, "")));
+      default:
+        throw new DrainException(Drain.EXIT_ERROR, "-D" + GoldyloxCacheManager.SERIALIZER_PROPERTY
+            + " must be java or fory, not '" + choice + "'");
+    }
+  }
+
+  /** The serializer's name, as {@link #create} chooses it. */
+  static String name(String option) {
+    return option != null ? option : System.getProperty(GoldyloxCacheManager.SERIALIZER_PROPERTY, "java").trim();
+  }
+
+  private static ObjectInputFilter serialFilter() {
+    String pattern = System.getProperty(GoldyloxCacheManager.SERIAL_FILTER_PROPERTY);
+    if (pattern == null || pattern.isBlank()) {
+      return null;
+    }
+    try {
+      return ObjectInputFilter.Config.createFilter(pattern);
+    } catch (IllegalArgumentException e) {
+      throw new DrainException(Drain.EXIT_ERROR, GoldyloxCacheManager.SERIAL_FILTER_PROPERTY + " is not a valid"
+          + " ObjectInputFilter pattern: " + pattern);
+    }
+  }
+
+  /**
+   * Reads the keys and values of {@code sample} back with {@code serializer}. Each must read without an error and
+   * not as null; a string, long or integer (which both serializers write in one fixed way) must also be written
+   * back to the same bytes.
+   *
+   * @return null if they all pass, else what is wrong with the first that does not
+   */
+  static String mismatch(List<JournalRecord> sample, Serializer serializer, ClassLoader loader) {
+    for (JournalRecord record : sample) {
+      String problem = unreadable(record.key, serializer, loader);
+      String part = "key";
+      if (problem == null && record.value != null) {
+        problem = unreadable(record.value, serializer, loader);
+        part = "value";
+      }
+      if (problem != null) {
+        return "the " + part + " of the pending " + (record.isDelete() ? "delete" : "put") + " #"
+            + record.sequence + " " + problem;
+      }
+    }
+    return null;
+  }
+
+  private static String unreadable(byte[] bytes, Serializer serializer, ClassLoader loader) {
+    Object value;
+    try {
+      value = serializer.deserialize(bytes, loader);
+    } catch (RuntimeException | LinkageError e) {
+      return "cannot be read: " + e.getMessage();
+    }
+    if (value == null) {
+      return "reads as null";
+    }
+    boolean javaStream = bytes.length >= 2 && bytes[0] == (byte) 0xAC && bytes[1] == (byte) 0xED;
+    if (!javaStream && (value instanceof String || value instanceof Long || value instanceof Integer)) {
+      byte[] again;
+      try {
+        again = serializer.serialize(value);
+      } catch (RuntimeException e) {
+        return "reads as a " + value.getClass().getName() + " that cannot be written again: " + e.getMessage();
+      }
+      if (!Arrays.equals(again, bytes)) {
+        return "reads as the " + value.getClass().getSimpleName() + " " + abbreviate(value) + ", which this"
+            + " serializer writes differently";
+      }
+    }
+    return null;
+  }
+
+  private static String abbreviate(Object value) {
+    String text = String.valueOf(value);
+    return text.length() <= 40 ? text : text.substring(0, 40) + "...";
+  }
+}

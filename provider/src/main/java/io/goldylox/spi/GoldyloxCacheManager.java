@@ -7,7 +7,6 @@ import io.goldylox.config.GoldyloxFileConfig;
 import io.goldylox.internal.Workers;
 import io.goldylox.management.MBeanRegistrar;
 import io.goldylox.serialization.Copier;
-import io.goldylox.serialization.JavaSerializer;
 import io.goldylox.serialization.Serializer;
 import io.goldylox.serialization.ReferenceCopier;
 import io.goldylox.serialization.ValueCopier;
@@ -222,38 +221,13 @@ public final class GoldyloxCacheManager implements CacheManager {
    * #SERIAL_FILTER_PROPERTY} filter) unless {@value #SERIALIZER_PROPERTY} is {@code fory}.
    */
   private Serializer createSerializer(ClassLoader classLoader) {
-    String choice = setting(SERIALIZER_PROPERTY, "java").trim();
-    switch (choice) {
-      case "java":
-        return new JavaSerializer(serialFilter());
-      case "fory":
-        try {
-          Class.forName("org.apache.fory.Fory", false, GoldyloxCacheManager.class.getClassLoader());
-        } catch (ClassNotFoundException e) {
-          throw new CacheException(SERIALIZER_PROPERTY + "=fory needs org.apache.fory:fory-core on the class path");
-        }
-        return new io.goldylox.serialization.ForySerializer(classLoader,
-            io.goldylox.serialization.ForySerializer.parseAllowList(setting(SERIALIZER_ALLOW_PROPERTY, "")));
-      default:
-        throw new CacheException(SERIALIZER_PROPERTY + " must be java or fory, not '" + choice + "'");
-    }
+    return io.goldylox.serialization.Serializers.create(setting(SERIALIZER_PROPERTY, "java"), SERIALIZER_PROPERTY,
+        setting(SERIALIZER_ALLOW_PROPERTY, ""), setting(SERIAL_FILTER_PROPERTY, null), classLoader);
   }
 
   /** A manager property, else the system property of the same name, else {@code fallback}. */
   private String setting(String name, String fallback) {
     return properties.getProperty(name, System.getProperty(name, fallback));
-  }
-
-  private java.io.ObjectInputFilter serialFilter() {
-    String pattern = properties.getProperty(SERIAL_FILTER_PROPERTY, System.getProperty(SERIAL_FILTER_PROPERTY));
-    if (pattern == null || pattern.isBlank()) {
-      return null;
-    }
-    try {
-      return java.io.ObjectInputFilter.Config.createFilter(pattern);
-    } catch (IllegalArgumentException e) {
-      throw new CacheException(SERIAL_FILTER_PROPERTY + " is not a valid ObjectInputFilter pattern: " + pattern, e);
-    }
   }
 
   @Override

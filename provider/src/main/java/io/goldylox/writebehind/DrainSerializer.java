@@ -1,10 +1,9 @@
 package io.goldylox.writebehind;
 
-import io.goldylox.serialization.ForySerializer;
-import io.goldylox.serialization.JavaSerializer;
 import io.goldylox.serialization.Serializer;
+import io.goldylox.serialization.Serializers;
 import io.goldylox.spi.GoldyloxCacheManager;
-import java.io.ObjectInputFilter;
+import javax.cache.CacheException;
 import java.util.Arrays;
 import java.util.List;
 
@@ -30,41 +29,18 @@ final class DrainSerializer {
    * @throws DrainException if the name is neither java nor fory, or Fory is not on the class path
    */
   static Serializer create(String option, ClassLoader loader) {
-    String choice = name(option);
-    switch (choice) {
-      case "java":
-        return new JavaSerializer(serialFilter());
-      case "fory":
-        try {
-          Class.forName("org.apache.fory.Fory", false, DrainSerializer.class.getClassLoader());
-        } catch (ClassNotFoundException e) {
-          throw new DrainException(Drain.EXIT_ERROR, "The fory serializer needs org.apache.fory:fory-core on the"
-              + " class path");
-        }
-        return new ForySerializer(loader, ForySerializer.parseAllowList(
-            System.getProperty(GoldyloxCacheManager.SERIALIZER_ALLOW_PROPERTY, "")));
-      default:
-        throw new DrainException(Drain.EXIT_ERROR, "-D" + GoldyloxCacheManager.SERIALIZER_PROPERTY
-            + " must be java or fory, not '" + choice + "'");
+    try {
+      return Serializers.create(name(option), option != null ? "--serializer" : "-D"
+          + GoldyloxCacheManager.SERIALIZER_PROPERTY, System.getProperty(GoldyloxCacheManager.SERIALIZER_ALLOW_PROPERTY,
+          ""), System.getProperty(GoldyloxCacheManager.SERIAL_FILTER_PROPERTY), loader);
+    } catch (CacheException e) {
+      throw new DrainException(Drain.EXIT_ERROR, e.getMessage());
     }
   }
 
   /** The serializer's name, as {@link #create} chooses it. */
   static String name(String option) {
     return option != null ? option : System.getProperty(GoldyloxCacheManager.SERIALIZER_PROPERTY, "java").trim();
-  }
-
-  private static ObjectInputFilter serialFilter() {
-    String pattern = System.getProperty(GoldyloxCacheManager.SERIAL_FILTER_PROPERTY);
-    if (pattern == null || pattern.isBlank()) {
-      return null;
-    }
-    try {
-      return ObjectInputFilter.Config.createFilter(pattern);
-    } catch (IllegalArgumentException e) {
-      throw new DrainException(Drain.EXIT_ERROR, GoldyloxCacheManager.SERIAL_FILTER_PROPERTY + " is not a valid"
-          + " ObjectInputFilter pattern: " + pattern);
-    }
   }
 
   /**

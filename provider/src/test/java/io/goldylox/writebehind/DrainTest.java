@@ -3,6 +3,7 @@ package io.goldylox.writebehind;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.goldylox.serialization.JavaSerializer;
+import io.goldylox.testing.AcknowledgedModel;
 import io.goldylox.testing.ChildJvm;
 import io.goldylox.testing.ChildJvm.LineReader;
 import java.io.ByteArrayOutputStream;
@@ -15,10 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Random;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -134,23 +132,8 @@ class DrainTest {
     }
 
     Map<String, String> database = H2Writer.contents(url());
-    String inFlightKey = inFlight == null ? null : inFlight[3];
-    Set<String> keys = new TreeSet<>(model.keySet());
-    keys.addAll(database.keySet());
-    List<String> wrong = new ArrayList<>();
-    for (String key : keys) {
-      String actual = database.get(key);
-      String expected = model.get(key);
-      if (key.equals(inFlightKey)) {
-        // Killed inside put/remove: it may or may not have been journaled; either outcome is allowed.
-        String ifJournaled = inFlight[2].equals("D") ? null : inFlight[4];
-        if (!Objects.equals(actual, expected) && !Objects.equals(actual, ifJournaled)) {
-          wrong.add(key + ": in flight, store has " + actual + ", expected " + expected + " or " + ifJournaled);
-        }
-      } else if (!Objects.equals(actual, expected)) {
-        wrong.add(key + ": store has " + actual + ", acknowledged " + expected);
-      }
-    }
+    List<String> wrong = AcknowledgedModel.mismatches(model, database, inFlight == null ? null : inFlight[3],
+        inFlight == null || inFlight[2].equals("D") ? null : inFlight[4]);
     assertThat(wrong).as(acknowledged + " acknowledged; " + run).isEmpty();
   }
 

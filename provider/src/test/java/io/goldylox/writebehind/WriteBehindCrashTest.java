@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.goldylox.config.WriteBehindConfig;
 import io.goldylox.serialization.JavaSerializer;
+import io.goldylox.testing.AcknowledgedModel;
 import io.goldylox.testing.ChildJvm;
 import io.goldylox.testing.ChildJvm.LineReader;
 import java.io.IOException;
@@ -16,8 +17,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -115,25 +114,8 @@ class WriteBehindCrashTest {
         }
         database = H2Writer.contents(url);
       }
-      String inFlightKey = inFlight == null ? null : inFlight[3];
-      Set<String> keys = new TreeSet<>(model.keySet());
-      keys.addAll(database.keySet());
-      List<String> wrong = new ArrayList<>();
-      for (String key : keys) {
-        String actual = database.get(key);
-        String expected = model.get(key);
-        if (key.equals(inFlightKey)) {
-          // Killed inside put/delete: it may or may not have been journaled. Either outcome is allowed; the model
-          // follows what happened, since later rounds build on it.
-          String ifJournaled = inFlight[2].equals("D") ? null : inFlight[4];
-          if (!java.util.Objects.equals(actual, expected) && !java.util.Objects.equals(actual, ifJournaled)) {
-            wrong.add(key + ": in flight, store has " + actual + ", expected " + expected + " or " + ifJournaled);
-          }
-          model.put(key, actual);
-        } else if (!java.util.Objects.equals(actual, expected)) {
-          wrong.add(key + ": store has " + actual + ", acknowledged " + expected);
-        }
-      }
+      List<String> wrong = AcknowledgedModel.mismatches(model, database, inFlight == null ? null : inFlight[3],
+          inFlight == null || inFlight[2].equals("D") ? null : inFlight[4]);
       assertThat(wrong).as("round " + round + " (" + acknowledged + " acknowledged, lag " + lag + " at the kill,"
           + " coalesce " + coalesce + ")").isEmpty();
     }

@@ -563,6 +563,11 @@ public final class TieredTier<K> implements Tier<K> {
         queueHinted(key); // a reader replaced the hint meanwhile: its key must not be left unqueued
       }
       worked = true;
+      if (heap.mappingCount() > maxHeapEntries) {
+        // Demote as we promote: a burst of lower-tier reads queues many hints, and promoting them all before
+        // demoting anything would hold the heap above its bound by up to the hint map's size meanwhile.
+        demoteWhileOver();
+      }
     }
     return worked;
   }

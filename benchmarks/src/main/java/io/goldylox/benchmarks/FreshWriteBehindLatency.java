@@ -2,6 +2,8 @@ package io.goldylox.benchmarks;
 
 import io.goldylox.config.GoldyloxConfiguration;
 import io.goldylox.config.WriteBehindConfig;
+import io.goldylox.serialization.JavaSerializer;
+import io.goldylox.writebehind.WriteBehindJournal;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Files;
@@ -20,17 +22,23 @@ import org.HdrHistogram.Histogram;
 
 /**
  * The first puts of a fresh JVM into a write-behind cache whose writer is blocked: no warm-up, so what a put
- * meets the first time (class loading, the interpreter and JIT, first touches of the journal's mapped pages)
- * is in the numbers. The parent (this main without {@code --child}) starts {@code --runs} child JVMs per
- * variant through {@link ChildJvm}: {@code pretouch} (the default) and {@code no-pretouch}
- * ({@code -Dgoldylox.writebehind.pretouch=false}). Each child opens a Goldylox cache with write-behind to a
- * journal in a new directory under {@code --dir} (default {@code java.io.tmpdir}), whose {@link BlockedWriter}
- * holds the flusher until the end, then times each of {@code --puts} puts ({@link System#nanoTime()}, closed
- * loop) of {@link Payload} values: keys {@code i % --keys}, so after the first {@code --keys} puts every put
- * replaces a pending operation and no map grows. It reports p50/p99/p99.9/max of all puts and of the puts after
- * the first {@code --skip}, and the ten slowest puts with their position. Run with {@code java -cp
- * benchmarks.jar io.goldylox.benchmarks.FreshWriteBehindLatency [--runs 5] [--dir DIR] [--jvm "FLAGS"]}; the
- * Markdown goes to {@code results/writebehind-fresh-latency.md} (or {@code --md FILE}). Single-threaded.
+ * meets the first time (class loading, the interpreter and JIT, first touches of the heap and of the journal's
+ * mapped pages) is in the numbers. The parent (this main without {@code --child}) starts {@code --runs} child
+ * JVMs per variant through {@link ChildJvm}: {@code pretouch} (the default) and {@code no-pretouch}
+ * ({@code -Dgoldylox.writebehind.pretouch=false}); a child fails when its pretoucher thread is not as the variant
+ * says (a jar built against another provider). Each child opens a Goldylox cache with write-behind to a journal
+ * in a new directory under {@code --dir} (default {@code java.io.tmpdir}), whose {@link BlockedWriter} holds the
+ * flusher until the end, then times each of {@code --puts} puts ({@link System#nanoTime()}, closed loop) of
+ * {@link Payload} values: keys {@code i % --keys}, so after the first {@code --keys} puts every put replaces a
+ * pending operation and no map grows. With {@code --target journal} the puts go straight to a
+ * {@link WriteBehindJournal} with values serialized beforehand, without the cache. It reports p50/p99/p99.9/max
+ * of all puts and of the puts after the first {@code --skip}, the machine's CPU pressure around each child, and
+ * the ten slowest puts with their position; {@code --diag} adds each slow put's thread CPU time, minor page
+ * faults and involuntary context switches (read from /proc between puts, which perturbs the run), {@code --maps}
+ * prints what a page-fault trace needs (thread id, time window, mappings). Run with {@code java -cp
+ * benchmarks.jar io.goldylox.benchmarks.FreshWriteBehindLatency [--runs 5] [--target cache|journal] [--dir DIR]
+ * [--jvm "FLAGS"]}; the Markdown goes to {@code results/writebehind-fresh-latency.md} (or {@code --md FILE}).
+ * Single-threaded.
  */
 public final class FreshWriteBehindLatency {
 
@@ -50,6 +58,7 @@ public final class FreshWriteBehindLatency {
     int skip = Integer.parseInt(option(args, "--skip", "1000"));
     int keys = Integer.parseInt(option(args, "--keys", "1000"));
     String extraJvm = option(args, "--jvm", "");
+    String target = option(args, "--target", "cache");
     List<String> variants = List.of(option(args, "--variants", "pretouch,no-pretouch").split(","));
     Path out = ChildJvm.markdownFile(args, false, "writebehind-fresh-latency.md");
     Path scratch = Files.createTempDirectory("goldylox-fresh-latency");
@@ -63,13 +72,14 @@ public final class FreshWriteBehindLatency {
           if (!extraJvm.isBlank()) {
             jvm.addAll(Arrays.asList(extraJvm.trim().split("\\s+")));
           }
+          String pressure = cpuPressure();
           String md = ChildJvm.runForMarkdown(FreshWriteBehindLatency.class,
               scratch.resolve(variant + "-" + run + ".md"), jvm, List.of("--child", "--variant", variant,
                   "--run", Integer.toString(run), "--dir", dir, "--puts", Integer.toString(puts), "--skip",
-                  Integer.toString(skip), "--keys", Integer.toString(keys), arguments.contains("--diag") ? "--diag"
-                  : "--no-diag"));
+                  Integer.toString(skip), "--keys", Integer.toString(keys), "--target", target,
+                  arguments.contains("--diag") ? "--diag" : "--no-diag"));
           String[] lines = md.split("\n");
-          rows.add(lines[0]);
+          rows.add(lines[0] + " " + pressure + " → " + cpuPressure() + " |");
           slowest.add(lines[1]);
         }
       }
@@ -78,18 +88,36 @@ public final class FreshWriteBehindLatency {
     }
     StringBuilder text = new StringBuilder();
     text.append("## Fresh-JVM write-behind put latency (µs, HdrHistogram, closed loop, writer blocked)\n\n");
-    text.append(String.format(Locale.ROOT, "%d puts per fresh JVM (no warm-up), keys i %% %d, journal under %s;"
-        + " \"after %d\" leaves out the first %d puts.%n%n", puts, keys, dir, skip, skip));
+    text.append(String.format(Locale.ROOT, "%d puts per fresh JVM (no warm-up) into a %s, keys i %% %d, journal"
+        + " under %s%s; \"after %d\" leaves out the first %d puts.%n%n", puts, target.equals("journal")
+        ? "WriteBehindJournal (values serialized beforehand)" : "write-behind cache", keys, dir,
+        extraJvm.isBlank() ? "" : ", JVM flags " + extraJvm, skip, skip));
     text.append("| variant | run | p50 | p99 | p99.9 | max | p50 after " + skip + " | p99 after " + skip
-        + " | p99.9 after " + skip + " | max after " + skip + " |\n");
-    text.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        + " | p99.9 after " + skip + " | max after " + skip + " | CPU pressure before → after |\n");
+    text.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
     rows.forEach(row -> text.append(row).append('\n'));
+    text.append("\nCPU pressure is /proc/pressure/cpu \"some avg10\": the share of the last 10 s in which a runnable"
+        + " task of the machine waited for a CPU.\n");
     text.append("\nSlowest puts of each run (position: µs):\n\n");
     slowest.forEach(line -> text.append("- ").append(line).append('\n'));
     System.out.println(text);
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.writeString(out, text.toString());
     System.out.println("Wrote " + out.toAbsolutePath());
+  }
+
+  /**
+   * The machine's CPU pressure ({@code some avg10} of /proc/pressure/cpu: the share of the last 10 s in which a
+   * runnable task waited for a CPU), so that a reader sees how busy the machine was; "?" where unavailable.
+   */
+  private static String cpuPressure() {
+    try {
+      String line = Files.readAllLines(Path.of("/proc/pressure/cpu")).get(0);
+      String avg10 = line.substring(line.indexOf("avg10=") + 6);
+      return avg10.substring(0, avg10.indexOf(' ')) + "%";
+    } catch (IOException | RuntimeException e) {
+      return "?";
+    }
   }
 
   private static String option(String[] args, String name, String otherwise) {
@@ -121,10 +149,17 @@ public final class FreshWriteBehindLatency {
     long[] nanos = new long[puts];
     // --diag: per put also the thread's CPU time and minor page faults (read outside the timed window).
     boolean diag = List.of(args).contains("--diag");
+    // --maps: print the thread id, the time window of the puts after --skip and the mappings, to match a
+    // page-fault trace (perf record -k CLOCK_MONOTONIC -e exceptions:page_fault_user) without --diag's reads.
+    boolean maps = diag || List.of(args).contains("--maps");
     long[] cpu = new long[puts];
     long[] faults = new long[puts];
+    long[] switches = new long[puts];
     java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    // --target journal: straight to the WriteBehindJournal (values serialized once beforehand), without the cache.
+    boolean journalOnly = option(args, "--target", "cache").equals("journal");
     BenchCache cache = null;
+    WriteBehindJournal<Long, Payload> journal = null;
     long openMillis = 0;
     try {
       WriteBehindConfig writeBehind = WriteBehindConfig.builder()
@@ -137,25 +172,67 @@ public final class FreshWriteBehindLatency {
           .writeBehind(writeBehind)
           .build();
       long opening = System.nanoTime();
-      cache = Providers.open("goldylox", "fresh", configuration);
+      byte[][] serialized = new byte[puts][];
+      if (journalOnly) {
+        JavaSerializer serializer = new JavaSerializer();
+        journal = WriteBehindJournal.open(writeBehind, serializer, null, "fresh");
+        for (int i = 0; i < puts; i++) {
+          serialized[i] = serializer.serialize(values[i]);
+        }
+      } else {
+        cache = Providers.open("goldylox", "fresh", configuration);
+      }
       openMillis = (System.nanoTime() - opening) / 1_000_000;
+      boolean pretouching = Thread.getAllStackTraces().keySet().stream()
+          .anyMatch(t -> t.getName().startsWith("goldylox-writebehind-") && t.getName().endsWith("-pretouch"));
+      if (pretouching != !variant.equals("no-pretouch")) {
+        throw new IllegalStateException("variant " + variant + " but the pretoucher thread is "
+            + (pretouching ? "running" : "missing") + ": is the benchmarks jar built with the provider of this tree"
+            + " (mvn -pl provider,benchmarks -am package)?");
+      }
+      long[] windows = new long[2];
       for (int i = 0; i < puts; i++) {
+        if (maps && i == skip) {
+          windows[0] = System.nanoTime();
+        }
         Long key = keys[i % keyCount];
         Payload value = values[i];
+        long switchesBefore = diag ? involuntarySwitches() : 0;
         long faultsBefore = diag ? minorFaults() : 0;
         long cpuBefore = diag ? threads.getCurrentThreadCpuTime() : 0;
         long start = System.nanoTime();
-        cache.put(key, value);
+        if (journal != null) {
+          journal.put(key, value, serialized[i]);
+        } else {
+          cache.put(key, value);
+        }
         nanos[i] = System.nanoTime() - start;
         if (diag) {
           cpu[i] = threads.getCurrentThreadCpuTime() - cpuBefore;
           faults[i] = minorFaults() - faultsBefore;
+          switches[i] = involuntarySwitches() - switchesBefore;
+        }
+      }
+      if (maps) {
+        // For matching page-fault traces (perf record -k CLOCK_MONOTONIC): the thread, the window, the mappings.
+        windows[1] = System.nanoTime();
+        System.out.println("diag tid " + Path.of("/proc/thread-self").toRealPath().getFileName() + " window "
+            + windows[0] + " " + windows[1]);
+        for (Thread thread : Thread.getAllStackTraces().keySet()) {
+          System.out.println("diag thread " + thread.getName() + " cpu ms "
+              + threads.getThreadCpuTime(thread.getId()) / 1_000_000);
+        }
+        for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+          System.out.println("diag map " + line);
         }
       }
     } finally {
       BlockedWriter.RELEASE.countDown();
       if (cache != null) {
         cache.close();
+      }
+      if (journal != null) {
+        journal.close();
       }
       LatencyBenchmark.deleteRecursively(directory);
     }
@@ -181,7 +258,8 @@ public final class FreshWriteBehindLatency {
     for (int i = 0; i < Math.min(10, puts); i++) {
       slow.append(' ').append(order[i]).append(": ").append(micros(nanos[order[i]]));
       if (diag) {
-        slow.append(" (cpu ").append(micros(cpu[order[i]])).append(", ").append(faults[order[i]]).append(" faults)");
+        slow.append(" (cpu ").append(micros(cpu[order[i]])).append(", ").append(faults[order[i]]).append(" faults, ")
+            .append(switches[order[i]]).append(" preempted)");
       }
     }
     if (diag) {
@@ -208,6 +286,20 @@ public final class FreshWriteBehindLatency {
     } catch (IOException e) {
       return -1;
     }
+  }
+
+  /** The calling thread's involuntary context switches so far (/proc/thread-self/status; Linux only). */
+  private static long involuntarySwitches() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/thread-self/status"))) {
+        if (line.startsWith("nonvoluntary_ctxt_switches:")) {
+          return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+        }
+      }
+    } catch (IOException e) {
+      // not Linux
+    }
+    return -1;
   }
 
   private static String micros(long nanos) {

@@ -12,7 +12,7 @@ import java.util.Properties;
 
 /**
  * Runs a harness main ({@link LatencyBenchmark}, {@link EvictionQuality}, {@link TieredBenchmark},
- * {@link ThreadCollapseBenchmark}) in a JVM of its own, as JMH does for its benchmarks: a fresh heap and JIT
+ * {@link ThreadCollapseBenchmark}, {@link FreshWriteBehindLatency}) in a JVM of its own, as JMH does for its benchmarks: a fresh heap and JIT
  * profile per harness, the same heap flags as the JMH forks, and the JVM flags Chronicle Queue needs (write-behind
  * journals), so the parent needs none of them. The flags come from {@code jvm-flags.properties}, which Maven
  * filters from the parent pom's {@code ${chronicle.jvm.flags}} (one list, no copy to keep in step). Used by
@@ -53,10 +53,17 @@ final class ChildJvm {
    */
   static String runForMarkdown(Class<?> mainClass, Path markdownFile, List<String> args)
       throws IOException, InterruptedException {
+    return runForMarkdown(mainClass, markdownFile, List.of(), args);
+  }
+
+  /** As {@link #runForMarkdown(Class, Path, List)}, with {@code jvmArgs} after the standard flags. */
+  static String runForMarkdown(Class<?> mainClass, Path markdownFile, List<String> jvmArgs, List<String> args)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(HEAP_FLAGS);
     command.addAll(chronicleFlags());
+    command.addAll(jvmArgs);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(mainClass.getName());
@@ -65,7 +72,8 @@ final class ChildJvm {
     command.add(markdownFile.toAbsolutePath().toString());
     Files.createDirectories(markdownFile.toAbsolutePath().getParent());
     Files.deleteIfExists(markdownFile);
-    System.out.println("# Child JVM: " + mainClass.getSimpleName() + " " + String.join(" ", args));
+    System.out.println("# Child JVM: " + String.join(" ", jvmArgs) + " " + mainClass.getSimpleName() + " "
+        + String.join(" ", args));
     Process process = new ProcessBuilder(command).inheritIO().start();
     int exit = process.waitFor();
     if (exit != 0 || !Files.exists(markdownFile)) {

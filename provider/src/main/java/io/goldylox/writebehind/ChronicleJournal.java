@@ -34,7 +34,8 @@ import net.openhft.chronicle.wire.DocumentContext;
  * single-threaded, and the lock is held only while one excerpt is copied into the mapped file, never while
  * anyone waits for I/O or for another thread's work. Tailers are confined to the thread that made them. The
  * syncer forces files through its own {@link FileChannel}s, outside the lock. {@link #cycleFiles} is written by
- * Chronicle's listener on whichever thread acquires a file, hence a concurrent map.
+ * Chronicle's listener on whichever thread acquires a file, hence a concurrent map. The optional
+ * {@link Pretoucher} is told of every append under the lock and never takes it.
  */
 final class ChronicleJournal implements AutoCloseable {
 
@@ -57,6 +58,8 @@ final class ChronicleJournal implements AutoCloseable {
   private final Map<Integer, File> cycleFiles = new ConcurrentSkipListMap<>();
   private final FileChannel lockChannel;
   private final FileLock lock;
+  /** Guarded by appendLock; null without one. */
+  private Pretoucher pretoucher;
   private boolean closed;
 
   private ChronicleJournal(Path directory, String rollCycleName) {
@@ -174,6 +177,7 @@ final class ChronicleJournal implements AutoCloseable {
    * Appends one operation as one excerpt and returns its index. No fsync; the bytes are in the page cache when
    * this returns.
    *
+   * @throws Pretoucher.DiskFullException when the disk is full, before anything is written
    * @throws RuntimeException or {@link InternalError} (a fault writing a mapped page of a full disk) on failure
    */
   long append(byte kind, long sequence, long createdMillis, int attempts, long dueMillis, byte[] key,
@@ -185,8 +189,37 @@ final class ChronicleJournal implements AutoCloseable {
       }
       buffer.clear();
       JournalRecord.write(buffer, kind, sequence, createdMillis, attempts, dueMillis, key, value);
-      appender.writeBytes(buffer);
+      Pretoucher room = pretoucher;
+      if (room != null) {
+        // On a full disk, refuses the append before Chronicle writes anything (see Pretoucher).
+        room.checkRoom(buffer.readRemaining());
+      }
+      try {
+        appender.writeBytes(buffer);
+      } catch (InternalError e) {
+        if (room != null) {
+          room.faulted(e); // Chronicle met a page it could not allocate: fail fast until room is confirmed
+        }
+        throw e;
+      }
+      if (room != null) {
+        room.appended(appender);
+      }
       return appender.lastIndexAppended();
+    } finally {
+      appendLock.unlock();
+    }
+  }
+
+  /**
+   * Creates the pretoucher of this journal (not started); appends inform it from now on. Called once, by the
+   * opening thread, before any append.
+   */
+  Pretoucher pretoucher(String cacheName) {
+    appendLock.lock();
+    try {
+      pretoucher = new Pretoucher(queue, directory, cacheName);
+      return pretoucher;
     } finally {
       appendLock.unlock();
     }
@@ -297,6 +330,9 @@ final class ChronicleJournal implements AutoCloseable {
       }
       closed = true;
       try {
+        if (pretoucher != null) {
+          pretoucher.stop(); // it holds references into the queue's files: released before the queue closes
+        }
         appender.close();
       } finally {
         try {

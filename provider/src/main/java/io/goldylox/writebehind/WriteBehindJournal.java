@@ -79,6 +79,8 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
   private final WriteBehindMetrics metrics = new WriteBehindMetrics();
   private final Flusher<K, V> flusher;
   private final Syncer syncer;
+  /** Null with {@code -Dgoldylox.writebehind.pretouch=false}; stopped by {@link ChronicleJournal#close}. */
+  private final Pretoucher pretoucher;
   private final AtomicBoolean closeStarted = new AtomicBoolean();
   private volatile boolean closed;
 
@@ -106,6 +108,10 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
       this.flusher = new Flusher<>(cacheName, settings, writer, serializer, loader, journal, deadLetters,
           checkpoint, sequence, metrics, position, replay);
       this.syncer = force ? new Syncer(journal, settings.syncInterval().toNanos(), cacheName) : null;
+      this.pretoucher = Pretoucher.enabled() ? journal.pretoucher(cacheName) : null;
+      if (pretoucher != null) {
+        pretoucher.start(); // before the flusher, and before any put: its first round covers the first append
+      }
     } catch (RuntimeException | Error e) {
       journal.close();
       throw e instanceof CacheException ? (CacheException) e
@@ -250,8 +256,8 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
         pending.remove(key, mine);
       }
       throw new CacheWriterException("Cannot journal the write-behind " + (value == null ? "delete" : "put")
-          + " of cache '" + cacheName + "' in " + settings.journal() + " (is the disk full or the directory"
-          + " unwritable?): " + e, e);
+          + " of cache '" + cacheName + "' in " + settings.journal() + (e instanceof Pretoucher.DiskFullException
+          ? ": " + e.getMessage() : " (is the disk full or the directory unwritable?): " + e), e);
     }
     metrics.appended.increment();
     // Dekker with Flusher.step(): the append must be visible before we read whether the flusher sleeps.

@@ -4,17 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -28,7 +20,6 @@ import net.openhft.chronicle.core.io.ReferenceOwner;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
-import net.openhft.posix.PosixAPI;
 
 /**
  * Keeps the disk space and the mapped pages ahead of a journal's append position allocated, on its own daemon
@@ -54,10 +45,9 @@ import net.openhft.posix.PosixAPI;
  *       Both report a full disk as an error code ({@code ENOSPC}, {@code EFAULT}), never as a signal. The
  *       appender's chunk mapping is shared: it holds a reference on each chunk it pre-faults (mapping the next
  *       chunk before the appender reaches it), so the mapping cannot be unmapped while it works on it.</li>
- *   <li><b>The next cycle files.</b> For the current cycle (when its file does not exist yet) and the next one,
- *       it writes a zero-filled file {@code <cycle>.precreated} (via {@code .precreating} and a rename, so it is
- *       never seen half-written). Chronicle renames such a file into place when it rolls to that cycle, so a roll
- *       never writes into unallocated pages. Stale ones are deleted.</li>
+ *   <li><b>The next cycle files.</b> Its {@link CycleFilePrecreator} writes the files of the current cycle (when
+ *       it has none yet) and of the next one before Chronicle rolls to them, so a roll never writes into
+ *       unallocated pages.</li>
  * </ul>
  * When it cannot allocate, it marks the journal full ({@link Room#full}); an append then fails with
  * {@link DiskFullException} unless all the bytes it may write are inside what was allocated. It tries again
@@ -65,7 +55,7 @@ import net.openhft.posix.PosixAPI;
  * {@value #FULL_RETRY_MAX_MILLIS} ms) and clears the mark once an allocation succeeds. An append that faults
  * anyway ({@link #faulted}) marks the journal full the same way. An append outside what is allocated while the
  * disk is not known to be full (the pretoucher lags, or the record is larger than the window) is let through
- * after one {@code statfs} shows enough free space. Without a usable {@link PosixAPI} (not Linux) only the
+ * after one {@code statfs} shows enough free space. Without a usable {@link NativeReservations} (not Linux) only the
  * pre-created files are made.
  *
  * <h2>Threads</h2>
@@ -90,18 +80,6 @@ final class Pretoucher implements Runnable, ReferenceOwner {
   static final long FULL_RETRY_MAX_MILLIS = 1000;
 
   private static final System.Logger LOG = System.getLogger(Pretoucher.class.getName());
-  private static final String PRECREATED = ".precreated";
-  private static final String PRECREATING = ".precreating";
-  private static final int O_RDWR = 2;
-  private static final int FALLOC_FL_KEEP_SIZE = 1;
-  private static final int MADV_POPULATE_WRITE = 23;
-  private static final int EINTR = 4;
-  private static final int EFAULT = 14;
-  private static final int EINVAL = 22;
-  private static final int ENOSPC = 28;
-  private static final int ENOSYS = 38;
-  private static final int EOPNOTSUPP = 95;
-  private static final int EDQUOT = 122;
   private static final VarHandle FAULT;
 
   static {
@@ -167,16 +145,15 @@ final class Pretoucher implements Runnable, ReferenceOwner {
   private final SingleChronicleQueue queue;
   private final Path directory;
   private final Thread thread;
-  private final DateTimeFormatter names;
   private final long cycleMillis;
   /** Room an append needs past its record: header, padding, and one new Chronicle index array. */
   private final long slack;
   /** Room the start of a new cycle file takes: Chronicle's header, index-to-index and first index array. */
   private final long head;
-  private final int precreatedBytes;
-  private final PosixAPI posix = Posix.API;
+  private final CycleFilePrecreator cycleFiles;
+  private final NativeReservations natives;
   /** Whether this platform lets it allocate in place (else it only pre-creates cycle files). */
-  private final boolean reserving = Posix.API != null;
+  private final boolean reserving = NativeReservations.available();
   private final FileStore store;
   private final int pageSize = OS.pageSize();
 
@@ -202,22 +179,18 @@ final class Pretoucher implements Runnable, ReferenceOwner {
   private int fd = -1;
   private long frontier;
   private final Map<Long, MappedBytesStore> chunks = new HashMap<>();
-  private boolean fallocate = Posix.API != null;
-  private boolean populate = Posix.API != null;
   private String loggedFailure;
-  private boolean precreate = true;
   private String loggedFull;
-  private final ByteBuffer zeros = ByteBuffer.allocateDirect(64 << 10);
 
   Pretoucher(SingleChronicleQueue queue, Path directory, String cacheName) {
     this.queue = queue;
     this.directory = directory;
-    this.names = DateTimeFormatter.ofPattern(queue.rollCycle().format()).withZone(ZoneOffset.UTC);
     this.cycleMillis = queue.rollCycle().lengthInMillis();
     long indexArray = queue.indexCount() * 8L + 4096;
     this.slack = Math.max(64 << 10, indexArray + 4096);
     this.head = 2 * indexArray + (64 << 10);
-    this.precreatedBytes = (int) Math.max(1 << 20, head + slack + (512 << 10));
+    this.cycleFiles = new CycleFilePrecreator(queue, directory, (int) Math.max(1 << 20, head + slack + (512 << 10)));
+    this.natives = new NativeReservations(directory.toString());
     try {
       this.store = Files.getFileStore(directory);
     } catch (IOException e) {
@@ -267,7 +240,7 @@ final class Pretoucher implements Runnable, ReferenceOwner {
       if (from + need <= r.frontier) {
         return;
       }
-    } else if (roll && r.prepared(target) && head + need <= precreatedBytes) {
+    } else if (roll && r.prepared(target) && head + need <= cycleFiles.bytes()) {
       return; // a roll into a pre-created (allocated) file
     }
     if (full) {
@@ -377,7 +350,7 @@ final class Pretoucher implements Runnable, ReferenceOwner {
   private void round(boolean opening) throws IOException {
     String faultSeen = fault;
     int now = queue.cycle();
-    String full = precreate(now);
+    String full = cycleFiles.precreate(now);
     Published p = published;
     int cycle = Integer.MIN_VALUE;
     long from = 0;
@@ -406,7 +379,7 @@ final class Pretoucher implements Runnable, ReferenceOwner {
         reservedTo = frontier;
       }
     }
-    int[] prepared = preparedCycles(now);
+    int[] prepared = cycleFiles.prepared(now);
     room = new Room(cycle, from, reservedTo, prepared, full);
     // While the disk is full, appends (inside what is allocated) do not wake it: it retries on its backoff.
     wakeAt = full != null ? Long.MAX_VALUE : reservedTo > 0 ? reservedTo - WINDOW + STEP : Long.MIN_VALUE;
@@ -435,8 +408,8 @@ final class Pretoucher implements Runnable, ReferenceOwner {
       }
       held = p;
       frontier = 0;
-      checkName(p);
-      fd = openDescriptor(p.file.file().getPath());
+      cycleFiles.checkName(p.cycle, p.file.file().getName());
+      fd = natives.open(p.file.file().getPath());
     }
     long target = at + WINDOW;
     long start = at - at % pageSize;
@@ -444,18 +417,19 @@ final class Pretoucher implements Runnable, ReferenceOwner {
       frontier = start;
     }
     String failure = null;
-    if (frontier < target && fallocate && fd >= 0) {
-      failure = allocate(frontier, target - frontier);
-      if (failure == null && fallocate) {
+    if (frontier < target && natives.allocates() && fd >= 0) {
+      failure = natives.allocate(fd, frontier, target - frontier);
+      if (failure == null && natives.allocates()) {
         frontier = target;
       }
     }
-    if (populate) {
+    if (natives.prefaults()) {
       // Without fallocate, pre-faulting is what allocates, and only what it did counts.
-      long end = fallocate && fd >= 0 ? frontier : target;
+      boolean allocating = natives.allocates() && fd >= 0;
+      long end = allocating ? frontier : target;
       String populated = end > start ? prefault(p.file, start, end) : null;
-      if (!(fallocate && fd >= 0)) {
-        if (populated == null && populate) {
+      if (!allocating) {
+        if (populated == null && natives.prefaults()) {
           frontier = end;
         } else if (populated != null) {
           failure = populated;
@@ -469,39 +443,16 @@ final class Pretoucher implements Runnable, ReferenceOwner {
   private String reserveByPath(int cycle, long at) {
     release();
     frontier = at - at % pageSize;
-    if (!fallocate) {
+    if (!natives.allocates()) {
       return null;
     }
-    fd = openDescriptor(directory.resolve(fileName(cycle)).toString());
-    String failure = fd >= 0 ? allocate(frontier, at + WINDOW - frontier) : null;
-    if (failure == null && fallocate && fd >= 0) {
+    fd = natives.open(directory.resolve(cycleFiles.fileName(cycle)).toString());
+    String failure = fd >= 0 ? natives.allocate(fd, frontier, at + WINDOW - frontier) : null;
+    if (failure == null && natives.allocates() && fd >= 0) {
       frontier = at + WINDOW;
     }
     closeDescriptor();
     return failure;
-  }
-
-  /** {@code fallocate(KEEP_SIZE)}: allocates blocks without changing a byte or the size. Returns the failure. */
-  private String allocate(long offset, long length) {
-    int result;
-    do {
-      result = posix.fallocate(fd, FALLOC_FL_KEEP_SIZE, offset, length);
-    } while (result != 0 && posix.lastError() == EINTR);
-    if (result == 0) {
-      return null;
-    }
-    int errno = posix.lastError();
-    if (errno == ENOSPC || errno == EDQUOT) {
-      return "fallocate: " + posix.strerror(errno);
-    }
-    if (errno == EOPNOTSUPP || errno == ENOSYS || errno == EINVAL) {
-      fallocate = false; // this file system cannot: pre-faulting allocates instead
-      LOG.log(System.Logger.Level.DEBUG, "fallocate is not supported for " + directory + ": " + posix.strerror(errno));
-      return null;
-    }
-    LOG.log(System.Logger.Level.WARNING, "Cannot allocate ahead in the write-behind journal " + directory
-        + ": fallocate: " + posix.strerror(errno));
-    return null;
   }
 
   /**
@@ -534,18 +485,9 @@ final class Pretoucher implements Runnable, ReferenceOwner {
       if (to <= from || !store.inside(from, to - from)) {
         continue;
       }
-      int result = posix.madvise(store.addressForRead(from), to - from, MADV_POPULATE_WRITE);
-      if (result != 0) {
-        int errno = posix.lastError();
-        if (errno == EINVAL) {
-          populate = false; // kernel older than 5.14
-          LOG.log(System.Logger.Level.DEBUG, "MADV_POPULATE_WRITE is not supported: " + posix.strerror(errno));
-          return null;
-        }
-        if (errno == EFAULT) {
-          return "madvise(MADV_POPULATE_WRITE): cannot allocate the pages";
-        }
-        return "madvise(MADV_POPULATE_WRITE): " + posix.strerror(errno);
+      String failure = natives.prefault(store.addressForRead(from), to - from);
+      if (failure != null || !natives.prefaults()) {
+        return failure;
       }
     }
     return null;
@@ -553,7 +495,7 @@ final class Pretoucher implements Runnable, ReferenceOwner {
 
   /** The position of the last excerpt of {@code cycle}'s file, or -1 when it has none. */
   private long lastWritePosition(int cycle) {
-    if (!Files.exists(directory.resolve(fileName(cycle)))) {
+    if (!Files.exists(directory.resolve(cycleFiles.fileName(cycle)))) {
       return -1;
     }
     SingleChronicleQueueStore store = queue.storeForCycle(cycle, queue.epoch(), false, null);
@@ -567,102 +509,9 @@ final class Pretoucher implements Runnable, ReferenceOwner {
     }
   }
 
-  /**
-   * Pre-creates the files of cycles {@code now} and {@code now + 1} that do not exist yet, and deletes stale
-   * pre-created files. Returns why a file could not be written when the disk is full, or null.
-   */
-  private String precreate(int now) throws IOException {
-    if (!precreate) {
-      return null;
-    }
-    String current = fileName(now);
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.precreat*")) {
-      for (Path file : files) {
-        String name = file.getFileName().toString();
-        boolean stale = name.endsWith(PRECREATING)
-            || name.compareTo(stem(current)) < 0
-            || Files.exists(directory.resolve(name.substring(0, name.lastIndexOf('.')) + SingleChronicleQueue.SUFFIX));
-        if (stale && (name.endsWith(PRECREATED) || name.endsWith(PRECREATING))) {
-          Files.deleteIfExists(file);
-        }
-      }
-    }
-    for (int cycle = now; cycle <= now + 1; cycle++) {
-      String stem = stem(fileName(cycle));
-      if (Files.exists(directory.resolve(stem + SingleChronicleQueue.SUFFIX))
-          || Files.exists(directory.resolve(stem + PRECREATED))) {
-        continue;
-      }
-      Path temporary = directory.resolve(stem + PRECREATING);
-      try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING)) {
-        // Our own file, not yet Chronicle's: writing zeros here is what allocates it.
-        for (long written = 0; written < precreatedBytes; ) {
-          zeros.clear().limit((int) Math.min(zeros.capacity(), precreatedBytes - written));
-          written += out.write(zeros, written);
-        }
-      } catch (IOException e) {
-        Files.deleteIfExists(temporary);
-        if (Files.getFileStore(directory).getUsableSpace() < precreatedBytes) {
-          return "cannot pre-create " + stem + PRECREATED + ": " + e.getMessage();
-        }
-        throw e;
-      }
-      Files.move(temporary, directory.resolve(stem + PRECREATED), StandardCopyOption.ATOMIC_MOVE);
-    }
-    return null;
-  }
-
-  private int[] preparedCycles(int now) {
-    if (!precreate) {
-      return new int[0];
-    }
-    int[] found = new int[2];
-    int count = 0;
-    for (int cycle = now; cycle <= now + 1; cycle++) {
-      if (Files.exists(directory.resolve(stem(fileName(cycle)) + PRECREATED))) {
-        found[count++] = cycle;
-      }
-    }
-    return java.util.Arrays.copyOf(found, count);
-  }
-
-  /** The name Chronicle gives the file of {@code cycle}. */
-  String fileName(int cycle) {
-    return names.format(Instant.ofEpochMilli(cycle * cycleMillis + queue.epoch())) + SingleChronicleQueue.SUFFIX;
-  }
-
-  private static String stem(String cycleFileName) {
-    return cycleFileName.substring(0, cycleFileName.length() - SingleChronicleQueue.SUFFIX.length());
-  }
-
-  /** Pre-creating relies on naming files as Chronicle does; if ever it does not, stop pre-creating. */
-  private void checkName(Published p) {
-    String actual = p.file.file().getName();
-    if (precreate && !actual.equals(fileName(p.cycle))) {
-      precreate = false;
-      LOG.log(System.Logger.Level.WARNING, "Chronicle names cycle " + p.cycle + " " + actual + ", not "
-          + fileName(p.cycle) + ": the write-behind journal " + directory + " no longer pre-creates cycle files");
-    }
-  }
-
-  private int openDescriptor(String path) {
-    if (posix == null) {
-      return -1;
-    }
-    int opened = posix.open(path, O_RDWR, 0);
-    if (opened < 0) {
-      LOG.log(System.Logger.Level.DEBUG, "Cannot open " + path + " to allocate ahead: "
-          + posix.strerror(posix.lastError()));
-    }
-    return opened;
-  }
-
   private void closeDescriptor() {
-    if (fd >= 0) {
-      posix.close(fd);
-      fd = -1;
-    }
+    natives.close(fd);
+    fd = -1;
   }
 
   /** Releases the references and descriptor held on the appender's previous file. */
@@ -695,28 +544,7 @@ final class Pretoucher implements Runnable, ReferenceOwner {
       return;
     }
     release();
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.precreat*")) {
-      for (Path file : files) {
-        Files.deleteIfExists(file);
-      }
-    } catch (IOException e) {
-      LOG.log(System.Logger.Level.DEBUG, "Cannot delete pre-created cycle files in " + directory, e);
-    }
-  }
-
-  /** Chronicle's POSIX calls (JNR), or null where they are not available. */
-  private static final class Posix {
-    static final PosixAPI API = load();
-
-    private static PosixAPI load() {
-      try {
-        PosixAPI api = PosixAPI.posix();
-        return api.getClass().getName().contains(".noop.") ? null : api;
-      } catch (Throwable t) {
-        LOG.log(System.Logger.Level.DEBUG, "No POSIX calls for write-behind journals: " + t);
-        return null;
-      }
-    }
+    cycleFiles.deleteAll();
   }
 
   @Override

@@ -304,6 +304,17 @@ final class Pretoucher implements Runnable, ReferenceOwner {
     }
   }
 
+  /**
+   * Bytes allocated ahead of the last append's end in the appender's current file, as far as the last round
+   * published: 0 before the first round after an append to a new file. Any thread; never blocks.
+   */
+  long allocatedAhead() {
+    Room r = room;
+    Published p = published;
+    long at = position;
+    return p != null && at >= 0 && r.cycle == p.cycle ? Math.max(0, r.frontier - at) : 0;
+  }
+
   // ---- The pretoucher's side. ----
 
   @Override

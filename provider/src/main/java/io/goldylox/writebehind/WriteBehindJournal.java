@@ -123,6 +123,11 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
     }
   }
 
+  /** Bytes the pretoucher holds allocated ahead of the append position; 0 without a pretoucher. */
+  long allocatedAhead() {
+    return pretoucher == null ? 0 : pretoucher.allocatedAhead();
+  }
+
   /**
    * Opens (or creates) the journal of {@code settings}, rebuilds the pending index from the operations the writer
    * has not acknowledged, and starts the flusher, which delivers those first. The writer is created from

@@ -125,6 +125,10 @@ class WriteBehindFullDiskTest {
       journal.put("before" + i, VALUE + i);
       accepted.put("before" + i, VALUE + i);
     }
+    // The pretoucher allocates ahead on its own thread once woken by the first append to the file; on a busy
+    // machine that round may come after the filler, so wait for it (this test is about the allocated room).
+    Await.until(() -> journal.allocatedAhead() >= Pretoucher.WINDOW / 2, Duration.ofSeconds(20),
+        () -> "allocated ahead: " + journal.allocatedAhead() + " " + journal);
     Path filler = fill(256 << 10);
 
     CacheWriterException refused = null;

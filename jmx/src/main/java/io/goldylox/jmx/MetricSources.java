@@ -13,6 +13,8 @@ import java.util.List;
  *       only).</li>
  *   <li>{@link WriteBehindMetricSource}: bean {@code type=WriteBehind}; meters {@code goldylox.writebehind.*}
  *       (caches with write-behind only).</li>
+ *   <li>{@link RemoteMetricSource}: bean {@code type=Remote}; meters {@code goldylox.remote.*} (caches with a
+ *       remote store only).</li>
  * </ul>
  * A source whose part a cache does not have returns no beans and binds no meters for it.
  *
@@ -22,7 +24,8 @@ import java.util.List;
 final class MetricSources {
 
   static final List<MetricSource> ALL = List.of(CacheMetricSource.INSTANCE, ListenerMetricSource.INSTANCE,
-      ExpiryMetricSource.INSTANCE, TierMetricSource.INSTANCE, WriteBehindMetricSource.INSTANCE);
+      ExpiryMetricSource.INSTANCE, TierMetricSource.INSTANCE, WriteBehindMetricSource.INSTANCE,
+      RemoteMetricSource.INSTANCE);
 
   private MetricSources() {}
 }

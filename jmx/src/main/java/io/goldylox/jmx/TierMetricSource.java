@@ -1,9 +1,11 @@
 package io.goldylox.jmx;
 
 import io.goldylox.cache.GoldyloxCache;
+import io.goldylox.remote.NearCacheTier;
 import io.goldylox.tier.DiskTier;
 import io.goldylox.tier.LowerTier;
 import io.goldylox.tier.OffHeapTier;
+import io.goldylox.tier.Tier;
 import io.goldylox.tier.TieredTier;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -137,14 +139,19 @@ enum TierMetricSource implements MetricSource {
     return tiered == null ? List.of() : List.of(new NamedBean("Tiers", new Bean(tiered)));
   }
 
+  /** The tiers in this process: under a near cache, its local tiers. */
+  private static Tier<?> localTier(GoldyloxCache<?, ?> cache) {
+    return cache.tier() instanceof NearCacheTier<?> near ? near.local() : cache.tier();
+  }
+
   /** The cache's tiers, or {@code null} for a plain heap cache. */
   private static TieredTier<?> tiered(GoldyloxCache<?, ?> cache) {
-    return cache.tier() instanceof TieredTier<?> tiered ? tiered : null;
+    return localTier(cache) instanceof TieredTier<?> tiered ? tiered : null;
   }
 
   /** The tiers of a cache {@link #bindTo} found tiered (a cache's tier never changes). */
   private static TieredTier<?> tiers(GoldyloxCache<?, ?> cache) {
-    return (TieredTier<?>) cache.tier();
+    return (TieredTier<?>) localTier(cache);
   }
 
   private static LowerTier<?> lower(GoldyloxCache<?, ?> cache, int index) {

@@ -218,7 +218,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     if (entry != null) {
       long now = entry.isMortal() || accessMayChangeDeadline ? System.currentTimeMillis() : 0L;
       if (!entry.isMortal() || !entry.isExpiredAt(now)) {
-        touch(entry, now);
+        touch(key, entry, now);
         statistics.recordHits(1);
         return decode(entry.value());
       }
@@ -233,11 +233,12 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   }
 
   /** Applies the access duration to an entry read without its lock. */
-  private void touch(StoredEntry entry, long now) {
+  private void touch(Object key, StoredEntry entry, long now) {
     if (accessMayChangeDeadline) {
       long deadline = expiry.onAccess(now);
       if (deadline != ExpiryCalculator.UNCHANGED) {
         entry.setExpireAtMillis(deadline);
+        tier.deadlineMoved(key, entry);
         sweeper.deadlineSet(deadline);
       }
     }
@@ -290,7 +291,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     if (entry != null) {
       long now = entry.isMortal() || accessMayChangeDeadline ? System.currentTimeMillis() : 0L;
       if (!entry.isMortal() || !entry.isExpiredAt(now)) {
-        touch(entry, now);
+        touch(key, entry, now);
         statistics.recordHits(1);
         return decode(entry.value());
       }
@@ -1077,7 +1078,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     if (closed) {
       return earliest;
     }
-    for (Iterator<Map.Entry<K, StoredEntry>> it = tier.iterator(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<K, StoredEntry>> it = tier.localIterator(); it.hasNext(); ) {
       Map.Entry<K, StoredEntry> mapping = it.next();
       StoredEntry entry = mapping.getValue();
       if (entry.isExpiredAt(now)) {
@@ -1143,7 +1144,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
         if (entry.isExpiredAt(now)) {
           continue;
         }
-        touch(entry, now);
+        touch(mapping.getKey(), entry, now);
         statistics.recordHits(1);
         next = new CacheEntry<>(copier.copyKey(mapping.getKey()), decode(entry.value()));
       }

@@ -38,6 +38,7 @@ public final class Defaults {
   private final Path diskRoot;
   private final long diskBytes;
   private final OnIncompatible onIncompatible;
+  private final RemoteConfig remote;
 
   private Defaults(Builder builder) {
     this.storeByValue = builder.storeByValue;
@@ -48,6 +49,7 @@ public final class Defaults {
     this.diskRoot = builder.diskRoot;
     this.diskBytes = builder.diskBytes;
     this.onIncompatible = builder.onIncompatible;
+    this.remote = builder.remote;
   }
 
   public static Builder builder() {
@@ -82,6 +84,14 @@ public final class Defaults {
   /** Each cache's disk size; empty when caches have no disk tier. */
   public OptionalLong diskBytes() {
     return diskRoot != null ? OptionalLong.of(diskBytes) : OptionalLong.empty();
+  }
+
+  /**
+   * The shared store every cache gets; its key prefix is a root under which each cache gets its own
+   * ({@link RemoteConfig#forCache}).
+   */
+  public Optional<RemoteConfig> remote() {
+    return Optional.ofNullable(remote);
   }
 
   public Optional<OnIncompatible> onIncompatible() {
@@ -123,13 +133,14 @@ public final class Defaults {
     return Objects.equals(storeByValue, that.storeByValue) && Objects.equals(statistics, that.statistics)
         && Objects.equals(management, that.management) && heapMaxEntries == that.heapMaxEntries
         && offHeapBytes == that.offHeapBytes && Objects.equals(diskRoot, that.diskRoot)
-        && diskBytes == that.diskBytes && onIncompatible == that.onIncompatible;
+        && diskBytes == that.diskBytes && onIncompatible == that.onIncompatible
+        && Objects.equals(remote, that.remote);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(storeByValue, statistics, management, heapMaxEntries, offHeapBytes, diskRoot, diskBytes,
-        onIncompatible);
+        onIncompatible, remote);
   }
 
   @Override
@@ -138,7 +149,7 @@ public final class Defaults {
         + ", heapMaxEntries=" + heapMaxEntries().stream().boxed().findAny().orElse(null)
         + ", offHeapBytes=" + offHeapBytes().stream().boxed().findAny().orElse(null)
         + ", disk=" + (diskRoot == null ? null : diskRoot + " (" + diskBytes + " bytes per cache)")
-        + ", onIncompatible=" + onIncompatible + "}";
+        + ", onIncompatible=" + onIncompatible + (remote != null ? ", remote=" + remote : "") + "}";
   }
 
   /** Collects a {@link Defaults}; each value is optional. Not thread-safe. */
@@ -152,8 +163,14 @@ public final class Defaults {
     private Path diskRoot;
     private long diskBytes = -1;
     private OnIncompatible onIncompatible;
+    private RemoteConfig remote;
 
     private Builder() {}
+
+    public Builder remote(RemoteConfig remote) {
+      this.remote = Objects.requireNonNull(remote, "remote");
+      return this;
+    }
 
     public Builder storeByValue(boolean storeByValue) {
       this.storeByValue = storeByValue;

@@ -8,8 +8,10 @@ import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.InvalidPathException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -162,6 +164,9 @@ final class FileConfigReader {
     if (block.has("on-incompatible")) {
       builder.onIncompatible(block.onIncompatible("on-incompatible"));
     }
+    if (block.has("remote")) {
+      builder.remote(readRemote(block));
+    }
     return builder.build();
   }
 
@@ -213,6 +218,11 @@ final class FileConfigReader {
       }
       configuration.setWriteBehind(readWriteBehind(new Section(cache.config.getConfig("write-behind"),
           cache.key("write-behind"))));
+    }
+    if (cache.has("remote")) {
+      configuration.setRemote(readRemote(cache));
+    } else if (!cache.isNull("remote")) {
+      defaults.remote().ifPresent(remote -> configuration.setRemote(remote.forCache(name)));
     }
     return configuration;
   }
@@ -360,6 +370,70 @@ final class FileConfigReader {
     WriteBehindConfig[] built = new WriteBehindConfig[1];
     block.apply("dead-letter", () -> built[0] = builder.build());
     return built[0];
+  }
+
+  /** Reads {@code remote.redis} of {@code parent}; the password comes from exactly one of three places. */
+  private RemoteConfig readRemote(Section parent) {
+    parent.require("remote.redis", "remote needs a redis block (the only kind of remote store so far)");
+    Section block = new Section(parent.config.getConfig("remote.redis"), parent.key("remote.redis"));
+    block.require("uri", "a redis remote needs a uri, such as redis://127.0.0.1:6379/0");
+    String uri = block.string("uri");
+    RemoteConfig.Builder[] builder = new RemoteConfig.Builder[1];
+    block.apply("uri", () -> builder[0] = RemoteConfig.builder(uri));
+    RemoteConfig.Builder remote = builder[0];
+    if (block.has("key-prefix")) {
+      String prefix = block.string("key-prefix");
+      block.apply("key-prefix", () -> remote.keyPrefix(prefix));
+    }
+    for (String key : new String[] {"timeout", "lock-wait", "lock-lease"}) {
+      if (block.has(key)) {
+        Duration value = block.duration(key);
+        block.apply(key, () -> {
+          if (key.equals("timeout")) {
+            remote.timeout(value);
+          } else if (key.equals("lock-wait")) {
+            remote.lockWait(value);
+          } else {
+            remote.lockLease(value);
+          }
+        });
+      }
+    }
+    if (block.has("on-failure")) {
+      String text = block.string("on-failure");
+      RemoteConfig.OnFailure onFailure = RemoteConfig.Builder.parseOnFailure(text);
+      if (onFailure == null) {
+        throw block.fail("on-failure", "expected fail, found '" + text + "'" + block.line("on-failure")
+            + " (on-failure = local is not built yet)");
+      }
+      remote.onFailure(onFailure);
+    }
+    if (block.has("user")) {
+      remote.user(block.string("user"));
+    }
+    int passwords = (block.has("password") ? 1 : 0) + (block.has("password-env") ? 1 : 0)
+        + (block.has("password-file") ? 1 : 0);
+    if (passwords > 1) {
+      throw block.fail("password", "set only one of password, password-env or password-file");
+    }
+    if (block.has("password")) {
+      remote.password(block.string("password"));
+    } else if (block.has("password-env")) {
+      String variable = block.string("password-env");
+      String password = System.getenv(variable);
+      if (password == null || password.isEmpty()) {
+        throw block.fail("password-env", "the environment variable " + variable + " is not set");
+      }
+      remote.password(password);
+    } else if (block.has("password-file")) {
+      Path file = block.path("password-file");
+      try {
+        remote.password(Files.readString(file).strip());
+      } catch (IOException | RuntimeException e) {
+        throw block.fail("password-file", "cannot read " + file + ": " + e.getClass().getSimpleName());
+      }
+    }
+    return remote.build();
   }
 
   /** Two caches sharing a disk, journal or dead-letter directory would lock or corrupt each other. */

@@ -61,6 +61,7 @@ public final class GoldyloxConfiguration<K, V> extends MutableConfiguration<K, V
   private long diskBytes = ABSENT;
   private OnIncompatible onIncompatible = OnIncompatible.FAIL;
   private WriteBehindConfig writeBehind;
+  private RemoteConfig remote;
 
   /** The spec's defaults: Object keys and values, store-by-value, eternal, heap only and unbounded. */
   public GoldyloxConfiguration() {}
@@ -97,6 +98,7 @@ public final class GoldyloxConfiguration<K, V> extends MutableConfiguration<K, V
       diskBytes = goldylox.diskBytes;
       onIncompatible = goldylox.onIncompatible;
       writeBehind = goldylox.writeBehind;
+      remote = goldylox.remote;
     }
   }
 
@@ -138,6 +140,7 @@ public final class GoldyloxConfiguration<K, V> extends MutableConfiguration<K, V
       merged.diskBytes = defaults.diskBytes().getAsLong();
     });
     merged.onIncompatible = defaults.onIncompatible().orElse(OnIncompatible.FAIL);
+    defaults.remote().ifPresent(value -> merged.remote = value.forCache(cacheName));
     merged.validate();
     return merged;
   }
@@ -275,6 +278,17 @@ public final class GoldyloxConfiguration<K, V> extends MutableConfiguration<K, V
     return this;
   }
 
+  /** The shared store under the local tiers (which then act as a near cache); empty for a local cache. */
+  public Optional<RemoteConfig> remote() {
+    return Optional.ofNullable(remote);
+  }
+
+  /** Puts a shared store (Redis) under the local tiers; null makes the cache local again. */
+  public GoldyloxConfiguration<K, V> setRemote(RemoteConfig remote) {
+    this.remote = remote;
+    return this;
+  }
+
   /** Delivers writes behind through a journal; null turns write-behind off. */
   public GoldyloxConfiguration<K, V> setWriteBehind(WriteBehindConfig writeBehind) {
     this.writeBehind = writeBehind;
@@ -370,13 +384,14 @@ public final class GoldyloxConfiguration<K, V> extends MutableConfiguration<K, V
     return isManagementEnabled == that.isManagementEnabled
         && heapMaxEntries == that.heapMaxEntries && offHeapBytes == that.offHeapBytes
         && Objects.equals(diskPath, that.diskPath) && diskBytes == that.diskBytes
-        && onIncompatible == that.onIncompatible && Objects.equals(writeBehind, that.writeBehind);
+        && onIncompatible == that.onIncompatible && Objects.equals(writeBehind, that.writeBehind)
+        && Objects.equals(remote, that.remote);
   }
 
   @Override
   public int hashCode() {
     return 31 * super.hashCode() + Objects.hash(heapMaxEntries, offHeapBytes, diskPath, diskBytes, onIncompatible,
-        writeBehind);
+        writeBehind, remote);
   }
 
   @Override
@@ -389,7 +404,7 @@ public final class GoldyloxConfiguration<K, V> extends MutableConfiguration<K, V
         + ", offHeapBytes=" + (offHeapBytes == ABSENT ? "none" : offHeapBytes)
         + ", disk=" + (diskPath == null ? "none" : diskPath + " (" + diskBytes + " bytes)")
         + ", onIncompatible=" + onIncompatible.configName()
-        + ", writeBehind=" + writeBehind + "}";
+        + ", writeBehind=" + writeBehind + (remote != null ? ", remote=" + remote : "") + "}";
   }
 
   /**
@@ -493,6 +508,11 @@ public final class GoldyloxConfiguration<K, V> extends MutableConfiguration<K, V
 
     public Builder<K, V> writeBehind(WriteBehindConfig writeBehind) {
       configuration.setWriteBehind(Objects.requireNonNull(writeBehind, "writeBehind"));
+      return this;
+    }
+
+    public Builder<K, V> remote(RemoteConfig remote) {
+      configuration.setRemote(Objects.requireNonNull(remote, "remote"));
       return this;
     }
 

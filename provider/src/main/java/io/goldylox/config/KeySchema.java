@@ -52,6 +52,19 @@ final class KeySchema {
 
   private static final KeySchema DEFAULT_DISK = object("path", LEAF, "size", LEAF);
 
+  static final KeySchema REMOTE = object(
+      "redis", object(
+          "uri", LEAF,
+          "key-prefix", LEAF,
+          "timeout", LEAF,
+          "lock-wait", LEAF,
+          "lock-lease", LEAF,
+          "on-failure", LEAF,
+          "user", LEAF,
+          "password", LEAF,
+          "password-env", LEAF,
+          "password-file", LEAF));
+
   static final KeySchema DEFAULT_BLOCK = object(
       "store-by-value", LEAF,
       "statistics", LEAF,
@@ -59,7 +72,8 @@ final class KeySchema {
       "heap", object("max-entries", LEAF),
       "off-heap", object("size", LEAF),
       "disk", DEFAULT_DISK,
-      "on-incompatible", LEAF);
+      "on-incompatible", LEAF,
+      "remote", REMOTE);
 
   static final KeySchema LISTENER = object(
       "class", LEAF,
@@ -95,7 +109,8 @@ final class KeySchema {
       "read-through", object("loader", LEAF),
       "write-through", object("writer", LEAF),
       "listeners", new KeySchema(Kind.LIST, Map.of(), LISTENER, false),
-      "write-behind", WRITE_BEHIND);
+      "write-behind", WRITE_BEHIND,
+      "remote", REMOTE.orNull());
 
   static final KeySchema ROOT = object(
       "goldylox", object(

@@ -10,6 +10,9 @@ import io.goldylox.serialization.Copier;
 import io.goldylox.serialization.Serializer;
 import io.goldylox.serialization.ReferenceCopier;
 import io.goldylox.serialization.ValueCopier;
+import io.goldylox.remote.NearCacheTier;
+import io.goldylox.remote.RemoteStore;
+import io.goldylox.remote.RemoteStores;
 import io.goldylox.tier.DiskTier;
 import io.goldylox.tier.HeapTier;
 import io.goldylox.tier.LowerTier;
@@ -120,7 +123,7 @@ public final class GoldyloxCacheManager implements CacheManager {
       Copier copier = copy.isStoreByValue()
           ? new ValueCopier(serializer, this::getClassLoaderOrDefault)
           : new ReferenceCopier(serializer, this::getClassLoaderOrDefault);
-      Tier<K> tier = tierFor(cacheName, copy);
+      Tier<K> tier = nearCacheOver(cacheName, copy, copier, tierFor(cacheName, copy));
       WriteBehindJournal<K, V> writeBehind = null;
       GoldyloxCache<K, V> cache;
       try {
@@ -195,6 +198,26 @@ public final class GoldyloxCacheManager implements CacheManager {
           lower, serializer);
     } catch (RuntimeException | Error e) {
       lower.forEach(LowerTier::close);
+      throw e;
+    }
+  }
+
+  /**
+   * With a {@code remote} block, {@code local} becomes the near cache of the shared store; the local tiers are
+   * closed when the store cannot be opened.
+   */
+  private <K> Tier<K> nearCacheOver(String cacheName, GoldyloxConfiguration<K, ?> configuration, Copier copier,
+      Tier<K> local) {
+    if (configuration.remote().isEmpty()) {
+      return local;
+    }
+    try {
+      // The only place that touches io.goldylox.remote: the store's module is loaded for such caches only.
+      RemoteStore store = RemoteStores.open(configuration.remote().get(), cacheName, getClassLoaderOrDefault());
+      return NearCacheTier.open(local, store, serializer, copier, this::getClassLoaderOrDefault,
+          configuration.getValueType(), MBeanRegistrar.sanitize(cacheName));
+    } catch (RuntimeException | Error e) {
+      local.close();
       throw e;
     }
   }

@@ -30,11 +30,25 @@ public interface Tier<K> {
    */
   StoredEntry compute(K key, BiFunction<? super K, ? super StoredEntry, ? extends StoredEntry> function);
 
+  /**
+   * A reader moved the deadline of {@code key}'s {@code entry} in place, without the key's lock (access expiry).
+   * A tier that keeps a copy elsewhere passes the new deadline on, without making the reader wait.
+   */
+  default void deadlineMoved(Object key, StoredEntry entry) {}
+
   /** Removes the mapping of {@code key} only if it is still {@code expected}. */
   boolean remove(K key, StoredEntry expected);
 
   /** A weakly consistent iterator over the mappings. */
   Iterator<Map.Entry<K, StoredEntry>> iterator();
+
+  /**
+   * The mappings held in this process, for the expiry sweep: the same as {@link #iterator} unless the tier sits
+   * over a store shared with other processes, which expires its copies itself.
+   */
+  default Iterator<Map.Entry<K, StoredEntry>> localIterator() {
+    return iterator();
+  }
 
   /** The number of mappings, expired ones included. */
   long size();

@@ -1,0 +1,213 @@
+package io.goldylox.remote;
+
+import io.goldylox.tier.Tier;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Applies other nodes' changes to a {@link NearCacheTier}'s local tiers, and tells its readers whether the near
+ * cache may be trusted.
+ *
+ * <h2>Threads</h2>
+ * The store's I/O thread calls the listener methods; they only count, enqueue and unpark, never block (a short
+ * monitor guards the rare connection-state changes, never held while anything waits). The worker thread
+ * {@code goldylox-near-<cache>} parks until woken, then removes the invalidated keys from the local tiers (each
+ * removal takes that key's local lock, which a caller may hold during a round trip: that is why the I/O thread
+ * never does it). Readers call {@link #coherent}, {@link #epoch} and {@link #stripe} (volatile reads).
+ *
+ * <h2>Why a read-then-fill cannot install a stale value</h2>
+ * Every invalidation first increments its key's stripe counter (and a drop of the whole near cache increments
+ * {@link #epoch}), on the I/O thread, before the worker removes anything. A reader that missed locally notes both
+ * counters before its round trip and fills the near cache, under the key's local lock, only if neither moved. If
+ * one moved before the fill, the fill is skipped; if it moves after, the worker's removal comes after the fill.
+ *
+ * <h2>Bounds</h2>
+ * At most {@value #MAX_QUEUED} keys wait for the worker. Past that, keys are not queued one by one: the whole near
+ * cache is dropped instead (counted in {@link RemoteMetrics#nearCacheDrops}), so no invalidation is ever lost
+ * and the queue never grows without bound.
+ */
+final class Invalidations<K> implements RemoteStore.InvalidationListener, Runnable {
+
+  private static final System.Logger LOG = System.getLogger(Invalidations.class.getName());
+  static final int MAX_QUEUED = 65_536;
+  private static final int STRIPES = 1024;
+
+  private final Tier<K> local;
+  private final RemoteCodec codec;
+  private final RemoteMetrics metrics;
+  private final String description;
+  private final Thread worker;
+  private final AtomicLongArray stripes = new AtomicLongArray(STRIPES);
+  private final AtomicLong epoch = new AtomicLong();
+  private final ConcurrentLinkedQueue<byte[]> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger queued = new AtomicInteger();
+  private final Object state = new Object();
+
+  // Guarded by state; coherent is also read without it.
+  private boolean connected;
+  private long link;
+  private boolean dropDue;
+  private volatile boolean coherent;
+  private volatile boolean stop;
+
+  Invalidations(Tier<K> local, RemoteCodec codec, RemoteMetrics metrics, String cacheName, String description) {
+    this.local = local;
+    this.codec = codec;
+    this.metrics = metrics;
+    this.description = description;
+    this.worker = new Thread(this, "goldylox-near-" + cacheName);
+    worker.setDaemon(true);
+  }
+
+  void start() {
+    worker.start();
+  }
+
+  /** Whether local copies may be served: the invalidation stream is up and nothing is waiting to be dropped. */
+  boolean coherent() {
+    return coherent;
+  }
+
+  long epoch() {
+    return epoch.get();
+  }
+
+  long stripe(byte[] key) {
+    return stripes.get(index(key));
+  }
+
+  /** Whether no invalidation of {@code key}'s stripe and no drop happened since the two counters were read. */
+  boolean unchanged(byte[] key, long epochSeen, long stripeSeen) {
+    return coherent && epoch.get() == epochSeen && stripes.get(index(key)) == stripeSeen;
+  }
+
+  private static int index(byte[] key) {
+    int h = Arrays.hashCode(key);
+    return (h ^ (h >>> 16)) & (STRIPES - 1);
+  }
+
+  // ---- The store's I/O thread. ----
+
+  @Override
+  public void invalidated(byte[] key) {
+    stripes.incrementAndGet(index(key));
+    metrics.invalidationsReceived.increment();
+    if (queued.incrementAndGet() > MAX_QUEUED) {
+      queued.decrementAndGet();
+      dropAll();
+      return;
+    }
+    queue.add(key);
+    LockSupport.unpark(worker);
+  }
+
+  @Override
+  public void cleared() {
+    metrics.invalidationsReceived.increment();
+    dropAll();
+  }
+
+  @Override
+  public void disconnected() {
+    synchronized (state) {
+      connected = false;
+      coherent = false;
+      link++;
+    }
+    epoch.incrementAndGet();
+    metrics.disconnects.increment();
+    LOG.log(System.Logger.Level.WARNING, "Lost the invalidation stream of " + description
+        + ": the near cache is bypassed until it is back, and then dropped");
+  }
+
+  @Override
+  public void connected() {
+    synchronized (state) {
+      connected = true;
+      link++;
+    }
+    dropAll();
+  }
+
+  /** Drops the whole near cache (on the worker) before it is trusted again. */
+  private void dropAll() {
+    synchronized (state) {
+      dropDue = true;
+      coherent = false;
+    }
+    epoch.incrementAndGet();
+    LockSupport.unpark(worker);
+  }
+
+  // ---- The worker. ----
+
+  @Override
+  public void run() {
+    while (!stop) {
+      try {
+        if (!work()) {
+          LockSupport.park(this);
+        }
+      } catch (RuntimeException e) {
+        // A local tier failed a removal: drop everything rather than keep a copy that may be stale.
+        LOG.log(System.Logger.Level.WARNING, "Near cache of " + description + " failed to apply an invalidation;"
+            + " dropping it whole", e);
+        dropAll();
+        LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(10)); // no tight loop on a failing tier
+      }
+    }
+  }
+
+  /** One step of work; false when there was none. */
+  private boolean work() {
+    long seenLink;
+    boolean drop;
+    synchronized (state) {
+      drop = dropDue;
+      dropDue = false;
+      seenLink = link;
+    }
+    if (drop) {
+      int discarded = 0;
+      while (queue.poll() != null) {
+        discarded++;
+      }
+      queued.addAndGet(-discarded);
+      local.clear();
+      metrics.nearCacheDrops.increment();
+      synchronized (state) {
+        if (connected && link == seenLink && !dropDue) {
+          coherent = true;
+        }
+      }
+      return true;
+    }
+    byte[] key = queue.poll();
+    if (key == null) {
+      return false;
+    }
+    queued.decrementAndGet();
+    @SuppressWarnings("unchecked")
+    K decoded = (K) codec.decodeKey(key);
+    if (decoded != null) {
+      local.compute(decoded, (k, current) -> null);
+    }
+    return true;
+  }
+
+  /** Stops the worker and waits for it (at most one step). Called by the closing thread. */
+  void close() {
+    stop = true;
+    LockSupport.unpark(worker);
+    try {
+      worker.join(TimeUnit.SECONDS.toMillis(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,272 @@
+package io.goldylox.remote;
+
+import io.goldylox.tier.StoredEntry;
+import io.goldylox.tier.Tier;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.function.BiFunction;
+
+/**
+ * A cache's storage when it has a {@code remote} block: its local tiers (heap, off-heap, disk) become a near cache
+ * of a {@link RemoteStore} that every node of the fleet shares, and every change made here invalidates the other
+ * nodes' near copies. The JCache layer sees only a {@link Tier}.
+ *
+ * <ul>
+ *   <li><b>get</b>: a local hit is a local lookup, no network. A local miss reads the store (one round trip,
+ *       bounded by its timeout) and fills the local tiers, unless an invalidation of that key, or a drop of the
+ *       whole near cache, arrived meanwhile ({@link Invalidations}). While the invalidation stream is down, local
+ *       copies are not served at all: every read goes to the store.</li>
+ *   <li><b>compute</b> (every change): under the key's local lock, takes the key's lock in the store and reads the
+ *       shared value, runs the operation once on it, then writes the result, releases the lock and announces the
+ *       change, in one step of the store. Two round trips; atomic across nodes, so conditional operations and
+ *       entry processors lose no update when two JVMs change one key.</li>
+ *   <li><b>Expiry</b>: the deadline travels with the value and becomes the store's own expiry, so an entry
+ *       expires on every node at once.</li>
+ *   <li><b>iterator, size, clear</b> act on the shared copy; the expiry sweep visits only the local copies
+ *       ({@link #localIterator}).</li>
+ * </ul>
+ *
+ * <p>Threads: callers; the invalidation worker ({@link Invalidations}); the store's I/O threads (which only
+ * signal). A read that fills and a change hold the key's local lock during their round trips, which bounds how
+ * long another local caller of a key in the same lock may wait: the store's timeout. Unlike a purely local tier,
+ * a {@link #get} that misses may therefore take the key's local lock (to fill).
+ *
+ * @param <K> the key type
+ */
+public final class NearCacheTier<K> implements Tier<K> {
+
+  private static final int PAGE = 256;
+
+  private final Tier<K> local;
+  private final RemoteStore remote;
+  private final RemoteCodec codec;
+  private final RemoteMetrics metrics;
+  private final Invalidations<K> invalidations;
+
+  private NearCacheTier(Tier<K> local, RemoteStore remote, RemoteCodec codec, RemoteMetrics metrics,
+      String cacheName) {
+    this.local = local;
+    this.remote = remote;
+    this.codec = codec;
+    this.metrics = metrics;
+    this.invalidations = new Invalidations<>(local, codec, metrics, cacheName, remote.describe());
+  }
+
+  /**
+   * Puts {@code local} under {@code remote}: starts the invalidation worker, subscribes to the other nodes'
+   * changes and drops whatever the local tiers held from before (a restarted disk tier may hold values that
+   * changed elsewhere meanwhile). Closes {@code remote} if that fails.
+   */
+  public static <K> NearCacheTier<K> open(Tier<K> local, RemoteStore remote,
+      io.goldylox.serialization.Serializer serializer, io.goldylox.serialization.Copier copier,
+      java.util.function.Supplier<ClassLoader> classLoader, Class<?> valueType, String cacheName) {
+    RemoteMetrics metrics = new RemoteMetrics();
+    RemoteCodec codec = new RemoteCodec(serializer, copier, classLoader, valueType, metrics, cacheName);
+    NearCacheTier<K> tier = new NearCacheTier<>(local, remote, codec, metrics, cacheName);
+    try {
+      tier.invalidations.start();
+      remote.listen(tier.invalidations);
+    } catch (RuntimeException | Error e) {
+      tier.invalidations.close();
+      remote.close();
+      throw e;
+    }
+    return tier;
+  }
+
+  @Override
+  public StoredEntry get(Object key) {
+    if (invalidations.coherent()) {
+      StoredEntry near = local.get(key);
+      if (near != null) {
+        return near;
+      }
+    }
+    byte[] keyBytes = codec.key(key);
+    long epoch = invalidations.epoch();
+    long stripe = invalidations.stripe(keyBytes);
+    byte[] record = timed(() -> remote.get(keyBytes));
+    StoredEntry entry = record == null ? null : codec.decode(record);
+    if (entry == null) {
+      metrics.remoteMisses.increment();
+      return null;
+    }
+    metrics.remoteHits.increment();
+    if (invalidations.unchanged(keyBytes, epoch, stripe)) {
+      fill(keyBytes, entry, epoch, stripe);
+    }
+    return entry;
+  }
+
+  /** Installs a value read from the store as the near copy, unless a local change or an invalidation came first. */
+  private void fill(byte[] keyBytes, StoredEntry entry, long epoch, long stripe) {
+    @SuppressWarnings("unchecked")
+    K key = (K) codec.decodeKey(keyBytes); // the tier keeps its own copy of the key, never the caller's object
+    if (key != null) {
+      local.compute(key, (k, current) ->
+          current == null && invalidations.unchanged(keyBytes, epoch, stripe) ? entry : current);
+    }
+  }
+
+  @Override
+  public StoredEntry compute(K key, BiFunction<? super K, ? super StoredEntry, ? extends StoredEntry> function) {
+    byte[] keyBytes = codec.key(key);
+    return local.compute(key, (k, nearCurrent) -> {
+      RemoteStore.Lock lock = timed(() -> remote.lock(keyBytes));
+      boolean released = false;
+      try {
+        StoredEntry current = lock.value() == null ? null : codec.decode(lock.value());
+        long deadline = current == null ? 0 : current.expireAtMillis();
+        StoredEntry next = function.apply(k, current);
+        if (next == current && (current == null || current.expireAtMillis() == deadline)) {
+          released = true;
+          remote.unlock(lock);
+          return next; // nothing changed: the near copy becomes the shared one as read under the lock
+        }
+        byte[] record = next == null ? null : codec.encode(next);
+        long expireAt = next == null ? StoredEntry.ETERNAL : next.expireAtMillis();
+        released = true;
+        timed(() -> {
+          remote.writeAndUnlock(lock, record, expireAt);
+          return null;
+        });
+        metrics.invalidationsSent.increment();
+        return next;
+      } finally {
+        if (!released) {
+          remote.unlock(lock);
+        }
+      }
+    });
+  }
+
+  /** Access expiry moved a deadline: the shared copy follows, without the reader waiting for it. */
+  @Override
+  public void deadlineMoved(Object key, StoredEntry entry) {
+    remote.moveDeadline(codec.key(key), entry.expireAtMillis());
+  }
+
+  @Override
+  public boolean remove(K key, StoredEntry expected) {
+    // Only called for entries found expired: the store expires its copy itself, at the same deadline.
+    return local.remove(key, expected);
+  }
+
+  /** Every mapping of the shared copy, fetched page by page ({@value #PAGE} keys a round trip). */
+  @Override
+  public Iterator<Map.Entry<K, StoredEntry>> iterator() {
+    Iterator<byte[]> keys = timed(remote::keys);
+    return new Iterator<>() {
+      private final List<Map.Entry<K, StoredEntry>> page = new ArrayList<>(PAGE);
+      private int next;
+
+      @Override
+      public boolean hasNext() {
+        while (next == page.size()) {
+          if (!keys.hasNext()) {
+            return false;
+          }
+          fetchPage();
+        }
+        return true;
+      }
+
+      @Override
+      public Map.Entry<K, StoredEntry> next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        return page.get(next++);
+      }
+
+      private void fetchPage() {
+        page.clear();
+        next = 0;
+        List<byte[]> batch = new ArrayList<>(PAGE);
+        while (batch.size() < PAGE && keys.hasNext()) {
+          batch.add(keys.next());
+        }
+        List<byte[]> records = timed(() -> remote.getAll(batch));
+        for (int i = 0; i < batch.size(); i++) {
+          byte[] record = records.get(i);
+          StoredEntry entry = record == null ? null : codec.decode(record);
+          @SuppressWarnings("unchecked")
+          K key = entry == null ? null : (K) codec.decodeKey(batch.get(i));
+          if (key != null) {
+            page.add(new AbstractMap.SimpleImmutableEntry<>(key, entry));
+          }
+        }
+      }
+    };
+  }
+
+  /** The near copies only: what an expiry sweep of this node visits. */
+  @Override
+  public Iterator<Map.Entry<K, StoredEntry>> localIterator() {
+    return local.localIterator();
+  }
+
+  @Override
+  public long size() {
+    return timed(remote::size);
+  }
+
+  @Override
+  public void clear() {
+    timed(() -> {
+      remote.clear();
+      return null;
+    });
+    metrics.invalidationsSent.increment();
+    local.clear();
+  }
+
+  @Override
+  public long evictions() {
+    return local.evictions();
+  }
+
+  /** The local tiers under this near cache (for monitoring). */
+  public Tier<K> local() {
+    return local;
+  }
+
+  public RemoteMetrics metrics() {
+    return metrics;
+  }
+
+  /** The store, described for messages and MBeans (password masked). */
+  public String remoteDescription() {
+    return remote.describe();
+  }
+
+  /** Whether the near cache is being served (the invalidation stream is up). */
+  public boolean coherent() {
+    return invalidations.coherent();
+  }
+
+  @Override
+  public void close() {
+    invalidations.close();
+    remote.close();
+    local.close();
+  }
+
+  /** One call to the store, counted and timed; a failure is counted and goes on to the caller. */
+  private <T> T timed(java.util.function.Supplier<T> call) {
+    long start = System.nanoTime();
+    try {
+      return call.get();
+    } catch (RemoteStoreException e) {
+      metrics.failures.increment();
+      throw e;
+    } finally {
+      metrics.roundTrips.increment();
+      metrics.roundTripNanos.add(System.nanoTime() - start);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+package io.goldylox.remote;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counters of one {@link NearCacheTier}: written by callers and by the invalidation worker, read by monitoring
+ * (the {@code goldylox-jmx} module) without any lock.
+ */
+public final class RemoteMetrics {
+
+  /** Local misses that the remote store answered. */
+  final LongAdder remoteHits = new LongAdder();
+  /** Local misses that the remote store did not have either. */
+  final LongAdder remoteMisses = new LongAdder();
+  /** Round trips to the remote store, and their summed time. */
+  final LongAdder roundTrips = new LongAdder();
+  final LongAdder roundTripNanos = new LongAdder();
+  /** Changes this node made to the shared copy (each one invalidates the other nodes' copies). */
+  final LongAdder invalidationsSent = new LongAdder();
+  /** Other nodes' changes received (keys dropped from the near cache, or whole clears). */
+  final LongAdder invalidationsReceived = new LongAdder();
+  /** Times the near cache was dropped whole: a clear elsewhere, a reconnect, an invalidation backlog overflow. */
+  final LongAdder nearCacheDrops = new LongAdder();
+  /** Times the invalidation stream was lost (the store's connection went down). */
+  final LongAdder disconnects = new LongAdder();
+  /** Operations that failed because the remote store failed or did not answer in time. */
+  final LongAdder failures = new LongAdder();
+  /** Records read from the store that this cache cannot read (another format, class or serializer). */
+  final LongAdder foreignRecords = new LongAdder();
+
+  public long remoteHits() {
+    return remoteHits.sum();
+  }
+
+  public long remoteMisses() {
+    return remoteMisses.sum();
+  }
+
+  public long roundTrips() {
+    return roundTrips.sum();
+  }
+
+  /** Mean time of a round trip to the store, in microseconds (0 before the first). */
+  public double meanRoundTripMicros() {
+    long count = roundTrips.sum();
+    return count == 0 ? 0 : roundTripNanos.sum() / 1_000.0 / count;
+  }
+
+  public long invalidationsSent() {
+    return invalidationsSent.sum();
+  }
+
+  public long invalidationsReceived() {
+    return invalidationsReceived.sum();
+  }
+
+  public long nearCacheDrops() {
+    return nearCacheDrops.sum();
+  }
+
+  public long disconnects() {
+    return disconnects.sum();
+  }
+
+  public long failures() {
+    return failures.sum();
+  }
+
+  public long foreignRecords() {
+    return foreignRecords.sum();
+  }
+}

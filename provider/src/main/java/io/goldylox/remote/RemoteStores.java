@@ -1,0 +1,39 @@
+package io.goldylox.remote;
+
+import io.goldylox.config.RemoteConfig;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+
+/** Finds the {@link RemoteStoreFactory} for a remote block's URI scheme and opens the store. Lifecycle calls only. */
+public final class RemoteStores {
+
+  private RemoteStores() {}
+
+  /**
+   * Opens the store of {@code config} for cache {@code cacheName}, with a factory found through {@code loader}
+   * (or this class's loader).
+   *
+   * @throws RemoteStoreException when no module on the class path handles the scheme, or the store cannot be
+   *     reached
+   */
+  public static RemoteStore open(RemoteConfig config, String cacheName, ClassLoader loader) {
+    String scheme = config.uri().getScheme();
+    try {
+      for (ClassLoader candidate : new ClassLoader[] {loader, RemoteStores.class.getClassLoader()}) {
+        if (candidate == null) {
+          continue;
+        }
+        for (RemoteStoreFactory factory : ServiceLoader.load(RemoteStoreFactory.class, candidate)) {
+          if (factory.supports(scheme)) {
+            return factory.open(config, cacheName);
+          }
+        }
+      }
+    } catch (ServiceConfigurationError e) {
+      throw new RemoteStoreException("Cache '" + cacheName + "': cannot load a remote store factory for "
+          + config.maskedUri() + ": " + e.getMessage(), e);
+    }
+    throw new RemoteStoreException("Cache '" + cacheName + "' has a remote store " + config.maskedUri()
+        + ", and no module on the class path handles '" + scheme + "': add io.goldylox:goldylox-redis");
+  }
+}

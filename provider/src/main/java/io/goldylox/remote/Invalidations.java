@@ -52,6 +52,8 @@ final class Invalidations<K> implements RemoteStore.InvalidationListener, Runnab
   private boolean connected;
   private long link;
   private boolean dropDue;
+  /** Set by {@link #clearedBeforeListening}: the first connection needs no drop, the tiers were just cleared. */
+  private boolean clearedBeforeFirstConnection;
   private volatile boolean coherent;
   private volatile boolean stop;
 
@@ -130,8 +132,26 @@ final class Invalidations<K> implements RemoteStore.InvalidationListener, Runnab
     synchronized (state) {
       connected = true;
       link++;
+      if (clearedBeforeFirstConnection) {
+        // Opening: the local tiers were cleared before the subscription, and nothing read the store since.
+        clearedBeforeFirstConnection = false;
+        coherent = !dropDue;
+        return;
+      }
     }
     dropAll();
+  }
+
+  /**
+   * Called once by the opening thread before the store delivers anything: clears what the local tiers kept from
+   * before (a restarted disk tier may hold values changed elsewhere since), so that the first connection can
+   * trust the near cache at once.
+   */
+  void clearedBeforeListening() {
+    local.clear();
+    synchronized (state) {
+      clearedBeforeFirstConnection = true;
+    }
   }
 
   /** Drops the whole near cache (on the worker) before it is trusted again. */

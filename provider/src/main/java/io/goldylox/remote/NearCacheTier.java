@@ -68,6 +68,7 @@ public final class NearCacheTier<K> implements Tier<K> {
     RemoteCodec codec = new RemoteCodec(serializer, copier, classLoader, valueType, metrics, cacheName);
     NearCacheTier<K> tier = new NearCacheTier<>(local, remote, codec, metrics, cacheName);
     try {
+      tier.invalidations.clearedBeforeListening();
       tier.invalidations.start();
       remote.listen(tier.invalidations);
     } catch (RuntimeException | Error e) {

@@ -1,0 +1,168 @@
+package io.goldylox.redis;
+
+import io.goldylox.remote.RemoteStore;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.RedisPubSubListener;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Receives the other nodes' invalidations on the store's pub/sub connection and reports the state of that
+ * connection to the {@link RemoteStore.InvalidationListener}: {@code disconnected()} when the connection drops,
+ * {@code connected()} each time Redis confirms the subscription (the first one, and Lettuce's resubscription after
+ * each reconnect), so the listener never trusts a stream that is not flowing yet.
+ *
+ * <p>A message is the sender's 16-byte node id, an op byte ({@code 'k'}: the key that follows changed;
+ * {@code 'c'}: the cache was cleared) and, for {@code 'k'}, the key. Messages carrying this node's id are ignored.
+ *
+ * <p>Owns nothing but its state; the pub/sub connection belongs to {@link RedisRemoteStore}. Threads: Lettuce's I/O
+ * threads call the callbacks, which only forward to the listener (which must not block). The connection-state
+ * calls are made under a short monitor, so that a {@code disconnected()} and the {@code connected()} of the
+ * reconnection that follows reach the listener in that order even when they come from two I/O threads. The thread
+ * calling {@link #listen} waits, bounded, for the first confirmation; the closing thread calls {@link #close}.
+ */
+final class InvalidationSubscriber extends RedisPubSubAdapter<byte[], byte[]>
+    implements RedisConnectionStateListener {
+
+  private static final System.Logger LOG = System.getLogger(InvalidationSubscriber.class.getName());
+  static final int NODE_ID_LENGTH = 16;
+  static final byte OP_KEY = 'k';
+  static final byte OP_CLEAR = 'c';
+
+  private final StatefulRedisPubSubConnection<byte[], byte[]> connection;
+  private final RedisKeys keys;
+  private final byte[] nodeId;
+  private final RedisFailures failures;
+  private final CountDownLatch firstSubscription = new CountDownLatch(1);
+  private final Object state = new Object();
+  private volatile Throwable subscribeFailure;
+  private volatile boolean confirmed;
+
+  // Guarded by state.
+  private RemoteStore.InvalidationListener listener;
+  private boolean up;
+  private boolean closed;
+
+  InvalidationSubscriber(StatefulRedisPubSubConnection<byte[], byte[]> connection, RedisKeys keys, byte[] nodeId,
+      RedisFailures failures) {
+    this.connection = connection;
+    this.keys = keys;
+    this.nodeId = nodeId;
+    this.failures = failures;
+  }
+
+  /** Subscribes and returns once Redis confirmed it; throws if that takes longer than {@code timeout}. */
+  void listen(RemoteStore.InvalidationListener newListener, Duration timeout) {
+    synchronized (state) {
+      if (listener != null) {
+        throw new IllegalStateException("listen() was already called");
+      }
+      if (closed) {
+        throw new IllegalStateException("the store is closed");
+      }
+      listener = newListener;
+    }
+    connection.addListener((RedisPubSubListener<byte[], byte[]>) this);
+    connection.addListener((RedisConnectionStateListener) this);
+    Throwable failure;
+    try {
+      connection.async().subscribe(keys.channel()).whenComplete((ignored, error) -> {
+        if (error != null) {
+          subscribeFailure = error;
+          firstSubscription.countDown(); // no confirmation is coming: wake listen() now
+        }
+      });
+      firstSubscription.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      if (confirmed) {
+        return;
+      }
+      failure = subscribeFailure != null ? subscribeFailure : new TimeoutException("no confirmation");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      failure = e;
+    } catch (RuntimeException e) {
+      failure = e;
+    }
+    throw failures.wrap("SUBSCRIBE", failure);
+  }
+
+  /** From now on nothing is delivered (the store is closing on purpose: no disconnected() either). */
+  void close() {
+    synchronized (state) {
+      closed = true;
+    }
+  }
+
+  // ---- Lettuce's I/O threads. ----
+
+  @Override
+  public void subscribed(byte[] channel, long count) {
+    if (!keys.isChannel(channel)) {
+      return;
+    }
+    synchronized (state) {
+      if (closed || listener == null) {
+        return;
+      }
+      up = true;
+      confirmed = true;
+      try {
+        listener.connected();
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "Invalidation listener failed on connected()", e);
+      }
+    }
+    firstSubscription.countDown();
+  }
+
+  @Override
+  public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
+    if (handler != connection) {
+      return; // the data connection, or another client's
+    }
+    synchronized (state) {
+      if (closed || listener == null || !up) {
+        return;
+      }
+      up = false;
+      try {
+        listener.disconnected();
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "Invalidation listener failed on disconnected()", e);
+      }
+    }
+  }
+
+  @Override
+  public void message(byte[] channel, byte[] message) {
+    if (!keys.isChannel(channel) || message.length <= NODE_ID_LENGTH
+        || Arrays.equals(message, 0, NODE_ID_LENGTH, nodeId, 0, NODE_ID_LENGTH)) {
+      return;
+    }
+    RemoteStore.InvalidationListener target;
+    synchronized (state) {
+      if (closed || listener == null) {
+        return;
+      }
+      target = listener;
+    }
+    byte op = message[NODE_ID_LENGTH];
+    try {
+      if (op == OP_KEY) {
+        target.invalidated(Arrays.copyOfRange(message, NODE_ID_LENGTH + 1, message.length));
+      } else if (op == OP_CLEAR) {
+        target.cleared();
+      } else {
+        LOG.log(System.Logger.Level.DEBUG, "Ignoring an invalidation message with op byte " + op);
+      }
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "Invalidation listener failed", e);
+    }
+  }
+}

@@ -1,0 +1,193 @@
+package io.goldylox.redis;
+
+import io.goldylox.config.RemoteConfig;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.ConnectionFuture;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCredentials;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.StaticCredentialsProvider;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/**
+ * What one {@link RedisRemoteStore} owns in Lettuce: its {@link RedisClient} (on the JVM's
+ * {@link SharedResources}), the data connection and the pub/sub connection; and how they are opened (every step
+ * bounded by the configured timeout, and everything released again when a step fails) and closed.
+ *
+ * <p>Threads: the opening thread builds it; the closing thread closes it once. The connections themselves are
+ * thread-safe and used by every caller thread.
+ */
+final class RedisConnections {
+
+  private static final System.Logger LOG = System.getLogger(RedisConnections.class.getName());
+  private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
+
+  final RedisClient client;
+  final StatefulRedisConnection<byte[], byte[]> data;
+  final StatefulRedisPubSubConnection<byte[], byte[]> pubSub;
+  private final ClientResources resources;
+
+  private RedisConnections(ClientResources resources, RedisClient client, StatefulRedisConnection<byte[], byte[]> data,
+      StatefulRedisPubSubConnection<byte[], byte[]> pubSub) {
+    this.resources = resources;
+    this.client = client;
+    this.data = data;
+    this.pubSub = pubSub;
+  }
+
+  /**
+   * Connects both connections and checks with a PING that the data connection answers; on any failure, shuts
+   * the client down, releases the shared resources and rethrows Lettuce's exception (the caller words it).
+   */
+  static RedisConnections open(RemoteConfig config) {
+    Duration timeout = config.timeout();
+    ClientResources resources = SharedResources.acquire();
+    RedisClient client = null;
+    try {
+      RedisURI uri = uri(config);
+      client = RedisClient.create(resources, uri);
+      client.setOptions(ClientOptions.builder()
+          .autoReconnect(true)
+          // A call made while the connection is down fails at once instead of queueing until it is back.
+          .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+          .socketOptions(SocketOptions.builder().connectTimeout(timeout).keepAlive(true).build())
+          .timeoutOptions(TimeoutOptions.builder().fixedTimeout(timeout).build())
+          .build());
+      // Connecting takes a TCP connect and a handshake (HELLO/AUTH, SELECT), each bounded by the timeout in
+      // Lettuce; the outer bound holds even if one of them were not.
+      long bound = timeout.toMillis() * 3 + 1000;
+      RedisClient opening = client;
+      StatefulRedisConnection<byte[], byte[]> data =
+          connect(() -> opening.connectAsync(ByteArrayCodec.INSTANCE, uri), bound);
+      data.setTimeout(timeout);
+      StatefulRedisPubSubConnection<byte[], byte[]> pubSub;
+      try {
+        pubSub = connect(() -> opening.connectPubSubAsync(ByteArrayCodec.INSTANCE, uri), bound);
+        pubSub.setTimeout(timeout);
+      } catch (RuntimeException e) {
+        data.closeAsync();
+        throw e;
+      }
+      RedisConnections connections = new RedisConnections(resources, client, data, pubSub);
+      try {
+        data.sync().ping();
+      } catch (RuntimeException e) {
+        connections.closeConnections();
+        throw e;
+      }
+      return connections;
+    } catch (RuntimeException | Error e) {
+      if (client != null) {
+        shutdown(client);
+      }
+      SharedResources.release(resources);
+      throw e;
+    }
+  }
+
+  private static RedisURI uri(RemoteConfig config) {
+    RedisURI uri = RedisURI.create(config.uri()); // host, port, database, rediss:// as TLS, user info if any
+    if (config.uri().getScheme().equalsIgnoreCase("rediss")) {
+      uri.setSsl(true);
+    }
+    RedisCredentials credentials;
+    if (config.password() != null) {
+      credentials = RedisCredentials.just(config.user(), config.password());
+    } else {
+      // Credentials written in the URI (redis://user:password@host), or none.
+      credentials = uri.getCredentialsProvider().resolveCredentials().block(Duration.ofSeconds(1));
+    }
+    // Always an immediate provider: with any other (RedisURI.setAuthentication and URI user info install one),
+    // Lettuce resolves the credentials on the common ForkJoinPool in every handshake, so the handshake's outcome
+    // may be handled off the event loop, racing the channel's close (see connect()).
+    uri.setCredentialsProvider(new StaticCredentialsProvider(credentials));
+    uri.setTimeout(config.timeout());
+    return uri;
+  }
+
+  /**
+   * Connects, bounded by {@code millis}. Once, when Lettuce reports only that the connection closed during the
+   * handshake (which hides the reason, e.g. a wrong password, if the channel closed before the failure was
+   * reported), tries again to report the real reason.
+   */
+  private static <T> T connect(Supplier<ConnectionFuture<T>> attempt, long millis) {
+    try {
+      return await(attempt.get(), millis);
+    } catch (RuntimeException e) {
+      if (!closedPrematurely(e)) {
+        throw e;
+      }
+      LOG.log(System.Logger.Level.DEBUG, "The connection closed during the handshake; trying once more", e);
+      return await(attempt.get(), millis);
+    }
+  }
+
+  private static boolean closedPrematurely(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t.getMessage() != null && t.getMessage().contains("Connection closed prematurely")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static <T> T await(ConnectionFuture<T> future, long millis) {
+    try {
+      return future.get(millis, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof RuntimeException) {
+        throw (RuntimeException) cause;
+      }
+      if (cause instanceof Error) {
+        throw (Error) cause;
+      }
+      throw new IllegalStateException(cause);
+    } catch (TimeoutException e) {
+      future.cancel(true);
+      throw new IllegalStateException(new TimeoutException("connecting timed out after " + millis + " ms"));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      future.cancel(true);
+      throw new IllegalStateException("interrupted while connecting", e);
+    }
+  }
+
+  /** Closes both connections and the client, then releases the shared resources. Call once. */
+  void close() {
+    closeConnections();
+    shutdown(client);
+    SharedResources.release(resources);
+  }
+
+  private void closeConnections() {
+    try {
+      pubSub.close();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, "Closing the pub/sub connection failed", e);
+    }
+    try {
+      data.close();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, "Closing the data connection failed", e);
+    }
+  }
+
+  private static void shutdown(RedisClient client) {
+    try {
+      client.shutdown(Duration.ZERO, SHUTDOWN_TIMEOUT);
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, "Shutting down the Redis client failed", e);
+    }
+  }
+}

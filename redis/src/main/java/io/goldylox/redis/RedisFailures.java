@@ -1,0 +1,122 @@
+package io.goldylox.redis;
+
+import io.goldylox.remote.RemoteStoreException;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.protocol.RedisProtocolException;
+import io.netty.handler.codec.DecoderException;
+import java.net.ConnectException;
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Turns Lettuce's exceptions into {@link RemoteStoreException}s whose message names the operation and the store
+ * (its masked URI, never the password) and says what went wrong in words: did not answer in time, unreachable,
+ * authentication failed, refused the command. Any text taken from a cause passes through {@link #redact} first.
+ * Immutable; any thread.
+ */
+final class RedisFailures {
+
+  private final String description;
+  private final Duration timeout;
+  private final String password;
+
+  RedisFailures(String description, Duration timeout, String password) {
+    this.description = description;
+    this.timeout = timeout;
+    this.password = password;
+  }
+
+  /** The exception to throw for {@code error}, raised by operation {@code operation} (e.g. "GET"). */
+  RemoteStoreException wrap(String operation, Throwable error) {
+    if (error instanceof RemoteStoreException) {
+      return (RemoteStoreException) error;
+    }
+    String reason = reason(error);
+    String message;
+    if (reason == null) {
+      message = "Redis " + description + " did not answer " + operation + " within " + timeout;
+    } else {
+      message = "Redis " + description + " failed " + operation + ": " + reason;
+    }
+    return new RemoteStoreException(message, error);
+  }
+
+  /** The exception to throw when the store cannot be opened. */
+  RemoteStoreException openFailed(String cacheName, Throwable error) {
+    if (error instanceof RemoteStoreException) {
+      return (RemoteStoreException) error;
+    }
+    String reason = reason(error);
+    if (reason == null) {
+      reason = "no answer within " + timeout + " (is it a Redis server?)";
+    }
+    return new RemoteStoreException("Cache '" + cacheName + "' cannot open its remote store, Redis " + description
+        + ": " + reason, error);
+  }
+
+  /** Words for {@code error}; null when it is a timeout. */
+  String reason(Throwable error) {
+    String auth = null;
+    boolean timedOut = false;
+    boolean refused = false;
+    boolean notRedis = false;
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String text = t.getMessage() == null ? "" : t.getMessage();
+      if (text.contains("WRONGPASS") || text.contains("NOAUTH") || text.contains("invalid password")
+          || text.contains("invalid username-password")) {
+        auth = text;
+      }
+      if (t instanceof RedisCommandTimeoutException || t instanceof TimeoutException
+          || text.contains("timed out")) {
+        timedOut = true;
+      }
+      if (t instanceof ConnectException) {
+        refused = true;
+      }
+      if (t instanceof RedisProtocolException || t instanceof DecoderException
+          || text.contains("Invalid first byte")) {
+        notRedis = true;
+      }
+    }
+    if (auth != null) {
+      return "authentication failed (" + redact(firstLine(auth)) + ")";
+    }
+    if (timedOut) {
+      return null;
+    }
+    Throwable root = error;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String detail = redact(firstLine(root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage()));
+    if (refused) {
+      return "cannot connect (" + detail + ")";
+    }
+    if (notRedis) {
+      return "it answered something that is not the Redis protocol (" + detail + ")";
+    }
+    if (error instanceof RedisConnectionException || detail.contains("not connected")
+        || detail.contains("Connection closed") || detail.contains("Connection is closed")) {
+      return "unreachable (" + detail + ")";
+    }
+    if (error instanceof RedisCommandExecutionException) {
+      return "refused by the server (" + detail + ")";
+    }
+    return detail;
+  }
+
+  private static String firstLine(String text) {
+    int newline = text.indexOf('\n');
+    return newline < 0 ? text : text.substring(0, newline);
+  }
+
+  /** {@code text} with the password, if it somehow appears, replaced by {@code ***}. */
+  String redact(String text) {
+    if (password == null || password.isEmpty() || text == null) {
+      return text;
+    }
+    return text.replace(password, "***");
+  }
+}

@@ -1,0 +1,356 @@
+package io.goldylox.redis;
+
+import io.goldylox.config.RemoteConfig;
+import io.goldylox.remote.RemoteStore;
+import io.goldylox.remote.RemoteStoreException;
+import io.goldylox.redis.RedisScripts.Script;
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A {@link RemoteStore} on Redis, through Lettuce: one cache's mappings under its key prefix ({@link RedisKeys}),
+ * per-key lease locks and atomic write-and-announce steps as Lua scripts ({@link RedisScripts}), invalidations on a
+ * pub/sub channel ({@link InvalidationSubscriber}).
+ *
+ * <p>Owns its {@link RedisConnections} (a client, a data connection used through the synchronous API with the
+ * configured timeout, a pub/sub connection) and a random 16-byte node id that marks its locks and messages.
+ * Threads: any number of caller threads at once (Lettuce multiplexes them on the one data connection; a caller
+ * waiting for a lock parks itself, nothing else); Lettuce's I/O threads deliver invalidations and complete
+ * {@link #moveDeadline}; one thread closes it.
+ */
+public final class RedisRemoteStore implements RemoteStore {
+
+  private static final System.Logger LOG = System.getLogger(RedisRemoteStore.class.getName());
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final long FIRST_BACKOFF_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+  private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+  private static final int SCAN_COUNT = 1000;
+  private static final byte[] EMPTY = new byte[0];
+  private static final byte[] NO = {'0'};
+  private static final byte[] YES = {'1'};
+
+  private final RemoteConfig config;
+  private final RedisKeys keys;
+  private final String description;
+  private final RedisFailures failures;
+  private final RedisConnections connections;
+  private final RedisCommands<byte[], byte[]> sync;
+  private final RedisScripts scripts;
+  private final InvalidationSubscriber subscriber;
+  private final byte[] nodeId = new byte[InvalidationSubscriber.NODE_ID_LENGTH];
+  private final byte[] lease;
+  private final AtomicLong lockCounter = new AtomicLong();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private RedisRemoteStore(RemoteConfig config, RedisKeys keys, String description, RedisFailures failures,
+      RedisConnections connections) {
+    this.config = config;
+    this.keys = keys;
+    this.description = description;
+    this.failures = failures;
+    this.connections = connections;
+    this.sync = connections.data.sync();
+    this.scripts = new RedisScripts(connections.data);
+    RANDOM.nextBytes(nodeId);
+    this.lease = ascii(config.lockLease().toMillis());
+    this.subscriber = new InvalidationSubscriber(connections.pubSub, keys, nodeId, failures);
+  }
+
+  /**
+   * Connects to the Redis of {@code config} for cache {@code cacheName}, checks that it answers and loads the
+   * scripts.
+   *
+   * @throws RemoteStoreException naming the masked URI and the reason, with nothing left running
+   */
+  public static RedisRemoteStore open(RemoteConfig config, String cacheName) {
+    String prefix = config.keyPrefixFor(cacheName);
+    String description = config.maskedUri() + " (key prefix '" + prefix + "')";
+    RedisFailures failures = new RedisFailures(description, config.timeout(), config.password());
+    RedisConnections connections;
+    try {
+      connections = RedisConnections.open(config);
+    } catch (RuntimeException e) {
+      throw failures.openFailed(cacheName, e);
+    }
+    try {
+      RedisRemoteStore store = new RedisRemoteStore(config, new RedisKeys(prefix), description, failures,
+          connections);
+      store.scripts.loadAll();
+      return store;
+    } catch (RuntimeException e) {
+      connections.close();
+      throw failures.openFailed(cacheName, e);
+    } catch (Error e) {
+      connections.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public byte[] get(byte[] key) {
+    try {
+      return sync.get(keys.data(key));
+    } catch (RuntimeException e) {
+      throw failures.wrap("GET", e);
+    }
+  }
+
+  @Override
+  public List<byte[]> getAll(List<byte[]> keyList) {
+    if (keyList.isEmpty()) {
+      return new ArrayList<>();
+    }
+    byte[][] dataKeys = new byte[keyList.size()][];
+    for (int i = 0; i < dataKeys.length; i++) {
+      dataKeys[i] = keys.data(keyList.get(i));
+    }
+    List<KeyValue<byte[], byte[]>> values;
+    try {
+      values = sync.mget(dataKeys);
+    } catch (RuntimeException e) {
+      throw failures.wrap("MGET", e);
+    }
+    List<byte[]> result = new ArrayList<>(values.size());
+    for (KeyValue<byte[], byte[]> value : values) {
+      result.add(value.hasValue() ? value.getValue() : null);
+    }
+    return result;
+  }
+
+  @Override
+  public Lock lock(byte[] key) {
+    byte[][] lockKeys = {keys.lock(key), keys.data(key)};
+    byte[] token = ByteBuffer.allocate(nodeId.length + Long.BYTES).put(nodeId)
+        .putLong(lockCounter.incrementAndGet()).array();
+    long start = System.nanoTime();
+    long waitNanos = config.lockWait().toNanos();
+    long backoff = FIRST_BACKOFF_NANOS;
+    while (true) {
+      List<Object> reply;
+      try {
+        reply = scripts.run(Script.LOCK, lockKeys, token, lease);
+      } catch (RuntimeException e) {
+        throw failures.wrap("lock (EVALSHA)", e);
+      }
+      if (((Long) reply.get(0)) == 1L) {
+        return new RedisLock(key, reply.size() > 1 ? (byte[]) reply.get(1) : null, token);
+      }
+      long waited = System.nanoTime() - start;
+      if (waited >= waitNanos) {
+        throw new RemoteStoreException("Redis " + description + ": the key is locked by another node for longer"
+            + " than lock-wait " + config.lockWait() + " (its lease has " + reply.get(1) + " ms left)");
+      }
+      if (Thread.currentThread().isInterrupted()) {
+        throw new RemoteStoreException("Redis " + description + ": interrupted while waiting for the lock of a key"
+            + " another node holds");
+      }
+      LockSupport.parkNanos(this, Math.min(backoff, waitNanos - waited));
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_NANOS);
+    }
+  }
+
+  @Override
+  public void writeAndUnlock(Lock lock, byte[] value, long expireAtMillis) {
+    RedisLock held = held(lock);
+    byte[] message = invalidation(InvalidationSubscriber.OP_KEY, held.key);
+    byte[][] scriptKeys = {keys.lock(held.key), keys.data(held.key)};
+    Long written;
+    try {
+      written = scripts.run(Script.WRITE_AND_UNLOCK, scriptKeys, held.token, value == null ? YES : NO,
+          value == null ? EMPTY : value, expireAtMillis == Long.MAX_VALUE ? EMPTY : ascii(expireAtMillis),
+          keys.channel(), message);
+    } catch (RuntimeException e) {
+      throw failures.wrap("write (EVALSHA)", e);
+    }
+    if (written == null || written != 1L) {
+      throw new RemoteStoreException("Redis " + description + ": the lock lease (" + config.lockLease()
+          + ") ran out before the write; nothing was written");
+    }
+  }
+
+  @Override
+  public void moveDeadline(byte[] key, long expireAtMillis) {
+    byte[] deadline = ByteBuffer.allocate(Long.BYTES).putLong(expireAtMillis).array();
+    try {
+      scripts.<Long>runAsync(Script.MOVE_DEADLINE, new byte[][] {keys.data(key)},
+          ascii(DEADLINE_OFFSET), deadline, expireAtMillis == Long.MAX_VALUE ? EMPTY : ascii(expireAtMillis))
+          .whenComplete((moved, error) -> {
+            if (error != null) {
+              LOG.log(System.Logger.Level.DEBUG, () -> failures.wrap("move a deadline (EVALSHA)", error)
+                  .getMessage() + "; the entry keeps its earlier deadline");
+            }
+          });
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, () -> failures.wrap("move a deadline (EVALSHA)", e).getMessage()
+          + "; the entry keeps its earlier deadline");
+    }
+  }
+
+  @Override
+  public void unlock(Lock lock) {
+    try {
+      RedisLock held = held(lock);
+      scripts.run(Script.UNLOCK, new byte[][] {keys.lock(held.key)}, held.token);
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, () -> failures.wrap("unlock (EVALSHA)", e).getMessage()
+          + "; the lock is left to its lease (" + config.lockLease() + ")");
+    }
+  }
+
+  @Override
+  public Iterator<byte[]> keys() {
+    return new KeyIterator();
+  }
+
+  @Override
+  public long size() {
+    long count = 0;
+    ScanCursor cursor = ScanCursor.INITIAL;
+    do {
+      KeyScanCursor<byte[]> page = scan(cursor, "SCAN (size)");
+      for (byte[] dataKey : page.getKeys()) {
+        if (keys.stripData(dataKey) != null) {
+          count++;
+        }
+      }
+      cursor = page;
+    } while (!cursor.isFinished());
+    return count;
+  }
+
+  @Override
+  public void clear() {
+    ScanCursor cursor = ScanCursor.INITIAL;
+    do {
+      KeyScanCursor<byte[]> page = scan(cursor, "SCAN (clear)");
+      List<byte[]> found = page.getKeys();
+      if (!found.isEmpty()) {
+        try {
+          sync.unlink(found.toArray(new byte[0][]));
+        } catch (RuntimeException e) {
+          throw failures.wrap("UNLINK (clear)", e);
+        }
+      }
+      cursor = page;
+    } while (!cursor.isFinished());
+    try {
+      sync.publish(keys.channel(), invalidation(InvalidationSubscriber.OP_CLEAR, EMPTY));
+    } catch (RuntimeException e) {
+      throw failures.wrap("PUBLISH (clear)", e);
+    }
+  }
+
+  @Override
+  public void listen(InvalidationListener listener) {
+    subscriber.listen(listener, config.timeout());
+  }
+
+  @Override
+  public String describe() {
+    return description;
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      subscriber.close();
+      connections.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RedisRemoteStore[" + description + "]";
+  }
+
+  private KeyScanCursor<byte[]> scan(ScanCursor cursor, String operation) {
+    try {
+      return sync.scan(cursor, ScanArgs.Builder.matches(keys.scanPattern()).limit(SCAN_COUNT));
+    } catch (RuntimeException e) {
+      throw failures.wrap(operation, e);
+    }
+  }
+
+  private byte[] invalidation(byte op, byte[] key) {
+    return ByteBuffer.allocate(nodeId.length + 1 + key.length).put(nodeId).put(op).put(key).array();
+  }
+
+  private static RedisLock held(Lock lock) {
+    if (!(lock instanceof RedisLock)) {
+      throw new IllegalArgumentException("not a lock of a RedisRemoteStore: " + lock);
+    }
+    return (RedisLock) lock;
+  }
+
+  private static byte[] ascii(long number) {
+    return Long.toString(number).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** Which node of a store holds a lock is told by its token: this store's node id and a per-store counter. */
+  private static final class RedisLock implements Lock {
+    private final byte[] key;
+    private final byte[] value;
+    private final byte[] token;
+
+    RedisLock(byte[] key, byte[] value, byte[] token) {
+      this.key = key;
+      this.value = value;
+      this.token = token;
+    }
+
+    @Override
+    public byte[] key() {
+      return key;
+    }
+
+    @Override
+    public byte[] value() {
+      return value;
+    }
+  }
+
+  /** The store's keys, one SCAN page (about {@value #SCAN_COUNT} keys) at a time; weakly consistent. */
+  private final class KeyIterator implements Iterator<byte[]> {
+    private final ArrayDeque<byte[]> page = new ArrayDeque<>();
+    private ScanCursor cursor = ScanCursor.INITIAL;
+
+    @Override
+    public boolean hasNext() {
+      while (page.isEmpty() && !cursor.isFinished()) {
+        KeyScanCursor<byte[]> next = scan(cursor, "SCAN (keys)");
+        for (byte[] dataKey : next.getKeys()) {
+          byte[] key = keys.stripData(dataKey);
+          if (key != null) {
+            page.add(key);
+          }
+        }
+        cursor = next;
+      }
+      return !page.isEmpty();
+    }
+
+    @Override
+    public byte[] next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      return page.poll();
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package io.goldylox.redis.cache;
+
+import io.goldylox.config.GoldyloxConfiguration;
+import io.goldylox.config.RemoteConfig;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import javax.cache.Cache;
+import javax.cache.CacheManager;
+import javax.cache.Caching;
+import javax.cache.spi.CachingProvider;
+
+/**
+ * Test helper: "nodes" of a fleet inside one JVM. Each node is a cache manager of its own (its own URI), so its
+ * caches have their own local tiers, their own Redis connections and their own node id, exactly as in separate
+ * JVMs; they share one real {@code redis-server}. Closes every manager it opened.
+ */
+final class Nodes implements AutoCloseable {
+
+  static final String PROVIDER = "io.goldylox.spi.GoldyloxCachingProvider";
+
+  private final String uri;
+  private final List<CacheManager> managers = new ArrayList<>();
+
+  Nodes(String redisUri) {
+    this.uri = redisUri;
+  }
+
+  RemoteConfig.Builder remote(String prefix) {
+    return RemoteConfig.builder(uri).keyPrefix(prefix).timeout(Duration.ofSeconds(2)).lockWait(Duration.ofSeconds(10));
+  }
+
+  /** Node {@code node}'s cache {@code name} over the shared prefix {@code prefix}. */
+  <K, V> Cache<K, V> cache(String node, String name, GoldyloxConfiguration<K, V> configuration) {
+    CachingProvider provider = Caching.getCachingProvider(PROVIDER);
+    CacheManager manager = provider.getCacheManager(URI.create("urn:goldylox:test-node-" + node),
+        getClass().getClassLoader());
+    managers.add(manager);
+    Cache<K, V> existing = manager.getCache(name);
+    return existing != null ? existing : manager.createCache(name, configuration);
+  }
+
+  <K, V> Cache<K, V> cache(String node, String prefix, Class<K> keyType, Class<V> valueType) {
+    return cache(node, prefix, GoldyloxConfiguration.builder(keyType, valueType).remote(remote(prefix).build())
+        .build());
+  }
+
+  @Override
+  public void close() {
+    for (CacheManager manager : managers) {
+      manager.close();
+    }
+  }
+}

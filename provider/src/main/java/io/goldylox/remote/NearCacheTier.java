@@ -120,7 +120,7 @@ public final class NearCacheTier<K> implements Tier<K> {
       RemoteStore.Lock lock = timed(() -> remote.lock(keyBytes));
       boolean released = false;
       try {
-        StoredEntry current = lock.value() == null ? null : codec.decode(lock.value());
+        StoredEntry current = shared(nearCurrent, lock.value());
         long deadline = current == null ? 0 : current.expireAtMillis();
         StoredEntry next = function.apply(k, current);
         if (next == current && (current == null || current.expireAtMillis() == deadline)) {
@@ -149,6 +149,20 @@ public final class NearCacheTier<K> implements Tier<K> {
   @Override
   public void deadlineMoved(Object key, StoredEntry entry) {
     remote.moveDeadline(codec.key(key), entry.expireAtMillis());
+  }
+
+  /**
+   * The entry the shared record stands for: the near copy itself when it is that record (so a cache by reference
+   * hands back the very object that was put, as the spec asks), else the record decoded.
+   */
+  private StoredEntry shared(StoredEntry near, byte[] record) {
+    if (record == null) {
+      return null;
+    }
+    if (near != null && java.util.Arrays.equals(codec.encode(near), record)) {
+      return near;
+    }
+    return codec.decode(record);
   }
 
   @Override
@@ -226,9 +240,13 @@ public final class NearCacheTier<K> implements Tier<K> {
     local.clear();
   }
 
+  /**
+   * Always 0: a near copy that leaves the local tiers is still in the shared store, so it is no eviction. What
+   * Redis itself evicts under its {@code maxmemory} policy is not seen here.
+   */
   @Override
   public long evictions() {
-    return local.evictions();
+    return 0;
   }
 
   /** The local tiers under this near cache (for monitoring). */

@@ -140,6 +140,8 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   private final CacheStatisticsMXBean statisticsBean = new CacheStatisticsBean(statistics);
   private final CacheMXBean configurationBean;
   private final Executor loads;
+  private final Executor asyncExecutor;
+  private volatile AsyncView<K, V> async;
   /** Whether {@link #expiry} never gives a deadline: then steps need not read the clock (it is stateless). */
   private final boolean eternal;
   /** Whether a read may move an entry's deadline ({@link ExpiryCalculator#accessMayChangeDeadline}, constant). */
@@ -165,6 +167,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     this.plainHeap = tier instanceof HeapTier ? (HeapTier<K>) tier : null;
     this.storedMayBeSerialized = !(tier instanceof HeapTier && copier instanceof ReferenceCopier);
     this.loads = workers.loads();
+    this.asyncExecutor = workers.async();
     this.expiryPolicy = configuration.getExpiryPolicyFactory().create();
     this.expiry = ExpiryCalculator.of(expiryPolicy);
     this.eternal = expiry.isEternal();
@@ -214,7 +217,11 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
 
   /** One get: the lock-free hit path, else a miss (expiring and loading through an atomic step). */
   private V read(K key) {
-    StoredEntry entry = tier.get(key);
+    return read(key, tier.get(key));
+  }
+
+  /** A get of {@code key}, which the tier holds as {@code entry} (null: it holds none). */
+  V read(K key, StoredEntry entry) {
     if (entry != null) {
       long now = entry.isMortal() || accessMayChangeDeadline ? System.currentTimeMillis() : 0L;
       if (!entry.isMortal() || !entry.isExpiredAt(now)) {
@@ -1333,6 +1340,9 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     if (clazz.isInstance(this)) {
       return clazz.cast(this);
     }
+    if (clazz == AsyncCache.class) {
+      return clazz.cast(asyncView());
+    }
     throw new IllegalArgumentException("Cannot unwrap cache " + name + " to " + clazz.getName());
   }
 
@@ -1349,7 +1359,33 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     return storedMayBeSerialized ? (V) copier.fromStored(stored) : (V) stored;
   }
 
-  private void requireOpen() {
+  /** The asynchronous view, made on first use (a benign race may make two; they are equivalent). */
+  private AsyncView<K, V> asyncView() {
+    AsyncView<K, V> view = async;
+    if (view == null) {
+      view = new AsyncView<>(this, tier, asyncExecutor);
+      async = view;
+    }
+    return view;
+  }
+
+  /**
+   * Whether a read of {@code entry} finishes without waiting on anything: a live entry, or a miss that no loader
+   * and no write-behind journal can answer. For the asynchronous view.
+   */
+  boolean readCompletesAtOnce(StoredEntry entry) {
+    if (entry == null) {
+      return !missMayFind;
+    }
+    return !entry.isMortal() || !entry.isExpiredAt(System.currentTimeMillis());
+  }
+
+  /** Whether changes may wait on another process (a remote tier): the asynchronous view then hands them over. */
+  boolean changesMayWait() {
+    return tier instanceof io.goldylox.remote.NearCacheTier;
+  }
+
+  void requireOpen() {
     if (closed) {
       throw new IllegalStateException("Cache " + name + " is closed");
     }

@@ -32,6 +32,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Workers implements AutoCloseable {
 
   static final int IDLE_SECONDS = 30;
+  /** The most asynchronous-view operations waiting for a thread. */
+  public static final int ASYNC_QUEUE = 10_000;
   private static final System.Logger LOG = System.getLogger(Workers.class.getName());
 
   /** A queued task that must hear about it when it will never run. */
@@ -42,6 +44,7 @@ public final class Workers implements AutoCloseable {
 
   private final ThreadPoolExecutor events;
   private final ThreadPoolExecutor loads;
+  private final ThreadPoolExecutor async;
   private final ScheduledThreadPoolExecutor timer;
 
   public Workers(String managerName) {
@@ -51,6 +54,14 @@ public final class Workers implements AutoCloseable {
     loads = new ThreadPoolExecutor(loaders, loaders, IDLE_SECONDS, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), new NamedDaemons("goldylox-" + managerName + "-loader-"));
     loads.allowCoreThreadTimeOut(true);
+    // Runs the asynchronous view's operations that may wait on the network (a change over a remote tier, a load):
+    // threads may block on a round trip, so more of them than cores; a bounded queue, and a full one fails the
+    // operation's stage instead of piling up (see AsyncView).
+    int asyncThreads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    async = new ThreadPoolExecutor(asyncThreads, asyncThreads, IDLE_SECONDS, TimeUnit.SECONDS,
+        new java.util.concurrent.ArrayBlockingQueue<>(ASYNC_QUEUE), new NamedDaemons("goldylox-" + managerName
+        + "-async-"));
+    async.allowCoreThreadTimeOut(true);
     timer = new ScheduledThreadPoolExecutor(1, new NamedDaemons("goldylox-" + managerName + "-timer-"));
     timer.setKeepAliveTime(IDLE_SECONDS, TimeUnit.SECONDS);
     timer.allowCoreThreadTimeOut(true);
@@ -68,6 +79,14 @@ public final class Workers implements AutoCloseable {
     return loads;
   }
 
+  /**
+   * Runs the asynchronous view's operations that may wait (at most {@value #ASYNC_QUEUE} queued; past that,
+   * {@code execute} throws {@link java.util.concurrent.RejectedExecutionException}).
+   */
+  public Executor async() {
+    return async;
+  }
+
   /** Schedules expiry sweeps. */
   public ScheduledExecutorService timer() {
     return timer;
@@ -77,6 +96,7 @@ public final class Workers implements AutoCloseable {
   public void close() {
     cancel(events.shutdownNow());
     cancel(loads.shutdownNow());
+    async.shutdownNow();
     timer.shutdownNow();
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);

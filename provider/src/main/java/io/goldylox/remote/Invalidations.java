@@ -46,6 +46,9 @@ final class Invalidations<K> implements RemoteStore.InvalidationListener, Runnab
   private final AtomicLong epoch = new AtomicLong();
   private final ConcurrentLinkedQueue<byte[]> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
+  /** Fills of the near cache after asynchronous reads, which must not run on the store's I/O thread. */
+  private final ConcurrentLinkedQueue<Runnable> fills = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger queuedFills = new AtomicInteger();
   private final Object state = new Object();
 
   // Guarded by state; coherent is also read without it.
@@ -164,6 +167,21 @@ final class Invalidations<K> implements RemoteStore.InvalidationListener, Runnab
     LockSupport.unpark(worker);
   }
 
+  /**
+   * Runs {@code fill} on the worker (from the store's I/O thread, after an asynchronous read). At most
+   * {@value #MAX_QUEUED} wait; past that the fill is skipped and counted: the near cache is an optimisation, and
+   * the next read of the key goes to the store.
+   */
+  void fillLater(Runnable fill) {
+    if (queuedFills.incrementAndGet() > MAX_QUEUED) {
+      queuedFills.decrementAndGet();
+      metrics.skippedFills.increment();
+      return;
+    }
+    fills.add(fill);
+    LockSupport.unpark(worker);
+  }
+
   // ---- The worker. ----
 
   @Override
@@ -209,7 +227,13 @@ final class Invalidations<K> implements RemoteStore.InvalidationListener, Runnab
     }
     byte[] key = queue.poll();
     if (key == null) {
-      return false;
+      Runnable fill = fills.poll();
+      if (fill == null) {
+        return false;
+      }
+      queuedFills.decrementAndGet();
+      fill.run(); // guarded by the invalidation counters, as a reader's own fill
+      return true;
     }
     queued.decrementAndGet();
     @SuppressWarnings("unchecked")

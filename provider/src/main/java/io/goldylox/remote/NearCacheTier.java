@@ -8,6 +8,9 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.function.BiFunction;
 
 /**
@@ -101,6 +104,42 @@ public final class NearCacheTier<K> implements Tier<K> {
       fill(keyBytes, entry, epoch, stripe);
     }
     return entry;
+  }
+
+  /**
+   * {@link #get} without blocking: a near hit completes at once; otherwise the stage completes on the store's
+   * I/O thread, and the fill of the near cache is handed to the invalidation worker.
+   */
+  @Override
+  public CompletionStage<StoredEntry> getAsync(Object key) {
+    if (invalidations.coherent()) {
+      StoredEntry near = local.get(key);
+      if (near != null) {
+        return CompletableFuture.completedFuture(near);
+      }
+    }
+    byte[] keyBytes = codec.key(key);
+    long epoch = invalidations.epoch();
+    long stripe = invalidations.stripe(keyBytes);
+    long start = System.nanoTime();
+    return remote.getAsync(keyBytes).handle((record, error) -> {
+      metrics.roundTrips.increment();
+      metrics.roundTripNanos.add(System.nanoTime() - start);
+      if (error != null) {
+        metrics.failures.increment();
+        throw error instanceof CompletionException ? (CompletionException) error : new CompletionException(error);
+      }
+      StoredEntry entry = record == null ? null : codec.decode(record);
+      if (entry == null) {
+        metrics.remoteMisses.increment();
+        return null;
+      }
+      metrics.remoteHits.increment();
+      if (invalidations.unchanged(keyBytes, epoch, stripe)) {
+        invalidations.fillLater(() -> fill(keyBytes, entry, epoch, stripe));
+      }
+      return entry;
+    });
   }
 
   /** Installs a value read from the store as the near copy, unless a local change or an invalidation came first. */

@@ -25,6 +25,8 @@ public final class RemoteMetrics {
   final LongAdder disconnects = new LongAdder();
   /** Operations that failed because the remote store failed or did not answer in time. */
   final LongAdder failures = new LongAdder();
+  /** Near-cache fills after asynchronous reads skipped because too many were waiting for the worker. */
+  final LongAdder skippedFills = new LongAdder();
   /** Records read from the store that this cache cannot read (another format, class or serializer). */
   final LongAdder foreignRecords = new LongAdder();
 
@@ -64,6 +66,10 @@ public final class RemoteMetrics {
 
   public long failures() {
     return failures.sum();
+  }
+
+  public long skippedFills() {
+    return skippedFills.sum();
   }
 
   public long foreignRecords() {

@@ -26,6 +26,12 @@ public interface RemoteStore extends AutoCloseable {
   /** The value bytes of {@code key}, or null when absent (or expired in the store). */
   byte[] get(byte[] key);
 
+  /**
+   * {@link #get} without waiting: the stage completes on the store's I/O thread (so what follows it must not
+   * block), exceptionally with a {@link RemoteStoreException} on a failure or after the timeout.
+   */
+  java.util.concurrent.CompletionStage<byte[]> getAsync(byte[] key);
+
   /** The value bytes of each key, null where absent, in the order of {@code keys}. */
   List<byte[]> getAll(List<byte[]> keys);
 

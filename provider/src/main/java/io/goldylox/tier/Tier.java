@@ -25,6 +25,14 @@ public interface Tier<K> {
   StoredEntry get(Object key);
 
   /**
+   * {@link #get}, for the asynchronous view: a tier that may go to the network completes the stage later, on
+   * a thread of its own, and never blocks the caller; a local tier answers at once.
+   */
+  default java.util.concurrent.CompletionStage<StoredEntry> getAsync(Object key) {
+    return java.util.concurrent.CompletableFuture.completedFuture(get(key));
+  }
+
+  /**
    * Atomically replaces the mapping of {@code key} by what {@code function} returns for the current one
    * ({@code null} in, absent; {@code null} out, remove).
    */

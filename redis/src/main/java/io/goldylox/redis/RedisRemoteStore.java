@@ -18,6 +18,9 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -109,6 +112,27 @@ public final class RedisRemoteStore implements RemoteStore {
     } catch (RuntimeException e) {
       throw failures.wrap("GET", e);
     }
+  }
+
+  @Override
+  public CompletionStage<byte[]> getAsync(byte[] key) {
+    CompletableFuture<byte[]> result = new CompletableFuture<>();
+    try {
+      connections.data.async().get(keys.data(key)).whenComplete((value, error) -> {
+        if (error != null) {
+          result.completeExceptionally(failures.wrap("GET", unwrap(error)));
+        } else {
+          result.complete(value);
+        }
+      });
+    } catch (RuntimeException e) {
+      result.completeExceptionally(failures.wrap("GET", e));
+    }
+    return result;
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
   }
 
   @Override

@@ -40,6 +40,9 @@ public interface RemoteMXBean {
   /** Operations failed because the store failed or did not answer in time. */
   long getFailures();
 
+  /** Operations served or written by the near cache alone because the store failed (on-failure = local). */
+  long getLocalFallbacks();
+
   /** Records in the store this cache could not read (treated as misses). */
   long getForeignRecords();
 }

@@ -39,6 +39,8 @@ enum RemoteMetricSource implements MetricSource {
         "Times the invalidation stream was lost");
     counter(registry, tags, cache, "goldylox.remote.failures", m -> m.failures(),
         "Operations failed because the store failed or did not answer in time");
+    counter(registry, tags, cache, "goldylox.remote.local.fallbacks", m -> m.localFallbacks(),
+        "Operations served or written by the near cache alone because the store failed (on-failure = local)");
     counter(registry, tags, cache, "goldylox.remote.foreign.records", m -> m.foreignRecords(),
         "Records in the store this cache could not read");
     Gauge.builder("goldylox.remote.round.trip.mean", cache, c -> metrics(c).meanRoundTripMicros())
@@ -129,6 +131,11 @@ enum RemoteMetricSource implements MetricSource {
     @Override
     public long getFailures() {
       return near.metrics().failures();
+    }
+
+    @Override
+    public long getLocalFallbacks() {
+      return near.metrics().localFallbacks();
     }
 
     @Override

@@ -403,8 +403,7 @@ final class FileConfigReader {
       String text = block.string("on-failure");
       RemoteConfig.OnFailure onFailure = RemoteConfig.Builder.parseOnFailure(text);
       if (onFailure == null) {
-        throw block.fail("on-failure", "expected fail, found '" + text + "'" + block.line("on-failure")
-            + " (on-failure = local is not built yet)");
+        throw block.fail("on-failure", "expected fail or local, found '" + text + "'" + block.line("on-failure"));
       }
       remote.onFailure(onFailure);
     }

@@ -36,8 +36,13 @@ public final class RemoteConfig implements Serializable {
 
   /** What an operation does when the store fails or does not answer in time. */
   public enum OnFailure {
-    /** The operation fails with a {@code CacheException} naming the store (the only policy so far). */
-    FAIL;
+    /** The operation fails with a {@code CacheException} naming the store (the default). */
+    FAIL,
+    /**
+     * The operation is served and written by this node's near cache alone, counted and logged once per outage;
+     * when the store is back, the near cache is dropped (changes made meanwhile were never shared).
+     */
+    LOCAL;
 
     /** The spelling used in configuration files. */
     public String configName() {

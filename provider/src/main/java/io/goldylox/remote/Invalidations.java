@@ -157,6 +157,11 @@ final class Invalidations<K> implements RemoteStore.InvalidationListener, Runnab
     }
   }
 
+  /** Drops the whole near cache (on the worker) before it is trusted again; any thread, never blocks. */
+  void dropNearCache() {
+    dropAll();
+  }
+
   /** Drops the whole near cache (on the worker) before it is trusted again. */
   private void dropAll() {
     synchronized (state) {

@@ -1,5 +1,6 @@
 package io.goldylox.remote;
 
+import io.goldylox.config.RemoteConfig;
 import io.goldylox.tier.StoredEntry;
 import io.goldylox.tier.Tier;
 import java.util.AbstractMap;
@@ -11,6 +12,7 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 
 /**
@@ -43,20 +45,29 @@ import java.util.function.BiFunction;
 public final class NearCacheTier<K> implements Tier<K> {
 
   private static final int PAGE = 256;
+  private static final System.Logger LOG = System.getLogger(NearCacheTier.class.getName());
 
   private final Tier<K> local;
   private final RemoteStore remote;
   private final RemoteCodec codec;
   private final RemoteMetrics metrics;
   private final Invalidations<K> invalidations;
+  /** Opened by a failed round trip for max(500 ms, 5 × timeout): callers then fail (or go local) at once. */
+  private final CircuitBreaker breaker;
+  /** {@code on-failure = local}: serve and write the near cache alone while the store fails. */
+  private final boolean localOnFailure;
+  private final String cacheName;
 
-  private NearCacheTier(Tier<K> local, RemoteStore remote, RemoteCodec codec, RemoteMetrics metrics,
-      String cacheName) {
+  private NearCacheTier(Tier<K> local, RemoteStore remote, RemoteConfig config, RemoteCodec codec,
+      RemoteMetrics metrics, String cacheName) {
     this.local = local;
     this.remote = remote;
     this.codec = codec;
     this.metrics = metrics;
+    this.cacheName = cacheName;
     this.invalidations = new Invalidations<>(local, codec, metrics, cacheName, remote.describe());
+    this.breaker = new CircuitBreaker(Math.max(TimeUnit.MILLISECONDS.toNanos(500), 5 * config.timeout().toNanos()));
+    this.localOnFailure = config.onFailure() == RemoteConfig.OnFailure.LOCAL;
   }
 
   /**
@@ -64,12 +75,12 @@ public final class NearCacheTier<K> implements Tier<K> {
    * changes and drops whatever the local tiers held from before (a restarted disk tier may hold values that
    * changed elsewhere meanwhile). Closes {@code remote} if that fails.
    */
-  public static <K> NearCacheTier<K> open(Tier<K> local, RemoteStore remote,
+  public static <K> NearCacheTier<K> open(Tier<K> local, RemoteStore remote, RemoteConfig config,
       io.goldylox.serialization.Serializer serializer, io.goldylox.serialization.Copier copier,
       java.util.function.Supplier<ClassLoader> classLoader, Class<?> valueType, String cacheName) {
     RemoteMetrics metrics = new RemoteMetrics();
     RemoteCodec codec = new RemoteCodec(serializer, copier, classLoader, valueType, metrics, cacheName);
-    NearCacheTier<K> tier = new NearCacheTier<>(local, remote, codec, metrics, cacheName);
+    NearCacheTier<K> tier = new NearCacheTier<>(local, remote, config, codec, metrics, cacheName);
     try {
       tier.invalidations.clearedBeforeListening();
       tier.invalidations.start();
@@ -93,7 +104,16 @@ public final class NearCacheTier<K> implements Tier<K> {
     byte[] keyBytes = codec.key(key);
     long epoch = invalidations.epoch();
     long stripe = invalidations.stripe(keyBytes);
-    byte[] record = timed(() -> remote.get(keyBytes));
+    byte[] record;
+    try {
+      record = timed(() -> remote.get(keyBytes));
+    } catch (RemoteStoreException e) {
+      if (!localOnFailure) {
+        throw e;
+      }
+      metrics.localFallbacks.increment();
+      return local.get(key); // on-failure = local: the near copy, whatever it is
+    }
     StoredEntry entry = record == null ? null : codec.decode(record);
     if (entry == null) {
       metrics.remoteMisses.increment();
@@ -122,13 +142,28 @@ public final class NearCacheTier<K> implements Tier<K> {
     long epoch = invalidations.epoch();
     long stripe = invalidations.stripe(keyBytes);
     long start = System.nanoTime();
-    return remote.getAsync(keyBytes).handle((record, error) -> {
+    CompletionStage<byte[]> read;
+    try {
+      breaker.check();
+      read = remote.getAsync(keyBytes);
+    } catch (RemoteStoreException e) {
+      read = CompletableFuture.failedFuture(e);
+    }
+    return read.handle((record, error) -> {
       metrics.roundTrips.increment();
       metrics.roundTripNanos.add(System.nanoTime() - start);
       if (error != null) {
-        metrics.failures.increment();
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof RemoteStoreException) {
+          failed((RemoteStoreException) cause);
+          if (localOnFailure) {
+            metrics.localFallbacks.increment();
+            return local.get(key);
+          }
+        }
         throw error instanceof CompletionException ? (CompletionException) error : new CompletionException(error);
       }
+      succeeded();
       StoredEntry entry = record == null ? null : codec.decode(record);
       if (entry == null) {
         metrics.remoteMisses.increment();
@@ -156,7 +191,16 @@ public final class NearCacheTier<K> implements Tier<K> {
   public StoredEntry compute(K key, BiFunction<? super K, ? super StoredEntry, ? extends StoredEntry> function) {
     byte[] keyBytes = codec.key(key);
     return local.compute(key, (k, nearCurrent) -> {
-      RemoteStore.Lock lock = timed(() -> remote.lock(keyBytes));
+      RemoteStore.Lock lock;
+      try {
+        lock = timed(() -> remote.lock(keyBytes));
+      } catch (RemoteStoreException e) {
+        if (!localOnFailure) {
+          throw e;
+        }
+        metrics.localFallbacks.increment();
+        return function.apply(k, nearCurrent); // on-failure = local: a change of the near copy alone
+      }
       boolean released = false;
       try {
         StoredEntry current = shared(nearCurrent, lock.value());
@@ -170,10 +214,18 @@ public final class NearCacheTier<K> implements Tier<K> {
         byte[] record = next == null ? null : codec.encode(next);
         long expireAt = next == null ? StoredEntry.ETERNAL : next.expireAtMillis();
         released = true;
-        timed(() -> {
-          remote.writeAndUnlock(lock, record, expireAt);
-          return null;
-        });
+        try {
+          timed(() -> {
+            remote.writeAndUnlock(lock, record, expireAt);
+            return null;
+          });
+        } catch (RemoteStoreException e) {
+          if (!localOnFailure) {
+            throw e;
+          }
+          metrics.localFallbacks.increment();
+          return next; // on-failure = local: the operation ran; it stays in this near cache only
+        }
         metrics.invalidationsSent.increment();
         return next;
       } finally {
@@ -314,17 +366,42 @@ public final class NearCacheTier<K> implements Tier<K> {
     local.close();
   }
 
-  /** One call to the store, counted and timed; a failure is counted and goes on to the caller. */
+  /**
+   * One call to the store, counted and timed, unless the circuit breaker is open (then it fails at once); a
+   * failure opens the breaker and goes on to the caller.
+   */
   private <T> T timed(java.util.function.Supplier<T> call) {
+    breaker.check();
     long start = System.nanoTime();
     try {
-      return call.get();
+      T result = call.get();
+      succeeded();
+      return result;
     } catch (RemoteStoreException e) {
-      metrics.failures.increment();
+      failed(e);
       throw e;
     } finally {
       metrics.roundTrips.increment();
       metrics.roundTripNanos.add(System.nanoTime() - start);
+    }
+  }
+
+  private void failed(RemoteStoreException e) {
+    metrics.failures.increment();
+    if (breaker.failed(e)) {
+      LOG.log(System.Logger.Level.WARNING, "Cache '" + cacheName + "': " + e.getMessage() + (localOnFailure
+          ? "; serving and writing this node's near cache alone until the store answers again (on-failure ="
+              + " local), then dropping it" : "; operations fail until it answers again (on-failure = fail)"));
+    }
+  }
+
+  private void succeeded() {
+    if (breaker.succeeded()) {
+      LOG.log(System.Logger.Level.INFO, "Cache '" + cacheName + "': " + remote.describe() + " answers again"
+          + (localOnFailure ? "; dropping the near cache, which was served and written alone meanwhile" : ""));
+      if (localOnFailure) {
+        invalidations.dropNearCache(); // what was written meanwhile was never shared: the store's copy wins
+      }
     }
   }
 }

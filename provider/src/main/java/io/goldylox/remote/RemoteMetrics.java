@@ -27,6 +27,8 @@ public final class RemoteMetrics {
   final LongAdder failures = new LongAdder();
   /** Near-cache fills after asynchronous reads skipped because too many were waiting for the worker. */
   final LongAdder skippedFills = new LongAdder();
+  /** Operations served or written by the near cache alone because the store failed (on-failure = local). */
+  final LongAdder localFallbacks = new LongAdder();
   /** Records read from the store that this cache cannot read (another format, class or serializer). */
   final LongAdder foreignRecords = new LongAdder();
 
@@ -70,6 +72,10 @@ public final class RemoteMetrics {
 
   public long skippedFills() {
     return skippedFills.sum();
+  }
+
+  public long localFallbacks() {
+    return localFallbacks.sum();
   }
 
   public long foreignRecords() {

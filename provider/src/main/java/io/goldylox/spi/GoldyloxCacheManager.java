@@ -214,7 +214,7 @@ public final class GoldyloxCacheManager implements CacheManager {
     try {
       // The only place that touches io.goldylox.remote: the store's module is loaded for such caches only.
       RemoteStore store = RemoteStores.open(configuration.remote().get(), cacheName, getClassLoaderOrDefault());
-      return NearCacheTier.open(local, store, serializer, copier, this::getClassLoaderOrDefault,
+      return NearCacheTier.open(local, store, configuration.remote().get(), serializer, copier, this::getClassLoaderOrDefault,
           configuration.getValueType(), MBeanRegistrar.sanitize(cacheName));
     } catch (RuntimeException | Error e) {
       local.close();

@@ -1,0 +1,127 @@
+package io.goldylox.redis.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.goldylox.cache.GoldyloxCache;
+import io.goldylox.config.GoldyloxConfiguration;
+import io.goldylox.config.RemoteConfig;
+import io.goldylox.remote.NearCacheTier;
+import io.goldylox.remote.RemoteMetrics;
+import io.goldylox.redis.testing.RedisServer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import javax.cache.Cache;
+import javax.cache.CacheException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What an outage does, on a real redis-server that stops answering ({@code CLIENT PAUSE}) or dies
+ * ({@code kill -9}): the circuit breaker spares callers the timeout after the first failure; with
+ * {@code on-failure = local} the near cache serves and takes writes alone, and is dropped once Redis is back, so a
+ * value written during the outage is never served against the shared copy.
+ */
+class OutagePolicyTest {
+
+  private RedisServer server;
+  private Nodes nodes;
+
+  @BeforeEach
+  void start() {
+    server = new RedisServer().start();
+    nodes = new Nodes(server.uri());
+  }
+
+  @AfterEach
+  void stop() {
+    nodes.close();
+    server.close();
+  }
+
+  private static RemoteMetrics metrics(Cache<?, ?> cache) {
+    return ((NearCacheTier<?>) cache.unwrap(GoldyloxCache.class).tier()).metrics();
+  }
+
+  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within 20 s: " + what);
+      }
+      Thread.sleep(5);
+    }
+  }
+
+  private Cache<String, String> cache(String node, String name, RemoteConfig.OnFailure onFailure) {
+    RemoteConfig remote = RemoteConfig.builder(server.uri()).keyPrefix(name + ":").timeout(Duration.ofMillis(300))
+        .lockWait(Duration.ofSeconds(5)).onFailure(onFailure).build();
+    return nodes.cache(node, name, GoldyloxConfiguration.builder(String.class, String.class).remote(remote).build());
+  }
+
+  private static long millis(Runnable call) {
+    long start = System.nanoTime();
+    try {
+      call.run();
+    } catch (CacheException expected) {
+      // timed either way
+    }
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+  }
+
+  @Test
+  void afterTheFirstTimeoutTheBreakerFailsCallersAtOnceUntilRedisAnswers() throws Exception {
+    Cache<String, String> cache = cache("paused", "paused", RemoteConfig.OnFailure.FAIL);
+    cache.put("k", "v");
+    assertThat(server.command("CLIENT PAUSE 4000 ALL")).isEqualTo("+OK");
+    long first = millis(() -> cache.put("k", "w"));
+    assertThatThrownBy(() -> cache.put("k", "w")).isInstanceOf(CacheException.class)
+        .hasMessageContaining("circuit breaker is open");
+    long slowest = 0;
+    for (int i = 0; i < 20; i++) {
+      slowest = Math.max(slowest, millis(() -> cache.put("k" , "w")));
+    }
+    assertThat(first).as("the first call waited for the timeout, not longer").isLessThan(3_000);
+    assertThat(slowest).as("later calls did not wait for the timeout again").isLessThan(250);
+    await(() -> {
+      try {
+        cache.put("k", "after");
+        return true;
+      } catch (CacheException e) {
+        return false;
+      }
+    }, "puts work again after the pause");
+    assertThat(cache.get("k")).isEqualTo("after");
+  }
+
+  @Test
+  void onFailureLocalServesTheNearCacheThenDropsItWhenRedisIsBack() throws Exception {
+    // a fails while Redis is down, so that its put below is known to have reached Redis.
+    Cache<String, String> a = cache("local-a", "local", RemoteConfig.OnFailure.FAIL);
+    Cache<String, String> b = cache("local-b", "local", RemoteConfig.OnFailure.LOCAL);
+    a.put("k", "shared");
+    await(() -> metrics(b).invalidationsReceived() >= 1, "b was told of the put");
+    assertThat(b.get("k")).isEqualTo("shared");
+
+    server.kill9();
+    assertThat(b.get("k")).as("served from b's near cache").isEqualTo("shared");
+    b.put("k", "only-on-b");
+    b.put("other", "only-on-b");
+    assertThat(b.get("k")).isEqualTo("only-on-b");
+    assertThat(metrics(b).localFallbacks()).isGreaterThanOrEqualTo(3);
+
+    server.start(); // empty
+    await(() -> {
+      try {
+        a.put("k", "after");
+        return true;
+      } catch (CacheException e) {
+        return false;
+      }
+    }, "a writes to Redis again");
+    await(() -> "after".equals(b.get("k")) && b.get("other") == null,
+        "b dropped what it wrote alone and reads the shared copy");
+  }
+}

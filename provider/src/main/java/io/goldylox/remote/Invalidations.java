@@ -157,6 +157,14 @@ final class Invalidations<K> implements RemoteStore.InvalidationListener, Runnab
     }
   }
 
+  /**
+   * This node is dropping its own near copy of {@code key} (a write whose outcome is unknown): reads in flight
+   * must not fill it again. Any thread.
+   */
+  void droppedHere(byte[] key) {
+    stripes.incrementAndGet(index(key));
+  }
+
   /** Drops the whole near cache (on the worker) before it is trusted again; any thread, never blocks. */
   void dropNearCache() {
     dropAll();

@@ -108,7 +108,7 @@ public final class NearCacheTier<K> implements Tier<K> {
     try {
       record = timed(() -> remote.get(keyBytes));
     } catch (RemoteStoreException e) {
-      if (!localOnFailure) {
+      if (!fallsBack(e)) {
         throw e;
       }
       metrics.localFallbacks.increment();
@@ -156,7 +156,7 @@ public final class NearCacheTier<K> implements Tier<K> {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof RemoteStoreException) {
           failed((RemoteStoreException) cause);
-          if (localOnFailure) {
+          if (fallsBack((RemoteStoreException) cause)) {
             metrics.localFallbacks.increment();
             return local.get(key);
           }
@@ -190,12 +190,26 @@ public final class NearCacheTier<K> implements Tier<K> {
   @Override
   public StoredEntry compute(K key, BiFunction<? super K, ? super StoredEntry, ? extends StoredEntry> function) {
     byte[] keyBytes = codec.key(key);
-    return local.compute(key, (k, nearCurrent) -> {
+    try {
+      return local.compute(key, (k, nearCurrent) -> step(k, keyBytes, nearCurrent, function));
+    } catch (AmbiguousWrite e) {
+      // The write may have been applied after its timeout, and this node ignores its own invalidations: the near
+      // copy must go, so that the next read asks the store. Readers in flight are turned away by the stripe.
+      invalidations.droppedHere(keyBytes);
+      local.compute(key, (k, nearCurrent) -> null);
+      throw e.failure;
+    }
+  }
+
+  /** A change of {@code k}, inside its local atomic step: lock in the store, run once, write and announce. */
+  private StoredEntry step(K k, byte[] keyBytes, StoredEntry nearCurrent,
+      BiFunction<? super K, ? super StoredEntry, ? extends StoredEntry> function) {
+    {
       RemoteStore.Lock lock;
       try {
         lock = timed(() -> remote.lock(keyBytes));
       } catch (RemoteStoreException e) {
-        if (!localOnFailure) {
+        if (!fallsBack(e)) {
           throw e;
         }
         metrics.localFallbacks.increment();
@@ -219,9 +233,11 @@ public final class NearCacheTier<K> implements Tier<K> {
             remote.writeAndUnlock(lock, record, expireAt);
             return null;
           });
+        } catch (RemoteKeyBusyException e) {
+          throw e; // the lease ran out: nothing was written
         } catch (RemoteStoreException e) {
-          if (!localOnFailure) {
-            throw e;
+          if (!fallsBack(e)) {
+            throw new AmbiguousWrite(e);
           }
           metrics.localFallbacks.increment();
           return next; // on-failure = local: the operation ran; it stays in this near cache only
@@ -233,7 +249,23 @@ public final class NearCacheTier<K> implements Tier<K> {
           remote.unlock(lock);
         }
       }
-    });
+    }
+  }
+
+  /** A write that failed without an answer: it may or may not have been applied. Carries the failure out. */
+  private static final class AmbiguousWrite extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final RemoteStoreException failure;
+
+    AmbiguousWrite(RemoteStoreException failure) {
+      super(failure.getMessage(), failure, false, false);
+      this.failure = failure;
+    }
+  }
+
+  /** Whether a failure sends this operation to the near cache alone ({@code on-failure = local}, an outage). */
+  private boolean fallsBack(RemoteStoreException e) {
+    return localOnFailure && !(e instanceof RemoteKeyBusyException);
   }
 
   /** Access expiry moved a deadline: the shared copy follows, without the reader waiting for it. */
@@ -388,6 +420,9 @@ public final class NearCacheTier<K> implements Tier<K> {
 
   private void failed(RemoteStoreException e) {
     metrics.failures.increment();
+    if (e instanceof RemoteKeyBusyException) {
+      return; // the store answered: no outage
+    }
     if (breaker.failed(e)) {
       LOG.log(System.Logger.Level.WARNING, "Cache '" + cacheName + "': " + e.getMessage() + (localOnFailure
           ? "; serving and writing this node's near cache alone until the store answers again (on-failure ="

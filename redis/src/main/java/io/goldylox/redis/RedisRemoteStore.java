@@ -1,6 +1,7 @@
 package io.goldylox.redis;
 
 import io.goldylox.config.RemoteConfig;
+import io.goldylox.remote.RemoteKeyBusyException;
 import io.goldylox.remote.RemoteStore;
 import io.goldylox.remote.RemoteStoreException;
 import io.goldylox.redis.RedisScripts.Script;
@@ -177,7 +178,7 @@ public final class RedisRemoteStore implements RemoteStore {
       }
       long waited = System.nanoTime() - start;
       if (waited >= waitNanos) {
-        throw new RemoteStoreException("Redis " + description + ": the key is locked by another node for longer"
+        throw new RemoteKeyBusyException("Redis " + description + ": the key is locked by another node for longer"
             + " than lock-wait " + config.lockWait() + " (its lease has " + reply.get(1) + " ms left)");
       }
       if (Thread.currentThread().isInterrupted()) {
@@ -203,7 +204,7 @@ public final class RedisRemoteStore implements RemoteStore {
       throw failures.wrap("write (EVALSHA)", e);
     }
     if (written == null || written != 1L) {
-      throw new RemoteStoreException("Redis " + description + ": the lock lease (" + config.lockLease()
+      throw new RemoteKeyBusyException("Redis " + description + ": the lock lease (" + config.lockLease()
           + ") ran out before the write; nothing was written");
     }
   }

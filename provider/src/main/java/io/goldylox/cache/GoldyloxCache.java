@@ -487,7 +487,10 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
         // entry does not matter, and a blind store holds the key's lock shortest, which counts under contention.
         plainHeap.store(copier.copyKey(key), new StoredEntry(stored, StoredEntry.ETERNAL));
       } else {
-        tier.compute(copier.copyKey(key), (k, current) -> plainPut(current, stored)); // captures only stored
+        K copy = copier.copyKey(key);
+        if (!tier.storeBlind(copy, new StoredEntry(stored, StoredEntry.ETERNAL))) {
+          tier.compute(copy, (k, current) -> plainPut(current, stored)); // captures only stored
+        }
       }
       statistics.recordPuts(1);
       statistics.recordPutTime(start);

@@ -268,6 +268,41 @@ public final class NearCacheTier<K> implements Tier<K> {
     return localOnFailure && !(e instanceof RemoteKeyBusyException);
   }
 
+  /**
+   * A plain put (nothing to tell, nothing to compute, eternal): one round trip that sets and announces unless
+   * another node holds the key's lock (then false: the caller takes the lock through {@link #compute}).
+   */
+  @Override
+  public boolean storeBlind(K key, StoredEntry entry) {
+    byte[] keyBytes = codec.key(key);
+    byte[] record = codec.encode(entry);
+    boolean[] stored = new boolean[1];
+    try {
+      local.compute(key, (k, nearCurrent) -> {
+        try {
+          stored[0] = timed(() -> remote.storeUnlocked(keyBytes, record));
+        } catch (RemoteStoreException e) {
+          if (!fallsBack(e)) {
+            throw new AmbiguousWrite(e);
+          }
+          metrics.localFallbacks.increment();
+          stored[0] = true;
+          return entry; // on-failure = local: this near cache only
+        }
+        if (stored[0]) {
+          metrics.invalidationsSent.increment();
+          return entry;
+        }
+        return nearCurrent;
+      });
+    } catch (AmbiguousWrite e) {
+      invalidations.droppedHere(keyBytes);
+      local.compute(key, (k, nearCurrent) -> null);
+      throw e.failure;
+    }
+    return stored[0];
+  }
+
   /** Access expiry moved a deadline: the shared copy follows, without the reader waiting for it. */
   @Override
   public void deadlineMoved(Object key, StoredEntry entry) {

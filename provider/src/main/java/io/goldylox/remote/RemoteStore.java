@@ -66,7 +66,16 @@ public interface RemoteStore extends AutoCloseable {
    */
   void moveDeadline(byte[] key, long expireAtMillis);
 
-  /** Releases the lock without changing anything. Never throws: a failure leaves the lease to run out. */
+  /**
+   * Sets {@code key}'s value, eternal, and tells the other nodes, as one atomic step, unless another node holds
+   * the key's lock: then nothing is done and it returns false (the caller takes the lock instead). One round trip:
+   * for writes whose result does not depend on the current value.
+   *
+   * @throws RemoteStoreException when the store fails; the write may or may not have been applied
+   */
+  boolean storeUnlocked(byte[] key, byte[] value);
+
+  /** Releases the lock without changing anything. Never throws: a failure leaves the lock's lease to run out. */
   void unlock(Lock lock);
 
   /** Keys of the store's mappings, fetched page by page (weakly consistent). */

@@ -210,6 +210,19 @@ public final class RedisRemoteStore implements RemoteStore {
   }
 
   @Override
+  public boolean storeUnlocked(byte[] key, byte[] value) {
+    byte[] message = invalidation(InvalidationSubscriber.OP_KEY, key);
+    Long stored;
+    try {
+      stored = scripts.run(Script.STORE_UNLOCKED, new byte[][] {keys.lock(key), keys.data(key)}, value,
+          keys.channel(), message);
+    } catch (RuntimeException e) {
+      throw failures.wrap("store (EVALSHA)", e);
+    }
+    return stored != null && stored == 1L;
+  }
+
+  @Override
   public void moveDeadline(byte[] key, long expireAtMillis) {
     byte[] deadline = ByteBuffer.allocate(Long.BYTES).putLong(expireAtMillis).array();
     try {

@@ -48,6 +48,16 @@ final class RedisScripts {
         "redis.call('PUBLISH', ARGV[5], ARGV[6])",
         "return 1")),
 
+    /**
+     * KEYS: lock key, data key. ARGV: value, channel, invalidation message. Unless another node holds the key's
+     * lock (then 0, nothing done), sets the value without expiry and announces it, as one step; returns 1.
+     */
+    STORE_UNLOCKED(ScriptOutputType.INTEGER, String.join("\n",
+        "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end",
+        "redis.call('SET', KEYS[2], ARGV[1])",
+        "redis.call('PUBLISH', ARGV[2], ARGV[3])",
+        "return 1")),
+
     /** KEYS: lock key. ARGV: token. Deletes the lock if it is still held with this token. */
     UNLOCK(ScriptOutputType.INTEGER, String.join("\n",
         "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end",

@@ -244,8 +244,9 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     if (accessMayChangeDeadline) {
       long deadline = expiry.onAccess(now);
       if (deadline != ExpiryCalculator.UNCHANGED) {
+        long previous = entry.expireAtMillis();
         entry.setExpireAtMillis(deadline);
-        tier.deadlineMoved(key, entry);
+        tier.deadlineMoved(key, entry, previous);
         sweeper.deadlineSet(deadline);
       }
     }

@@ -213,7 +213,9 @@ public final class NearCacheTier<K> implements Tier<K> {
           throw e;
         }
         metrics.localFallbacks.increment();
-        return function.apply(k, nearCurrent); // on-failure = local: a change of the near copy alone
+        StoredEntry next = function.apply(k, nearCurrent); // on-failure = local: a change of the near copy alone
+        invalidations.droppedHere(keyBytes);
+        return next;
       }
       boolean released = false;
       try {
@@ -240,9 +242,13 @@ public final class NearCacheTier<K> implements Tier<K> {
             throw new AmbiguousWrite(e);
           }
           metrics.localFallbacks.increment();
+          invalidations.droppedHere(keyBytes);
           return next; // on-failure = local: the operation ran; it stays in this near cache only
         }
         metrics.invalidationsSent.increment();
+        // A node never hears its own invalidation: readers of this key that read the store before this write
+        // must not fill what they read. After the write, so that a reader who sees the new count read it.
+        invalidations.droppedHere(keyBytes);
         return next;
       } finally {
         if (!released) {
@@ -265,7 +271,20 @@ public final class NearCacheTier<K> implements Tier<K> {
 
   /** Whether a failure sends this operation to the near cache alone ({@code on-failure = local}, an outage). */
   private boolean fallsBack(RemoteStoreException e) {
-    return localOnFailure && !(e instanceof RemoteKeyBusyException);
+    return localOnFailure && !(e instanceof RemoteKeyBusyException) && !interrupted(e);
+  }
+
+  /** Whether {@code e} comes from this caller being interrupted: no sign of an outage. */
+  private static boolean interrupted(Throwable e) {
+    if (Thread.currentThread().isInterrupted()) {
+      return true;
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof InterruptedException || t.getClass().getSimpleName().contains("Interrupted")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -286,11 +305,13 @@ public final class NearCacheTier<K> implements Tier<K> {
             throw new AmbiguousWrite(e);
           }
           metrics.localFallbacks.increment();
+          invalidations.droppedHere(keyBytes);
           stored[0] = true;
           return entry; // on-failure = local: this near cache only
         }
         if (stored[0]) {
           metrics.invalidationsSent.increment();
+          invalidations.droppedHere(keyBytes); // as after a locked write (see step)
           return entry;
         }
         return nearCurrent;
@@ -305,8 +326,8 @@ public final class NearCacheTier<K> implements Tier<K> {
 
   /** Access expiry moved a deadline: the shared copy follows, without the reader waiting for it. */
   @Override
-  public void deadlineMoved(Object key, StoredEntry entry) {
-    remote.moveDeadline(codec.key(key), entry.expireAtMillis());
+  public void deadlineMoved(Object key, StoredEntry entry, long previousDeadline) {
+    remote.moveDeadline(codec.key(key), entry.expireAtMillis(), previousDeadline);
   }
 
   /**
@@ -395,6 +416,9 @@ public final class NearCacheTier<K> implements Tier<K> {
       return null;
     });
     metrics.invalidationsSent.increment();
+    // This node ignores its own clear message: fills of values read before the clear must not land, so the near
+    // cache is dropped as on another node's clear (the worker empties it, then it is trusted again).
+    invalidations.dropNearCache();
     local.clear();
   }
 
@@ -455,8 +479,8 @@ public final class NearCacheTier<K> implements Tier<K> {
 
   private void failed(RemoteStoreException e) {
     metrics.failures.increment();
-    if (e instanceof RemoteKeyBusyException) {
-      return; // the store answered: no outage
+    if (e instanceof RemoteKeyBusyException || interrupted(e)) {
+      return; // the store answered, or this caller was interrupted: no outage
     }
     if (breaker.failed(e)) {
       LOG.log(System.Logger.Level.WARNING, "Cache '" + cacheName + "': " + e.getMessage() + (localOnFailure

@@ -59,12 +59,13 @@ public interface RemoteStore extends AutoCloseable {
   int DEADLINE_OFFSET = 2;
 
   /**
-   * Moves the deadline of {@code key}'s record, if it still exists, to {@code expireAtMillis}: the 8 bytes at
-   * {@link #DEADLINE_OFFSET} and the store's own expiry, in one atomic step, without a lock and without waiting
-   * for the answer (access expiry, on a reader's path). A failure is only logged: the entry then expires at its
-   * earlier deadline, a miss, never a wrong value.
+   * Moves the deadline of {@code key}'s record, if it still exists and still carries {@code previousDeadline}, to
+   * {@code expireAtMillis}: the 8 bytes at {@link #DEADLINE_OFFSET} and the store's own expiry, in one atomic step,
+   * without a lock and without waiting for the answer (access expiry, on a reader's path). A deadline moved
+   * earlier is announced to the other nodes, whose near copies would otherwise outlive it. A failure is only
+   * logged: the entry then keeps its previous deadline.
    */
-  void moveDeadline(byte[] key, long expireAtMillis);
+  void moveDeadline(byte[] key, long expireAtMillis, long previousDeadline);
 
   /**
    * Sets {@code key}'s value, eternal, and tells the other nodes, as one atomic step, unless another node holds

@@ -39,10 +39,11 @@ public interface Tier<K> {
   StoredEntry compute(K key, BiFunction<? super K, ? super StoredEntry, ? extends StoredEntry> function);
 
   /**
-   * A reader moved the deadline of {@code key}'s {@code entry} in place, without the key's lock (access expiry).
-   * A tier that keeps a copy elsewhere passes the new deadline on, without making the reader wait.
+   * A reader moved the deadline of {@code key}'s {@code entry} in place, from {@code previousDeadline}, without
+   * the key's lock (access expiry). A tier that keeps a copy elsewhere passes the new deadline on, without making
+   * the reader wait.
    */
-  default void deadlineMoved(Object key, StoredEntry entry) {}
+  default void deadlineMoved(Object key, StoredEntry entry, long previousDeadline) {}
 
   /**
    * Maps {@code key} to {@code entry} (eternal) whatever it held, when this tier can do that faster than

@@ -223,11 +223,14 @@ public final class RedisRemoteStore implements RemoteStore {
   }
 
   @Override
-  public void moveDeadline(byte[] key, long expireAtMillis) {
+  public void moveDeadline(byte[] key, long expireAtMillis, long previousDeadline) {
     byte[] deadline = ByteBuffer.allocate(Long.BYTES).putLong(expireAtMillis).array();
+    byte[] previous = ByteBuffer.allocate(Long.BYTES).putLong(previousDeadline).array();
+    boolean earlier = expireAtMillis < previousDeadline;
     try {
       scripts.<Long>runAsync(Script.MOVE_DEADLINE, new byte[][] {keys.data(key)},
-          ascii(DEADLINE_OFFSET), deadline, expireAtMillis == Long.MAX_VALUE ? EMPTY : ascii(expireAtMillis))
+          ascii(DEADLINE_OFFSET), deadline, expireAtMillis == Long.MAX_VALUE ? EMPTY : ascii(expireAtMillis),
+          previous, earlier ? YES : NO, keys.channel(), invalidation(InvalidationSubscriber.OP_KEY, key))
           .whenComplete((moved, error) -> {
             if (error != null) {
               LOG.log(System.Logger.Level.DEBUG, () -> failures.wrap("move a deadline (EVALSHA)", error)

@@ -64,13 +64,18 @@ final class RedisScripts {
         "return 0")),
 
     /**
-     * KEYS: data key. ARGV: deadline offset (0-based), the 8 deadline bytes, expire-at ms ('' for never). Rewrites
-     * the deadline inside the record and the key's expiry, if the record exists and is long enough.
+     * KEYS: data key. ARGV: deadline offset (0-based), the 8 new deadline bytes, expire-at ms ('' for never), the 8
+     * previous deadline bytes, '1' to announce, channel, invalidation message. Rewrites the deadline inside the
+     * record and the key's expiry, if the record exists and still carries the previous deadline (not a newer
+     * value written since), and then publishes the message when asked (a deadline moved earlier).
      */
     MOVE_DEADLINE(ScriptOutputType.INTEGER, String.join("\n",
-        "if redis.call('STRLEN', KEYS[1]) < tonumber(ARGV[1]) + 8 then return 0 end",
-        "redis.call('SETRANGE', KEYS[1], ARGV[1], ARGV[2])",
+        "local from = tonumber(ARGV[1])",
+        "if redis.call('STRLEN', KEYS[1]) < from + 8 then return 0 end",
+        "if redis.call('GETRANGE', KEYS[1], from, from + 7) ~= ARGV[4] then return 0 end",
+        "redis.call('SETRANGE', KEYS[1], from, ARGV[2])",
         "if ARGV[3] == '' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIREAT', KEYS[1], ARGV[3]) end",
+        "if ARGV[5] == '1' then redis.call('PUBLISH', ARGV[6], ARGV[7]) end",
         "return 1"));
 
     final ScriptOutputType output;

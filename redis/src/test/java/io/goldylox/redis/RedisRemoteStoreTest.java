@@ -160,7 +160,8 @@ class RedisRemoteStoreTest {
     store.writeAndUnlock(store.lock(b("k")), record, first);
 
     long moved = System.currentTimeMillis() + 120_000;
-    store.moveDeadline(b("k"), moved);
+    store.moveDeadline(b("k"), first - 1, first + 1); // not the record's deadline: a newer value, left alone
+    store.moveDeadline(b("k"), moved, first);
     assertThat(await(() -> ByteBuffer.wrap(store.get(b("k")), RemoteStore.DEADLINE_OFFSET, 8).getLong() == moved,
         WAIT)).isTrue();
     byte[] now = store.get(b("k"));
@@ -168,13 +169,13 @@ class RedisRemoteStoreTest {
     long pttl = Long.parseLong(server.command("PTTL t:d:k").substring(1));
     assertThat(pttl).isGreaterThan(90_000);
 
-    store.moveDeadline(b("k"), Long.MAX_VALUE);
+    store.moveDeadline(b("k"), Long.MAX_VALUE, moved);
     assertThat(await(() -> server.command("PTTL t:d:k").equals(":-1"), WAIT)).isTrue();
 
     // An absent key stays absent; a short foreign value is left alone.
-    store.moveDeadline(b("absent"), moved);
+    store.moveDeadline(b("absent"), moved, first);
     server.command("SET t:d:short abc");
-    store.moveDeadline(b("short"), moved);
+    store.moveDeadline(b("short"), moved, first);
     store.get(b("k")); // after the two moves on the same connection
     assertThat(server.command("EXISTS t:d:absent")).isEqualTo(":0");
     assertThat(s(store.get(b("short")))).isEqualTo("abc");

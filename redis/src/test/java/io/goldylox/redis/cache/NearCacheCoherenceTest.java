@@ -86,6 +86,12 @@ class NearCacheCoherenceTest {
         "b and c were told of the put");
     assertThat(b.get("k")).isEqualTo("v1"); // a remote hit that fills b's near cache
     assertThat(c.get("k")).isEqualTo("v1");
+    // The put's invalidation may still wait on b's worker, whose removal can undo that first fill (a miss, not a
+    // wrong value): wait until b answers from its near cache.
+    await(() -> {
+      long before = metrics(b).roundTrips();
+      return "v1".equals(b.get("k")) && metrics(b).roundTrips() == before;
+    }, "b holds k in its near cache");
     long trips = metrics(b).roundTrips();
     for (int i = 0; i < 100; i++) {
       assertThat(b.get("k")).isEqualTo("v1");

@@ -104,13 +104,19 @@ class OutagePolicyTest {
     a.put("k", "shared");
     await(() -> metrics(b).invalidationsReceived() >= 1, "b was told of the put");
     assertThat(b.get("k")).isEqualTo("shared");
+    // The invalidation of a's put may still be on b's worker and remove the first fill: wait for a near hit.
+    await(() -> {
+      long trips = metrics(b).roundTrips();
+      return "shared".equals(b.get("k")) && metrics(b).roundTrips() == trips;
+    }, "b holds k in its near cache");
 
     server.kill9();
     assertThat(b.get("k")).as("served from b's near cache").isEqualTo("shared");
     b.put("k", "only-on-b");
     b.put("other", "only-on-b");
     assertThat(b.get("k")).isEqualTo("only-on-b");
-    assertThat(metrics(b).localFallbacks()).isGreaterThanOrEqualTo(3);
+    assertThat(metrics(b).localFallbacks()).as("the two puts at least (reads may still be near hits)")
+        .isGreaterThanOrEqualTo(2);
 
     server.start(); // empty
     await(() -> {

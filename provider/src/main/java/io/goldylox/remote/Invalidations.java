@@ -78,6 +78,11 @@ final class Invalidations<K> implements RemoteStore.InvalidationListener, Runnab
     return coherent;
   }
 
+  /** Invalidated keys waiting for the worker (monitoring; a snapshot). */
+  int backlog() {
+    return queued.get();
+  }
+
   long epoch() {
     return epoch.get();
   }

@@ -445,6 +445,11 @@ public final class NearCacheTier<K> implements Tier<K> {
     return remote.describe();
   }
 
+  /** Other nodes' invalidations received and not yet applied to the local tiers (a snapshot). */
+  public int invalidationBacklog() {
+    return invalidations.backlog();
+  }
+
   /** Whether the near cache is being served (the invalidation stream is up). */
   public boolean coherent() {
     return invalidations.coherent();

@@ -61,6 +61,8 @@ public final class RedisRemoteStore implements RemoteStore {
   private final byte[] lease;
   private final AtomicLong lockCounter = new AtomicLong();
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Keeps the leases of the locks this node holds from running out while their steps run. */
+  private final LeaseKeeper leases;
 
   private RedisRemoteStore(RemoteConfig config, RedisKeys keys, String description, RedisFailures failures,
       RedisConnections connections) {
@@ -74,6 +76,13 @@ public final class RedisRemoteStore implements RemoteStore {
     RANDOM.nextBytes(nodeId);
     this.lease = ascii(config.lockLease().toMillis());
     this.subscriber = new InvalidationSubscriber(connections.pubSub, keys, nodeId, failures);
+    this.leases = new LeaseKeeper(config.lockLease(), keys.prefix(), held -> {
+      try {
+        scripts.runAsync(Script.RENEW, new byte[][] {keys.lock(held.key)}, held.token, lease);
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.DEBUG, () -> failures.wrap("renew a lock (EVALSHA)", e).getMessage());
+      }
+    });
   }
 
   /**
@@ -92,18 +101,25 @@ public final class RedisRemoteStore implements RemoteStore {
     } catch (RuntimeException e) {
       throw failures.openFailed(cacheName, e);
     }
+    RedisRemoteStore store = null;
     try {
-      RedisRemoteStore store = new RedisRemoteStore(config, new RedisKeys(prefix), description, failures,
-          connections);
+      store = new RedisRemoteStore(config, new RedisKeys(prefix), description, failures, connections);
       store.scripts.loadAll();
       return store;
     } catch (RuntimeException e) {
-      connections.close();
+      closeAfterFailedOpen(store, connections);
       throw failures.openFailed(cacheName, e);
     } catch (Error e) {
-      connections.close();
+      closeAfterFailedOpen(store, connections);
       throw e;
     }
+  }
+
+  private static void closeAfterFailedOpen(RedisRemoteStore store, RedisConnections connections) {
+    if (store != null) {
+      store.leases.close();
+    }
+    connections.close();
   }
 
   @Override
@@ -174,7 +190,9 @@ public final class RedisRemoteStore implements RemoteStore {
         throw failures.wrap("lock (EVALSHA)", e);
       }
       if (((Long) reply.get(0)) == 1L) {
-        return new RedisLock(key, reply.size() > 1 ? (byte[]) reply.get(1) : null, token);
+        RedisLock held = new RedisLock(key, reply.size() > 1 ? (byte[]) reply.get(1) : null, token);
+        leases.hold(held);
+        return held;
       }
       long waited = System.nanoTime() - start;
       if (waited >= waitNanos) {
@@ -193,6 +211,7 @@ public final class RedisRemoteStore implements RemoteStore {
   @Override
   public void writeAndUnlock(Lock lock, byte[] value, long expireAtMillis) {
     RedisLock held = held(lock);
+    leases.release(held);
     byte[] message = invalidation(InvalidationSubscriber.OP_KEY, held.key);
     byte[][] scriptKeys = {keys.lock(held.key), keys.data(held.key)};
     Long written;
@@ -247,6 +266,7 @@ public final class RedisRemoteStore implements RemoteStore {
   public void unlock(Lock lock) {
     try {
       RedisLock held = held(lock);
+      leases.release(held);
       scripts.run(Script.UNLOCK, new byte[][] {keys.lock(held.key)}, held.token);
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.DEBUG, () -> failures.wrap("unlock (EVALSHA)", e).getMessage()
@@ -310,6 +330,7 @@ public final class RedisRemoteStore implements RemoteStore {
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
+      leases.close();
       subscriber.close();
       connections.close();
     }
@@ -344,7 +365,7 @@ public final class RedisRemoteStore implements RemoteStore {
   }
 
   /** Which node of a store holds a lock is told by its token: this store's node id and a per-store counter. */
-  private static final class RedisLock implements Lock {
+  static final class RedisLock implements Lock {
     private final byte[] key;
     private final byte[] value;
     private final byte[] token;

@@ -58,6 +58,11 @@ final class RedisScripts {
         "redis.call('PUBLISH', ARGV[2], ARGV[3])",
         "return 1")),
 
+    /** KEYS: lock key. ARGV: token, lease in ms. Extends the lock's lease if it is still held with this token. */
+    RENEW(ScriptOutputType.INTEGER, String.join("\n",
+        "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end",
+        "return 0")),
+
     /** KEYS: lock key. ARGV: token. Deletes the lock if it is still held with this token. */
     UNLOCK(ScriptOutputType.INTEGER, String.join("\n",
         "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end",

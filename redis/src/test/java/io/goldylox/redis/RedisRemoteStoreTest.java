@@ -249,7 +249,11 @@ class RedisRemoteStoreTest {
     RedisRemoteStore a = open(config);
     RedisRemoteStore b = open(config);
     RemoteStore.Lock lost = a.lock(b("k"));
+    // a renews its lease while it holds the lock; a lease runs out when its holder stops renewing (a dead or
+    // hung node), which deleting the lock key stands for here.
     Thread.sleep(400);
+    assertThat(server.command("EXISTS t:l:k")).as("renewed past its 200 ms lease").isEqualTo(":1");
+    server.command("DEL t:l:k");
     RemoteStore.Lock taken = b.lock(b("k"));
     assertThatThrownBy(() -> a.writeAndUnlock(lost, b("from a"), Long.MAX_VALUE))
         .isInstanceOf(RemoteStoreException.class)
@@ -260,7 +264,7 @@ class RedisRemoteStoreTest {
 
     // A late unlock of a lost lock does not release the new holder's lock.
     RemoteStore.Lock stale = a.lock(b("k2"));
-    Thread.sleep(400);
+    server.command("DEL t:l:k2");
     RemoteStore.Lock current = b.lock(b("k2"));
     a.unlock(stale);
     assertThat(server.command("EXISTS t:l:k2")).isEqualTo(":1");

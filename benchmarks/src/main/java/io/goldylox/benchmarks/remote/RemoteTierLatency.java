@@ -3,6 +3,7 @@ package io.goldylox.benchmarks.remote;
 import io.goldylox.cache.GoldyloxCache;
 import io.goldylox.config.GoldyloxConfiguration;
 import io.goldylox.config.RemoteConfig;
+import io.goldylox.redis.LocalRedisServer;
 import io.goldylox.remote.NearCacheTier;
 import io.goldylox.remote.RemoteMetrics;
 import io.lettuce.core.RedisClient;
@@ -171,7 +172,7 @@ public final class RemoteTierLatency {
   String run(String[] args) throws Exception {
     String loadBefore = loadAverage();
     Instant date = Instant.now();
-    try (RedisProcess redis = RedisProcess.start()) {
+    try (LocalRedisServer redis = LocalRedisServer.start()) {
       redisUri = redis.uri();
       System.out.println("# redis-server on " + redisUri);
       try {
@@ -658,7 +659,7 @@ public final class RemoteTierLatency {
     md.append("- JVM: ").append(System.getProperty("java.vm.name")).append(' ')
         .append(System.getProperty("java.runtime.version")).append("; max heap ")
         .append(Runtime.getRuntime().maxMemory() / (1024 * 1024)).append(" MiB\n");
-    md.append("- Redis: ").append(RedisProcess.version()).append(", its own process on a loopback port, no "
+    md.append("- Redis: ").append(LocalRedisServer.version()).append(", its own process on a loopback port, no "
         + "persistence\n");
     md.append("- Load average (1, 5, 15 min): ").append(loadBefore).append(" at start, ").append(loadAverage())
         .append(" at the end\n");

@@ -3,6 +3,7 @@ package io.goldylox.samples.fleet;
 import io.goldylox.cache.GoldyloxCache;
 import io.goldylox.config.GoldyloxConfiguration;
 import io.goldylox.config.RemoteConfig;
+import io.goldylox.redis.LocalRedisServer;
 import io.goldylox.remote.NearCacheTier;
 import io.goldylox.remote.RemoteMetrics;
 import java.io.BufferedReader;
@@ -30,7 +31,7 @@ import javax.cache.Caching;
  * block over the same Redis and the same key prefix: its local heap becomes a near cache, Redis holds the shared
  * copy, and every change a node makes invalidates the other node's near copy.
  *
- * <p>This program is node a. It starts a throw-away {@code redis-server} ({@link LocalRedis}; it fails, saying how
+ * <p>This program is node a. It starts a throw-away {@code redis-server} ({@link LocalRedisServer}; it fails, saying how
  * to install one, when there is none), then starts node b: a second JVM (the {@code java} of {@code java.home},
  * this JVM's class path, this class with {@code --node b --redis URI}). Then:
  * <ol>
@@ -108,7 +109,7 @@ public final class TwoNodes {
     }
     try {
       nodeA(System.out);
-    } catch (LocalRedis.NotInstalled e) {
+    } catch (LocalRedisServer.NotInstalled e) {
       System.err.println("TwoNodes: " + e.getMessage());
       System.exit(1);
     }
@@ -139,7 +140,7 @@ public final class TwoNodes {
   private static void nodeA(PrintStream out) throws Exception {
     out.println("Two JVMs, one cache '" + CACHE_NAME + "', one Redis: each JVM's heap is a near cache of the copy "
         + "in Redis.");
-    try (LocalRedis redis = LocalRedis.start()) {
+    try (LocalRedisServer redis = LocalRedisServer.start()) {
       out.printf("Started redis-server (pid %d) on %s: no persistence, a temporary directory.%n", redis.pid(),
           redis.uri());
       try (CacheManager manager = manager("a")) {

@@ -1,4 +1,4 @@
-package io.goldylox.samples.fleet;
+package io.goldylox.redis;
 
 import java.io.File;
 import java.io.IOException;
@@ -15,15 +15,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A throw-away {@code redis-server} for the sample: a free loopback port, no persistence, its files in a temporary
- * directory that {@link #close} removes; a shutdown hook stops it if the program dies first. In production the
- * Redis server is of course already running: this only saves the reader from starting one by hand. Used by the
- * main thread (and the hook).
+ * A throw-away local {@code redis-server}, for the samples and benchmarks (and a developer trying the Redis tier):
+ * a free loopback port, no persistence, its files in a temporary directory that {@link #close} removes; a
+ * shutdown hook stops it if the program dies first. Production runs against a Redis that is already there: this
+ * is never used by a cache. Used by the thread that starts it (and the hook).
  */
-final class LocalRedis implements AutoCloseable {
+public final class LocalRedisServer implements AutoCloseable {
 
   /** Thrown when there is no {@code redis-server} to start; its message says how to install one. */
-  static final class NotInstalled extends IllegalStateException {
+  public static final class NotInstalled extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
     NotInstalled(String message) {
@@ -38,7 +38,7 @@ final class LocalRedis implements AutoCloseable {
   private final Process process;
   private final Thread hook;
 
-  private LocalRedis(int port, Path dir, Process process) {
+  private LocalRedisServer(int port, Path dir, Process process) {
     this.port = port;
     this.dir = dir;
     this.process = process;
@@ -52,16 +52,16 @@ final class LocalRedis implements AutoCloseable {
    *
    * @throws NotInstalled if {@code redis-server} is not on the PATH
    */
-  static LocalRedis start() throws IOException, InterruptedException {
+  public static LocalRedisServer start() throws IOException, InterruptedException {
     String executable = executable();
     int port = freePort();
-    Path dir = Files.createTempDirectory("goldylox-fleet-redis");
+    Path dir = Files.createTempDirectory("goldylox-local-redis");
     Path log = dir.resolve("redis.log");
     Process process = new ProcessBuilder(List.of(executable, "--port", Integer.toString(port),
         "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString(),
         "--daemonize", "no", "--loglevel", "warning"))
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    LocalRedis server = new LocalRedis(port, dir, process);
+    LocalRedisServer server = new LocalRedisServer(port, dir, process);
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MILLIS);
     while (!server.answersPing()) {
       if (!process.isAlive() || System.nanoTime() > deadline) {
@@ -75,18 +75,33 @@ final class LocalRedis implements AutoCloseable {
     return server;
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
   /** {@code redis://127.0.0.1:PORT/0}. */
-  String uri() {
+  public String uri() {
     return "redis://127.0.0.1:" + port + "/0";
   }
 
-  /** The server's process id, for the narrative. */
-  long pid() {
+  /** The server's process id. */
+  public long pid() {
     return process.pid();
+  }
+
+  /** The first line of {@code redis-server --version}, or "?". */
+  public static String version() {
+    try {
+      Process version = new ProcessBuilder(executable(), "--version").redirectErrorStream(true).start();
+      String text = new String(version.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      version.waitFor(5, TimeUnit.SECONDS);
+      return text.lines().findFirst().orElse("?");
+    } catch (IOException | IllegalStateException e) {
+      return "?";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "?";
+    }
   }
 
   @Override
@@ -141,7 +156,7 @@ final class LocalRedis implements AutoCloseable {
         }
       }
     }
-    throw new NotInstalled("redis-server is not on the PATH, and this sample starts one of its own. Install it "
+    throw new NotInstalled("redis-server is not on the PATH, and this program starts one of its own. Install it "
         + "(Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis) and run it again.");
   }
 

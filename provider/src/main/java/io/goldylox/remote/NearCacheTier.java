@@ -28,7 +28,14 @@ import java.util.function.BiFunction;
  *   <li><b>compute</b> (every change): under the key's local lock, takes the key's lock in the store and reads the
  *       shared value, runs the operation once on it, then writes the result, releases the lock and announces the
  *       change, in one step of the store. Two round trips; atomic across nodes, so conditional operations and
- *       entry processors lose no update when two JVMs change one key.</li>
+ *       entry processors lose no update when two JVMs change one key. A plain put ({@link #storeBlind}) is one
+ *       round trip, unless another node holds the key's lock.</li>
+ *   <li><b>Own changes</b>: a node never hears its own invalidations, so each change it makes moves the key's
+ *       stripe counter after the write, turning away fills of values read before it; a write that failed without
+ *       an answer drops the near copy.</li>
+ *   <li><b>Failures</b>: a {@link CircuitBreaker} spares callers the timeout during an outage; with
+ *       {@code on-failure = local} the near cache serves and takes changes alone until the store answers again,
+ *       and is then dropped.</li>
  *   <li><b>Expiry</b>: the deadline travels with the value and becomes the store's own expiry, so an entry
  *       expires on every node at once.</li>
  *   <li><b>iterator, size, clear</b> act on the shared copy; the expiry sweep visits only the local copies
@@ -204,56 +211,54 @@ public final class NearCacheTier<K> implements Tier<K> {
   /** A change of {@code k}, inside its local atomic step: lock in the store, run once, write and announce. */
   private StoredEntry step(K k, byte[] keyBytes, StoredEntry nearCurrent,
       BiFunction<? super K, ? super StoredEntry, ? extends StoredEntry> function) {
-    {
-      RemoteStore.Lock lock;
+    RemoteStore.Lock lock;
+    try {
+      lock = timed(() -> remote.lock(keyBytes));
+    } catch (RemoteStoreException e) {
+      if (!fallsBack(e)) {
+        throw e;
+      }
+      metrics.localFallbacks.increment();
+      StoredEntry next = function.apply(k, nearCurrent); // on-failure = local: a change of the near copy alone
+      invalidations.droppedHere(keyBytes);
+      return next;
+    }
+    boolean released = false;
+    try {
+      StoredEntry current = shared(nearCurrent, lock.value());
+      long deadline = current == null ? 0 : current.expireAtMillis();
+      StoredEntry next = function.apply(k, current);
+      if (next == current && (current == null || current.expireAtMillis() == deadline)) {
+        released = true;
+        remote.unlock(lock);
+        return next; // nothing changed: the near copy becomes the shared one as read under the lock
+      }
+      byte[] record = next == null ? null : codec.encode(next);
+      long expireAt = next == null ? StoredEntry.ETERNAL : next.expireAtMillis();
+      released = true;
       try {
-        lock = timed(() -> remote.lock(keyBytes));
+        timed(() -> {
+          remote.writeAndUnlock(lock, record, expireAt);
+          return null;
+        });
+      } catch (RemoteKeyBusyException e) {
+        throw e; // the lease ran out: nothing was written
       } catch (RemoteStoreException e) {
         if (!fallsBack(e)) {
-          throw e;
+          throw new AmbiguousWrite(e);
         }
         metrics.localFallbacks.increment();
-        StoredEntry next = function.apply(k, nearCurrent); // on-failure = local: a change of the near copy alone
         invalidations.droppedHere(keyBytes);
-        return next;
+        return next; // on-failure = local: the operation ran; it stays in this near cache only
       }
-      boolean released = false;
-      try {
-        StoredEntry current = shared(nearCurrent, lock.value());
-        long deadline = current == null ? 0 : current.expireAtMillis();
-        StoredEntry next = function.apply(k, current);
-        if (next == current && (current == null || current.expireAtMillis() == deadline)) {
-          released = true;
-          remote.unlock(lock);
-          return next; // nothing changed: the near copy becomes the shared one as read under the lock
-        }
-        byte[] record = next == null ? null : codec.encode(next);
-        long expireAt = next == null ? StoredEntry.ETERNAL : next.expireAtMillis();
-        released = true;
-        try {
-          timed(() -> {
-            remote.writeAndUnlock(lock, record, expireAt);
-            return null;
-          });
-        } catch (RemoteKeyBusyException e) {
-          throw e; // the lease ran out: nothing was written
-        } catch (RemoteStoreException e) {
-          if (!fallsBack(e)) {
-            throw new AmbiguousWrite(e);
-          }
-          metrics.localFallbacks.increment();
-          invalidations.droppedHere(keyBytes);
-          return next; // on-failure = local: the operation ran; it stays in this near cache only
-        }
-        metrics.invalidationsSent.increment();
-        // A node never hears its own invalidation: readers of this key that read the store before this write
-        // must not fill what they read. After the write, so that a reader who sees the new count read it.
-        invalidations.droppedHere(keyBytes);
-        return next;
-      } finally {
-        if (!released) {
-          remote.unlock(lock);
-        }
+      metrics.invalidationsSent.increment();
+      // A node never hears its own invalidation: readers of this key that read the store before this write
+      // must not fill what they read. After the write, so that a reader who sees the new count read it.
+      invalidations.droppedHere(keyBytes);
+      return next;
+    } finally {
+      if (!released) {
+        remote.unlock(lock);
       }
     }
   }

@@ -34,6 +34,8 @@ final class InvalidationSubscriber extends RedisPubSubAdapter<byte[], byte[]>
   static final int NODE_ID_LENGTH = 16;
   static final byte OP_KEY = 'k';
   static final byte OP_CLEAR = 'c';
+  /** A store's own heartbeat: proves its pub/sub connection still receives (see {@link #checkHeartbeat}). */
+  static final byte OP_HEARTBEAT = 'h';
 
   private final StatefulRedisPubSubConnection<byte[], byte[]> connection;
   private final RedisKeys keys;
@@ -43,11 +45,15 @@ final class InvalidationSubscriber extends RedisPubSubAdapter<byte[], byte[]>
   private final Object state = new Object();
   private volatile Throwable subscribeFailure;
   private volatile boolean confirmed;
+  /** When this node last heard its own heartbeat (or subscribed). */
+  private volatile long lastHeartbeat = System.nanoTime();
 
   // Guarded by state.
   private RemoteStore.InvalidationListener listener;
   private boolean up;
   private boolean closed;
+  /** The link was declared silent by {@link #checkHeartbeat} (not by Lettuce); a heartbeat heard clears it. */
+  private boolean silent;
 
   InvalidationSubscriber(StatefulRedisPubSubConnection<byte[], byte[]> connection, RedisKeys keys, byte[] nodeId,
       RedisFailures failures) {
@@ -92,6 +98,51 @@ final class InvalidationSubscriber extends RedisPubSubAdapter<byte[], byte[]>
     throw failures.wrap("SUBSCRIBE", failure);
   }
 
+  /** This node's heartbeat came back: the link receives; if it had been declared silent, it is trusted again. */
+  private void heardHeartbeat() {
+    lastHeartbeat = System.nanoTime();
+    synchronized (state) {
+      if (!silent || closed || listener == null) {
+        return;
+      }
+      silent = false;
+      up = true;
+      LOG.log(System.Logger.Level.INFO, "The invalidation channel of " + keys.prefix() + " receives again");
+      try {
+        listener.connected();
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "Invalidation listener failed on connected()", e);
+      }
+    }
+  }
+
+  /**
+   * On the store's timer: when the link is up but this node has not heard its own heartbeat for
+   * {@code maxSilenceNanos}, the connection may be half-open (closed by a firewall or a peer that vanished
+   * without a reset, which TCP keepalive notices only after hours): report it disconnected, so that the near
+   * cache is bypassed, until a heartbeat is heard again.
+   */
+  void checkHeartbeat(long maxSilenceNanos) {
+    if (System.nanoTime() - lastHeartbeat <= maxSilenceNanos) {
+      return;
+    }
+    synchronized (state) {
+      if (!up || closed || listener == null) {
+        return;
+      }
+      up = false;
+      silent = true;
+      LOG.log(System.Logger.Level.WARNING, "The invalidation channel of " + keys.prefix() + " has not delivered"
+          + " this node's heartbeat for " + TimeUnit.NANOSECONDS.toMillis(maxSilenceNanos) + " ms: its near"
+          + " cache is bypassed until it does");
+      try {
+        listener.disconnected();
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "Invalidation listener failed on disconnected()", e);
+      }
+    }
+  }
+
   /** From now on nothing is delivered (the store is closing on purpose: no disconnected() either). */
   void close() {
     synchronized (state) {
@@ -111,6 +162,8 @@ final class InvalidationSubscriber extends RedisPubSubAdapter<byte[], byte[]>
         return;
       }
       up = true;
+      silent = false;
+      lastHeartbeat = System.nanoTime();
       confirmed = true;
       try {
         listener.connected();
@@ -141,9 +194,14 @@ final class InvalidationSubscriber extends RedisPubSubAdapter<byte[], byte[]>
 
   @Override
   public void message(byte[] channel, byte[] message) {
-    if (!keys.isChannel(channel) || message.length <= NODE_ID_LENGTH
-        || Arrays.equals(message, 0, NODE_ID_LENGTH, nodeId, 0, NODE_ID_LENGTH)) {
+    if (!keys.isChannel(channel) || message.length <= NODE_ID_LENGTH) {
       return;
+    }
+    if (Arrays.equals(message, 0, NODE_ID_LENGTH, nodeId, 0, NODE_ID_LENGTH)) {
+      if (message[NODE_ID_LENGTH] == OP_HEARTBEAT) {
+        heardHeartbeat();
+      }
+      return; // this node's own change
     }
     RemoteStore.InvalidationListener target;
     synchronized (state) {
@@ -154,6 +212,9 @@ final class InvalidationSubscriber extends RedisPubSubAdapter<byte[], byte[]>
     }
     byte op = message[NODE_ID_LENGTH];
     try {
+      if (op == OP_HEARTBEAT) {
+        return; // another node's
+      }
       if (op == OP_KEY) {
         target.invalidated(Arrays.copyOfRange(message, NODE_ID_LENGTH + 1, message.length));
       } else if (op == OP_CLEAR) {

@@ -22,6 +22,7 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -61,6 +62,11 @@ public final class RedisRemoteStore implements RemoteStore {
   private final byte[] lease;
   private final AtomicLong lockCounter = new AtomicLong();
   private final AtomicBoolean closed = new AtomicBoolean();
+  /**
+   * The store's timer thread {@code goldylox-redis-<prefix>}: lease renewals and the invalidation heartbeat, each
+   * sent asynchronously; parked between runs; stopped by {@link #close}.
+   */
+  private final ScheduledThreadPoolExecutor timer;
   /** Keeps the leases of the locks this node holds from running out while their steps run. */
   private final LeaseKeeper leases;
 
@@ -76,7 +82,22 @@ public final class RedisRemoteStore implements RemoteStore {
     RANDOM.nextBytes(nodeId);
     this.lease = ascii(config.lockLease().toMillis());
     this.subscriber = new InvalidationSubscriber(connections.pubSub, keys, nodeId, failures);
-    this.leases = new LeaseKeeper(config.lockLease(), keys.prefix(), held -> {
+    this.timer = new ScheduledThreadPoolExecutor(1, task -> {
+      Thread thread = new Thread(task, "goldylox-redis-" + keys.prefix());
+      thread.setDaemon(true);
+      return thread;
+    });
+    long beat = heartbeatMillis(config);
+    byte[] heartbeat = invalidation(InvalidationSubscriber.OP_HEARTBEAT, EMPTY);
+    timer.scheduleAtFixedRate(() -> {
+      subscriber.checkHeartbeat(TimeUnit.MILLISECONDS.toNanos(3 * beat));
+      try {
+        connections.data.async().publish(keys.channel(), heartbeat);
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.DEBUG, () -> failures.wrap("PUBLISH a heartbeat", e).getMessage());
+      }
+    }, beat, beat, TimeUnit.MILLISECONDS);
+    this.leases = new LeaseKeeper(config.lockLease(), timer, held -> {
       try {
         scripts.runAsync(Script.RENEW, new byte[][] {keys.lock(held.key)}, held.token, lease);
       } catch (RuntimeException e) {
@@ -117,7 +138,7 @@ public final class RedisRemoteStore implements RemoteStore {
 
   private static void closeAfterFailedOpen(RedisRemoteStore store, RedisConnections connections) {
     if (store != null) {
-      store.leases.close();
+      store.timer.shutdownNow();
     }
     connections.close();
   }
@@ -330,7 +351,7 @@ public final class RedisRemoteStore implements RemoteStore {
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
-      leases.close();
+      timer.shutdownNow();
       subscriber.close();
       connections.close();
     }
@@ -347,6 +368,14 @@ public final class RedisRemoteStore implements RemoteStore {
     } catch (RuntimeException e) {
       throw failures.wrap(operation, e);
     }
+  }
+
+  /**
+   * How often a store publishes a heartbeat on its own invalidation channel: max(1 s, 5 × timeout). Its pub/sub
+   * connection must hear it back within three periods, or the link is taken as silently dead.
+   */
+  static long heartbeatMillis(RemoteConfig config) {
+    return Math.max(1_000, 5 * config.timeout().toMillis());
   }
 
   private byte[] invalidation(byte op, byte[] key) {

@@ -961,7 +961,11 @@ public final class TieredTier<K> implements Tier<K> {
     }
   }
 
-  /** Mappings in all tiers (an entry in the middle of a move may be counted twice, for an instant). */
+  /**
+   * Mappings in all tiers: an estimate while the mover runs, as {@code ConcurrentHashMap.mappingCount} is (an
+   * entry in the middle of a move may be counted twice, or a removal that finished just before a clear still be
+   * counted, for an instant).
+   */
   @Override
   public long size() {
     long size = heap.mappingCount();

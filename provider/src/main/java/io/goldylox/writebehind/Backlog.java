@@ -32,6 +32,13 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@code LEFT}: it failed during close and is left in the journal for the next start.</li>
  * </ul>
  *
+ * <h2>Live slots</h2>
+ * With coalescing, live operations do not come from the journal: a caller hands a key over when it becomes pending
+ * ({@link LiveIntake}), and {@link #addLive} makes a slot without a record. When the flusher takes the slot for
+ * delivery, {@link #claim} fills it from the key's newest {@link Pending}. If the key received a newer operation
+ * by the time the delivered one is cleared, {@link #resolve} keeps the slot (ready again, standing for the
+ * operations after the delivered one), since no caller hands over a key that is already pending.
+ *
  * <h2>What may be checkpointed</h2>
  * {@link #oldestIndex()} is the lowest journal index any unresolved slot still needs: the index of the first
  * record folded into it. Every record below it (and below the next unread one) is resolved, or was replaced by a
@@ -66,6 +73,10 @@ final class Backlog<K, V> {
     long firstCreatedMillis;
     /** How many journaled operations {@link #record} stands for (with coalescing, those it replaced too). */
     long operations;
+    /** Live slots: the key's operation count ({@link Pending#operations}) settled by earlier deliveries. */
+    long settledBase;
+    /** Live slots: the operation count of the pending entry claimed for the current delivery. */
+    long claimedOperations;
     /** Failed attempts of {@link #record}. */
     int attempts;
     int state;
@@ -80,6 +91,13 @@ final class Backlog<K, V> {
       this.operations = 1;
     }
 
+    /** A live slot: its record comes from the pending index when it is claimed. */
+    Slot(K key, long firstIndex, long firstCreatedMillis) {
+      this.key = key;
+      this.firstIndex = firstIndex;
+      this.firstCreatedMillis = firstCreatedMillis;
+    }
+
     boolean isDelete() {
       return record.isDelete();
     }
@@ -91,6 +109,9 @@ final class Backlog<K, V> {
 
     @Override
     public String toString() {
+      if (record == null) {
+        return "pending " + key + " (not claimed yet)";
+      }
       return (record.isDelete() ? "delete " : "put ") + key + " #" + record.sequence + " (" + operations
           + " ops, attempt " + (attempts + 1) + ")";
     }
@@ -160,6 +181,62 @@ final class Backlog<K, V> {
     }
   }
 
+  /**
+   * A key handed over by a caller (coalescing only): a new live slot, unless the key still has a slot, which then
+   * carries the new operation too (a failed one that waits for a retry becomes ready at once: the new operation
+   * replaces it).
+   */
+  void addLive(K key, long index, long createdMillis) {
+    Slot<K, V> slot = slots.get(key);
+    if (slot == null) {
+      if (!pending.containsKey(key)) {
+        // A stale handoff: it was handed over again when its previous operation was claimed, and the flusher has
+        // delivered the key's newest operation since. A caller creating a new entry now hands the key over anew.
+        return;
+      }
+      slot = new Slot<>(key, index, createdMillis);
+      slots.put(key, slot);
+      byFirstIndex.put(index, slot);
+      slot.state = READY;
+      ready.addLast(slot);
+      held++;
+    } else if (slot.state == WAITING || slot.state == LEFT) {
+      slot.waitGeneration++;
+      slot.attempts = 0;
+      slot.state = READY;
+      ready.addLast(slot);
+    }
+  }
+
+  /**
+   * Before a slot's delivery (coalescing only): takes its key's newest pending operation as the one to deliver,
+   * and marks it claimed. A slot whose key has no pending entry keeps the record read from the journal (its
+   * replayed value could not be decoded); one without a record has nothing to deliver, so it is dropped and false
+   * returned.
+   */
+  boolean claim(Slot<K, V> slot) {
+    Pending<V> newest = pending.get(slot.key);
+    if (newest == null) {
+      if (slot.record != null) {
+        return true;
+      }
+      byFirstIndex.remove(slot.firstIndex);
+      slots.remove(slot.key);
+      held--;
+      return false;
+    }
+    newest.claimed = true;
+    if (slot.record == null || slot.record.sequence != newest.sequence()) {
+      slot.record = newest.toRecord();
+      slot.decoded = false;
+      slot.value = null;
+      slot.attempts = 0; // a new operation: its own attempts
+    }
+    slot.claimedOperations = newest.operations;
+    slot.operations = Math.max(1L, newest.operations - slot.settledBase);
+    return true;
+  }
+
   /** Up to {@code max} ready slots, oldest first, now IN_FLIGHT: at most one entry per key. */
   List<Slot<K, V>> takeReady(int max) {
     int n = Math.min(max, ready.size());
@@ -180,8 +257,25 @@ final class Backlog<K, V> {
   long resolve(Slot<K, V> slot) {
     long settled = slot.operations;
     long sequence = slot.record.sequence;
-    pending.computeIfPresent(slot.key, (key, current) -> current.sequence() <= sequence ? null : current);
+    Pending<V> newer = pending.computeIfPresent(slot.key,
+        (key, current) -> current.sequence() <= sequence ? null : current);
     byFirstIndex.remove(slot.firstIndex);
+    if (coalesce) {
+      folded += settled - 1;
+    }
+    if (coalesce && newer != null) {
+      // A newer operation arrived after the claim; its caller may not have handed the key over (it was pending),
+      // so the slot stays, standing for the operations after the delivered one. Those come later in the journal:
+      // the delivered record's index is a safe checkpoint bound for them, and no other slot holds it.
+      slot.settledBase = slot.claimedOperations;
+      slot.firstIndex = slot.record.index;
+      slot.firstCreatedMillis = newer.unclaimedSinceMillis;
+      slot.attempts = 0;
+      byFirstIndex.put(slot.firstIndex, slot);
+      slot.state = READY;
+      ready.addLast(slot);
+      return settled;
+    }
     if (slot.later != null && !slot.later.isEmpty()) {
       JournalRecord next = slot.later.pollFirst();
       slot.record = next;
@@ -207,8 +301,8 @@ final class Backlog<K, V> {
    * the failed one as replaced.
    */
   boolean retryAt(Slot<K, V> slot, long dueMillis) {
-    if (hasLater(slot)) {
-      return false;
+    if (!coalesce && hasLater(slot)) {
+      return false; // with coalescing a later operation may arrive any time: the retry delivers the newest one
     }
     slot.state = WAITING;
     waiting.add(new Wait<>(dueMillis, slot, slot.waitGeneration));
@@ -220,8 +314,15 @@ final class Backlog<K, V> {
     slot.state = LEFT;
   }
 
-  /** Whether a later operation of the slot's key waits behind its current one (only without coalescing). */
+  /**
+   * Whether a later operation of the slot's key waits behind its current one: queued behind it without
+   * coalescing, newer in the pending index with coalescing (where callers may add one at any time).
+   */
   boolean hasLater(Slot<K, V> slot) {
+    if (coalesce) {
+      Pending<V> newest = pending.get(slot.key);
+      return newest != null && newest.sequence() > slot.record.sequence;
+    }
     return slot.later != null && !slot.later.isEmpty();
   }
 

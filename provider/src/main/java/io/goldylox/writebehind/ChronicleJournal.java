@@ -58,6 +58,8 @@ final class ChronicleJournal implements AutoCloseable {
   private final Map<Integer, File> cycleFiles = new ConcurrentSkipListMap<>();
   private final FileChannel lockChannel;
   private final FileLock lock;
+  /** Guarded by appendLock: set by {@link #seal}. */
+  private boolean sealed;
   /** Guarded by appendLock; null without one. */
   private Pretoucher pretoucher;
   private boolean closed;
@@ -182,9 +184,26 @@ final class ChronicleJournal implements AutoCloseable {
    */
   long append(byte kind, long sequence, long createdMillis, int attempts, long dueMillis, byte[] key,
       byte[] value) {
+    return append(kind, sequence, createdMillis, attempts, dueMillis, key, value, null);
+  }
+
+  /** Runs under the append lock right after an append; what it returns, {@link #append} returns. */
+  @FunctionalInterface
+  interface AppendHook {
+    long appended(long index);
+  }
+
+  /**
+   * As {@link #append(byte, long, long, int, long, byte[], byte[])}, then runs {@code hook} (unless null) with the
+   * new index, still under the append lock, and returns what it returns: hooks run in journal order.
+   *
+   * @throws IllegalStateException after {@link #seal} or {@link #close}, before anything is written
+   */
+  long append(byte kind, long sequence, long createdMillis, int attempts, long dueMillis, byte[] key,
+      byte[] value, AppendHook hook) {
     appendLock.lock();
     try {
-      if (closed) {
+      if (closed || sealed) {
         throw new IllegalStateException("the journal is closed");
       }
       buffer.clear();
@@ -205,7 +224,21 @@ final class ChronicleJournal implements AutoCloseable {
       if (room != null) {
         room.appended(appender);
       }
-      return appender.lastIndexAppended();
+      long index = appender.lastIndexAppended();
+      return hook == null ? index : hook.appended(index);
+    } finally {
+      appendLock.unlock();
+    }
+  }
+
+  /**
+   * Refuses every later append; returns once no append is in progress. A closing journal seals before its flusher
+   * drains, so that every append that succeeded is one the drain sees.
+   */
+  void seal() {
+    appendLock.lock();
+    try {
+      sealed = true;
     } finally {
       appendLock.unlock();
     }

@@ -19,10 +19,12 @@ import net.openhft.chronicle.wire.DocumentContext;
  * The flusher of one write-behind journal: the only thread that calls the user's {@link CacheWriter}.
  *
  * <h2>Overview</h2>
- * It reads the journal with its own tailer, in append order, into the {@link Backlog}: one slot per key, so with
- * coalescing whatever is pending for a key when the flusher comes to it reaches the writer as one entry. It reads
- * everything there is (up to {@link #readAhead} keys) before it forms a batch, which is what lets it coalesce
- * across the whole backlog: a backlog of N operations over K keys costs about K writer entries. A batch is up to
+ * Operations come into the {@link Backlog}, one slot per key, so with coalescing whatever is pending for a key
+ * when the flusher comes to it reaches the writer as one entry: a backlog of N operations over K keys costs about
+ * K writer entries. With coalescing they come from the callers: each key that becomes pending is handed over once
+ * ({@link LiveIntake}), and the flusher takes the key's newest operation from the pending index when it delivers
+ * it, so it never reads live records back from the journal. Without coalescing the flusher reads the journal with
+ * its own tailer, in append order, up to {@link #readAhead} records ahead of its writer. A batch is up to
  * {@code batch-size} distinct keys, oldest first; it goes to the writer when it is full, when its oldest operation
  * has waited {@code max-delay}, or at close. The replay at open hands over the backlog it built, so replayed
  * records are read once.
@@ -73,7 +75,13 @@ final class Flusher<K, V> implements Runnable {
   private final ChronicleJournal journal;
   private final DeadLetterJournal deadLetters;
   private final Checkpoint checkpoint;
-  private final AtomicLong sequence;
+  /**
+   * What an append counts up (keys handed over with coalescing, the operation sequence without): a filling
+   * flusher is woken once it moved by the batch's room.
+   */
+  private final AtomicLong arrivals;
+  /** Null without coalescing: the flusher then reads the journal. */
+  private final LiveIntake<K, V> intake;
   private final WriteBehindMetrics metrics;
   private final BatchWriter<K, V> batchWriter;
   private final int batchSize;
@@ -106,7 +114,8 @@ final class Flusher<K, V> implements Runnable {
 
   Flusher(String cacheName, WriteBehindConfig settings, CacheWriter<K, V> writer, Serializer serializer,
       ClassLoader loader, ChronicleJournal journal, DeadLetterJournal deadLetters, Checkpoint checkpoint,
-      AtomicLong sequence, WriteBehindMetrics metrics, long checkpointed, Replay<K, V> replay) {
+      AtomicLong sequence, LiveIntake<K, V> intake, WriteBehindMetrics metrics, long checkpointed,
+      Replay<K, V> replay) {
     this.cacheName = cacheName;
     this.settings = settings;
     this.serializer = serializer;
@@ -114,7 +123,8 @@ final class Flusher<K, V> implements Runnable {
     this.journal = journal;
     this.deadLetters = deadLetters;
     this.checkpoint = checkpoint;
-    this.sequence = sequence;
+    this.intake = intake;
+    this.arrivals = intake != null ? intake.handedOff() : sequence;
     this.metrics = metrics;
     this.batchWriter = new BatchWriter<>(writer, metrics);
     this.batchSize = settings.batchSize();
@@ -193,7 +203,9 @@ final class Flusher<K, V> implements Runnable {
         if (abandoned) {
           return;
         }
-        tailer = journal.tailerAt(nextUnread);
+        if (intake == null) {
+          tailer = journal.tailerAt(nextUnread);
+        }
         if (unreadable != null) {
           for (JournalRecord record : unreadable) {
             deadLetterUnreadable(record);
@@ -266,7 +278,7 @@ final class Flusher<K, V> implements Runnable {
     }
     long wakeAtMillis = Math.min(batchDueMillis, backlog.nextDueMillis());
     // An append wakes a filling flusher once this many operations arrived since it started waiting.
-    batchStartSequence = sequence.get() - ready;
+    batchStartSequence = arrivals.get() - ready;
     mode.set(ready == 0 ? IDLE : FILLING);
     // Re-check after publishing the mode: an append that saw RUNNING did not unpark us, but it is readable now
     // (the caller fenced between its append and its read of the mode).
@@ -300,8 +312,20 @@ final class Flusher<K, V> implements Runnable {
     return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
   }
 
-  /** Reads records into the backlog (up to the read-ahead) and makes due retries ready. Returns how many. */
+  /**
+   * Takes the keys callers handed over (with coalescing) or reads records (up to the read-ahead) into the backlog,
+   * and makes due retries ready. Returns how many.
+   */
   private int fill() {
+    if (intake != null) {
+      int taken = intake.drainTo(backlog);
+      nextUnread = intake.bound(); // every record below it is in the backlog or resolved
+      long folded = backlog.takeFolded();
+      if (folded > 0) {
+        metrics.coalesced.add(folded);
+      }
+      return taken + backlog.releaseDue(System.currentTimeMillis());
+    }
     int taken = 0;
     while (backlog.records() < readAhead) {
       JournalRecord record;
@@ -342,6 +366,9 @@ final class Flusher<K, V> implements Runnable {
     Map<Backlog.Slot<K, V>, Throwable> decodeErrors = null;
     long operations = 0;
     for (Backlog.Slot<K, V> slot : taken) {
+      if (intake != null && !backlog.claim(slot)) {
+        continue; // nothing pending any more (cannot happen while the invariants hold; see Backlog.claim)
+      }
       operations += slot.operations;
       if (slot.attempts > 0) {
         metrics.retries.increment();

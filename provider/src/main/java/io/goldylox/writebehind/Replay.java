@@ -83,7 +83,9 @@ final class Replay<K, V> {
           slot.decoded = true;
         }
       }
-      pending.put(slot.key, new Pending<>(newest.sequence, value));
+      long operations = slot.operations + (slot.later == null ? 0 : slot.later.size());
+      pending.put(slot.key, new Pending<>(newest.sequence, value, newest.key, newest.value, newest.index,
+          newest.createdMillis, operations, slot.firstCreatedMillis));
     }
     replay.operations = replay.backlog.operations() + replay.unreadable.size();
     return replay;

@@ -20,10 +20,13 @@ import javax.cache.integration.CacheWriterException;
  *
  * <h2>Overview</h2>
  * The cache calls {@link #put} and {@link #delete} on the caller's thread, inside the key's atomic step. Each
- * call serializes the key (and value), records the operation in the pending index, appends it to a Chronicle
- * Queue journal as one excerpt, and wakes the flusher if it sleeps; no fsync, no writer call, no waiting for the
- * flusher. The {@link Flusher} (thread {@code goldylox-writebehind-<cache>}) delivers the journal to the writer
- * in batches, and records how far it got only after the writer returned.
+ * call serializes the key (and value), appends the operation to a Chronicle Queue journal as one excerpt, records
+ * it in the pending index, and wakes the flusher if it sleeps; no fsync, no writer call, no waiting for the
+ * flusher. The {@link Flusher} (thread {@code goldylox-writebehind-<cache>}) delivers the operations to the writer
+ * in batches, and records how far it got only after the writer returned. With coalescing a caller whose key had
+ * nothing pending also hands the key to the flusher ({@link LiveIntake}), which then delivers the key's newest
+ * operation from the pending index; the journal is read back only at open (the replay). Without coalescing the
+ * flusher reads every record back from the journal, since each one must reach the writer.
  *
  * <h2>Guarantees</h2>
  * <ul>
@@ -78,6 +81,8 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
   private final AtomicLong sequence = new AtomicLong();
   private final WriteBehindMetrics metrics = new WriteBehindMetrics();
   private final Flusher<K, V> flusher;
+  /** Null without coalescing (the flusher then reads the journal back). */
+  private final LiveIntake<K, V> intake;
   private final Syncer syncer;
   /** Null with {@code -Dgoldylox.writebehind.pretouch=false}; stopped by {@link ChronicleJournal#close}. */
   private final Pretoucher pretoucher;
@@ -105,8 +110,9 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
             + settings.journal());
       }
       this.deadLetters = new DeadLetterJournal(settings.deadLetter(), cacheName);
+      this.intake = settings.coalesce() ? new LiveIntake<>(pending, replay.nextUnread) : null;
       this.flusher = new Flusher<>(cacheName, settings, writer, serializer, loader, journal, deadLetters,
-          checkpoint, sequence, metrics, position, replay);
+          checkpoint, sequence, intake, metrics, position, replay);
       this.syncer = force ? new Syncer(journal, settings.syncInterval().toNanos(), cacheName) : null;
       this.pretoucher = Pretoucher.enabled() ? journal.pretoucher(cacheName) : null;
       if (pretoucher != null) {
@@ -246,31 +252,56 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
     byte[] valueBytes = value == null ? null
         : serializedValue != null ? serializedValue : serializer.serialize(value);
     long seq = sequence.incrementAndGet();
-    Pending<V> mine = new Pending<>(seq, value);
-    // Published before the append, so the flusher, which can only deliver what it read from the journal, always
-    // finds it (or a later operation of the key) when it clears the key.
-    Pending<V> previous = pending.put(key, mine);
-    try {
-      journal.append(kind, seq, System.currentTimeMillis(), 0, 0L, keyBytes, valueBytes);
-    } catch (RuntimeException | InternalError e) {
-      // No other caller touches this key now (the cache's atomic step), and the flusher removes an entry only
-      // when it delivered that entry's sequence, which `mine` never reached: `mine` is still there to undo.
-      if (previous != null) {
-        pending.replace(key, mine, previous);
-      } else {
-        pending.remove(key, mine);
+    long createdMillis = System.currentTimeMillis();
+    long wakeWith;
+    if (intake != null) {
+      // Published after the append (under its lock, by the intake): the flusher delivers from the pending index,
+      // so it must never see an operation whose append failed.
+      try {
+        wakeWith = journal.append(kind, seq, createdMillis, 0, 0L, keyBytes, valueBytes,
+            index -> intake.appended(key, seq, value, keyBytes, valueBytes, index, createdMillis));
+      } catch (RuntimeException | InternalError e) {
+        throw appendFailed(value, e);
       }
-      throw new CacheWriterException("Cannot journal the write-behind " + (value == null ? "delete" : "put")
-          + " of cache '" + cacheName + "' in " + settings.journal() + (e instanceof Pretoucher.DiskFullException
-          ? ": " + e.getMessage() : " (is the disk full or the directory unwritable?): " + e), e);
+    } else {
+      Pending<V> mine = new Pending<>(seq, value);
+      // Published before the append, so the flusher, which can only deliver what it read from the journal, always
+      // finds it (or a later operation of the key) when it clears the key.
+      Pending<V> previous = pending.put(key, mine);
+      try {
+        journal.append(kind, seq, createdMillis, 0, 0L, keyBytes, valueBytes);
+      } catch (RuntimeException | InternalError e) {
+        // No other caller touches this key now (the cache's atomic step), and the flusher removes an entry only
+        // when it delivered that entry's sequence, which `mine` never reached: `mine` is still there to undo.
+        if (previous != null) {
+          pending.replace(key, mine, previous);
+        } else {
+          pending.remove(key, mine);
+        }
+        throw appendFailed(value, e);
+      }
+      wakeWith = seq;
     }
     metrics.appended.increment();
-    // Dekker with Flusher.step(): the append must be visible before we read whether the flusher sleeps.
-    VarHandle.fullFence();
-    flusher.wake(seq);
+    if (wakeWith >= 0) {
+      // Dekker with Flusher.step(): the append must be visible before we read whether the flusher sleeps. With
+      // coalescing only a key handed over needs the flusher: one already pending is delivered from the index.
+      VarHandle.fullFence();
+      flusher.wake(wakeWith);
+    }
     if (syncer != null) {
       syncer.dirty();
     }
+  }
+
+  private RuntimeException appendFailed(V value, Throwable e) {
+    if (closed) {
+      return new IllegalStateException("The write-behind journal " + settings.journal() + " of cache '"
+          + cacheName + "' is closed");
+    }
+    return new CacheWriterException("Cannot journal the write-behind " + (value == null ? "delete" : "put")
+        + " of cache '" + cacheName + "' in " + settings.journal() + (e instanceof Pretoucher.DiskFullException
+        ? ": " + e.getMessage() : " (is the disk full or the directory unwritable?): " + e), e);
   }
 
   /** The lag has reached max-lag: refuse the operation, or accept it and start an episode (one WARN). */
@@ -343,6 +374,7 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
       return;
     }
     closed = true;
+    journal.seal(); // no append after this one returns: the flusher's drain sees every accepted operation
     boolean finished = flusher.close(settings.closeTimeout().toNanos());
     long left = metrics.journalLag();
     metrics.leftAtClose.set(left);

@@ -3,6 +3,7 @@ package io.goldylox.writebehind;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 
 /**
  * How a coalescing journal's live operations reach the flusher: each caller publishes its operation in the pending
@@ -46,6 +47,8 @@ final class LiveIntake<K, V> {
   private record Handoff<K>(K key, long index, long createdMillis) {}
 
   private final ConcurrentHashMap<K, Pending<V>> pending;
+  /** Guarded by the append lock. */
+  private final Publisher publisher = new Publisher();
   private final ConcurrentLinkedQueue<Handoff<K>> handoffs = new ConcurrentLinkedQueue<>();
   /** Keys handed over so far: what wakes a flusher that waits for a batch to fill. */
   private final AtomicLong handedOff = new AtomicLong();
@@ -66,35 +69,53 @@ final class LiveIntake<K, V> {
    * over so far if this call handed one over (the caller then wakes the flusher), else -1.
    */
   long appended(K key, long sequence, V value, byte[] keyBytes, byte[] valueBytes, long index, long createdMillis) {
-    // Only the flusher's clearing of a delivered entry races with this (the cache's atomic step and the append lock
-    // exclude the key's other writers), so the loop runs at most a few times.
-    for (;;) {
-      Pending<V> previous = pending.get(key);
+    Publisher publish = publisher;
+    publish.sequence = sequence;
+    publish.value = value;
+    publish.keyBytes = keyBytes;
+    publish.valueBytes = valueBytes;
+    publish.index = index;
+    publish.createdMillis = createdMillis;
+    // One traversal, under the key's bin lock: the flusher's clearing of a delivered entry cannot interleave.
+    pending.compute(key, publish);
+    publish.value = null; // no reference kept past the call
+    publish.keyBytes = null;
+    publish.valueBytes = null;
+    long handed = -1;
+    if (publish.handOff) {
+      handoffs.add(new Handoff<>(key, index, createdMillis));
+      handed = handedOff.incrementAndGet();
+    }
+    frontier = index + 1;
+    return handed;
+  }
+
+  /**
+   * Builds a key's new pending entry from the one it replaces, inside {@code ConcurrentHashMap.compute}. One
+   * instance, reused by every call: {@link #appended} runs under the append lock, one call at a time.
+   */
+  private final class Publisher implements BiFunction<K, Pending<V>, Pending<V>> {
+    long sequence;
+    V value;
+    byte[] keyBytes;
+    byte[] valueBytes;
+    long index;
+    long createdMillis;
+    /** Out: whether the key must be handed over (it had nothing pending, or the flusher claimed what it had). */
+    boolean handOff;
+
+    @Override
+    public Pending<V> apply(K key, Pending<V> previous) {
       if (previous == null) {
-        Pending<V> mine = new Pending<>(sequence, value, keyBytes, valueBytes, index, createdMillis, 1L,
-            createdMillis);
-        if (pending.putIfAbsent(key, mine) == null) {
-          handoffs.add(new Handoff<>(key, index, createdMillis));
-          frontier = index + 1;
-          return handedOff.incrementAndGet();
-        }
-      } else {
-        boolean claimed = previous.claimed;
-        long since = claimed ? createdMillis : previous.unclaimedSinceMillis;
-        Pending<V> mine = new Pending<>(sequence, value, keyBytes, valueBytes, index, createdMillis,
-            previous.operations + 1, since);
-        if (pending.replace(key, previous, mine)) {
-          if (claimed) {
-            // The flusher took the previous operation: it may be failing and waiting for a retry, which this one
-            // replaces at once. Handing the key over again tells the flusher so.
-            handoffs.add(new Handoff<>(key, index, createdMillis));
-            frontier = index + 1;
-            return handedOff.incrementAndGet();
-          }
-          frontier = index + 1;
-          return -1;
-        }
+        handOff = true;
+        return new Pending<>(sequence, value, keyBytes, valueBytes, index, createdMillis, 1L, createdMillis);
       }
+      // The flusher took the previous operation: it may be failing and waiting for a retry, which this one
+      // replaces at once. Handing the key over again tells the flusher so.
+      boolean claimed = previous.claimed;
+      handOff = claimed;
+      return new Pending<>(sequence, value, keyBytes, valueBytes, index, createdMillis, previous.operations + 1,
+          claimed ? createdMillis : previous.unclaimedSinceMillis);
     }
   }
 

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
 
 /**
  * The operations read from the journal and not yet resolved, one {@link Slot} per key: the pending-key index
@@ -186,7 +187,7 @@ final class Backlog<K, V> {
    * carries the new operation too (a failed one that waits for a retry becomes ready at once: the new operation
    * replaces it).
    */
-  void addLive(K key, long index, long createdMillis) {
+  void addLive(K key, long sequence, long index, long createdMillis) {
     Slot<K, V> slot = slots.get(key);
     if (slot == null) {
       if (!pending.containsKey(key)) {
@@ -200,9 +201,10 @@ final class Backlog<K, V> {
       slot.state = READY;
       ready.addLast(slot);
       held++;
-    } else if (slot.state == WAITING || slot.state == LEFT) {
+    } else if ((slot.state == WAITING || slot.state == LEFT) && sequence > slot.record.sequence) {
+      // A newer operation than the failed one: it goes at once (its attempts are counted afresh when claimed). A
+      // handoff of the very operation that failed (queued before the claim took it) changes nothing.
       slot.waitGeneration++;
-      slot.attempts = 0;
       slot.state = READY;
       ready.addLast(slot);
     }
@@ -215,7 +217,9 @@ final class Backlog<K, V> {
    * returned.
    */
   boolean claim(Slot<K, V> slot) {
-    Pending<V> newest = pending.get(slot.key);
+    // Marked under the key's bin lock, as callers publish: a caller that publishes after this sees the claim and
+    // hands the key over again (so a failure of the claimed operation cannot hold back the newer one).
+    Pending<V> newest = pending.computeIfPresent(slot.key, claimer());
     if (newest == null) {
       if (slot.record != null) {
         return true;
@@ -225,7 +229,6 @@ final class Backlog<K, V> {
       held--;
       return false;
     }
-    newest.claimed = true;
     if (slot.record == null || slot.record.sequence != newest.sequence()) {
       slot.record = newest.toRecord();
       slot.decoded = false;
@@ -236,6 +239,16 @@ final class Backlog<K, V> {
     slot.operations = Math.max(1L, newest.operations - slot.settledBase);
     return true;
   }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private BiFunction<K, Pending<V>, Pending<V>> claimer() {
+    return (BiFunction) CLAIM;
+  }
+
+  private static final BiFunction<Object, Pending<?>, Pending<?>> CLAIM = (key, pending) -> {
+    pending.claimed = true;
+    return pending;
+  };
 
   /** Up to {@code max} ready slots, oldest first, now IN_FLIGHT: at most one entry per key. */
   List<Slot<K, V>> takeReady(int max) {

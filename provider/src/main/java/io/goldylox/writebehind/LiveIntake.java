@@ -43,8 +43,19 @@ import java.util.function.BiFunction;
  */
 final class LiveIntake<K, V> {
 
-  /** A key that became pending with the operation journaled at {@code index}. */
-  private record Handoff<K>(K key, long index, long createdMillis) {}
+  /** A key that became pending (or was claimed) with the operation journaled at {@code index}. */
+  private record Handoff<K>(K key, long sequence, long index, long createdMillis) {}
+
+  /**
+   * An operation was appended to the journal but could not be published (the pending index or the handoff queue
+   * threw, say out of memory): it stays in the journal, and the checkpoint never passes it, so the next start
+   * delivers it.
+   */
+  static final class PublishFailedException extends RuntimeException {
+    PublishFailedException(Throwable cause) {
+      super(cause);
+    }
+  }
 
   private final ConcurrentHashMap<K, Pending<V>> pending;
   /** Guarded by the append lock. */
@@ -56,6 +67,8 @@ final class LiveIntake<K, V> {
   private volatile long frontier;
   /** Flusher thread only: the frontier read before its last drain. */
   private long bound;
+  /** The lowest index appended but not published ({@link PublishFailedException}); written under the lock. */
+  private volatile long unpublished = Long.MAX_VALUE;
 
   LiveIntake(ConcurrentHashMap<K, Pending<V>> pending, long start) {
     this.pending = pending;
@@ -76,15 +89,24 @@ final class LiveIntake<K, V> {
     publish.valueBytes = valueBytes;
     publish.index = index;
     publish.createdMillis = createdMillis;
-    // One traversal, under the key's bin lock: the flusher's clearing of a delivered entry cannot interleave.
-    pending.compute(key, publish);
-    publish.value = null; // no reference kept past the call
-    publish.keyBytes = null;
-    publish.valueBytes = null;
     long handed = -1;
-    if (publish.handOff) {
-      handoffs.add(new Handoff<>(key, index, createdMillis));
-      handed = handedOff.incrementAndGet();
+    try {
+      // One traversal, under the key's bin lock: the flusher's claim and its clearing of a delivered entry take the
+      // same lock, so they cannot interleave with this.
+      pending.compute(key, publish);
+      if (publish.handOff) {
+        handoffs.add(new Handoff<>(key, sequence, index, createdMillis));
+        handed = handedOff.incrementAndGet();
+      }
+    } catch (RuntimeException | Error e) {
+      if (index < unpublished) {
+        unpublished = index;
+      }
+      throw new PublishFailedException(e);
+    } finally {
+      publish.value = null; // no reference kept past the call
+      publish.keyBytes = null;
+      publish.valueBytes = null;
     }
     frontier = index + 1;
     return handed;
@@ -127,9 +149,9 @@ final class LiveIntake<K, V> {
     long frontierBefore = frontier; // read before the drain: see the class comment
     int moved = 0;
     for (Handoff<K> handoff; (handoff = handoffs.poll()) != null; moved++) {
-      backlog.addLive(handoff.key(), handoff.index(), handoff.createdMillis());
+      backlog.addLive(handoff.key(), handoff.sequence(), handoff.index(), handoff.createdMillis());
     }
-    bound = frontierBefore;
+    bound = Math.min(frontierBefore, unpublished);
     return moved;
   }
 

@@ -76,6 +76,9 @@ final class Replay<K, V> {
           // The flusher meets the same failure and dead-letters the operation; reads just do not see it.
           LOG.log(System.Logger.Level.WARNING, "Cannot read back a write-behind value in " + journal + " (" + e
               + "); the operation goes to the dead-letter journal");
+          // No pending entry for the key: a live write starts its count at 1. This makes the slot's first claim
+          // of such a write settle the replayed operations too.
+          slot.settledBase = -slot.operations;
           continue;
         }
         if (newest == slot.record) {

@@ -295,11 +295,19 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
   }
 
   private RuntimeException appendFailed(V value, Throwable e) {
-    if (closed) {
+    String operation = value == null ? "delete" : "put";
+    if (e instanceof LiveIntake.PublishFailedException) {
+      LOG.log(System.Logger.Level.ERROR, "Write-behind of cache '" + cacheName + "': a " + operation + " was"
+          + " journaled in " + settings.journal() + " but could not be handed to the flusher", e.getCause());
+      return new CacheWriterException("The write-behind " + operation + " of cache '" + cacheName + "' was"
+          + " journaled in " + settings.journal() + " but could not be handed to the flusher (" + e.getCause()
+          + "); it stays in the journal and is delivered at the next start", e.getCause());
+    }
+    if (closed && e instanceof IllegalStateException) {
       return new IllegalStateException("The write-behind journal " + settings.journal() + " of cache '"
           + cacheName + "' is closed");
     }
-    return new CacheWriterException("Cannot journal the write-behind " + (value == null ? "delete" : "put")
+    return new CacheWriterException("Cannot journal the write-behind " + operation
         + " of cache '" + cacheName + "' in " + settings.journal() + (e instanceof Pretoucher.DiskFullException
         ? ": " + e.getMessage() : " (is the disk full or the directory unwritable?): " + e), e);
   }

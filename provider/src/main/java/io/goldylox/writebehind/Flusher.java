@@ -52,9 +52,10 @@ import net.openhft.chronicle.wire.DocumentContext;
  * Everything but the fields marked volatile/atomic is confined to the flusher thread. Callers touch only
  * {@link #wake}. {@link #close} runs on the closing thread: it waits up to the close timeout for the flusher to
  * drain, then marks it abandoned under {@link #stateLock}. The flusher holds that lock whenever it touches
- * Chronicle, the checkpoint or the pending index, and never while it is inside the writer or parked, so once
- * abandoned it cannot touch a journal that is closed (or reopened by a new cache) and it exits when the writer
- * returns.
+ * Chronicle, the checkpoint or clears delivered keys from the pending index, and never while it is inside the
+ * writer or parked, so once abandoned it cannot touch a journal that is closed (or reopened by a new cache) and it
+ * exits when the writer returns. (Claiming a key's newest operation before a delivery reads the pending index
+ * outside that lock: harmless, since an abandoned journal's index is never reused.)
  */
 final class Flusher<K, V> implements Runnable {
 

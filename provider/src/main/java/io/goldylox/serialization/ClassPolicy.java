@@ -46,7 +46,7 @@ public final class ClassPolicy {
       "java.util.TreeSet", "java.util.ArrayDeque", "java.util.Vector", "java.util.EnumMap",
       "java.util.EnumSet", "java.util.RegularEnumSet", "java.util.JumboEnumSet",
       "java.util.EnumSet$SerializationProxy", "java.util.Arrays$ArrayList", "java.util.CollSer",
-      "java.util.BitSet", "java.util.concurrent.ConcurrentHashMap", "java.util.concurrent.ConcurrentHashMap$Segment",
+      "java.util.BitSet", "java.util.Map$Entry", "java.util.concurrent.ConcurrentHashMap", "java.util.concurrent.ConcurrentHashMap$Segment",
       "java.util.concurrent.CopyOnWriteArrayList", "java.util.concurrent.ConcurrentSkipListMap",
       "java.util.concurrent.ConcurrentSkipListSet");
 

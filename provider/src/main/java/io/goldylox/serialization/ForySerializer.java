@@ -48,6 +48,9 @@ public final class ForySerializer implements Serializer {
   /** The first byte of a Fory record. */
   static final byte TAG_FORY = 0x46;
 
+  /** Writes; the reader too, unless this is a guarded serializer. */
+  private final ThreadSafeFory writer;
+  /** Reads: a Fory of its own with a type checker in a guarded serializer (Fory checks classes on writes too). */
   private final ThreadSafeFory fory;
   private final JavaSerializer java;
   private final ClassLoader classLoader;
@@ -75,14 +78,23 @@ public final class ForySerializer implements Serializer {
 
   private ForySerializer(ClassLoader classLoader, ClassPolicy policy) {
     this(classLoader, policy == null ? new JavaSerializer() : (JavaSerializer) new JavaSerializer().guarded(policy),
-        policy);
+        policy, null);
   }
 
   private ForySerializer(ClassLoader classLoader, JavaSerializer java, ClassPolicy policy) {
+    this(classLoader, java, policy, null);
+  }
+
+  private ForySerializer(ClassLoader classLoader, JavaSerializer java, ClassPolicy policy, ThreadSafeFory writer) {
     this.classLoader = classLoader;
     this.java = java;
     this.policy = policy;
-    this.fory = Fory.builder()
+    this.fory = build(classLoader, java, policy);
+    this.writer = writer != null ? writer : policy == null ? fory : build(classLoader, java, null);
+  }
+
+  private static ThreadSafeFory build(ClassLoader classLoader, JavaSerializer java, ClassPolicy policy) {
+    ThreadSafeFory fory = Fory.builder()
         .withLanguage(Language.JAVA)
         .withRefTracking(true)
         .requireClassRegistration(false)
@@ -98,8 +110,15 @@ public final class ForySerializer implements Serializer {
     fory.setSerializerFactory((instance, type) -> statefulNonSerializableSuperclass(type)
         ? new JdkStreamForySerializer(instance, type, java, classLoader) : null);
     if (policy != null) {
-      fory.setTypeChecker((resolver, className) -> policy.check(className));
+      // Throwing, not returning false: on some paths (a class met nested in a field) Fory goes on after a false.
+      fory.setTypeChecker((resolver, className) -> {
+        if (!policy.check(className)) {
+          throw new InsecureException(className + " is not allowed by " + policy);
+        }
+        return true;
+      });
     }
+    return fory;
   }
 
   /** Parses a comma-separated allow-list. */
@@ -128,7 +147,7 @@ public final class ForySerializer implements Serializer {
 
   @Override
   public Serializer guarded(ClassPolicy policy) {
-    return new ForySerializer(classLoader, (JavaSerializer) java.guarded(policy), policy);
+    return new ForySerializer(classLoader, (JavaSerializer) java.guarded(policy), policy, writer);
   }
 
   @Override
@@ -140,7 +159,7 @@ public final class ForySerializer implements Serializer {
     try {
       MemoryBuffer buffer = MemoryBuffer.newHeapBuffer(64);
       buffer.writeByte(TAG_FORY);
-      fory.serialize(buffer, value);
+      writer.serialize(buffer, value);
       return buffer.getBytes(0, buffer.writerIndex());
     } catch (RuntimeException e) {
       throw new SerializationException("Fory cannot serialize a " + type.getName() + ": " + e, e);

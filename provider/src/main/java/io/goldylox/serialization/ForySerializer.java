@@ -12,7 +12,6 @@ import org.apache.fory.ThreadSafeFory;
 import org.apache.fory.config.Language;
 import org.apache.fory.exception.InsecureException;
 import org.apache.fory.memory.MemoryBuffer;
-import org.apache.fory.serializer.ObjectStreamSerializer;
 
 /**
  * The default {@link Serializer}, on <a href="https://fory.apache.org">Apache Fory</a>: serializers generated per
@@ -22,8 +21,7 @@ import org.apache.fory.serializer.ObjectStreamSerializer;
  * {@code Externalizable} ones, go through Fory's JDK-compatible serializers, which call those methods (a
  * {@code readResolve} singleton stays a singleton); records are rebuilt through their canonical constructor, enums
  * as their constants, other classes without running a constructor. Two cases where Fory's own serializers differ
- * are configured here: a {@code LinkedHashMap} goes through Fory's JDK-compatible {@code ObjectStreamSerializer}
- * (which keeps access order), and a {@code Serializable} class under a non-{@code Serializable} superclass with
+ * are configured here: a {@code LinkedHashMap} keeps its access order ({@link LinkedHashMapForySerializer}), and a {@code Serializable} class under a non-{@code Serializable} superclass with
  * fields falls back to Java serialization ({@link JdkStreamForySerializer}), because Java rebuilds that
  * superclass's state with its no-arg constructor instead of copying it.
  *
@@ -102,8 +100,8 @@ public final class ForySerializer implements Serializer {
         .withClassLoader(classLoader)
         .buildThreadSafeFory();
     // Fory's own map serializer drops a LinkedHashMap's access order (an LRU map would come back
-    // insertion-ordered); its JDK-compatible serializer keeps the fields Java serialization keeps.
-    fory.registerSerializer(LinkedHashMap.class, ObjectStreamSerializer.class);
+    // insertion-ordered): this one keeps it, as Java serialization does.
+    fory.registerSerializer(LinkedHashMap.class, LinkedHashMapForySerializer.class);
     // Likewise a Serializable class under a non-Serializable superclass with state: Java serialization rebuilds
     // that state with the superclass's no-arg constructor instead of copying it.
     // Such objects go as a Java serialization stream inside the Fory stream.

@@ -403,6 +403,26 @@ class ForyRoundTripTest {
     }
   }
 
+  /** An LRU-style map in a field, and the same map twice. */
+  static final class Recent implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final LinkedHashMap<String, Integer> lru = new LinkedHashMap<>(16, 0.75f, true);
+    LinkedHashMap<String, Integer> again;
+  }
+
+  @Test
+  void anAccessOrderedMapInAFieldKeepsItsOrderAndItsIdentity() {
+    Recent recent = new Recent();
+    recent.lru.put("a", 1);
+    recent.lru.put("b", 2);
+    recent.again = recent.lru;
+    for (Recent copy : List.of((Recent) viaFory(recent), (Recent) viaJava(recent))) {
+      assertThat(copy.again).isSameAs(copy.lru);
+      copy.lru.get("a");
+      assertThat(new ArrayList<>(copy.lru.keySet())).containsExactly("b", "a");
+    }
+  }
+
   @Test
   void sharedReferencesAndCyclesAreKept() {
     List<Object> shared = new ArrayList<>(List.of("s"));

@@ -91,6 +91,17 @@ public final class ForySerializer implements Serializer {
     this.writer = writer != null ? writer : policy == null ? fory : build(classLoader, java, null);
   }
 
+  static {
+    // Fory's own logger prints to standard output, which is the application's: when SLF4J is on the class path,
+    // Fory's lines (a WARN that class registration is not forced, an INFO per Fory instance) go there instead.
+    try {
+      Class.forName("org.slf4j.LoggerFactory", false, ForySerializer.class.getClassLoader());
+      org.apache.fory.logging.LoggerFactory.useSlf4jLogging(true);
+    } catch (ClassNotFoundException | LinkageError e) {
+      // No SLF4J: Fory logs as it does by default.
+    }
+  }
+
   private static ThreadSafeFory build(ClassLoader classLoader, JavaSerializer java, ClassPolicy policy) {
     ThreadSafeFory fory = Fory.builder()
         .withLanguage(Language.JAVA)

@@ -11,6 +11,8 @@ import org.apache.fory.Fory;
 import org.apache.fory.ThreadSafeFory;
 import org.apache.fory.config.Language;
 import org.apache.fory.exception.InsecureException;
+import org.apache.fory.logging.LogLevel;
+import org.apache.fory.logging.LoggerFactory;
 import org.apache.fory.memory.MemoryBuffer;
 
 /**
@@ -91,25 +93,39 @@ public final class ForySerializer implements Serializer {
     this.writer = writer != null ? writer : policy == null ? fory : build(classLoader, java, null);
   }
 
+  private static final Object LOG_LEVEL_LOCK = new Object();
+
   static {
     // Fory's own logger prints to standard output, which is the application's: when SLF4J is on the class path,
     // Fory's lines (a WARN that class registration is not forced, an INFO per Fory instance) go there instead.
     try {
       Class.forName("org.slf4j.LoggerFactory", false, ForySerializer.class.getClassLoader());
-      org.apache.fory.logging.LoggerFactory.useSlf4jLogging(true);
+      LoggerFactory.useSlf4jLogging(true);
     } catch (ClassNotFoundException | LinkageError e) {
       // No SLF4J: Fory logs as it does by default.
     }
   }
 
   private static ThreadSafeFory build(ClassLoader classLoader, JavaSerializer java, ClassPolicy policy) {
-    ThreadSafeFory fory = Fory.builder()
-        .withLanguage(Language.JAVA)
-        .withRefTracking(true)
-        .requireClassRegistration(false)
-        .suppressClassRegistrationWarnings(true)
-        .withClassLoader(classLoader)
-        .buildThreadSafeFory();
+    ThreadSafeFory fory;
+    // Fory warns at every build that class registration is not required and unknown classes can be read. Goldylox
+    // checks the classes of bytes from outside the process itself (ClassPolicy), and heap copies need no check, so
+    // that warning would only mislead: Fory's log level is ERROR while Goldylox builds, and restored after.
+    synchronized (LOG_LEVEL_LOCK) {
+      int level = LoggerFactory.getLogLevel();
+      LoggerFactory.setLogLevel(Math.min(level, LogLevel.ERROR_LEVEL));
+      try {
+        fory = Fory.builder()
+            .withLanguage(Language.JAVA)
+            .withRefTracking(true)
+            .requireClassRegistration(false)
+            .suppressClassRegistrationWarnings(true)
+            .withClassLoader(classLoader)
+            .buildThreadSafeFory();
+      } finally {
+        LoggerFactory.setLogLevel(level);
+      }
+    }
     // Fory's own map serializer drops a LinkedHashMap's access order (an LRU map would come back
     // insertion-ordered): this one keeps it, as Java serialization does.
     fory.registerSerializer(LinkedHashMap.class, LinkedHashMapForySerializer.class);

@@ -26,6 +26,7 @@ import java.util.function.ToDoubleFunction;
  *       tiers);</li>
  *   <li>function counters {@code goldylox.tier.evictions{tier}} and {@code goldylox.tier.rejected.oversize{tier}}
  *       (lower tiers), {@code goldylox.tier.corrupt.records{tier=disk}},
+ *       {@code goldylox.tier.rejected.records{tier=disk}},
  *       {@code goldylox.tier.compactions{tier=disk}}, {@code goldylox.tier.relocations{tier=disk}},
  *       {@code goldylox.tier.compaction.expired{tier=disk}}, and for the stack as a whole (no {@code tier} tag)
  *       {@code goldylox.tier.demotions}, {@code goldylox.tier.demotion.failures}, {@code goldylox.tier.promotions},
@@ -97,6 +98,8 @@ enum TierMetricSource implements MetricSource {
       if (lowers.get(i) instanceof DiskTier) {
         counter(registry, "goldylox.tier.corrupt.records", cache, c -> disk(c, index).corruptRecords(), tier,
             "Records skipped at open because they were torn or damaged");
+        counter(registry, "goldylox.tier.rejected.records", cache, c -> disk(c, index).rejectedRecords(), tier,
+            "Records found at open that were misses: a class the cache's policy refuses, or a value not readable");
         counter(registry, "goldylox.tier.compactions", cache, c -> disk(c, index).compactions(), tier,
             "Segment files reclaimed by compaction");
         counter(registry, "goldylox.tier.relocations", cache, c -> disk(c, index).relocations(), tier,

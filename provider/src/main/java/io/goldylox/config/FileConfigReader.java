@@ -72,7 +72,32 @@ final class FileConfigReader {
       }
     }
     checkDistinctDirectories(caches);
-    return new GoldyloxFileConfig(source, true, defaults, caches);
+    return new GoldyloxFileConfig(source, true, defaults, caches, readSerializerAllow(root));
+  }
+
+  /** {@code goldylox.serializer.allow}: a list of class names, {@code pkg.*} or {@code pkg.**}. */
+  private List<String> readSerializerAllow(Config root) {
+    String path = "goldylox.serializer.allow";
+    if (!root.hasPath(path)) {
+      return List.of();
+    }
+    List<String> entries = new ArrayList<>();
+    List<? extends ConfigValue> values = root.getList(path);
+    for (int i = 0; i < values.size(); i++) {
+      ConfigValue value = values.get(i);
+      if (value.valueType() != ConfigValueType.STRING) {
+        throw new ConfigurationException(source, path + "[" + i + "]", "wrong type: expected a class name,"
+            + " package.* or package.** in quotes, found " + describe(value));
+      }
+      String entry = (String) value.unwrapped();
+      try {
+        io.goldylox.serialization.ClassPolicy.of("check", List.of(), List.of(entry));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigurationException(source, path + "[" + i + "]", e.getMessage());
+      }
+      entries.add(entry.trim());
+    }
+    return entries;
   }
 
   // ---------------------------------------------------------------------------------------------------------

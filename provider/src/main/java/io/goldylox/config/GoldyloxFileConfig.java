@@ -3,6 +3,7 @@ package io.goldylox.config;
 import java.net.URI;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -19,18 +20,29 @@ public final class GoldyloxFileConfig {
   private final boolean fromFile;
   private final Defaults defaults;
   private final Map<String, GoldyloxConfiguration<?, ?>> caches;
+  private final List<String> serializerAllow;
 
   GoldyloxFileConfig(URI source, boolean fromFile, Defaults defaults,
-      Map<String, GoldyloxConfiguration<?, ?>> caches) {
+      Map<String, GoldyloxConfiguration<?, ?>> caches, List<String> serializerAllow) {
     this.source = source;
     this.fromFile = fromFile;
     this.defaults = Objects.requireNonNull(defaults, "defaults");
     this.caches = Collections.unmodifiableMap(new LinkedHashMap<>(caches));
+    this.serializerAllow = List.copyOf(serializerAllow);
   }
 
   /** No file: the spec's defaults and no declared caches (what a {@code urn:} URI means). */
   public static GoldyloxFileConfig none(URI source) {
-    return new GoldyloxFileConfig(source, false, Defaults.NONE, Map.of());
+    return new GoldyloxFileConfig(source, false, Defaults.NONE, Map.of(), List.of());
+  }
+
+  /**
+   * {@code goldylox.serializer.allow}: the classes (names, {@code pkg.*}, {@code pkg.**}) that the caches of this
+   * manager may instantiate from bytes read from outside the process, besides their declared types; see
+   * {@link io.goldylox.serialization.ClassPolicy}.
+   */
+  public List<String> serializerAllow() {
+    return serializerAllow;
   }
 
   /** The URI the configuration was loaded for. */

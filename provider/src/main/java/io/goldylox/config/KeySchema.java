@@ -114,6 +114,7 @@ final class KeySchema {
 
   static final KeySchema ROOT = object(
       "goldylox", object(
+          "serializer", object("allow", new KeySchema(Kind.LIST, Map.of(), LEAF, false)),
           "default", DEFAULT_BLOCK,
           "caches", new KeySchema(Kind.NAMED, Map.of(), CACHE, false)));
 
@@ -125,7 +126,8 @@ final class KeySchema {
       case NAMED:
         return "an object of named entries";
       case LIST:
-        return "a list of objects with the keys " + element.children.keySet();
+        return element.kind == Kind.LEAF ? "a list of single values"
+            : "a list of objects with the keys " + element.children.keySet();
       default:
         return "a single value";
     }

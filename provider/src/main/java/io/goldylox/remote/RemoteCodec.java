@@ -16,8 +16,9 @@ import java.util.function.Supplier;
  * record is a magic byte, a format version, the deadline (8 bytes, wall-clock milliseconds) and the serialized
  * value.
  *
- * <p>Values read from the store are network input. They are decoded only through the cache's serializer (with its
- * allow-list or {@code ObjectInputFilter}), and only an instance of the cache's value type is accepted: a record
+ * <p>Values read from the store are network input. They are decoded only through the cache's guarded serializer
+ * ({@link io.goldylox.serialization.Serializer#guarded}: the cache's {@code ClassPolicy}, and the
+ * {@code ObjectInputFilter} for Java streams), and only an instance of the cache's value type is accepted: a record
  * of another format, another class or a class the serializer refuses is reported as {@code null} (a miss) and
  * counted in {@link RemoteMetrics#foreignRecords}, never handed to a caller and never thrown from a read.
  * Stateless apart from its metrics; any thread.
@@ -26,7 +27,8 @@ final class RemoteCodec {
 
   private static final System.Logger LOG = System.getLogger(RemoteCodec.class.getName());
   static final byte MAGIC = (byte) 0xB7;
-  static final byte VERSION = 1;
+  /** 2: payloads carry the serializer's format byte (Fory records and Java serialization's are told apart). */
+  static final byte VERSION = 2;
   private static final int HEADER = RemoteStore.DEADLINE_OFFSET + Long.BYTES;
 
   private final Serializer serializer;

@@ -1,52 +1,149 @@
 package io.goldylox.serialization;
 
+import java.io.Externalizable;
+import java.io.Serializable;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import org.apache.fory.Fory;
 import org.apache.fory.ThreadSafeFory;
 import org.apache.fory.config.Language;
-import org.apache.fory.resolver.AllowListChecker;
+import org.apache.fory.exception.InsecureException;
+import org.apache.fory.logging.LogLevel;
+import org.apache.fory.logging.LoggerFactory;
+import org.apache.fory.memory.MemoryBuffer;
 
 /**
- * A {@link Serializer} on <a href="https://fory.apache.org">Apache Fory</a>: serializers generated per class at
- * run time, about an order of magnitude faster than Java serialization, and no {@code Serializable} needed.
- * Chosen with the manager or system property {@code goldylox.serializer=fory}; {@code fory-core} must then be on
- * the class path (Goldylox declares it optional). This class is loaded only then.
+ * The default {@link Serializer}, on <a href="https://fory.apache.org">Apache Fory</a>: serializers generated per
+ * class at run time, about an order of magnitude faster than Java serialization, and no {@code Serializable}
+ * needed. Values come back as Java serialization would bring them back ({@code ForyRoundTripTest} compares the
+ * two): classes with {@code writeReplace}, {@code readResolve} or {@code writeObject}/{@code readObject}, and
+ * {@code Externalizable} ones, go through Fory's JDK-compatible serializers, which call those methods (a
+ * {@code readResolve} singleton stays a singleton); records are rebuilt through their canonical constructor, enums
+ * as their constants, other classes without running a constructor. Two cases where Fory's own serializers differ
+ * are configured here: a {@code LinkedHashMap} keeps its access order ({@link LinkedHashMapForySerializer}), and a {@code Serializable} class under a non-{@code Serializable} superclass with
+ * fields falls back to Java serialization ({@link JdkStreamForySerializer}), because Java rebuilds that
+ * superclass's state with its no-arg constructor instead of copying it.
  *
- * <p>Which classes may be read back is an allow-list ({@code goldylox.serializer.allow}: comma-separated class
- * names, {@code com.example.*} for a package), checked strictly when given. Without one every class is allowed,
- * as with Java serialization and no filter, and a warning says so once: the bytes are the cache's own, but a disk
- * tier keeps them in files that others might write.
+ * <p>Every record starts with a format byte: {@value #TAG_FORY} for a Fory stream; {@code String}, {@code Long}
+ * and {@code Integer} are written in {@link JavaSerializer}'s compact forms (tags 1 to 3), byte for byte as that
+ * serializer writes them. Reading dispatches on the first byte, so bytes written by Java serialization (the
+ * default before Fory: {@code 0xAC} or the compact tags) are read back too, through a {@link JavaSerializer}.
+ * Anything else is refused, never guessed at.
+ *
+ * <p>Copies that stay in the heap are decoded by a Fory without class checks (Fory's own deny-list of known
+ * gadget classes still applies). {@link #guarded} returns a reader for bytes from outside the process: it has a
+ * Fory instance of its own (Fory caches each class's check per instance) whose type checker asks a
+ * {@link ClassPolicy}, and a Java reader filtered by the same policy.
  *
  * <p>Thread-safe: Fory keeps one instance per thread. Values must keep the same class layout between write and
- * read (a disk tier written by an older class version is rejected through {@code on-incompatible}).
+ * read: a disk tier's value written by an older version of its class may not read back (it is then a miss).
  */
 public final class ForySerializer implements Serializer {
 
-  private static final System.Logger LOG = System.getLogger(ForySerializer.class.getName());
+  /** The name of this format, as {@code goldylox.serializer} spells it. */
+  public static final String NAME = "fory";
+  /** The first byte of a Fory record. */
+  static final byte TAG_FORY = 0x46;
 
+  /** Writes; the reader too, unless this is a guarded serializer. */
+  private final ThreadSafeFory writer;
+  /** Reads: a Fory of its own with a type checker in a guarded serializer (Fory checks classes on writes too). */
   private final ThreadSafeFory fory;
+  private final JavaSerializer java;
+  private final ClassLoader classLoader;
+  private final ClassPolicy policy;
+
+  /** @param classLoader resolves classes when reading values back */
+  public ForySerializer(ClassLoader classLoader) {
+    this(classLoader, new JavaSerializer(), null);
+  }
 
   /**
-   * @param classLoader resolves classes when reading values back
-   * @param allowList class names or {@code package.*} patterns that may be read back; empty allows all
+   * @param java reads records written by Java serialization (its filter applies to them)
+   */
+  public ForySerializer(ClassLoader classLoader, JavaSerializer java) {
+    this(classLoader, java, null);
+  }
+
+  /**
+   * A serializer whose every read is checked against {@code allowList} (the JDK's value types are allowed too);
+   * empty: no checks. For tools that read only bytes from outside the process.
    */
   public ForySerializer(ClassLoader classLoader, List<String> allowList) {
-    fory = Fory.builder()
-        .withLanguage(Language.JAVA)
-        .withRefTracking(true)
-        .requireClassRegistration(false)
-        .suppressClassRegistrationWarnings(true)
-        .withClassLoader(classLoader)
-        .buildThreadSafeFory();
-    if (allowList.isEmpty()) {
-      LOG.log(System.Logger.Level.WARNING, "goldylox.serializer=fory without goldylox.serializer.allow: any class"
-          + " may be read back from stored bytes");
-    } else {
-      AllowListChecker checker = new AllowListChecker(AllowListChecker.CheckLevel.STRICT);
-      checker.allowClasses(allowList);
-      fory.setTypeChecker(checker);
+    this(classLoader, allowList.isEmpty() ? null : ClassPolicy.of("ForySerializer", List.of(), allowList));
+  }
+
+  private ForySerializer(ClassLoader classLoader, ClassPolicy policy) {
+    this(classLoader, policy == null ? new JavaSerializer() : (JavaSerializer) new JavaSerializer().guarded(policy),
+        policy, null);
+  }
+
+  private ForySerializer(ClassLoader classLoader, JavaSerializer java, ClassPolicy policy) {
+    this(classLoader, java, policy, null);
+  }
+
+  private ForySerializer(ClassLoader classLoader, JavaSerializer java, ClassPolicy policy, ThreadSafeFory writer) {
+    this.classLoader = classLoader;
+    this.java = java;
+    this.policy = policy;
+    this.fory = build(classLoader, java, policy);
+    this.writer = writer != null ? writer : policy == null ? fory : build(classLoader, java, null);
+  }
+
+  private static final Object LOG_LEVEL_LOCK = new Object();
+
+  static {
+    // Fory's own logger prints to standard output, which is the application's: when SLF4J is on the class path,
+    // Fory's lines (a WARN that class registration is not forced, an INFO per Fory instance) go there instead.
+    try {
+      Class.forName("org.slf4j.LoggerFactory", false, ForySerializer.class.getClassLoader());
+      LoggerFactory.useSlf4jLogging(true);
+    } catch (ClassNotFoundException | LinkageError e) {
+      // No SLF4J: Fory logs as it does by default.
     }
+  }
+
+  private static ThreadSafeFory build(ClassLoader classLoader, JavaSerializer java, ClassPolicy policy) {
+    ThreadSafeFory fory;
+    // Fory warns at every build that class registration is not required and unknown classes can be read. Goldylox
+    // checks the classes of bytes from outside the process itself (ClassPolicy), and heap copies need no check, so
+    // that warning would only mislead: Fory's log level is ERROR while Goldylox builds, and restored after.
+    synchronized (LOG_LEVEL_LOCK) {
+      int level = LoggerFactory.getLogLevel();
+      LoggerFactory.setLogLevel(Math.min(level, LogLevel.ERROR_LEVEL));
+      try {
+        fory = Fory.builder()
+            .withLanguage(Language.JAVA)
+            .withRefTracking(true)
+            .requireClassRegistration(false)
+            .suppressClassRegistrationWarnings(true)
+            .withClassLoader(classLoader)
+            .buildThreadSafeFory();
+      } finally {
+        LoggerFactory.setLogLevel(level);
+      }
+    }
+    // Fory's own map serializer drops a LinkedHashMap's access order (an LRU map would come back
+    // insertion-ordered): this one keeps it, as Java serialization does.
+    fory.registerSerializer(LinkedHashMap.class, LinkedHashMapForySerializer.class);
+    // Likewise a Serializable class under a non-Serializable superclass with state: Java serialization rebuilds
+    // that state with the superclass's no-arg constructor instead of copying it.
+    // Such objects go as a Java serialization stream inside the Fory stream.
+    fory.setSerializerFactory((instance, type) -> statefulNonSerializableSuperclass(type)
+        ? new JdkStreamForySerializer(instance, type, java, classLoader) : null);
+    if (policy != null) {
+      // Throwing, not returning false: on some paths (a class met nested in a field) Fory goes on after a false.
+      fory.setTypeChecker((resolver, className) -> {
+        if (!policy.check(className)) {
+          throw new InsecureException(className + " is not allowed by " + policy);
+        }
+        return true;
+      });
+    }
+    return fory;
   }
 
   /** Parses a comma-separated allow-list. */
@@ -58,20 +155,97 @@ public final class ForySerializer implements Serializer {
   }
 
   @Override
+  public String formatName() {
+    return NAME;
+  }
+
+  /** Fory records and, through the first byte of each record, Java serialization's. */
+  @Override
+  public boolean reads(String writtenBy) {
+    return NAME.equals(writtenBy) || JavaSerializer.NAME.equals(writtenBy);
+  }
+
+  @Override
+  public boolean checksClasses() {
+    return policy != null;
+  }
+
+  @Override
+  public Serializer guarded(ClassPolicy policy) {
+    return new ForySerializer(classLoader, (JavaSerializer) java.guarded(policy), policy, writer);
+  }
+
+  @Override
   public byte[] serialize(Object value) {
+    Class<?> type = value.getClass();
+    if (type == String.class || type == Long.class || type == Integer.class) {
+      return java.serialize(value);
+    }
     try {
-      return fory.serialize(value);
+      MemoryBuffer buffer = MemoryBuffer.newHeapBuffer(64);
+      buffer.writeByte(TAG_FORY);
+      writer.serialize(buffer, value);
+      return buffer.getBytes(0, buffer.writerIndex());
     } catch (RuntimeException e) {
-      throw new SerializationException("Fory cannot serialize a " + value.getClass().getName() + ": " + e, e);
+      throw new SerializationException("Fory cannot serialize a " + type.getName() + ": " + e, e);
     }
   }
 
   @Override
   public Object deserialize(byte[] bytes, ClassLoader classLoader) {
-    try {
-      return fory.deserialize(bytes);
-    } catch (RuntimeException e) {
-      throw new SerializationException("Fory cannot read a stored value back: " + e, e);
+    if (bytes.length == 0) {
+      throw new SerializationException("Not a stored value: no bytes", null);
     }
+    byte tag = bytes[0];
+    if (tag == TAG_FORY) {
+      try {
+        return fory.deserialize(MemoryBuffer.fromByteArray(bytes, 1, bytes.length - 1));
+      } catch (InsecureException e) {
+        throw new ClassRejectedException("Refused a class while reading a stored value: " + e.getMessage(), e);
+      } catch (RuntimeException e) {
+        if (policy != null && hasCause(e, InsecureException.class)) {
+          throw new ClassRejectedException("Refused a class while reading a stored value: " + e.getMessage(), e);
+        }
+        throw new SerializationException("Fory cannot read a stored value back: " + e, e);
+      }
+    }
+    if (tag == (byte) 0xAC || tag == JavaSerializer.TAG_STRING || tag == JavaSerializer.TAG_LONG
+        || tag == JavaSerializer.TAG_INTEGER) {
+      return java.deserialize(bytes, classLoader);
+    }
+    throw new SerializationException("Not a stored value: unknown format byte 0x"
+        + Integer.toHexString(tag & 0xFF) + " (" + bytes.length + " bytes)", null);
+  }
+
+  /**
+   * Whether {@code type} is a Serializable class (not a JDK one, a record or an enum) whose first non-Serializable
+   * superclass, below {@code Object}, has instance fields.
+   */
+  static boolean statefulNonSerializableSuperclass(Class<?> type) {
+    if (!Serializable.class.isAssignableFrom(type) || type.isRecord() || type.isEnum() || type.isArray()
+        || Externalizable.class.isAssignableFrom(type) || type.getName().startsWith("java.")) {
+      return false;
+    }
+    Class<?> superclass = type.getSuperclass();
+    while (superclass != null && Serializable.class.isAssignableFrom(superclass)) {
+      superclass = superclass.getSuperclass();
+    }
+    for (Class<?> c = superclass; c != null && c != Object.class; c = c.getSuperclass()) {
+      for (Field field : c.getDeclaredFields()) {
+        if (!Modifier.isStatic(field.getModifiers())) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
   }
 }

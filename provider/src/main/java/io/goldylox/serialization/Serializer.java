@@ -22,4 +22,31 @@ public interface Serializer {
    * @throws SerializationException if the bytes cannot be read back or a class is not allowed
    */
   Object deserialize(byte[] bytes, ClassLoader classLoader);
+
+  /**
+   * The name of the format this serializer writes ({@code java}, {@code fory}); a disk tier records it so that a
+   * reader of another format never misreads the files.
+   */
+  default String formatName() {
+    return getClass().getName();
+  }
+
+  /** Whether this serializer reads back what a serializer of format {@code writtenBy} wrote. */
+  default boolean reads(String writtenBy) {
+    return formatName().equals(writtenBy);
+  }
+
+  /**
+   * A serializer that writes the same bytes, but whose {@link #deserialize} instantiates only the classes
+   * {@code policy} allows and throws {@link ClassRejectedException} before instantiating any other: for bytes
+   * that came from outside the process. The default is this serializer itself (no checks).
+   */
+  default Serializer guarded(ClassPolicy policy) {
+    return this;
+  }
+
+  /** Whether this is a {@link #guarded} serializer: its reads check classes against a policy. */
+  default boolean checksClasses() {
+    return false;
+  }
 }

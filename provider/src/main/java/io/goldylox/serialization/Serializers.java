@@ -5,40 +5,48 @@ import javax.cache.CacheException;
 
 /**
  * Builds the serializer a cache manager (and the write-behind {@code Drain} command, which must read a journal as
- * the manager wrote it) is configured with: {@code java} ({@link JavaSerializer}, with an optional
- * {@code ObjectInputFilter} pattern) or {@code fory} ({@link ForySerializer}, with an optional class allow-list).
- * The one place that knows the names; stateless.
+ * the manager wrote it) is configured with: {@code fory} ({@link ForySerializer}, the default) or {@code java}
+ * ({@link JavaSerializer}); either with an optional {@code ObjectInputFilter} pattern for Java serialization
+ * streams. The one place that knows the names; stateless.
  */
 public final class Serializers {
 
+  private static final System.Logger LOG = System.getLogger(Serializers.class.getName());
+
+  public static final String JAVA = JavaSerializer.NAME;
+  public static final String FORY = ForySerializer.NAME;
   /** The name of the default serializer. */
-  public static final String JAVA = "java";
-  public static final String FORY = "fory";
+  public static final String DEFAULT = FORY;
 
   private Serializers() {}
 
   /**
-   * @param choice {@value #JAVA} or {@value #FORY}
+   * @param choice {@value #FORY} or {@value #JAVA}; null or blank: {@value #DEFAULT}
    * @param setting the name of the setting {@code choice} came from, for messages
-   * @param allowList Fory's class allow-list ({@link ForySerializer#parseAllowList}); empty: every class
-   * @param filterPattern an {@code ObjectInputFilter} pattern for Java serialization; null or blank: none
+   * @param filterPattern an {@code ObjectInputFilter} pattern for Java serialization streams; null or blank: none
    * @param loader the class loader Fory resolves classes with
    * @throws CacheException naming the setting when the choice is unknown, the pattern invalid, or Fory absent
    */
-  public static Serializer create(String choice, String setting, String allowList, String filterPattern,
-      ClassLoader loader) {
-    switch (choice.trim()) {
+  public static Serializer create(String choice, String setting, String filterPattern, ClassLoader loader) {
+    String name = choice == null || choice.isBlank() ? DEFAULT : choice.trim();
+    switch (name) {
       case JAVA:
         return new JavaSerializer(filter(filterPattern));
       case FORY:
         try {
           Class.forName("org.apache.fory.Fory", false, Serializers.class.getClassLoader());
         } catch (ClassNotFoundException e) {
+          if (choice == null || choice.isBlank()) {
+            LOG.log(System.Logger.Level.WARNING, "org.apache.fory:fory-core is not on the class path: store-by-value"
+                + " copies use Java serialization, about ten times slower (add fory-core, or set " + setting
+                + "=java to say so)");
+            return new JavaSerializer(filter(filterPattern));
+          }
           throw new CacheException(setting + "=fory needs org.apache.fory:fory-core on the class path");
         }
-        return new ForySerializer(loader, ForySerializer.parseAllowList(allowList == null ? "" : allowList));
+        return new ForySerializer(loader, new JavaSerializer(filter(filterPattern)));
       default:
-        throw new CacheException(setting + " must be java or fory, not '" + choice.trim() + "'");
+        throw new CacheException(setting + " must be fory or java, not '" + name + "'");
     }
   }
 

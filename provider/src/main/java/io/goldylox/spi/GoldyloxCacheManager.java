@@ -6,7 +6,9 @@ import io.goldylox.config.GoldyloxConfiguration;
 import io.goldylox.config.GoldyloxFileConfig;
 import io.goldylox.internal.Workers;
 import io.goldylox.management.MBeanRegistrar;
+import io.goldylox.serialization.ClassPolicy;
 import io.goldylox.serialization.Copier;
+import io.goldylox.serialization.ForySerializer;
 import io.goldylox.serialization.Serializer;
 import io.goldylox.serialization.ReferenceCopier;
 import io.goldylox.serialization.ValueCopier;
@@ -57,9 +59,13 @@ public final class GoldyloxCacheManager implements CacheManager {
    * {@code jdk.serialFilter}, that every value read back by store-by-value Java serialization must pass.
    */
   public static final String SERIAL_FILTER_PROPERTY = "goldylox.serial-filter";
-  /** Manager property (or system property): {@code java} (the default) or {@code fory}. */
+  /** Manager property (or system property): {@code fory} (the default) or {@code java}. */
   public static final String SERIALIZER_PROPERTY = "goldylox.serializer";
-  /** Manager property (or system property): the classes Fory may read back, comma-separated, {@code pkg.*} allowed. */
+  /**
+   * Manager property (or system property): classes the caches may instantiate from bytes read from outside the
+   * process, besides their declared types, comma-separated ({@code a.B}, {@code pkg.*}, {@code pkg.**}); added to
+   * the configuration file's {@code serializer.allow}. See {@link io.goldylox.serialization.ClassPolicy}.
+   */
   public static final String SERIALIZER_ALLOW_PROPERTY = "goldylox.serializer.allow";
 
   private final GoldyloxCachingProvider provider;
@@ -123,13 +129,15 @@ public final class GoldyloxCacheManager implements CacheManager {
       Copier copier = copy.isStoreByValue()
           ? new ValueCopier(serializer, this::getClassLoaderOrDefault)
           : new ReferenceCopier(serializer, this::getClassLoaderOrDefault);
-      Tier<K> tier = nearCacheOver(cacheName, copy, copier, tierFor(cacheName, copy));
+      // Bytes from outside the process (disk files, the journal, the remote store) are read through this one.
+      Serializer guarded = needsGuard(copy) ? serializer.guarded(classPolicy(cacheName, copy)) : serializer;
+      Tier<K> tier = nearCacheOver(cacheName, copy, copier, guarded, tierFor(cacheName, copy, guarded));
       WriteBehindJournal<K, V> writeBehind = null;
       GoldyloxCache<K, V> cache;
       try {
         if (copy.writeBehind().isPresent()) {
           // The only place that touches io.goldylox.writebehind: Chronicle is loaded for such caches only.
-          writeBehind = WriteBehindJournal.open(copy.writeBehind().get(), serializer, getClassLoaderOrDefault(),
+          writeBehind = WriteBehindJournal.open(copy.writeBehind().get(), guarded, getClassLoaderOrDefault(),
               MBeanRegistrar.sanitize(cacheName));
         }
         cache = new GoldyloxCache<>(this, cacheName, copy, copier, tier, writeBehind, workers, maxPendingEvents());
@@ -179,7 +187,28 @@ public final class GoldyloxCacheManager implements CacheManager {
    * The storage of a cache: a plain {@link HeapTier} when no tier setting is given, else a {@link TieredTier} of a
    * heap (bounded by {@code heap.max-entries}, or not) over the configured off-heap and disk tiers.
    */
-  private <K> Tier<K> tierFor(String cacheName, GoldyloxConfiguration<K, ?> configuration) {
+  private static boolean needsGuard(GoldyloxConfiguration<?, ?> configuration) {
+    return configuration.diskPath().isPresent() || configuration.writeBehind().isPresent()
+        || configuration.remote().isPresent();
+  }
+
+  /**
+   * The classes cache {@code cacheName} may instantiate from bytes read from outside the process: its declared
+   * types and their field types, the JDK's value types, the file's {@code serializer.allow} and the
+   * {@value #SERIALIZER_ALLOW_PROPERTY} property.
+   */
+  private ClassPolicy classPolicy(String cacheName, GoldyloxConfiguration<?, ?> configuration) {
+    List<String> allow = new ArrayList<>(fileConfig.serializerAllow());
+    allow.addAll(ForySerializer.parseAllowList(setting(SERIALIZER_ALLOW_PROPERTY, "")));
+    try {
+      return ClassPolicy.of("Cache '" + cacheName + "'", List.of(configuration.getKeyType(),
+          configuration.getValueType()), allow);
+    } catch (IllegalArgumentException e) {
+      throw new CacheException(SERIALIZER_ALLOW_PROPERTY + ": " + e.getMessage(), e);
+    }
+  }
+
+  private <K> Tier<K> tierFor(String cacheName, GoldyloxConfiguration<K, ?> configuration, Serializer guarded) {
     if (configuration.heapMaxEntries().isEmpty() && configuration.offHeapBytes().isEmpty()
         && configuration.diskPath().isEmpty()) {
       return new HeapTier<>();
@@ -190,7 +219,7 @@ public final class GoldyloxCacheManager implements CacheManager {
         lower.add(new OffHeapTier<>(configuration.offHeapBytes().getAsLong()));
       }
       if (configuration.diskPath().isPresent()) {
-        lower.add(DiskTier.open(configuration.diskPath().get(), configuration.diskBytes().getAsLong(), serializer,
+        lower.add(DiskTier.open(configuration.diskPath().get(), configuration.diskBytes().getAsLong(), guarded,
             getClassLoaderOrDefault(), configuration.getKeyType(), configuration.getValueType(),
             configuration.onIncompatible()));
       }
@@ -207,14 +236,14 @@ public final class GoldyloxCacheManager implements CacheManager {
    * closed when the store cannot be opened.
    */
   private <K> Tier<K> nearCacheOver(String cacheName, GoldyloxConfiguration<K, ?> configuration, Copier copier,
-      Tier<K> local) {
+      Serializer guarded, Tier<K> local) {
     if (configuration.remote().isEmpty()) {
       return local;
     }
     try {
       // The only place that touches io.goldylox.remote: the store's module is loaded for such caches only.
       RemoteStore store = RemoteStores.open(configuration.remote().get(), cacheName, getClassLoaderOrDefault());
-      return NearCacheTier.open(local, store, configuration.remote().get(), serializer, copier, this::getClassLoaderOrDefault,
+      return NearCacheTier.open(local, store, configuration.remote().get(), guarded, copier, this::getClassLoaderOrDefault,
           configuration.getValueType(), MBeanRegistrar.sanitize(cacheName));
     } catch (RuntimeException | Error e) {
       local.close();
@@ -240,12 +269,12 @@ public final class GoldyloxCacheManager implements CacheManager {
   }
 
   /**
-   * The serializer for store-by-value and the lower tiers: Java serialization (with the {@value
-   * #SERIAL_FILTER_PROPERTY} filter) unless {@value #SERIALIZER_PROPERTY} is {@code fory}.
+   * The serializer for store-by-value and the lower tiers: Fory unless {@value #SERIALIZER_PROPERTY} is {@code
+   * java}; Java serialization streams are checked by the {@value #SERIAL_FILTER_PROPERTY} filter either way.
    */
   private Serializer createSerializer(ClassLoader classLoader) {
-    return io.goldylox.serialization.Serializers.create(setting(SERIALIZER_PROPERTY, "java"), SERIALIZER_PROPERTY,
-        setting(SERIALIZER_ALLOW_PROPERTY, ""), setting(SERIAL_FILTER_PROPERTY, null), classLoader);
+    return io.goldylox.serialization.Serializers.create(setting(SERIALIZER_PROPERTY, null), SERIALIZER_PROPERTY,
+        setting(SERIAL_FILTER_PROPERTY, null), classLoader);
   }
 
   /** A manager property, else the system property of the same name, else {@code fallback}. */

@@ -1,5 +1,6 @@
 package io.goldylox.tier;
 
+import io.goldylox.serialization.ClassRejectedException;
 import io.goldylox.serialization.Serializer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,14 +13,12 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -90,7 +89,10 @@ import javax.cache.CacheException;
  * <h2>Exclusivity and compatibility</h2>
  * A lock file ({@link FileChannel#tryLock}) keeps a second manager, in this JVM or another, from opening the same
  * directory; {@link #close()} releases it so the directory can be reopened. The metadata file records the key and
- * value classes; a mismatch at open applies {@link OnIncompatible}.
+ * value classes and the serializer's format ({@link DiskTierFormat}); a mismatch at open applies
+ * {@link OnIncompatible}. Records found at open came from files that others may have written: their keys are
+ * decoded through the given (guarded) serializer, and each value once more before it first leaves the tier
+ * ({@link #rejectedRecords()}).
  *
  * @param <K> the key type
  */
@@ -102,7 +104,6 @@ public final class DiskTier<K> implements LowerTier<K> {
   static final int FIXED_BODY = 1 + 8 + 4 + 4; // type, expireAt, keyLen, valueLen
   static final String LOCK_FILE = "goldylox.lock";
   static final String META_FILE = "goldylox-disk.properties";
-  static final int FORMAT = 1;
   static final long MAX_SEGMENT_BYTES = 64L << 20;
   static final long MIN_SEGMENT_BYTES = 4L << 10;
 
@@ -130,6 +131,10 @@ public final class DiskTier<K> implements LowerTier<K> {
   private final LongAdder expiredDropped = new LongAdder();
   private final LongAdder compactions = new LongAdder();
   private final LongAdder relocations = new LongAdder();
+  private final LongAdder rejectedRecords = new LongAdder();
+  /** Whether values found at open are decoded once before they leave (the serializer checks classes). */
+  private final boolean verifyRecovered;
+  private volatile boolean warnedUnreadable;
 
   private final Thread compactor;
   private final AtomicBoolean compactionRequested = new AtomicBoolean();
@@ -142,6 +147,7 @@ public final class DiskTier<K> implements LowerTier<K> {
     this.segmentBytes = segmentBytes;
     this.maxSegments = (int) Math.max(2, capacityBytes / segmentBytes);
     this.serializer = serializer;
+    this.verifyRecovered = serializer.checksClasses();
     this.classLoader = classLoader;
     this.lockChannel = lockChannel;
     this.fileLock = fileLock;
@@ -217,7 +223,7 @@ public final class DiskTier<K> implements LowerTier<K> {
             + " lock file " + dir.resolve(LOCK_FILE) + " is held); close that manager first or configure another"
             + " disk path");
       }
-      checkMetadata(dir, keyType, valueType, onIncompatible);
+      DiskTierFormat.check(dir, keyType, valueType, serializer, onIncompatible);
       DiskTier<K> tier = new DiskTier<>(dir, capacityBytes, segmentBytes, serializer, classLoader, lockChannel,
           lock);
       tier.recover();
@@ -254,57 +260,7 @@ public final class DiskTier<K> implements LowerTier<K> {
   // ---------------------------------------------------------------------------------------------------------
   // Metadata
 
-  private static void checkMetadata(Path dir, Class<?> keyType, Class<?> valueType, OnIncompatible onIncompatible)
-      throws IOException {
-    Path meta = dir.resolve(META_FILE);
-    if (Files.exists(meta)) {
-      Properties stored = new Properties();
-      try (var in = Files.newInputStream(meta)) {
-        stored.load(in);
-      }
-      String storedKey = stored.getProperty("key-type");
-      String storedValue = stored.getProperty("value-type");
-      String storedFormat = stored.getProperty("format");
-      boolean same = keyType.getName().equals(storedKey) && valueType.getName().equals(storedValue)
-          && String.valueOf(FORMAT).equals(storedFormat);
-      if (same) {
-        return;
-      }
-      String what = "Disk tier at " + dir + " holds entries with key type " + storedKey + " and value type "
-          + storedValue + " (format " + storedFormat + "), but the cache is configured with key type "
-          + keyType.getName() + " and value type " + valueType.getName() + " (format " + FORMAT + ")";
-      if (onIncompatible == OnIncompatible.FAIL) {
-        throw new CacheException(what + "; on-incompatible = fail, so the tier was not opened and nothing was"
-            + " deleted (set on-incompatible = wipe to discard the old entries)");
-      }
-      LOG.log(Level.WARNING, what + "; on-incompatible = wipe: deleting the old entries");
-      for (Path segment : listSegments(dir)) {
-        Files.deleteIfExists(segment);
-      }
-    } else if (!listSegments(dir).isEmpty()) {
-      // Segments without metadata: not ours to interpret.
-      String what = "Disk tier at " + dir + " holds segment files but no " + META_FILE;
-      if (onIncompatible == OnIncompatible.FAIL) {
-        throw new CacheException(what + "; on-incompatible = fail, so the tier was not opened (set"
-            + " on-incompatible = wipe to discard them)");
-      }
-      LOG.log(Level.WARNING, what + "; on-incompatible = wipe: deleting them");
-      for (Path segment : listSegments(dir)) {
-        Files.deleteIfExists(segment);
-      }
-    }
-    Properties props = new Properties();
-    props.setProperty("format", String.valueOf(FORMAT));
-    props.setProperty("key-type", keyType.getName());
-    props.setProperty("value-type", valueType.getName());
-    Path tmp = dir.resolve(META_FILE + ".tmp");
-    try (var out = Files.newOutputStream(tmp)) {
-      props.store(out, "Goldylox disk tier");
-    }
-    Files.move(tmp, meta, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-  }
-
-  private static List<Path> listSegments(Path dir) throws IOException {
+  static List<Path> listSegments(Path dir) throws IOException {
     List<Path> result = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir)) {
       files.filter(p -> segmentId(p) >= 0).sorted((a, b) -> Long.compare(segmentId(a), segmentId(b)))
@@ -428,6 +384,10 @@ public final class DiskTier<K> implements LowerTier<K> {
         @SuppressWarnings("unchecked")
         K read = (K) serializer.deserialize(keyBytes, classLoader);
         key = read;
+      } catch (ClassRejectedException e) {
+        rejectedRecords.increment(); // the policy logs once per class
+        pos += HEADER + length;
+        continue;
       } catch (RuntimeException e) {
         corruptRecords.increment();
         LOG.log(Level.WARNING, "Disk tier " + directory + ": cannot read the key of the record at offset " + pos
@@ -438,6 +398,7 @@ public final class DiskTier<K> implements LowerTier<K> {
       int recordLength = HEADER + length;
       if (type == PUT) {
         Loc loc = new Loc(segment, pos, recordLength, valueLenAt + 4, valueLen, expireAt);
+        loc.unverified = verifyRecovered;
         segment.liveBytes.addAndGet(recordLength);
         Loc old = keydir.put(key, loc);
         if (old != null) {
@@ -477,7 +438,32 @@ public final class DiskTier<K> implements LowerTier<K> {
     if (loc == null) {
       return null;
     }
-    return new StoredBytes(readValue(loc), loc.expireAtMillis);
+    byte[] value = readValue(loc);
+    if (loc.unverified && !verify(loc, value)) {
+      return null;
+    }
+    return new StoredBytes(value, loc.expireAtMillis);
+  }
+
+  /**
+   * Decodes, once, a value that was found at open through the cache's (guarded) serializer before it leaves the
+   * tier: a file that others may have written must not hand a class the cache does not allow to the heap, where
+   * values are trusted. A value that cannot be decoded is a miss, counted in {@link #rejectedRecords()}.
+   */
+  private boolean verify(Loc loc, byte[] value) {
+    try {
+      serializer.deserialize(value, classLoader);
+    } catch (RuntimeException e) {
+      rejectedRecords.increment();
+      if (!(e instanceof ClassRejectedException) && !warnedUnreadable) {
+        warnedUnreadable = true;
+        LOG.log(Level.WARNING, "Disk tier " + directory + ": a value written before the last open cannot be read"
+            + " back (" + e.getMessage() + "); such values are misses, counted in rejectedRecords (logged once)");
+      }
+      return false;
+    }
+    loc.unverified = false;
+    return true;
   }
 
   private static byte[] readValue(Loc loc) {
@@ -705,7 +691,7 @@ public final class DiskTier<K> implements LowerTier<K> {
       into.buffer.put(offset, segment.buffer, loc.offset, loc.length);
       into.end = offset + loc.length;
       Loc moved = new Loc(into, offset, loc.length, offset + (loc.valueOffset - loc.offset), loc.valueLength,
-          loc.expireAtMillis);
+          loc.expireAtMillis).unverifiedAs(loc);
       // Always true under the append lock; if it were not, the copy would simply be garbage.
       if (keydir.replace(key, loc, moved)) {
         into.liveBytes.addAndGet(moved.length);
@@ -833,7 +819,7 @@ public final class DiskTier<K> implements LowerTier<K> {
         int valueOffsetInRecord = loc.valueOffset - loc.offset;
         Loc moved = append(record, 0, loc.valueLength, loc.expireAtMillis);
         moved = new Loc(moved.segment, moved.offset, moved.length, moved.offset + valueOffsetInRecord,
-            loc.valueLength, loc.expireAtMillis);
+            loc.valueLength, loc.expireAtMillis).unverifiedAs(loc);
         // Always true: the append could not roll, and nothing else mutates while the append lock is held.
         if (keydir.replace(key, loc, moved)) {
           moved.segment.liveBytes.addAndGet(moved.length);
@@ -873,8 +859,15 @@ public final class DiskTier<K> implements LowerTier<K> {
         int keyLen = data.getInt(body + 9);
         byte[] keyBytes = new byte[keyLen];
         data.get(body + 13, keyBytes);
-        @SuppressWarnings("unchecked")
-        K key = (K) serializer.deserialize(keyBytes, classLoader);
+        K key;
+        try {
+          @SuppressWarnings("unchecked")
+          K read = (K) serializer.deserialize(keyBytes, classLoader);
+          key = read;
+        } catch (RuntimeException e) {
+          pos += HEADER + length; // a key that was not readable at open: no record of it is in the keydir
+          continue;
+        }
         byte[] record = new byte[HEADER + length];
         data.get(pos, record);
         appendLock.lock();
@@ -937,6 +930,14 @@ public final class DiskTier<K> implements LowerTier<K> {
   /** Records skipped at open because they were torn or damaged (bad checksum, impossible length). */
   public long corruptRecords() {
     return corruptRecords.sum();
+  }
+
+  /**
+   * Records found at open that were not handed out: keys or values naming a class the cache's
+   * {@link io.goldylox.serialization.ClassPolicy} refuses, or values that cannot be decoded any more. Each was a miss.
+   */
+  public long rejectedRecords() {
+    return rejectedRecords.sum();
   }
 
   /** Expired entries dropped by compaction. */
@@ -1082,6 +1083,11 @@ public final class DiskTier<K> implements LowerTier<K> {
     final int valueOffset;
     final int valueLength;
     final long expireAtMillis;
+    /**
+     * Whether the record was found at open (a file that others may have written) and its value has not been
+     * decoded through the cache's guarded serializer yet; copies made by compaction or relocation keep it.
+     */
+    volatile boolean unverified;
 
     Loc(Segment segment, int offset, int length, int valueOffset, int valueLength, long expireAtMillis) {
       this.segment = segment;
@@ -1090,6 +1096,12 @@ public final class DiskTier<K> implements LowerTier<K> {
       this.valueOffset = valueOffset;
       this.valueLength = valueLength;
       this.expireAtMillis = expireAtMillis;
+    }
+
+    /** This location, still unverified if {@code from} is. */
+    Loc unverifiedAs(Loc from) {
+      unverified = from.unverified;
+      return this;
     }
   }
 }

@@ -11,9 +11,10 @@ import java.util.List;
  * The serializer {@link Drain} reads a journal with, and the check that it is the one the cache wrote with.
  *
  * <p>A cache manager picks its serializer from the manager or system property {@code goldylox.serializer}; the
- * configuration file does not say. A journal read with the other serializer does not always fail loudly: Fory
- * reads Goldylox's compact Java form of a string as null, and Java reads Fory bytes as a long. Delivered, such
- * operations would reach the writer as wrong values, or all go to the dead-letter journal. So before anything is
+ * configuration file does not say. Fory (the default) starts every record with a format byte and reads what Java
+ * serialization wrote as well; Java serialization refuses Fory records. Journals written by Fory before it had a
+ * format byte (Goldylox's opt-in Fory of earlier releases) are not recognised by either and could read as a long.
+ * Delivered, such operations would reach the writer as wrong values, or all go to the dead-letter journal. So before anything is
  * delivered, {@link #mismatch} reads the first pending operations back and refuses what does not look right.
  * Stateless.
  */
@@ -23,16 +24,17 @@ final class DrainSerializer {
 
   /**
    * The serializer named by {@code option} ({@code --serializer}), else by the system property
-   * {@code goldylox.serializer}, else Java serialization; built as {@code GoldyloxCacheManager} builds it from the
-   * system properties ({@code goldylox.serial-filter}, {@code goldylox.serializer.allow}).
+   * {@code goldylox.serializer}, else the cache manager's default ({@value Serializers#DEFAULT}, which also reads
+   * records written by Java serialization); built as {@code GoldyloxCacheManager} builds it from the system
+   * property {@code goldylox.serial-filter}.
    *
    * @throws DrainException if the name is neither java nor fory, or Fory is not on the class path
    */
   static Serializer create(String option, ClassLoader loader) {
     try {
       return Serializers.create(name(option), option != null ? "--serializer" : "-D"
-          + GoldyloxCacheManager.SERIALIZER_PROPERTY, System.getProperty(GoldyloxCacheManager.SERIALIZER_ALLOW_PROPERTY,
-          ""), System.getProperty(GoldyloxCacheManager.SERIAL_FILTER_PROPERTY), loader);
+          + GoldyloxCacheManager.SERIALIZER_PROPERTY, System.getProperty(GoldyloxCacheManager.SERIAL_FILTER_PROPERTY),
+          loader);
     } catch (CacheException e) {
       throw new DrainException(Drain.EXIT_ERROR, e.getMessage());
     }
@@ -40,7 +42,8 @@ final class DrainSerializer {
 
   /** The serializer's name, as {@link #create} chooses it. */
   static String name(String option) {
-    return option != null ? option : System.getProperty(GoldyloxCacheManager.SERIALIZER_PROPERTY, "java").trim();
+    return option != null ? option
+        : System.getProperty(GoldyloxCacheManager.SERIALIZER_PROPERTY, Serializers.DEFAULT).trim();
   }
 
   /**

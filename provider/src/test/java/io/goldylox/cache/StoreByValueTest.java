@@ -81,6 +81,18 @@ class StoreByValueTest {
         new MutableConfiguration<K, V>().setTypes(keys, values).setStoreByValue(true));
   }
 
+  /** Store-by-value through Java serialization ({@code goldylox.serializer=java}), which needs Serializable. */
+  private <K, V> Cache<K, V> byJavaValue(String name, Class<K> keys, Class<V> values) {
+    return javaManager("by-java-value").createCache(name,
+        new MutableConfiguration<K, V>().setTypes(keys, values).setStoreByValue(true));
+  }
+
+  private javax.cache.CacheManager javaManager(String purpose) {
+    java.util.Properties properties = new java.util.Properties();
+    properties.setProperty(io.goldylox.spi.GoldyloxCacheManager.SERIALIZER_PROPERTY, "java");
+    return managers.newManager(purpose, properties);
+  }
+
   private <K, V> Cache<K, V> byReference(String name, Class<K> keys, Class<V> values) {
     return managers.newManager("by-reference").createCache(name,
         new MutableConfiguration<K, V>().setTypes(keys, values).setStoreByValue(false));
@@ -232,11 +244,22 @@ class StoreByValueTest {
   }
 
   // -----------------------------------------------------------------------------------------------------------
-  // What cannot be copied is refused clearly
+  // What cannot be copied is refused clearly (Java serialization: what is not Serializable)
+
+  @Test
+  void theDefaultCopierCopiesAValueThatIsNotSerializable() {
+    Cache<String, Object> cache = byValue("opaque-fory", String.class, Object.class);
+    Holder holder = new Holder();
+    cache.put("k", holder);
+    Holder read = (Holder) cache.get("k");
+    assertThat(read).isNotSameAs(holder);
+    assertThat(read.inside).isNotSameAs(holder.inside);
+    assertThat(read.inside.id).isEqualTo(1);
+  }
 
   @Test
   void aNonSerializableValueIsRefusedWithItsClassNamed() {
-    Cache<String, Object> cache = byValue("opaque", String.class, Object.class);
+    Cache<String, Object> cache = byJavaValue("opaque", String.class, Object.class);
 
     assertThatThrownBy(() -> cache.put("k", new Opaque(1)))
         .isInstanceOf(CacheException.class)
@@ -252,7 +275,7 @@ class StoreByValueTest {
 
   @Test
   void aNonSerializableKeyIsRefusedWithItsClassNamed() {
-    Cache<Object, String> cache = byValue("opaque-key", Object.class, String.class);
+    Cache<Object, String> cache = byJavaValue("opaque-key", Object.class, String.class);
     assertThatThrownBy(() -> cache.put(new Opaque(1), "v"))
         .isInstanceOf(CacheException.class)
         .hasMessageContaining(Opaque.class.getName());
@@ -262,7 +285,7 @@ class StoreByValueTest {
   @Test
   void aNonSerializableValueIsRefusedBeforeTheWriterSeesIt() {
     MapStore<String, Object> store = new MapStore<>();
-    Cache<String, Object> cache = managers.newManager("by-value-writer").createCache("opaque",
+    Cache<String, Object> cache = javaManager("by-value-writer").createCache("opaque",
         new MutableConfiguration<String, Object>().setTypes(String.class, Object.class).setStoreByValue(true)
             .setCacheWriterFactory(store.writerFactory()).setWriteThrough(true));
 
@@ -280,7 +303,7 @@ class StoreByValueTest {
   @Test
   void aNonSerializableValueInPutAllLeavesCacheAndStoreInAgreement() {
     MapStore<String, Object> store = new MapStore<>();
-    Cache<String, Object> cache = managers.newManager("by-value-putall").createCache("opaque",
+    Cache<String, Object> cache = javaManager("by-value-putall").createCache("opaque",
         new MutableConfiguration<String, Object>().setTypes(String.class, Object.class).setStoreByValue(true)
             .setCacheWriterFactory(store.writerFactory()).setWriteThrough(true));
     Map<String, Object> values = new LinkedHashMap<>();

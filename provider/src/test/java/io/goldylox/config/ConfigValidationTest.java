@@ -31,7 +31,7 @@ class ConfigValidationTest {
   static Stream<Arguments> unknownKeys() {
     return Stream.of(
         arguments("goldylx { caches {} }", "goldylx", "keys allowed at the top level are [goldylox]"),
-        arguments("goldylox.cache.orders {}", "goldylox.cache", "[default, caches]"),
+        arguments("goldylox.cache.orders {}", "goldylox.cache", "[serializer, default, caches]"),
         arguments("goldylox.default.expiry.after-write = 1m", "goldylox.default.expiry", "in goldylox.default"),
         arguments("goldylox.caches.orders { heap.max-entries = 5, off-heap.sise = 1MiB }",
             "goldylox.caches.orders.off-heap.sise", "are [size]"),

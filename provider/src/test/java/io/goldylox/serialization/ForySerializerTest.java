@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.goldylox.spi.GoldyloxCacheManager;
 import io.goldylox.spi.GoldyloxCachingProvider;
+import java.io.Serializable;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Date;
@@ -13,10 +14,15 @@ import java.util.Properties;
 import javax.cache.Cache;
 import javax.cache.CacheManager;
 import javax.cache.configuration.MutableConfiguration;
+import org.apache.fory.Fory;
+import org.apache.fory.config.Language;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Store-by-value through Fory ({@code goldylox.serializer=fory}): the same isolation as Java serialization. */
+/**
+ * Fory is the default store-by-value serializer: the same isolation as Java serialization, no Serializable needed,
+ * a format byte on every record, and records written by Java serialization (the earlier default) read back.
+ */
 class ForySerializerTest {
 
   /** A mutable value that is not even Serializable: Fory does not need it to be. */
@@ -25,29 +31,41 @@ class ForySerializerTest {
     public int version;
   }
 
+  static final class Box implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final List<String> items = new ArrayList<>(List.of("x"));
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Box && ((Box) o).items.equals(items);
+    }
+
+    @Override
+    public int hashCode() {
+      return items.hashCode();
+    }
+  }
+
   private final GoldyloxCachingProvider provider = new GoldyloxCachingProvider();
+  private final ForySerializer fory = new ForySerializer(getClass().getClassLoader());
 
   @AfterEach
   void close() {
     provider.close();
   }
 
-  private CacheManager manager(String allow) {
-    Properties properties = new Properties();
-    properties.setProperty(GoldyloxCacheManager.SERIALIZER_PROPERTY, "fory");
-    if (allow != null) {
-      properties.setProperty(GoldyloxCacheManager.SERIALIZER_ALLOW_PROPERTY, allow);
-    }
-    return provider.getCacheManager(URI.create("urn:goldylox:fory-" + (allow == null ? "open" : "allow")),
-        getClass().getClassLoader(), properties);
+  private CacheManager manager(String name, Properties properties) {
+    return provider.getCacheManager(URI.create("urn:goldylox:fory-" + name), getClass().getClassLoader(),
+        properties);
   }
 
   @Test
-  void mutableValuesAreIsolatedOnPutAndGet() {
-    Cache<String, Basket> cache = manager(null).createCache("baskets", new MutableConfiguration<String, Basket>());
+  void withNoSettingMutableValuesAreCopiedByFory() {
+    Cache<String, Basket> cache = manager("default", new Properties())
+        .createCache("baskets", new MutableConfiguration<String, Basket>());
     Basket basket = new Basket();
     basket.items.add("apple");
-    cache.put("b", basket);
+    cache.put("b", basket); // not Serializable: only Fory can copy it
     basket.items.add("changed after put");
 
     Basket read = cache.get("b");
@@ -56,7 +74,8 @@ class ForySerializerTest {
     assertThat(cache.get("b").items).containsExactly("apple");
     assertThat(cache.get("b")).isNotSameAs(cache.get("b"));
 
-    Cache<Date, ArrayList<Date>> dates = manager(null).createCache("dates", new MutableConfiguration<>());
+    Cache<Date, ArrayList<Date>> dates = manager("default", new Properties())
+        .createCache("dates", new MutableConfiguration<>());
     Date key = new Date(1_000);
     ArrayList<Date> value = new ArrayList<>(List.of(new Date(2_000)));
     dates.put(key, value);
@@ -66,13 +85,57 @@ class ForySerializerTest {
   }
 
   @Test
-  void anAllowListRefusesOtherClassesWithAClearError() {
-    Cache<String, Object> cache = manager("java.util.*").createCache("strict", new MutableConfiguration<>());
-    cache.put("list", new ArrayList<>(List.of("a")));
-    assertThat(cache.get("list")).isEqualTo(List.of("a"));
-    assertThatThrownBy(() -> {
-      cache.put("basket", new Basket());
-      cache.get("basket");
-    }).isInstanceOf(SerializationException.class).hasMessageContaining("Fory");
+  void javaSerializationStaysAnExplicitChoice() {
+    Properties properties = new Properties();
+    properties.setProperty(GoldyloxCacheManager.SERIALIZER_PROPERTY, "java");
+    Cache<String, Object> cache = manager("java", properties).createCache("c", new MutableConfiguration<>());
+    cache.put("box", new Box());
+    assertThat(cache.get("box")).isEqualTo(new Box());
+    assertThatThrownBy(() -> cache.put("basket", new Basket())).hasMessageContaining(Basket.class.getName());
+  }
+
+  @Test
+  void anAllowListDoesNotRestrictCopiesInTheHeap() {
+    Properties properties = new Properties();
+    properties.setProperty(GoldyloxCacheManager.SERIALIZER_ALLOW_PROPERTY, "java.util.*");
+    Cache<String, Object> cache = manager("allow", properties).createCache("heap", new MutableConfiguration<>());
+    Basket basket = new Basket();
+    basket.version = 3;
+    cache.put("basket", basket);
+    assertThat(((Basket) cache.get("basket")).version).isEqualTo(3);
+  }
+
+  @Test
+  void everyRecordStartsWithItsFormatByte() {
+    assertThat(fory.serialize(new Box())[0]).isEqualTo(ForySerializer.TAG_FORY);
+    assertThat(fory.serialize(List.of(1))[0]).isEqualTo(ForySerializer.TAG_FORY);
+    // The usual keys are written exactly as Java serialization's compact forms, so both read them alike.
+    JavaSerializer java = new JavaSerializer();
+    for (Object key : List.of("key", 42L, 7)) {
+      assertThat(fory.serialize(key)).isEqualTo(java.serialize(key));
+      assertThat(fory.deserialize(fory.serialize(key), null)).isEqualTo(key);
+    }
+  }
+
+  @Test
+  void recordsWrittenByJavaSerializationAreReadBack() {
+    JavaSerializer java = new JavaSerializer();
+    assertThat(fory.deserialize(java.serialize(new Box()), getClass().getClassLoader())).isEqualTo(new Box());
+    assertThat(fory.deserialize(java.serialize(new ArrayList<>(List.of("a"))), null)).isEqualTo(List.of("a"));
+    // Java serialization does not read Fory's records: refused, not misread.
+    assertThatThrownBy(() -> java.deserialize(fory.serialize(new Box()), null))
+        .isInstanceOf(SerializationException.class);
+  }
+
+  @Test
+  void bytesOfAnUnknownFormatAreRefusedNotGuessed() {
+    // What Goldylox's opt-in Fory wrote before records had a format byte.
+    byte[] untagged = Fory.builder().withLanguage(Language.JAVA).requireClassRegistration(false)
+        .withRefTracking(true).build().serialize(new ArrayList<>(List.of("a", "b")));
+    assertThat(untagged[0]).isEqualTo((byte) 2);
+    assertThatThrownBy(() -> fory.deserialize(untagged, null)).isInstanceOf(SerializationException.class)
+        .hasMessageContaining("bytes tagged as a Long");
+    assertThatThrownBy(() -> fory.deserialize(new byte[] {0x7F, 1, 2}, null))
+        .isInstanceOf(SerializationException.class).hasMessageContaining("unknown format byte 0x7f");
   }
 }

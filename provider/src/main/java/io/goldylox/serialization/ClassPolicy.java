@@ -1,0 +1,221 @@
+package io.goldylox.serialization;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.GenericArrayType;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
+import java.lang.reflect.TypeVariable;
+import java.lang.reflect.WildcardType;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Which classes one cache may instantiate while decoding bytes that came from outside the process (a disk tier's
+ * records after a restart, a write-behind journal, a remote tier): the JDK's value types, the cache's declared key
+ * and value types with the types of their fields (transitively, generic arguments included), and the configured
+ * allow-list ({@code serializer.allow} in the configuration file, the {@code goldylox.serializer.allow} property).
+ *
+ * <p>Allow-list entries are a class name ({@code com.example.Order}), a package ({@code com.example.*}: its classes
+ * and their nested classes) or a package tree ({@code com.example.**}). Subclasses and implementations of the
+ * declared types are not allowed implicitly: name them. A refusal is counted ({@link #rejected()}) and logged as a
+ * WARN once per class.
+ *
+ * <p>Built once per cache on the thread that creates it, immutable apart from its counters; consulted by any
+ * thread that decodes (callers, the tiered store's mover, the write-behind flusher, Redis readers).
+ */
+public final class ClassPolicy {
+
+  private static final System.Logger LOG = System.getLogger(ClassPolicy.class.getName());
+
+  /** JDK classes whose instances are plain values (and the serial forms and superclasses Java streams name). */
+  private static final Set<String> JDK_VALUES = Set.of(
+      "java.lang.String", "java.lang.Boolean", "java.lang.Character", "java.lang.Byte", "java.lang.Short",
+      "java.lang.Integer", "java.lang.Long", "java.lang.Float", "java.lang.Double", "java.lang.Number",
+      "java.lang.Enum", "java.lang.Object", "java.lang.StringBuilder", "java.lang.StringBuffer",
+      "java.math.BigDecimal", "java.math.BigInteger", "java.util.UUID", "java.util.Date", "java.util.Locale",
+      "java.util.Currency", "java.net.URI", "java.util.ArrayList", "java.util.LinkedList", "java.util.HashMap",
+      "java.util.LinkedHashMap", "java.util.TreeMap", "java.util.HashSet", "java.util.LinkedHashSet",
+      "java.util.TreeSet", "java.util.ArrayDeque", "java.util.Vector", "java.util.EnumMap",
+      "java.util.EnumSet", "java.util.RegularEnumSet", "java.util.JumboEnumSet",
+      "java.util.EnumSet$SerializationProxy", "java.util.Arrays$ArrayList", "java.util.CollSer",
+      "java.util.BitSet", "java.util.Map$Entry", "java.util.concurrent.ConcurrentHashMap", "java.util.concurrent.ConcurrentHashMap$Segment",
+      "java.util.concurrent.CopyOnWriteArrayList", "java.util.concurrent.ConcurrentSkipListMap",
+      "java.util.concurrent.ConcurrentSkipListSet");
+
+  /** JDK packages or nested-class prefixes whose classes are all values or value collections. */
+  private static final List<String> JDK_PREFIXES = List.of(
+      "java.time.", "java.util.ImmutableCollections$", "java.util.Collections$Unmodifiable",
+      "java.util.Collections$Empty", "java.util.Collections$Singleton", "java.util.Collections$Synchronized");
+
+  private static final int MAX_WALKED_TYPES = 1_000;
+
+  private final String owner;
+  private final Set<String> exact;
+  private final List<String> packages;
+  private final List<String> trees;
+  private final ConcurrentHashMap<String, Boolean> warned = new ConcurrentHashMap<>();
+  private final LongAdder rejected = new LongAdder();
+
+  private ClassPolicy(String owner, Set<String> exact, List<String> packages, List<String> trees) {
+    this.owner = owner;
+    this.exact = Set.copyOf(exact);
+    this.packages = List.copyOf(packages);
+    this.trees = List.copyOf(trees);
+  }
+
+  /**
+   * @param owner what the policy guards, for log lines (a cache name)
+   * @param declared the cache's declared key and value types
+   * @param allowList allow-list entries (see the class comment)
+   * @throws IllegalArgumentException for an entry that is not a class name, {@code pkg.*} or {@code pkg.**}
+   */
+  public static ClassPolicy of(String owner, Collection<Class<?>> declared, Collection<String> allowList) {
+    Set<String> exact = new HashSet<>();
+    List<String> packages = new ArrayList<>();
+    List<String> trees = new ArrayList<>();
+    for (String raw : allowList) {
+      String entry = raw.trim();
+      if (entry.endsWith(".**")) {
+        trees.add(checkName(raw, entry.substring(0, entry.length() - 3)) + ".");
+      } else if (entry.endsWith(".*")) {
+        packages.add(checkName(raw, entry.substring(0, entry.length() - 2)) + ".");
+      } else {
+        exact.add(checkName(raw, entry));
+      }
+    }
+    walk(declared, exact);
+    return new ClassPolicy(owner, exact, packages, trees);
+  }
+
+  private static String checkName(String raw, String name) {
+    if (name.isEmpty() || name.startsWith(".") || name.endsWith(".") || name.contains("..")) {
+      throw new IllegalArgumentException("'" + raw + "' is not a class name, package.* or package.**");
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (!Character.isJavaIdentifierPart(c) && c != '.') {
+        throw new IllegalArgumentException("'" + raw + "' is not a class name, package.* or package.**");
+      }
+    }
+    return name;
+  }
+
+  /** Adds the declared types and, for non-JDK classes, the types of their fields, transitively. */
+  private static void walk(Collection<Class<?>> declared, Set<String> names) {
+    Deque<Type> pending = new ArrayDeque<>(declared);
+    Set<Class<?>> visited = new HashSet<>();
+    while (!pending.isEmpty() && visited.size() < MAX_WALKED_TYPES) {
+      Type type = pending.pop();
+      if (type instanceof ParameterizedType) {
+        ParameterizedType parameterized = (ParameterizedType) type;
+        pending.push(parameterized.getRawType());
+        for (Type argument : parameterized.getActualTypeArguments()) {
+          pending.push(argument);
+        }
+      } else if (type instanceof GenericArrayType) {
+        pending.push(((GenericArrayType) type).getGenericComponentType());
+      } else if (type instanceof WildcardType) {
+        for (Type bound : ((WildcardType) type).getUpperBounds()) {
+          pending.push(bound);
+        }
+      } else if (type instanceof TypeVariable) {
+        for (Type bound : ((TypeVariable<?>) type).getBounds()) {
+          pending.push(bound);
+        }
+      } else if (type instanceof Class) {
+        Class<?> type1 = (Class<?>) type;
+        while (type1.isArray()) {
+          type1 = type1.getComponentType();
+        }
+        if (type1.isPrimitive() || !visited.add(type1)) {
+          continue;
+        }
+        names.add(type1.getName());
+        if (isJdk(type1.getName())) {
+          continue; // a JDK class's private fields say nothing about what the cache holds
+        }
+        for (Class<?> c = type1; c != null && c != Object.class; c = c.getSuperclass()) {
+          if (c != type1 && visited.add(c)) {
+            names.add(c.getName()); // a Java stream names every serializable superclass
+          }
+          for (Field field : c.getDeclaredFields()) {
+            if (!Modifier.isStatic(field.getModifiers())) {
+              pending.push(field.getGenericType());
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static boolean isJdk(String name) {
+    return name.startsWith("java.") || name.startsWith("javax.") || name.startsWith("jdk.")
+        || name.startsWith("sun.") || name.startsWith("com.sun.");
+  }
+
+  /** Whether the policy lets a class of this name be instantiated (no counting, no logging). */
+  public boolean allows(String className) {
+    String name = className;
+    while (name.startsWith("[")) {
+      name = name.substring(1);
+    }
+    if (name.length() == 1) {
+      return "ZBCSIJFD".contains(name); // an array of primitives
+    }
+    if (name.startsWith("L") && name.endsWith(";")) {
+      name = name.substring(1, name.length() - 1);
+    }
+    if (JDK_VALUES.contains(name) || exact.contains(name)) {
+      return true;
+    }
+    for (String prefix : JDK_PREFIXES) {
+      if (name.startsWith(prefix)) {
+        return true;
+      }
+    }
+    for (String tree : trees) {
+      if (name.startsWith(tree)) {
+        return true;
+      }
+    }
+    for (String pkg : packages) {
+      if (name.startsWith(pkg) && name.indexOf('.', pkg.length()) < 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** As {@link #allows}, but a refusal is counted and logged (once per class name). */
+  public boolean check(String className) {
+    if (allows(className)) {
+      return true;
+    }
+    rejected.increment();
+    if (warned.putIfAbsent(className, Boolean.TRUE) == null) {
+      LOG.log(System.Logger.Level.WARNING, owner + ": refused to instantiate " + className + " from stored or"
+          + " remote bytes; the entry is treated as a miss. If the class is yours, add it to serializer.allow"
+          + " (or goldylox.serializer.allow). Logged once per class.");
+    }
+    return false;
+  }
+
+  /** How many times a class was refused. */
+  public long rejected() {
+    return rejected.sum();
+  }
+
+  @Override
+  public String toString() {
+    return "ClassPolicy[" + owner + ": " + exact.size() + " classes, packages " + packages + ", trees " + trees
+        + "]";
+  }
+}

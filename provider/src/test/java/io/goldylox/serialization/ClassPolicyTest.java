@@ -1,0 +1,134 @@
+package io.goldylox.serialization;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.goldylox.serialization.other.Gadget;
+import java.io.Serializable;
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a {@link ClassPolicy} allows, and that a guarded serializer (Fory's, and Java's for records written by Java
+ * serialization) refuses any other class before instantiating it, at the top of the value or deep inside it.
+ */
+class ClassPolicyTest {
+
+  record Line(String sku, int quantity) implements Serializable {}
+
+  /** A declared value type: its field types (and their generic arguments) are allowed with it. */
+  static final class Order implements Serializable {
+    private static final long serialVersionUID = 1L;
+    String id;
+    List<Line> lines = new ArrayList<>();
+    Map<String, BigDecimal> prices = new HashMap<>();
+    Object extra; // declared as Object: only Object itself, nothing that happens to be put there
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Order && ((Order) o).id.equals(id) && ((Order) o).lines.equals(lines)
+          && ((Order) o).prices.equals(prices) && Objects.equals(((Order) o).extra, extra);
+    }
+
+    @Override
+    public int hashCode() {
+      return id.hashCode();
+    }
+  }
+
+  private final ClassLoader loader = getClass().getClassLoader();
+
+  private static Order order() {
+    Order order = new Order();
+    order.id = "o-1";
+    order.lines.add(new Line("apple", 3));
+    order.prices.put("apple", new BigDecimal("0.50"));
+    order.extra = LocalDate.of(2025, 1, 1);
+    return order;
+  }
+
+  @Test
+  void theDeclaredTypesTheirFieldTypesAndJdkValuesAreAllowed() {
+    ClassPolicy policy = ClassPolicy.of("orders", List.of(String.class, Order.class), List.of());
+    assertThat(policy.allows(Order.class.getName())).isTrue();
+    assertThat(policy.allows(Line.class.getName())).as("a generic argument of a field").isTrue();
+    for (Class<?> jdk : List.of(String.class, Long.class, BigDecimal.class, UUID.class, LocalDate.class,
+        ArrayList.class, HashMap.class, List.of(1, 2, 3).getClass(), int[].class, String[].class)) {
+      assertThat(policy.allows(jdk.getName())).as(jdk.getName()).isTrue();
+    }
+    assertThat(policy.allows(Gadget.class.getName())).isFalse();
+    assertThat(policy.allows("[L" + Gadget.class.getName() + ";")).isFalse();
+    assertThat(policy.allows("java.util.PriorityQueue")).isFalse();
+    assertThat(policy.allows("org.apache.commons.collections.functors.InvokerTransformer")).isFalse();
+    assertThat(policy.rejected()).as("allows() neither counts nor logs").isZero();
+  }
+
+  @Test
+  void allowListEntriesAreClassesPackagesOrTrees() {
+    ClassPolicy policy = ClassPolicy.of("c", List.of(), List.of("com.example.Exact", "com.shop.*", "org.acme.**"));
+    assertThat(policy.allows("com.example.Exact")).isTrue();
+    assertThat(policy.allows("com.example.Other")).isFalse();
+    assertThat(policy.allows("com.shop.Cart")).isTrue();
+    assertThat(policy.allows("com.shop.Cart$Item")).isTrue();
+    assertThat(policy.allows("com.shop.internal.Cart")).as("* is one package").isFalse();
+    assertThat(policy.allows("org.acme.deep.down.Thing")).isTrue();
+    assertThat(policy.allows("org.acmeevil.Thing")).isFalse();
+    assertThatThrownBy(() -> ClassPolicy.of("c", List.of(), List.of("com..x"))).isInstanceOf(
+        IllegalArgumentException.class);
+    assertThatThrownBy(() -> ClassPolicy.of("c", List.of(), List.of("*"))).isInstanceOf(
+        IllegalArgumentException.class);
+  }
+
+  @Test
+  void aGuardedForyReadsAllowedValuesAndRefusesAGadgetWithoutInstantiatingIt() {
+    ForySerializer fory = new ForySerializer(loader);
+    ClassPolicy policy = ClassPolicy.of("orders", List.of(String.class, Order.class), List.of());
+    Serializer guarded = fory.guarded(policy);
+    assertThat(guarded.checksClasses()).isTrue();
+    assertThat(guarded.deserialize(fory.serialize(order()), loader)).isEqualTo(order());
+
+    byte[] top = fory.serialize(new Gadget());
+    Order carrier = order();
+    carrier.extra = new Gadget(); // inside an allowed class, in a field declared as Object
+    byte[] nested = fory.serialize(carrier);
+    int before = Gadget.instantiations();
+    assertThatThrownBy(() -> guarded.deserialize(nested, loader)).isInstanceOf(ClassRejectedException.class);
+    assertThatThrownBy(() -> guarded.deserialize(top, loader)).isInstanceOf(ClassRejectedException.class);
+    assertThat(Gadget.instantiations()).as("readObject/readResolve never ran").isEqualTo(before);
+    assertThat(policy.rejected()).isEqualTo(2);
+    // The unguarded serializer (copies inside the heap) reads it: the check is only for outside bytes.
+    assertThat(fory.deserialize(top, loader)).isInstanceOf(Gadget.class);
+    assertThat(Gadget.instantiations()).isGreaterThan(before);
+  }
+
+  @Test
+  void recordsWrittenByJavaSerializationAreCheckedToo() {
+    JavaSerializer java = new JavaSerializer();
+    ClassPolicy policy = ClassPolicy.of("orders", List.of(String.class, Order.class), List.of());
+    Serializer guarded = new ForySerializer(loader).guarded(policy);
+    assertThat(guarded.deserialize(java.serialize(order()), loader)).isEqualTo(order());
+    Order carrier = order();
+    carrier.extra = new Gadget();
+    byte[] nested = java.serialize(carrier);
+    int before = Gadget.instantiations();
+    assertThatThrownBy(() -> guarded.deserialize(nested, loader)).isInstanceOf(ClassRejectedException.class);
+    assertThatThrownBy(() -> java.guarded(policy).deserialize(nested, loader))
+        .isInstanceOf(ClassRejectedException.class);
+    assertThat(Gadget.instantiations()).isEqualTo(before);
+  }
+
+  @Test
+  void theAllowListLetsANamedClassIn() {
+    ForySerializer fory = new ForySerializer(loader);
+    Serializer guarded = fory.guarded(ClassPolicy.of("any", List.of(Object.class),
+        List.of("io.goldylox.serialization.other.*")));
+    assertThat(guarded.deserialize(fory.serialize(new Gadget()), loader)).isInstanceOf(Gadget.class);
+  }
+}

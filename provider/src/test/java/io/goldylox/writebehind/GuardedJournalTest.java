@@ -1,0 +1,112 @@
+package io.goldylox.writebehind;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.goldylox.config.WriteBehindConfig;
+import io.goldylox.serialization.ClassPolicy;
+import io.goldylox.serialization.ForySerializer;
+import io.goldylox.serialization.Serializer;
+import io.goldylox.serialization.other.Gadget;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import javax.cache.Cache;
+import javax.cache.integration.CacheWriter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A write-behind journal left with a backlog is outside input when it is opened again: read through the cache's
+ * guarded serializer (as {@code GoldyloxCacheManager} opens it), an operation whose value is of a refused class is
+ * dead-lettered, never instantiated and never handed to the writer; the others are delivered.
+ */
+class GuardedJournalTest {
+
+  @TempDir
+  Path dir;
+
+  /** Records what it is given; blocks every call until its gate opens. */
+  static final class RecordingWriter implements CacheWriter<Object, Object> {
+    final Map<Object, Object> written = new ConcurrentHashMap<>();
+    final CountDownLatch gate;
+
+    RecordingWriter(boolean closed) {
+      gate = new CountDownLatch(closed ? 1 : 0);
+    }
+
+    private void pass() {
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    @Override
+    public void write(Cache.Entry<?, ?> entry) {
+      pass();
+      written.put(entry.getKey(), entry.getValue());
+    }
+
+    @Override
+    public void writeAll(Collection<Cache.Entry<?, ?>> entries) {
+      pass();
+      for (Cache.Entry<?, ?> entry : new ArrayList<>(entries)) {
+        written.put(entry.getKey(), entry.getValue());
+      }
+      entries.clear();
+    }
+
+    @Override
+    public void delete(Object key) {
+      pass();
+    }
+
+    @Override
+    public void deleteAll(Collection<?> keys) {
+      pass();
+      keys.clear();
+    }
+  }
+
+  @Test
+  void aRefusedValueInAReplayedJournalIsDeadLetteredNotDelivered() {
+    ClassLoader loader = getClass().getClassLoader();
+    ForySerializer fory = new ForySerializer(loader);
+    WriteBehindConfig settings = TestConfigs.config(dir.resolve("journal")).maxDelay(Duration.ofMillis(5))
+        .closeTimeout(Duration.ofMillis(300)).build();
+    RecordingWriter stuck = new RecordingWriter(true);
+    WriteBehindJournal<Object, Object> first = WriteBehindJournal.open(settings, stuck,
+        fory.guarded(policy()), loader, "first", ChronicleJournal.DEFAULT_ROLL_CYCLE);
+    first.put("warm", "up"); // the flusher blocks on it: everything after stays in the journal
+    Await.until(() -> stuck.gate.getCount() == 1 && first.metrics().batches() > 0, Duration.ofSeconds(10),
+        first::toString);
+    first.put("list", new ArrayList<>(List.of("a")));
+    first.put("gadget", new Gadget());
+    first.close();
+    assertThat(first.metrics().leftAtClose()).isGreaterThanOrEqualTo(2);
+    stuck.gate.countDown();
+
+    int before = Gadget.instantiations();
+    ClassPolicy policy = policy();
+    Serializer guarded = fory.guarded(policy);
+    RecordingWriter writer = new RecordingWriter(false);
+    try (WriteBehindJournal<Object, Object> reopened = WriteBehindJournal.open(settings, writer, guarded, loader,
+        "reopened", ChronicleJournal.DEFAULT_ROLL_CYCLE)) {
+      Await.drained(reopened);
+      assertThat(writer.written).containsEntry("list", List.of("a")).doesNotContainKey("gadget");
+      assertThat(reopened.metrics().deadLetters()).isEqualTo(1);
+    }
+    assertThat(Gadget.instantiations()).as("the gadget was never built").isEqualTo(before);
+    assertThat(policy.rejected()).isPositive();
+  }
+
+  private static ClassPolicy policy() {
+    return ClassPolicy.of("journal", List.of(String.class, Object.class), List.of());
+  }
+}

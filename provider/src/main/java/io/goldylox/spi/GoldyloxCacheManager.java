@@ -137,8 +137,9 @@ public final class GoldyloxCacheManager implements CacheManager {
       try {
         if (copy.writeBehind().isPresent()) {
           // The only place that touches io.goldylox.writebehind: Chronicle is loaded for such caches only.
-          writeBehind = WriteBehindJournal.open(copy.writeBehind().get(), guarded, getClassLoaderOrDefault(),
-              MBeanRegistrar.sanitize(cacheName));
+          // Its journal files are read back through the guard; operations of this run are the callers' own bytes.
+          writeBehind = WriteBehindJournal.open(copy.writeBehind().get(), serializer, guarded,
+              getClassLoaderOrDefault(), MBeanRegistrar.sanitize(cacheName));
         }
         cache = new GoldyloxCache<>(this, cacheName, copy, copier, tier, writeBehind, workers, maxPendingEvents());
       } catch (RuntimeException | Error e) {

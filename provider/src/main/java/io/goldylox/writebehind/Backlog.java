@@ -65,6 +65,8 @@ final class Backlog<K, V> {
     JournalRecord record;
     /** Without coalescing: the key's later operations, in journal order; null when there are none yet. */
     ArrayDeque<JournalRecord> later;
+    /** Whether {@link #record} came from a caller of this run (claimed), not from the journal files. */
+    boolean handedOver;
     /** {@link #record}'s value once decoded; see {@link #decoded}. */
     V value;
     boolean decoded;
@@ -231,6 +233,7 @@ final class Backlog<K, V> {
     }
     if (slot.record == null || slot.record.sequence != newest.sequence()) {
       slot.record = newest.toRecord();
+      slot.handedOver = !newest.replayed;
       slot.decoded = false;
       slot.value = null;
       slot.attempts = 0; // a new operation: its own attempts

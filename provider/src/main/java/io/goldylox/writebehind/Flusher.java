@@ -71,7 +71,10 @@ final class Flusher<K, V> implements Runnable {
 
   private final String cacheName;
   private final WriteBehindConfig settings;
+  /** Decodes the operations of this run, which callers handed over (their own bytes). */
   private final Serializer serializer;
+  /** Decodes what is read back from the journal files: bytes from outside the process. */
+  private final Serializer journalReader;
   private final ClassLoader loader;
   private final ChronicleJournal journal;
   private final DeadLetterJournal deadLetters;
@@ -114,12 +117,14 @@ final class Flusher<K, V> implements Runnable {
   private boolean lastAttemptsGiven;
 
   Flusher(String cacheName, WriteBehindConfig settings, CacheWriter<K, V> writer, Serializer serializer,
+      Serializer journalReader,
       ClassLoader loader, ChronicleJournal journal, DeadLetterJournal deadLetters, Checkpoint checkpoint,
       AtomicLong sequence, LiveIntake<K, V> intake, WriteBehindMetrics metrics, long checkpointed,
       Replay<K, V> replay) {
     this.cacheName = cacheName;
     this.settings = settings;
     this.serializer = serializer;
+    this.journalReader = journalReader;
     this.loader = loader;
     this.journal = journal;
     this.deadLetters = deadLetters;
@@ -356,7 +361,7 @@ final class Flusher<K, V> implements Runnable {
 
   @SuppressWarnings("unchecked")
   private K decodeKey(JournalRecord record) {
-    return (K) serializer.deserialize(record.key, loader);
+    return (K) journalReader.deserialize(record.key, loader);
   }
 
   /** Delivers one batch. Returns false if the flusher was abandoned meanwhile. */
@@ -377,7 +382,7 @@ final class Flusher<K, V> implements Runnable {
       if (!slot.decoded && !slot.isDelete()) {
         try {
           @SuppressWarnings("unchecked")
-          V value = (V) serializer.deserialize(slot.record.value, loader);
+          V value = (V) (slot.handedOver ? serializer : journalReader).deserialize(slot.record.value, loader);
           slot.value = value;
         } catch (RuntimeException e) {
           if (undecodable == null) {

@@ -130,14 +130,15 @@ final class LiveIntake<K, V> {
     public Pending<V> apply(K key, Pending<V> previous) {
       if (previous == null) {
         handOff = true;
-        return new Pending<>(sequence, value, keyBytes, valueBytes, index, createdMillis, 1L, createdMillis);
+        return new Pending<>(sequence, value, keyBytes, valueBytes, index, createdMillis, 1L, createdMillis,
+            false);
       }
       // The flusher took the previous operation: it may be failing and waiting for a retry, which this one
       // replaces at once. Handing the key over again tells the flusher so.
       boolean claimed = previous.claimed;
       handOff = claimed;
       return new Pending<>(sequence, value, keyBytes, valueBytes, index, createdMillis, previous.operations + 1,
-          claimed ? createdMillis : previous.unclaimedSinceMillis);
+          claimed ? createdMillis : previous.unclaimedSinceMillis, false);
     }
   }
 

@@ -38,15 +38,18 @@ public final class Pending<V> {
    * {@code max-delay} counts from it.
    */
   final long unclaimedSinceMillis;
+  /** Whether the replay published this entry from the journal files (its bytes came from outside the process). */
+  final boolean replayed;
   /** Set by the flusher when it takes this entry for delivery. */
   volatile boolean claimed;
 
   Pending(long sequence, V value) {
-    this(sequence, value, null, null, -1L, 0L, 1L, 0L);
+    this(sequence, value, null, null, -1L, 0L, 1L, 0L, false);
   }
 
   Pending(long sequence, V value, byte[] keyBytes, byte[] valueBytes, long index, long createdMillis,
-      long operations, long unclaimedSinceMillis) {
+      long operations, long unclaimedSinceMillis, boolean replayed) {
+    this.replayed = replayed;
     this.sequence = sequence;
     this.value = value;
     this.keyBytes = keyBytes;

@@ -88,7 +88,7 @@ final class Replay<K, V> {
       }
       long operations = slot.operations + (slot.later == null ? 0 : slot.later.size());
       pending.put(slot.key, new Pending<>(newest.sequence, value, newest.key, newest.value, newest.index,
-          newest.createdMillis, operations, slot.firstCreatedMillis));
+          newest.createdMillis, operations, slot.firstCreatedMillis, true));
     }
     replay.operations = replay.backlog.operations() + replay.unreadable.size();
     return replay;

@@ -90,7 +90,7 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
   private volatile boolean closed;
 
   private WriteBehindJournal(WriteBehindConfig settings, CacheWriter<K, V> writer, boolean ownsWriter,
-      Serializer serializer, ClassLoader loader, String cacheName, String rollCycle) {
+      Serializer serializer, Serializer journalReader, ClassLoader loader, String cacheName, String rollCycle) {
     this.settings = settings;
     this.writer = writer;
     this.ownsWriter = ownsWriter;
@@ -101,7 +101,7 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
       boolean force = settings.durability() == WriteBehindConfig.Durability.OS;
       Checkpoint checkpoint = new Checkpoint(settings.journal(), force);
       long position = checkpoint.read();
-      Replay<K, V> replay = Replay.run(journal, position, serializer, loader, pending, settings.coalesce());
+      Replay<K, V> replay = Replay.run(journal, position, journalReader, loader, pending, settings.coalesce());
       sequence.set(replay.maxSequence);
       metrics.replayed.set(replay.operations);
       if (replay.operations > 0) {
@@ -111,7 +111,8 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
       }
       this.deadLetters = new DeadLetterJournal(settings.deadLetter(), cacheName);
       this.intake = settings.coalesce() ? new LiveIntake<>(pending, replay.nextUnread) : null;
-      this.flusher = new Flusher<>(cacheName, settings, writer, serializer, loader, journal, deadLetters,
+      this.flusher = new Flusher<>(cacheName, settings, writer, serializer, journalReader, loader, journal,
+          deadLetters,
           checkpoint, sequence, intake, metrics, position, replay);
       this.syncer = force ? new Syncer(journal, settings.syncInterval().toNanos(), cacheName) : null;
       this.pretoucher = Pretoucher.enabled() ? journal.pretoucher(cacheName) : null;
@@ -150,7 +151,20 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
    */
   public static <K, V> WriteBehindJournal<K, V> open(WriteBehindConfig settings, Serializer serializer,
       ClassLoader loader, String cacheName) {
-    return open(settings, null, serializer, loader, cacheName, ChronicleJournal.DEFAULT_ROLL_CYCLE);
+    return open(settings, serializer, serializer, loader, cacheName);
+  }
+
+  /**
+   * As {@link #open(WriteBehindConfig, Serializer, ClassLoader, String)}, reading what comes back from the journal
+   * files (the replay at open, and every record without coalescing) through {@code journalReader}: bytes from
+   * outside the process, which a cache reads through a serializer that checks classes. Operations made in this run
+   * are delivered from the callers' own bytes, decoded with {@code serializer}.
+   *
+   * @param journalReader reads the bytes {@code serializer} wrote (typically its {@code guarded} form)
+   */
+  public static <K, V> WriteBehindJournal<K, V> open(WriteBehindConfig settings, Serializer serializer,
+      Serializer journalReader, ClassLoader loader, String cacheName) {
+    return open(settings, null, serializer, journalReader, loader, cacheName, ChronicleJournal.DEFAULT_ROLL_CYCLE);
   }
 
   /**
@@ -163,8 +177,14 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
    */
   static <K, V> WriteBehindJournal<K, V> open(WriteBehindConfig settings, CacheWriter<K, V> writer,
       Serializer serializer, ClassLoader loader, String cacheName, String rollCycle) {
+    return open(settings, writer, serializer, serializer, loader, cacheName, rollCycle);
+  }
+
+  static <K, V> WriteBehindJournal<K, V> open(WriteBehindConfig settings, CacheWriter<K, V> writer,
+      Serializer serializer, Serializer journalReader, ClassLoader loader, String cacheName, String rollCycle) {
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(serializer, "serializer");
+    Objects.requireNonNull(journalReader, "journalReader");
     Objects.requireNonNull(cacheName, "cacheName");
     Objects.requireNonNull(rollCycle, "rollCycle");
     ChronicleFlags.prepare();
@@ -172,7 +192,8 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
     CacheWriter<K, V> target = owns ? createWriter(settings) : writer;
     ClassLoader classLoader = loader != null ? loader : WriteBehindJournal.class.getClassLoader();
     try {
-      return new WriteBehindJournal<>(settings, target, owns, serializer, classLoader, cacheName, rollCycle);
+      return new WriteBehindJournal<>(settings, target, owns, serializer, journalReader, classLoader, cacheName,
+          rollCycle);
     } catch (RuntimeException | Error e) {
       if (owns) {
         closeWriter(target);

@@ -109,4 +109,40 @@ class GuardedJournalTest {
   private static ClassPolicy policy() {
     return ClassPolicy.of("journal", List.of(String.class, Object.class), List.of());
   }
+
+  /** A value class the policy does not name. */
+  static final class Undeclared implements java.io.Serializable {
+    final String text;
+
+    Undeclared(String text) {
+      this.text = text;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Undeclared && ((Undeclared) o).text.equals(text);
+    }
+
+    @Override
+    public int hashCode() {
+      return text.hashCode();
+    }
+  }
+
+  @Test
+  void anOperationOfThisRunIsDeliveredFromTheCallersBytesWithoutTheGuard() {
+    ClassLoader loader = getClass().getClassLoader();
+    ForySerializer fory = new ForySerializer(loader);
+    ClassPolicy policy = policy();
+    WriteBehindConfig settings = TestConfigs.config(dir.resolve("live")).maxDelay(Duration.ofMillis(5)).build();
+    RecordingWriter writer = new RecordingWriter(false);
+    try (WriteBehindJournal<Object, Object> journal = WriteBehindJournal.open(settings, writer, fory,
+        fory.guarded(policy), loader, "live", ChronicleJournal.DEFAULT_ROLL_CYCLE)) {
+      journal.put("mine", new Undeclared("made in this process"));
+      Await.drained(journal);
+      assertThat(writer.written).containsEntry("mine", new Undeclared("made in this process"));
+      assertThat(journal.metrics().deadLetters()).isZero();
+    }
+    assertThat(policy.rejected()).as("nothing of this run went through the guard").isZero();
+  }
 }

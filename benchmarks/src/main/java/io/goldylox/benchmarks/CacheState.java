@@ -27,7 +27,7 @@ public class CacheState {
   /** Keys per getAll/putAll call, before duplicates are merged. */
   public static final int BATCH_SIZE = 100;
 
-  @Param({"goldylox", "goldylox-fory", "caffeine", "ehcache", "cache2k", "ri", "chm"})
+  @Param({"goldylox", "goldylox-java", "caffeine", "ehcache", "cache2k", "ri", "chm"})
   public String provider;
 
   @Param({"false", "true"})

@@ -38,7 +38,7 @@ import org.HdrHistogram.Histogram;
  *   <li>{@code put}: a plain put, no writer;</li>
  *   <li>{@code put write-through 5ms}: a put whose write-through {@link CacheWriter} sleeps 5 ms per call (the
  *   contrast for write-behind);</li>
- *   <li>{@code put write-behind 5ms}: Goldylox (and {@code goldylox-fory}) with write-behind through a Chronicle
+ *   <li>{@code put write-behind 5ms}: Goldylox (and {@code goldylox-java}) with write-behind through a Chronicle
  *   Queue journal in a temporary directory to the same writer, whose {@code writeAll} sleeps 5 ms per call; the
  *   note gives what the flusher delivered meanwhile (operations the writer acknowledged per second, writer calls,
  *   the journal lag left at the end). Needs the JVM flags of Chronicle Queue ({@link ChildJvm} passes them;
@@ -102,7 +102,7 @@ public final class LatencyBenchmark {
       }
     }
     if (scenarios.contains("write-behind")) {
-      for (String provider : List.of("goldylox", Providers.GOLDYLOX_FORY)) {
+      for (String provider : List.of("goldylox", Providers.GOLDYLOX_JAVA)) {
         writeBehindPut(provider);
       }
     }

@@ -38,8 +38,8 @@ import org.ehcache.jsr107.Eh107Configuration;
  *   (checked by every benchmark's setup, which fails when a get misses).</li>
  *   <li>Bounded (eviction quality): Caffeine {@code maximumSize}, Ehcache {@code heap(n)}, cache2k
  *   {@code entryCapacity(n)}, Goldylox {@code GoldyloxConfiguration.heapMaxEntries(n)} with no lower tier.</li>
- *   <li>{@code goldylox-fory}: Goldylox from a manager of its own URI with the manager properties
- *   {@code goldylox.serializer=fory} and {@code goldylox.serializer.allow=io.goldylox.benchmarks.*}.</li>
+ *   <li>{@code goldylox-java}: Goldylox from a manager of its own URI with the manager property
+ *   {@code goldylox.serializer=java} (Java serialization, the explicit choice; Fory is the default).</li>
  * </ul>
  * Called by benchmark setup code only, never inside a measured loop.
  */
@@ -52,14 +52,14 @@ public final class Providers {
   /** The JCache providers and the {@code chm} ceiling, in table order. */
   public static final List<String> ALL = List.of("goldylox", "caffeine", "ehcache", "cache2k", "ri", "chm");
   /**
-   * Goldylox with {@code goldylox.serializer=fory} (Apache Fory instead of Java serialization for store-by-value
-   * copies and the lower tiers); {@code goldylox} stays the spec-default variant (Java serialization).
+   * Goldylox with {@code goldylox.serializer=java} (Java serialization instead of the default Fory for
+   * store-by-value copies and the lower tiers); {@code goldylox} is the default configuration.
    */
-  public static final String GOLDYLOX_FORY = "goldylox-fory";
+  public static final String GOLDYLOX_JAVA = "goldylox-java";
   /** Every name the {@code provider} parameter accepts, in table order. */
   public static final List<String> TABLE_ORDER =
-      List.of("goldylox", GOLDYLOX_FORY, "caffeine", "ehcache", "cache2k", "ri", "chm");
-  /** The classes Fory may read back in the {@code goldylox-fory} variant ({@code goldylox.serializer.allow}). */
+      List.of("goldylox", GOLDYLOX_JAVA, "caffeine", "ehcache", "cache2k", "ri", "chm");
+  /** The benchmarks' classes, for a Fory that checks what it reads back ({@link ByValueFloor}). */
   static final String FORY_ALLOW = "io.goldylox.benchmarks.*";
 
   /** cache2k's capacity for "unbounded" caches: twice the benchmarks' key count. */
@@ -70,7 +70,7 @@ public final class Providers {
   private static Map<String, String> classNames() {
     Map<String, String> names = new LinkedHashMap<>();
     names.put("goldylox", "io.goldylox.spi.GoldyloxCachingProvider");
-    names.put(GOLDYLOX_FORY, "io.goldylox.spi.GoldyloxCachingProvider");
+    names.put(GOLDYLOX_JAVA, "io.goldylox.spi.GoldyloxCachingProvider");
     names.put("caffeine", "com.github.benmanes.caffeine.jcache.spi.CaffeineCachingProvider");
     names.put("ehcache", "org.ehcache.jsr107.EhcacheCachingProvider");
     names.put("cache2k", "org.cache2k.jcache.provider.JCacheProvider");
@@ -173,12 +173,11 @@ public final class Providers {
       throw new IllegalArgumentException(unknown(provider));
     }
     CachingProvider cachingProvider = Caching.getCachingProvider(className);
-    if (provider.equals(GOLDYLOX_FORY)) {
-      // Its own URI: managers are cached per (URI, class loader), and the default one uses Java serialization.
+    if (provider.equals(GOLDYLOX_JAVA)) {
+      // Its own URI: managers are cached per (URI, class loader), and the default one copies with Fory.
       Properties properties = new Properties();
-      properties.setProperty(GoldyloxCacheManager.SERIALIZER_PROPERTY, "fory");
-      properties.setProperty(GoldyloxCacheManager.SERIALIZER_ALLOW_PROPERTY, FORY_ALLOW);
-      return cachingProvider.getCacheManager(URI.create("urn:goldylox:benchmarks-fory"),
+      properties.setProperty(GoldyloxCacheManager.SERIALIZER_PROPERTY, "java");
+      return cachingProvider.getCacheManager(URI.create("urn:goldylox:benchmarks-java"),
           cachingProvider.getDefaultClassLoader(), properties);
     }
     return cachingProvider.getCacheManager(cachingProvider.getDefaultURI(), cachingProvider.getDefaultClassLoader());

@@ -42,9 +42,9 @@ final class ResultsReport {
 
   private static final Set<String> CHART_EXCLUDED = Set.of("getAll", "putAll");
   private static final List<String> OPERATION_ORDER = List.of("get", "put", "mixed", "getAll", "putAll", "invoke");
-  /** One colour per provider, the same in every panel (a panel without goldylox-fory would shift XChart's own). */
+  /** One colour per provider, the same in every panel (a panel without goldylox-java would shift XChart's own). */
   private static final Map<String, Color> COLORS = Map.of(
-      "goldylox", new Color(0x1F, 0x4E, 0xD8), "goldylox-fory", new Color(0x00, 0xA6, 0xD6),
+      "goldylox", new Color(0x1F, 0x4E, 0xD8), "goldylox-java", new Color(0x00, 0xA6, 0xD6),
       "caffeine", new Color(0xF5, 0xA6, 0x23), "ehcache", new Color(0x8E, 0x44, 0xAD),
       "cache2k", new Color(0x27, 0xAE, 0x60), "ri", new Color(0xC0, 0x39, 0x2B));
   private static final List<String> GC_ALLOC = List.of("gc.alloc.rate.norm", "·gc.alloc.rate.norm");

@@ -21,7 +21,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * <ul>
  *   <li>no flag, the headline: get, put and mixed 80/20, zipf keys; by reference over every provider with the
- *   {@code chm} ceiling, by value over the JCache providers plus {@code goldylox-fory}; 1 thread for all, 2 threads
+ *   {@code chm} ceiling, by value over the JCache providers plus {@code goldylox-java}; 1 thread for all, 2 threads
  *   for all but the RI (dropped from the 2-thread headline to keep it under 10 minutes; {@code --all} has it):
  *   66 trials of 3 × 1 s warmup and 3 × 1 s measurement, about 9 minutes;</li>
  *   <li>{@code --all}: every operation (adding getAll, putAll, invoke), zipf and uniform, 1 and 2 threads, with
@@ -119,14 +119,14 @@ public final class Suite {
 
   /**
    * By reference over every provider (with the chm ceiling), by value over the JCache providers and
-   * {@code goldylox-fory} (by reference it copies nothing, so it would only repeat {@code goldylox}). The 2-thread
+   * {@code goldylox-java} (by reference it copies nothing, so it would only repeat {@code goldylox}). The 2-thread
    * headline leaves the RI out (time budget); {@code --all} keeps it.
    */
   private void throughput(String ops, String[] distributions, int threads) throws RunnerException {
     String include = ThroughputBenchmark.class.getSimpleName() + "\\.(" + ops + ")$";
     List<String> byReference = new ArrayList<>(Providers.ALL);
     List<String> byValue = new ArrayList<>(Providers.JCACHE);
-    byValue.add(1, Providers.GOLDYLOX_FORY);
+    byValue.add(1, Providers.GOLDYLOX_JAVA);
     if (threads > 1 && !all) {
       byReference.remove("ri");
       byValue.remove("ri");

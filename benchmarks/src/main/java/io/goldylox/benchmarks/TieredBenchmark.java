@@ -24,9 +24,9 @@ import javax.cache.spi.CachingProvider;
  * {@value #HEAP_ENTRIES} entries. Variants:
  * <ul>
  *   <li>{@code goldylox 3-tier}: {@code GoldyloxConfiguration} heap {@value #HEAP_ENTRIES} entries + off-heap
- *   {@value #OFF_HEAP_MB} MB + disk {@value #DISK_MB} MB in a temporary directory (Java serialization below the
- *   heap, the spec default);</li>
- *   <li>{@code goldylox-fory 3-tier}: the same with {@code goldylox.serializer=fory};</li>
+ *   {@value #OFF_HEAP_MB} MB + disk {@value #DISK_MB} MB in a temporary directory (Fory below the heap, the
+ *   default);</li>
+ *   <li>{@code goldylox-java 3-tier}: the same with {@code goldylox.serializer=java};</li>
  *   <li>{@code ehcache 3-tier}: Ehcache heap + offheap + disk of the same sizes, configured through its JCache URI
  *   with {@code ehcache-tiered.xml} (a resource of this jar; its persistence directory is a temporary directory
  *   given as a system property);</li>
@@ -53,7 +53,7 @@ public final class TieredBenchmark {
   private static final int WARMUP_MILLIS = 2_000;
   private static final int MEASURE_MILLIS = 3_000;
   private static final List<String> VARIANTS =
-      List.of("goldylox 3-tier", "goldylox-fory 3-tier", "ehcache 3-tier", "goldylox heap-only");
+      List.of("goldylox 3-tier", "goldylox-java 3-tier", "ehcache 3-tier", "goldylox heap-only");
 
   private final boolean smoke;
   private final Long[] keys = new Long[KeyStream.KEYS];
@@ -80,7 +80,7 @@ public final class TieredBenchmark {
   }
 
   String run() throws Exception {
-    // -Dbench.variants=goldylox-fory 3-tier,ehcache 3-tier measures only those (for a quick look or a profile; the
+    // -Dbench.variants=goldylox-java 3-tier,ehcache 3-tier measures only those (for a quick look or a profile; the
     // suite runs all). Ratios need the ehcache variant in the same run.
     String only = System.getProperty("bench.variants");
     List<String> variants = only == null ? VARIANTS : List.of(only.split(","));
@@ -115,7 +115,7 @@ public final class TieredBenchmark {
     md.append(String.format(Locale.ROOT, "## Tiered: working set %,d keys = 10× the heap tier (%,d entries), "
         + "off-heap %d MB, disk %d MB%n%n", KEYS_TOTAL, HEAP_ENTRIES, OFF_HEAP_MB, DISK_MB));
     md.append("Gets are cache-aside (a miss is followed by a put); puts update present keys. By reference; the "
-        + "lower tiers serialize (Java serialization unless `fory`). Millions of operations per second.\n\n");
+        + "lower tiers serialize (Fory, or Java serialization for `goldylox-java`). Millions of operations per second.\n\n");
     md.append("| variant | keys | threads | get M ops/s | get hit rate | put M ops/s | present after fill |\n");
     md.append("|---|---|---|---|---|---|---|\n");
     rows.forEach(row -> md.append(row).append('\n'));
@@ -229,8 +229,8 @@ public final class TieredBenchmark {
   static BenchCache open(String variant, Path directory) throws IOException, URISyntaxException {
     switch (variant) {
       case "goldylox 3-tier":
-      case "goldylox-fory 3-tier":
-        return Providers.open(variant.startsWith("goldylox-fory") ? Providers.GOLDYLOX_FORY : "goldylox", "tiered",
+      case "goldylox-java 3-tier":
+        return Providers.open(variant.startsWith("goldylox-java") ? Providers.GOLDYLOX_JAVA : "goldylox", "tiered",
             GoldyloxConfiguration.builder(Long.class, Payload.class)
                 .storeByValue(false)
                 .heapMaxEntries(HEAP_ENTRIES)

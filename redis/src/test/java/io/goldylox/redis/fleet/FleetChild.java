@@ -37,11 +37,14 @@ final class FleetChild implements AutoCloseable {
   private final List<String> recent = new ArrayList<>(); // guarded by itself
   private final List<String> errors = new ArrayList<>(); // guarded by itself
   private final Thread reader;
+  /** The child's own record of its acks (see {@link #ackFile}). */
+  private final Path ackFile;
 
-  private FleetChild(String name, Process process, Path stderr) {
+  private FleetChild(String name, Process process, Path stderr, Path ackFile) {
     this.name = name;
     this.process = process;
     this.stderr = stderr;
+    this.ackFile = ackFile;
     this.stdin = process.getOutputStream();
     this.reader = new Thread(this::read, "fleet-child-" + name + "-stdout");
     reader.setDaemon(true);
@@ -58,13 +61,17 @@ final class FleetChild implements AutoCloseable {
     command.add("-Xmx128m");
     command.add("-XX:TieredStopAtLevel=1");
     command.add("-XX:+UseSerialGC");
+    // The child also appends each ack line to this file, in one write(2): after a SIGKILL the file holds every ack
+    // it made, where the stdout pipe may lose the last lines (a read racing the JDK's drain at process exit).
+    Path ackFile = dir.resolve(name + ".acks");
+    command.add("-D" + FleetNode.ACK_FILE_PROPERTY + "=" + ackFile);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(FleetNode.class.getName());
     command.addAll(args);
     Path stderr = dir.resolve(name + ".stderr");
     Process process = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
-    FleetChild child = new FleetChild(name, process, stderr);
+    FleetChild child = new FleetChild(name, process, stderr, ackFile);
     try {
       child.expect("ready", Duration.ofSeconds(30));
     } catch (RuntimeException | Error e) {
@@ -240,6 +247,24 @@ final class FleetChild implements AutoCloseable {
       throw new AssertionError("did not die within 10 s of SIGKILL: " + describe());
     }
     reader.join(TimeUnit.SECONDS.toMillis(10));
+    acks.accumulateAndGet(acksInFile(), Math::max);
+  }
+
+  /** The highest ack in {@link #ackFile} whose line is complete (a SIGKILL may cut the last one short). */
+  private long acksInFile() {
+    try {
+      String text = java.nio.file.Files.readString(ackFile, StandardCharsets.UTF_8);
+      int end = text.lastIndexOf('\n');
+      if (end < 0) {
+        return 0;
+      }
+      int start = text.lastIndexOf('\n', end - 1) + 1;
+      return Long.parseLong(text.substring(start, end).substring(4));
+    } catch (java.nio.file.NoSuchFileException e) {
+      return 0;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** Name, pid, state, acks, the last lines and stderr: for assertion messages. */

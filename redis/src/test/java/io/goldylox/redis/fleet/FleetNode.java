@@ -136,9 +136,29 @@ public final class FleetNode {
   }
 
   private static void line(String text) {
+    if (ACKS != null && text.startsWith("ack ")) {
+      try {
+        ACKS.write((text + "\n").getBytes(StandardCharsets.UTF_8)); // one write(2): whole or absent after a kill
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
     OUT.print(text);
     OUT.print('\n');
     OUT.flush();
+  }
+
+  /** System property naming the file the acks also go to (set by {@link FleetChild}). */
+  static final String ACK_FILE_PROPERTY = "fleet.acks";
+  private static final java.io.FileOutputStream ACKS = openAcks();
+
+  private static java.io.FileOutputStream openAcks() {
+    String file = System.getProperty(ACK_FILE_PROPERTY);
+    try {
+      return file == null ? null : new java.io.FileOutputStream(file, true);
+    } catch (java.io.FileNotFoundException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static String oneLine(Throwable e) {

@@ -12,9 +12,9 @@ import javax.cache.processor.MutableEntry;
  * per call). It is, in turn:
  * <ol>
  *   <li>the function the tier runs inside the key's atomic step ({@link #apply}, handed to
- *       {@link io.goldylox.tier.Tier#compute}), which hands over to {@link GoldyloxCache#step};</li>
+ *       {@link io.goldylox.tier.Tier#compute}), which hands over to {@link AtomicSteps#step};</li>
  *   <li>the view through which the operation's {@link Body} reads and decides, which is also the
- *       {@link MutableEntry} entry processors see; {@link GoldyloxCache} turns the decision ({@link #outcome()})
+ *       {@link MutableEntry} entry processors see; {@link AtomicSteps} turns the decision ({@link #outcome()})
  *       into writer calls, expiry, events and statistics in one place;</li>
  *   <li>the report of what the step did ({@link #result}, {@link #expired}, {@link #deadline},
  *       {@link #put}, {@link #removal}, {@link #sync}), read by the calling thread once the key is released.</li>
@@ -61,7 +61,7 @@ final class EntryOperation<K, V> implements MutableEntry<K, V>, BiFunction<K, St
   private final Body<K, V> body;
   private final Object first;
   private final Object second;
-  /** {@link GoldyloxCache}'s step flags (may load, skip the writer). */
+  /** {@link AtomicSteps}'s step flags (may load, skip the writer). */
   final int flags;
 
   // The key's state inside the step: set by begin(), then read and changed by the body.
@@ -94,10 +94,10 @@ final class EntryOperation<K, V> implements MutableEntry<K, V>, BiFunction<K, St
     this.flags = flags;
   }
 
-  /** The tier's atomic step for the key: runs exactly once, on the calling thread (see {@link GoldyloxCache#step}). */
+  /** The tier's atomic step for the key: runs exactly once, on the calling thread (see {@link AtomicSteps#step}). */
   @Override
   public StoredEntry apply(K k, StoredEntry current) {
-    return cache.step(this, k, current);
+    return cache.steps.step(this, k, current);
   }
 
   /** Starts the step on {@code k}, whose live entry (unexpired) is {@code live}, or none. */
@@ -219,8 +219,8 @@ final class EntryOperation<K, V> implements MutableEntry<K, V>, BiFunction<K, St
           outcome = Outcome.ACCESS;
           return originalValue();
         }
-        if ((flags & GoldyloxCache.LOAD_ALLOWED) != 0) {
-          V loaded = cache.loadOne(key);
+        if ((flags & AtomicSteps.LOAD_ALLOWED) != 0) {
+          V loaded = cache.loading.loadOne(key);
           if (loaded != null) {
             setLoaded(loaded);
           }

@@ -1,0 +1,314 @@
+package io.goldylox.cache;
+
+import static io.goldylox.cache.OperationBodies.NOTHING;
+
+import io.goldylox.cache.EntryOperation.Body;
+import io.goldylox.event.EventDispatcher;
+import io.goldylox.expiry.ExpiryCalculator;
+import io.goldylox.expiry.ExpirySweeper;
+import io.goldylox.internal.CacheEntry;
+import io.goldylox.serialization.Copier;
+import io.goldylox.serialization.SerializedBytes;
+import io.goldylox.stats.CacheStatistics;
+import io.goldylox.tier.StoredEntry;
+import io.goldylox.tier.Tier;
+import io.goldylox.writebehind.WriteBehindJournal;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import javax.cache.event.EventType;
+import javax.cache.integration.CacheWriter;
+import javax.cache.integration.CacheWriterException;
+
+/**
+ * The one place where a {@link GoldyloxCache} operation's decision becomes a change. {@link #execute} runs an
+ * {@link OperationBodies operation body} on a key inside one atomic step of the tier ({@link Tier#compute});
+ * {@link #step} drops an expired entry it finds, runs the body, and {@link #commit} applies the decision: the
+ * write-through writer or the write-behind journal (before anything changes, so a failing writer leaves the cache
+ * as it was), the new deadline, the stored copy of the value, and the events. {@link #finish} then records the
+ * statistics and delivers synchronous events on the calling thread, after the key was released.
+ *
+ * <p>Holds no mutable state but the count of expired entries (a {@link LongAdder}). Its methods run on callers'
+ * threads, on the manager's loader threads (loadAll) and on the expiry timer's thread ({@link #sweepExpired});
+ * {@link #step} and {@link #commit} only inside the key's atomic step.
+ *
+ * @param <K> the key type
+ * @param <V> the value type
+ */
+final class AtomicSteps<K, V> {
+
+  /** Step flags: the step may load a missing value (read-through, pending write-behind). */
+  static final int LOAD_ALLOWED = 1;
+  /** Step flags: the caller told the writer already (putAll, removeAll). */
+  static final int SKIP_WRITER = 2;
+
+  /** What {@link #finish} records. */
+  static final int HIT_OR_MISS = 1;
+  static final int GET_TIME = 2;
+  static final int PUT_TIME = 4;
+  static final int REMOVE_TIME = 8;
+
+  private final GoldyloxCache<K, V> cache;
+  private final Tier<K> tier;
+  private final Copier copier;
+  /** The write-through writer, or {@code null}. */
+  private final CacheWriter<K, V> writer;
+  /** The write-behind journal, or {@code null}; excludes {@link #writer}. */
+  private final WriteBehindJournal<K, V> writeBehind;
+  private final ExpiryCalculator expiry;
+  /** Whether {@link #expiry} never gives a deadline: then steps need not read the clock. */
+  private final boolean eternal;
+  private final ExpirySweeper sweeper;
+  private final EventDispatcher<K, V> events;
+  private final CacheStatistics statistics;
+  /** Entries removed because they expired (found by a read or a write, or reclaimed by a sweep). */
+  private final LongAdder expiredEntries = new LongAdder();
+
+  AtomicSteps(GoldyloxCache<K, V> cache, Tier<K> tier, Copier copier, CacheWriter<K, V> writer,
+      WriteBehindJournal<K, V> writeBehind, ExpiryCalculator expiry, ExpirySweeper sweeper,
+      EventDispatcher<K, V> events, CacheStatistics statistics) {
+    this.cache = cache;
+    this.tier = tier;
+    this.copier = copier;
+    this.writer = writer;
+    this.writeBehind = writeBehind;
+    this.expiry = expiry;
+    this.eternal = expiry.isEternal();
+    this.sweeper = sweeper;
+    this.events = events;
+    this.statistics = statistics;
+  }
+
+  /**
+   * Runs {@code body} on {@code key} inside one atomic step of the tier and applies its decision. The caller
+   * passes a key it may store (already copied for store-by-value when the step may insert it). The returned
+   * operation reports what the step did; the caller finishes it ({@link #finish}) or delivers its events.
+   */
+  EntryOperation<K, V> execute(K key, Body<Object, Object> body, Object first, Object second, int flags) {
+    // The bodies (OperationBodies) are written for Object keys and values; they only pass on the caller's K and V.
+    @SuppressWarnings("unchecked")
+    Body<K, V> typed = (Body<K, V>) (Body<?, ?>) body;
+    EntryOperation<K, V> op = new EntryOperation<>(cache, typed, first, second, flags);
+    tier.compute(key, op); // runs step(op, key, current) under the key's lock
+    if (op.deadline != StoredEntry.ETERNAL) {
+      sweeper.deadlineSet(op.deadline);
+    }
+    if (op.expired != null) {
+      expiredEntries.increment();
+    }
+    if (op.put) {
+      statistics.recordPuts(1);
+    }
+    if (op.removal) {
+      statistics.recordRemovals(1);
+    }
+    return op;
+  }
+
+  /**
+   * The atomic step of {@code op} on key {@code k}, whose mapping is {@code current}: drops an expired entry, runs
+   * the body, commits its decision and returns the entry to keep. Called by {@link EntryOperation#apply} only,
+   * inside {@link Tier#compute}.
+   */
+  StoredEntry step(EntryOperation<K, V> op, K k, StoredEntry current) {
+    // An eternal cache holding an eternal entry never needs the time.
+    long now = eternal && (current == null || !current.isMortal()) ? 0L : System.currentTimeMillis();
+    StoredEntry live = current;
+    if (current != null && current.isExpiredAt(now)) {
+      live = null;
+      op.expired = current;
+    }
+    op.begin(k, live);
+    op.runBody();
+    return commit(k, op, now, (op.flags & SKIP_WRITER) == 0);
+  }
+
+  /**
+   * Turns an operation's decision into the entry to keep, inside the key's atomic step: writer first (it may
+   * throw, which aborts the step and leaves the mapping as it was), then expiry, then the events.
+   */
+  private StoredEntry commit(K key, EntryOperation<K, V> op, long now, boolean useWriter) {
+    StoredEntry live = op.original();
+    StoredEntry next;
+    EventType event = null;
+    V eventValue = null;
+    V eventOld = null;
+    switch (op.outcome()) {
+      case NONE:
+        next = live;
+        break;
+      case ACCESS: {
+        long deadline = expiry.onAccess(now);
+        if (deadline != ExpiryCalculator.UNCHANGED) {
+          live.setExpireAtMillis(deadline);
+          op.deadline = deadline;
+        }
+        next = live;
+        break;
+      }
+      case LOAD:
+      case CREATE:
+      case UPDATE: {
+        V value = op.newValue();
+        boolean update = live != null;
+        // Convert first: a value the cache cannot store (not serializable, say) must never reach the writer.
+        Object stored = op.storedForm() != null ? op.storedForm() : copier.toStored(value);
+        if (op.outcome() != EntryOperation.Outcome.LOAD && useWriter) {
+          if (writer != null) {
+            write(key, value);
+          } else if (writeBehind != null) {
+            // Appends to the journal and returns; never waits for the writer. A value stored by value is already
+            // bytes of the journal's serializer: they are journaled as they are, not serialized a second time.
+            writeBehind.put(key, value,
+                stored instanceof SerializedBytes ? ((SerializedBytes) stored).bytes() : null);
+          }
+        }
+        long deadline;
+        if (update) {
+          deadline = expiry.onUpdate(now);
+          if (deadline == ExpiryCalculator.UNCHANGED) {
+            deadline = live.expireAtMillis();
+          }
+        } else {
+          deadline = expiry.onCreation(now);
+          if (deadline <= now) {
+            next = null; // born expired: not stored, no event, not counted
+            break;
+          }
+        }
+        next = update ? storedEntry(live, stored, deadline) : new StoredEntry(stored, deadline);
+        op.deadline = deadline;
+        if (op.outcome() != EntryOperation.Outcome.LOAD) {
+          op.put = true;
+        }
+        event = update ? EventType.UPDATED : EventType.CREATED;
+        if (events.wants(event)) {
+          eventValue = value;
+          eventOld = update ? op.originalValue() : null;
+        }
+        break;
+      }
+      case REMOVE:
+        if (useWriter) {
+          if (writer != null) {
+            delete(key);
+          } else if (writeBehind != null) {
+            writeBehind.delete(key);
+          }
+        }
+        next = null;
+        if (live != null) {
+          op.removal = true;
+          event = EventType.REMOVED;
+          if (events.wants(event)) {
+            eventOld = op.originalValue();
+            eventValue = eventOld;
+          }
+        }
+        break;
+      default:
+        throw new AssertionError(op.outcome());
+    }
+    // Events, only once nothing can fail any more: an expiry found on the way first, then the change itself.
+    if (op.expired != null && events.wants(EventType.EXPIRED)) {
+      V expiredValue = cache.decode(op.expired.value());
+      op.sync = events.publish(EventType.EXPIRED, key, expiredValue, expiredValue, op.sync);
+    }
+    if (event != null && events.wants(event)) {
+      op.sync = events.publish(event, key, eventValue, eventOld, op.sync);
+    }
+    return next;
+  }
+
+  /**
+   * The entry that replaces {@code live}: {@code live} itself when it already holds this very stored form and
+   * deadline (a put of the same object, by reference), else a new one. Keeping {@code live} saves an allocation
+   * and is indistinguishable from replacing it: the value is the same object and the deadline the same.
+   */
+  static StoredEntry storedEntry(StoredEntry live, Object stored, long deadline) {
+    return live.value() == stored && live.expireAtMillis() == deadline ? live : new StoredEntry(stored, deadline);
+  }
+
+  private void write(K key, V value) {
+    try {
+      writer.write(new CacheEntry<>(key, value));
+    } catch (Exception e) {
+      throw asWriterException(e);
+    }
+  }
+
+  private void delete(K key) {
+    try {
+      writer.delete(key);
+    } catch (Exception e) {
+      throw asWriterException(e);
+    }
+  }
+
+  static CacheWriterException asWriterException(Exception e) {
+    return e instanceof CacheWriterException ? (CacheWriterException) e : new CacheWriterException(e);
+  }
+
+  /**
+   * Removes the entry of {@code key} if it is (still) expired, firing EXPIRED: a step that does nothing, since
+   * every step drops the expired entry it finds. It re-checks even when it is the entry a reader found expired: a
+   * lock-free read may have moved its deadline since.
+   */
+  void expire(K key) {
+    execute(key, NOTHING, null, null, 0).deliverSyncEvents();
+  }
+
+  /** One sweep of the expiry timer: removes what expired by {@code now}, returns the earliest other deadline. */
+  long sweepExpired(long now) {
+    long earliest = StoredEntry.ETERNAL;
+    if (cache.isClosed()) {
+      return earliest;
+    }
+    for (Iterator<Map.Entry<K, StoredEntry>> it = tier.localIterator(); it.hasNext(); ) {
+      Map.Entry<K, StoredEntry> mapping = it.next();
+      StoredEntry entry = mapping.getValue();
+      if (entry.isExpiredAt(now)) {
+        try {
+          expire(mapping.getKey());
+        } catch (RuntimeException e) {
+          // A synchronous EXPIRED listener threw on the sweeper thread: nobody to report it to but the log.
+          System.getLogger(AtomicSteps.class.getName()).log(System.Logger.Level.WARNING,
+              "An EXPIRED listener of cache " + cache.getName() + " threw during an expiry sweep", e);
+        }
+      } else if (entry.expireAtMillis() < earliest) {
+        earliest = entry.expireAtMillis();
+      }
+    }
+    return earliest;
+  }
+
+  /**
+   * Ends a single-key operation on the calling thread, after the key was released: records what the flags say
+   * (a hit or miss by whether the entry existed, and the timings), then delivers the synchronous events.
+   */
+  void finish(EntryOperation<K, V> op, long start, int counts) {
+    if ((counts & HIT_OR_MISS) != 0) {
+      if (op.existedBefore()) {
+        statistics.recordHits(1);
+      } else {
+        statistics.recordMisses(1);
+      }
+    }
+    if ((counts & GET_TIME) != 0) {
+      statistics.recordGetTime(start);
+    }
+    if ((counts & PUT_TIME) != 0) {
+      statistics.recordPutTime(start);
+    }
+    if ((counts & REMOVE_TIME) != 0) {
+      statistics.recordRemoveTime(start);
+    }
+    op.deliverSyncEvents();
+  }
+
+
+  /** Entries removed because they expired, since the cache was created. */
+  long expiredEntries() {
+    return expiredEntries.sum();
+  }
+}

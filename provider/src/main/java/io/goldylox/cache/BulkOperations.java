@@ -1,0 +1,209 @@
+package io.goldylox.cache;
+
+import static io.goldylox.cache.AtomicSteps.SKIP_WRITER;
+import static io.goldylox.cache.AtomicSteps.asWriterException;
+import static io.goldylox.cache.OperationBodies.DISCARD;
+import static io.goldylox.cache.OperationBodies.LOAD_IF_ABSENT_THEN_GET;
+import static io.goldylox.cache.OperationBodies.PUT_STORED;
+
+import io.goldylox.event.EventDispatcher.SyncEvents;
+import io.goldylox.internal.CacheEntry;
+import io.goldylox.serialization.Copier;
+import io.goldylox.stats.CacheStatistics;
+import io.goldylox.tier.StoredEntry;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.cache.Cache;
+import javax.cache.integration.CacheWriter;
+import javax.cache.processor.EntryProcessor;
+import javax.cache.processor.EntryProcessorException;
+import javax.cache.processor.EntryProcessorResult;
+
+/**
+ * The multi-key operations of a {@link GoldyloxCache}. {@code getAll} reads every hit without a lock and loads the
+ * misses with one {@code loadAll} (or from pending write-behind operations); {@code invokeAll} is one
+ * {@code invoke} per key. For {@code putAll} and {@code removeAll} the write-through writer is
+ * called once for the whole batch ({@code writeAll}, {@code deleteAll}), then each key the writer accepted changes
+ * in its own atomic step ({@link AtomicSteps}); the keys it left (failed) stay as they were and the writer's
+ * exception is rethrown. Synchronous listener events of the batch are delivered together at the end. Runs on the
+ * calling thread; holds no state.
+ *
+ * @param <K> the key type
+ * @param <V> the value type
+ */
+final class BulkOperations<K, V> {
+
+  private final GoldyloxCache<K, V> cache;
+  private final AtomicSteps<K, V> steps;
+  private final Copier copier;
+  /** The write-through writer, or {@code null}. */
+  private final CacheWriter<K, V> writer;
+  private final CacheStatistics statistics;
+
+  BulkOperations(GoldyloxCache<K, V> cache, AtomicSteps<K, V> steps, Copier copier, CacheWriter<K, V> writer,
+      CacheStatistics statistics) {
+    this.cache = cache;
+    this.steps = steps;
+    this.copier = copier;
+    this.writer = writer;
+    this.statistics = statistics;
+  }
+
+  /** {@code Cache.getAll}, its arguments checked: hits first, then what the misses may load, in one call. */
+  Map<K, V> getAll(Set<? extends K> keys) {
+    long start = statistics.startNanos();
+    Map<K, V> result = new HashMap<>(keys.size() * 2);
+    List<K> missing = null;
+    for (K key : keys) {
+      V value = readWithoutLoading(key);
+      if (value != null) {
+        result.put(key, value);
+      } else if (cache.missMayFind()) {
+        if (missing == null) {
+          missing = new ArrayList<>();
+        }
+        missing.add(key);
+      }
+    }
+    if (missing != null) {
+      Map<K, V> loaded = cache.loading.loadMissing(missing);
+      SyncEvents<K, V> sync = null;
+      for (Map.Entry<K, V> entry : loaded.entrySet()) {
+        K key = entry.getKey();
+        V value = entry.getValue();
+        if (key == null || value == null) {
+          continue;
+        }
+        EntryOperation<K, V> op = steps.execute(copier.copyKey(key), LOAD_IF_ABSENT_THEN_GET, value, null, 0);
+        sync = op.mergeSyncEvents(sync);
+        if (op.result() != null) {
+          result.put(key, op.result());
+        }
+      }
+      if (sync != null) {
+        sync.deliver();
+      }
+    }
+    statistics.recordGetTime(start);
+    return result;
+  }
+
+  /** A get that counts a hit or miss but never loads; expired entries are removed. */
+  private V readWithoutLoading(K key) {
+    StoredEntry entry = cache.tier().get(key);
+    if (entry != null) {
+      long now = entry.isMortal() || cache.accessMayChangeDeadline() ? System.currentTimeMillis() : 0L;
+      if (!entry.isMortal() || !entry.isExpiredAt(now)) {
+        cache.touch(key, entry, now);
+        statistics.recordHits(1);
+        return cache.decode(entry.value());
+      }
+      steps.expire(key);
+    }
+    statistics.recordMisses(1);
+    return null;
+  }
+
+  /** {@code Cache.invokeAll}, its arguments checked: one {@code invoke} per key, each failure its own result. */
+  <T> Map<K, EntryProcessorResult<T>> invokeAll(
+      Set<? extends K> keys, EntryProcessor<K, V, T> processor, Object... arguments) {
+    Map<K, EntryProcessorResult<T>> results = new LinkedHashMap<>();
+    for (K key : keys) {
+      try {
+        T result = cache.invoke(key, processor, arguments);
+        if (result != null) {
+          results.put(key, () -> result);
+        }
+      } catch (RuntimeException e) {
+        EntryProcessorException failure = e instanceof EntryProcessorException
+            ? (EntryProcessorException) e : new EntryProcessorException(e);
+        results.put(key, () -> {
+          throw failure;
+        });
+      }
+    }
+    return results;
+  }
+
+  /** {@code Cache.putAll}, its arguments checked. */
+  void putAll(Map<? extends K, ? extends V> map) {
+    long start = statistics.startNanos();
+    // Convert every value first: one the cache cannot store fails the call before the writer or the cache
+    // sees any of them, so writer and cache never disagree.
+    Map<Object, Object> storedForms = new HashMap<>(map.size() * 2);
+    for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
+      storedForms.put(entry.getKey(), copier.toStored(entry.getValue()));
+    }
+    Set<Object> failedKeys = Set.of();
+    RuntimeException failure = null;
+    if (writer != null && !map.isEmpty()) {
+      List<Cache.Entry<? extends K, ? extends V>> batch = new ArrayList<>(map.size());
+      for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
+        batch.add(new CacheEntry<>(entry.getKey(), entry.getValue()));
+      }
+      try {
+        writer.writeAll(batch);
+      } catch (Exception e) {
+        failure = asWriterException(e);
+        failedKeys = new HashSet<>();
+        for (Cache.Entry<? extends K, ? extends V> left : batch) {
+          failedKeys.add(left.getKey());
+        }
+      }
+    }
+    SyncEvents<K, V> sync = null;
+    for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
+      if (failedKeys.contains(entry.getKey())) {
+        continue;
+      }
+      V value = entry.getValue();
+      Object stored = storedForms.get(entry.getKey());
+      EntryOperation<K, V> op = steps.execute(copier.copyKey(entry.getKey()), PUT_STORED, value, stored,
+          writer != null ? SKIP_WRITER : 0);
+      sync = op.mergeSyncEvents(sync);
+    }
+    statistics.recordPutTime(start);
+    if (sync != null) {
+      sync.deliver();
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  /** Deletes {@code keys} through the writer (one {@code deleteAll}), then removes those it deleted. */
+  void removeKeys(List<K> keys) {
+    long start = statistics.startNanos();
+    Set<Object> failedKeys = Set.of();
+    RuntimeException failure = null;
+    if (writer != null && !keys.isEmpty()) {
+      List<K> batch = new ArrayList<>(keys);
+      try {
+        writer.deleteAll(batch);
+      } catch (Exception e) {
+        failure = asWriterException(e);
+        failedKeys = new HashSet<>(batch);
+      }
+    }
+    SyncEvents<K, V> sync = null;
+    for (K key : keys) {
+      if (failedKeys.contains(key)) {
+        continue;
+      }
+      EntryOperation<K, V> op = steps.execute(key, DISCARD, null, null, writer != null ? SKIP_WRITER : 0);
+      sync = op.mergeSyncEvents(sync);
+    }
+    statistics.recordRemoveTime(start);
+    if (sync != null) {
+      sync.deliver();
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+}

@@ -3,30 +3,18 @@ package io.goldylox.tier;
 import io.goldylox.serialization.ClassRejectedException;
 import io.goldylox.serialization.Serializer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import javax.cache.CacheException;
 
@@ -94,6 +82,13 @@ import javax.cache.CacheException;
  * decoded through the given (guarded) serializer, and each value once more before it first leaves the tier
  * ({@link #rejectedRecords()}).
  *
+ * <h2>Classes</h2>
+ * This class opens the directory (lock and metadata), serves reads and callers' writes, and owns the counters.
+ * The rest is done by package-private parts, each documenting its threads: {@link DiskSegment} (one segment
+ * file and the naming of segment files), {@link DiskLocation} (a keydir value), {@link DiskLog} (the segments, the
+ * keydir, the append lock and the append path with its rolls, relocations and evictions), {@link DiskRecovery}
+ * (the rebuild of the keydir at open) and {@link DiskCompactor} (the background compactor).
+ *
  * @param <K> the key type
  */
 public final class DiskTier<K> implements LowerTier<K> {
@@ -111,48 +106,32 @@ public final class DiskTier<K> implements LowerTier<K> {
 
   private final Path directory;
   private final long capacityBytes;
-  private final int segmentBytes;
-  private final int maxSegments;
   private final Serializer serializer;
   private final ClassLoader classLoader;
   private final FileChannel lockChannel;
   private final FileLock fileLock;
-
-  private final ConcurrentHashMap<K, Loc> keydir = new ConcurrentHashMap<>();
-  /** Every segment by id, the active one last. Changed only under {@link #appendLock}. */
-  private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
-  private final ReentrantLock appendLock = new ReentrantLock();
-  private Segment active; // guarded by appendLock
-  private volatile EvictionSink<K> sink = EvictionSink.discard();
+  private final DiskLog<K> log;
+  private final DiskCompactor<K> compactor;
 
   private final LongAdder corruptRecords = new LongAdder();
   private final LongAdder rejectedOversize = new LongAdder();
-  private final LongAdder evictions = new LongAdder();
-  private final LongAdder expiredDropped = new LongAdder();
-  private final LongAdder compactions = new LongAdder();
-  private final LongAdder relocations = new LongAdder();
   private final LongAdder rejectedRecords = new LongAdder();
   /** Whether values found at open are decoded once before they leave (the serializer checks classes). */
   private final boolean verifyRecovered;
   private volatile boolean warnedUnreadable;
 
-  private final Thread compactor;
-  private final AtomicBoolean compactionRequested = new AtomicBoolean();
-  private volatile boolean closed;
-
   private DiskTier(Path directory, long capacityBytes, int segmentBytes, Serializer serializer,
       ClassLoader classLoader, FileChannel lockChannel, FileLock fileLock) {
     this.directory = directory;
     this.capacityBytes = capacityBytes;
-    this.segmentBytes = segmentBytes;
-    this.maxSegments = (int) Math.max(2, capacityBytes / segmentBytes);
     this.serializer = serializer;
     this.verifyRecovered = serializer.checksClasses();
     this.classLoader = classLoader;
     this.lockChannel = lockChannel;
     this.fileLock = fileLock;
-    this.compactor = new Thread(this::compactLoop, "goldylox-disk-compactor-" + directory.getFileName());
-    this.compactor.setDaemon(true);
+    this.log = new DiskLog<>(directory, capacityBytes, segmentBytes);
+    this.compactor = new DiskCompactor<>(log, serializer, classLoader);
+    log.onCompactionWanted(compactor::request);
   }
 
   /**
@@ -261,172 +240,16 @@ public final class DiskTier<K> implements LowerTier<K> {
   // Metadata
 
   static List<Path> listSegments(Path dir) throws IOException {
-    List<Path> result = new ArrayList<>();
-    try (Stream<Path> files = Files.list(dir)) {
-      files.filter(p -> segmentId(p) >= 0).sorted((a, b) -> Long.compare(segmentId(a), segmentId(b)))
-          .forEach(result::add);
-    }
-    return result;
+    return DiskSegment.list(dir);
   }
 
   static long segmentId(Path file) {
-    String name = file.getFileName().toString();
-    if (!name.startsWith("seg-") || !name.endsWith(".log")) {
-      return -1;
-    }
-    try {
-      return Long.parseLong(name.substring(4, name.length() - 4));
-    } catch (NumberFormatException e) {
-      return -1;
-    }
+    return DiskSegment.id(file);
   }
 
-  private Path segmentPath(long id) {
-    return directory.resolve(String.format("seg-%016d.log", id));
-  }
-
-  // ---------------------------------------------------------------------------------------------------------
-  // Recovery
-
-  /** Rebuilds the keydir from the segments, in id order; then starts a fresh active segment. */
+  /** Rebuilds the keydir from the segments at open (see {@link DiskRecovery}). */
   private void recover() throws IOException {
-    long lastId = 0;
-    for (Path file : listSegments(directory)) {
-      long id = segmentId(file);
-      lastId = Math.max(lastId, id);
-      Segment segment = scan(id, file);
-      if (segment != null) {
-        segments.put(id, segment);
-      }
-    }
-    appendLock.lock();
-    try {
-      active = newSegment(lastId + 1);
-    } finally {
-      appendLock.unlock();
-    }
-  }
-
-  /** Scans one segment into the keydir; returns it mapped read-only, or null if it held nothing. */
-  private Segment scan(long id, Path file) throws IOException {
-    int valid;
-    long fileSize;
-    Segment segment;
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      fileSize = channel.size();
-      if (fileSize > Integer.MAX_VALUE) {
-        throw new IOException("Segment " + file + " is larger than 2 GiB; not a Goldylox segment");
-      }
-      MappedByteBuffer data = channel.map(FileChannel.MapMode.READ_ONLY, 0, fileSize);
-      // The segment object must exist before its records are indexed; its buffer is remapped below once the
-      // valid length is known, and locations only keep the segment, not the buffer.
-      segment = new Segment(id, file, data, (int) fileSize);
-      valid = indexRecords(segment, data, (int) fileSize);
-      if (valid < fileSize) {
-        channel.truncate(valid); // torn tail, damage or preallocated zeros: the log continues elsewhere
-      }
-      segment.end = valid;
-      if (valid > 0) {
-        segment.buffer = channel.map(FileChannel.MapMode.READ_ONLY, 0, valid);
-      }
-    }
-    if (valid == 0) {
-      Files.deleteIfExists(file);
-      return null;
-    }
-    return segment;
-  }
-
-  /** Indexes the records of {@code data}; returns the length of its valid prefix. */
-  private int indexRecords(Segment segment, ByteBuffer data, int size) {
-    int pos = 0;
-    CRC32C crc = new CRC32C();
-    while (pos + HEADER <= size) {
-      int storedCrc = data.getInt(pos);
-      int length = data.getInt(pos + 4);
-      if (storedCrc == 0 && length == 0) {
-        return pos; // the unwritten end of the segment
-      }
-      String damage = null;
-      if (length < FIXED_BODY || length > size - pos - HEADER) {
-        damage = length < FIXED_BODY ? "impossible record length " + length
-            : "record cut short (torn write: " + (size - pos - HEADER) + " of " + length + " bytes)";
-      } else {
-        crc.reset();
-        crc.update(data.slice(pos + 4, 4 + length));
-        if ((int) crc.getValue() != storedCrc) {
-          damage = "checksum mismatch";
-        }
-      }
-      if (damage != null) {
-        corruptRecords.increment();
-        LOG.log(Level.WARNING, "Disk tier " + directory + ": " + damage + " at offset " + pos + " of "
-            + segment.path.getFileName() + "; skipping the rest of that segment (" + (size - pos)
-            + " bytes) and continuing with the next one");
-        return pos;
-      }
-      int body = pos + HEADER;
-      byte type = data.get(body);
-      long expireAt = data.getLong(body + 1);
-      int keyLen = data.getInt(body + 9);
-      int valueLenAt = body + 13 + keyLen;
-      if (keyLen < 0 || valueLenAt + 4 > pos + HEADER + length || (type != PUT && type != TOMBSTONE)) {
-        corruptRecords.increment();
-        LOG.log(Level.WARNING, "Disk tier " + directory + ": malformed record (checksum valid) at offset " + pos
-            + " of " + segment.path.getFileName() + "; skipping the rest of that segment");
-        return pos;
-      }
-      int valueLen = data.getInt(valueLenAt);
-      byte[] keyBytes = new byte[keyLen];
-      data.get(body + 13, keyBytes);
-      K key;
-      try {
-        @SuppressWarnings("unchecked")
-        K read = (K) serializer.deserialize(keyBytes, classLoader);
-        key = read;
-      } catch (ClassRejectedException e) {
-        rejectedRecords.increment(); // the policy logs once per class
-        pos += HEADER + length;
-        continue;
-      } catch (RuntimeException e) {
-        corruptRecords.increment();
-        LOG.log(Level.WARNING, "Disk tier " + directory + ": cannot read the key of the record at offset " + pos
-            + " of " + segment.path.getFileName() + " (" + e.getMessage() + "); skipping that record");
-        pos += HEADER + length;
-        continue;
-      }
-      int recordLength = HEADER + length;
-      if (type == PUT) {
-        Loc loc = new Loc(segment, pos, recordLength, valueLenAt + 4, valueLen, expireAt);
-        loc.unverified = verifyRecovered;
-        segment.liveBytes.addAndGet(recordLength);
-        Loc old = keydir.put(key, loc);
-        if (old != null) {
-          old.segment.liveBytes.addAndGet(-old.length);
-        }
-      } else {
-        Loc old = keydir.remove(key);
-        if (old != null) {
-          old.segment.liveBytes.addAndGet(-old.length);
-        }
-      }
-      pos += recordLength;
-    }
-    if (pos < size && size - pos < HEADER && !allZero(data, pos, size)) {
-      corruptRecords.increment();
-      LOG.log(Level.WARNING, "Disk tier " + directory + ": torn record header at offset " + pos + " of "
-          + segment.path.getFileName() + "; truncating it");
-    }
-    return pos;
-  }
-
-  private static boolean allZero(ByteBuffer data, int from, int to) {
-    for (int i = from; i < to; i++) {
-      if (data.get(i) != 0) {
-        return false;
-      }
-    }
-    return true;
+    new DiskRecovery<>(log, serializer, classLoader, verifyRecovered, corruptRecords, rejectedRecords).recover();
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -434,11 +257,11 @@ public final class DiskTier<K> implements LowerTier<K> {
 
   @Override
   public StoredBytes get(K key) {
-    Loc loc = keydir.get(key);
+    DiskLocation loc = log.keydir.get(key);
     if (loc == null) {
       return null;
     }
-    byte[] value = readValue(loc);
+    byte[] value = loc.readValue();
     if (loc.unverified && !verify(loc, value)) {
       return null;
     }
@@ -450,7 +273,7 @@ public final class DiskTier<K> implements LowerTier<K> {
    * tier: a file that others may have written must not hand a class the cache does not allow to the heap, where
    * values are trusted. A value that cannot be decoded is a miss, counted in {@link #rejectedRecords()}.
    */
-  private boolean verify(Loc loc, byte[] value) {
+  private boolean verify(DiskLocation loc, byte[] value) {
     try {
       serializer.deserialize(value, classLoader);
     } catch (RuntimeException e) {
@@ -466,16 +289,9 @@ public final class DiskTier<K> implements LowerTier<K> {
     return true;
   }
 
-  private static byte[] readValue(Loc loc) {
-    byte[] value = new byte[loc.valueLength];
-    // A stale location is harmless: segment bytes are never overwritten and the mapping outlives the file.
-    loc.segment.buffer.get(loc.valueOffset, value);
-    return value;
-  }
-
   @Override
   public boolean containsKey(K key) {
-    return keydir.containsKey(key);
+    return log.keydir.containsKey(key);
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -483,7 +299,7 @@ public final class DiskTier<K> implements LowerTier<K> {
 
   @Override
   public void evictionSink(EvictionSink<K> sink) {
-    this.sink = Objects.requireNonNull(sink, "sink");
+    log.sink = Objects.requireNonNull(sink, "sink");
   }
 
   @Override
@@ -492,53 +308,45 @@ public final class DiskTier<K> implements LowerTier<K> {
     Objects.requireNonNull(value, "value");
     byte[] keyBytes = serializer.serialize(key);
     long recordLength = (long) HEADER + FIXED_BODY + keyBytes.length + value.length;
-    if (recordLength > segmentBytes) {
+    if (recordLength > log.segmentBytes) {
       rejectedOversize.increment();
       return PutResult.REJECTED_TOO_LARGE;
     }
     byte[] record = encode(PUT, expireAtMillis, keyBytes, value);
-    appendLock.lock();
+    log.appendLock.lock();
     try {
-      requireOpen();
-      Loc loc = append(record, keyBytes.length, value.length, expireAtMillis);
+      log.requireOpen();
+      DiskLocation loc = log.append(record, keyBytes.length, value.length, expireAtMillis);
       loc.segment.liveBytes.addAndGet(loc.length);
-      Loc old = keydir.put(key, loc);
+      DiskLocation old = log.keydir.put(key, loc);
       if (old != null) {
-        died(old);
+        log.died(old);
       }
     } finally {
-      appendLock.unlock();
+      log.appendLock.unlock();
     }
     return PutResult.STORED;
   }
 
   @Override
   public boolean remove(K key) {
-    if (!keydir.containsKey(key)) {
+    if (!log.keydir.containsKey(key)) {
       return false;
     }
     byte[] keyBytes = serializer.serialize(key);
     byte[] record = encode(TOMBSTONE, 0L, keyBytes, new byte[0]);
-    appendLock.lock();
+    log.appendLock.lock();
     try {
-      requireOpen();
-      Loc old = keydir.remove(key);
+      log.requireOpen();
+      DiskLocation old = log.keydir.remove(key);
       if (old == null) {
         return false;
       }
-      died(old);
-      append(record, keyBytes.length, 0, 0L);
+      log.died(old);
+      log.append(record, keyBytes.length, 0, 0L);
       return true;
     } finally {
-      appendLock.unlock();
-    }
-  }
-
-  /** Accounts for a record that is no longer live; wakes the compactor if its segment became mostly garbage. */
-  private void died(Loc old) {
-    long live = old.segment.liveBytes.addAndGet(-old.length);
-    if (old.segment != active && live * 2 < old.segment.end) {
-      requestCompaction();
+      log.appendLock.unlock();
     }
   }
 
@@ -553,350 +361,18 @@ public final class DiskTier<K> implements LowerTier<K> {
     return record.array();
   }
 
-  /** Appends an encoded record to the active segment (rolling if needed). Caller holds the append lock. */
-  private Loc append(byte[] record, int keyLength, int valueLength, long expireAtMillis) {
-    makeRoom(record.length);
-    Segment segment = active;
-    int offset = segment.end;
-    segment.buffer.put(offset, record);
-    segment.end = offset + record.length;
-    return new Loc(segment, offset, record.length, offset + HEADER + FIXED_BODY + keyLength, valueLength,
-        expireAtMillis);
-  }
-
-  private boolean fits(int length) {
-    return active.end + length <= active.capacity;
-  }
-
-  /**
-   * Rolls until a record of {@code length} bytes fits in the active segment: at most twice. The first roll may
-   * relocate the oldest segment's live records into the new segment, filling less than half of it; a record
-   * larger than what is left (more than half a segment) needs a second roll, which relocates only what leaves room
-   * for it and otherwise evicts, so the record fits after it. Caller holds the append lock.
-   */
-  private void makeRoom(int length) {
-    if (fits(length)) {
-      return;
-    }
-    roll(0);
-    if (fits(length)) {
-      return;
-    }
-    roll(length);
-    if (!fits(length)) {
-      // Unreachable: puts reject records larger than a segment, compaction does not copy the larger records of a
-      // segment written before a reopen with smaller segments, and the second roll leaves room for this one.
-      throw new IllegalStateException("Disk tier " + directory + ": a record of " + length
-          + " bytes does not fit in a fresh segment of " + segmentBytes + " bytes");
-    }
-  }
-
-  /**
-   * Seals the active segment and starts the next one; while that puts the segment count over the cap, frees the
-   * oldest segment: relocates its live records into the new segment when it is less than half live and they leave
-   * {@code room} bytes free there, and evicts it otherwise. (More than one segment is freed only when the tier was
-   * reopened with a smaller size; the copies still fit in the one new segment.) Caller holds the append lock.
-   */
-  private void roll(int room) {
-    Segment sealed = active;
-    if (sealed.liveBytes.get() * 2 < sealed.end) {
-      requestCompaction();
-    }
-    // The new segment exists before the oldest is freed, so that relocation has somewhere to copy to; the cap is
-    // exceeded by one file only for the duration of this call, and only by the relocated bytes (files are sparse).
-    Segment next = newSegment(sealed.id + 1);
-    active = next;
-    while (segments.size() > maxSegments) {
-      Segment oldest = segments.firstEntry().getValue();
-      long live = oldest.liveBytes.get();
-      // live counts the expired records not dropped yet too: an upper bound of what relocation copies.
-      if (live * 2 < oldest.end && next.end + live + room <= next.capacity) {
-        relocateOldest(oldest, next);
-      } else {
-        evictOldest(oldest);
-      }
-    }
-  }
-
-  private Segment newSegment(long id) {
-    // Channel operations close the channel if the thread is interrupted; a caller's interrupt must not break the
-    // tier for everybody, so it is set aside while the file is created and restored afterwards.
-    boolean interrupted = Thread.interrupted();
-    Path file = segmentPath(id);
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-        StandardOpenOption.WRITE)) {
-      MappedByteBuffer buffer = channel.map(FileChannel.MapMode.READ_WRITE, 0, segmentBytes);
-      Segment segment = new Segment(id, file, buffer, segmentBytes);
-      segments.put(id, segment);
-      return segment;
-    } catch (IOException e) {
-      throw new CacheException("Disk tier " + directory + ": cannot create segment " + file + ": " + e, e);
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  /** Hands the oldest segment's live entries to the sink and deletes it. Caller holds the append lock. */
-  private void evictOldest(Segment segment) {
-    if (segment == active) {
-      throw new IllegalStateException("Disk tier " + directory + " cannot evict its active segment");
-    }
-    EvictionSink<K> target = sink;
-    for (Map.Entry<K, Loc> entry : keydir.entrySet()) {
-      Loc loc = entry.getValue();
-      if (loc.segment == segment) {
-        // Hand over first, then stop listing it: a reader finds it here or at the sink's side.
-        target.evicted(entry.getKey(), readValue(loc), loc.expireAtMillis);
-        if (keydir.remove(entry.getKey(), loc)) {
-          evictions.increment();
-        }
-      }
-    }
-    deleteSegment(segment);
-  }
-
-  /**
-   * Copies the oldest segment's live, unexpired records verbatim to {@code into}, drops its expired records and
-   * its tombstones (nothing older exists for them to shadow), and deletes it: compaction done by the writer that
-   * rolls, because the compactor is behind. Caller holds the append lock, so no other mutation interleaves: the
-   * keydir cannot change under the scan, and the copies (less than half a segment, see {@link #roll}) fit.
-   *
-   * <p>Crash consistency: every copy is the latest record of its key and lands at the head of the log, after
-   * everything else, so the rebuild at open ("later records win") yields the same entry whether a crash comes
-   * before, during or after the deletion; later writes of the key land after the copy. A reader holding a location
-   * in the old segment still reads it: the mapping outlives the file.
-   */
-  private void relocateOldest(Segment segment, Segment into) {
-    if (segment == active || segment == into) {
-      throw new IllegalStateException("Disk tier " + directory + " cannot relocate its active segment");
-    }
-    long now = System.currentTimeMillis();
-    for (Map.Entry<K, Loc> entry : keydir.entrySet()) {
-      Loc loc = entry.getValue();
-      if (loc.segment != segment) {
-        continue;
-      }
-      K key = entry.getKey();
-      if (loc.expireAtMillis <= now) {
-        // No tombstone: this is the oldest segment, so no older record of the key can come back at open.
-        if (keydir.remove(key, loc)) {
-          segment.liveBytes.addAndGet(-loc.length);
-          expiredDropped.increment();
-        }
-        continue;
-      }
-      int offset = into.end;
-      into.buffer.put(offset, segment.buffer, loc.offset, loc.length);
-      into.end = offset + loc.length;
-      Loc moved = new Loc(into, offset, loc.length, offset + (loc.valueOffset - loc.offset), loc.valueLength,
-          loc.expireAtMillis).unverifiedAs(loc);
-      // Always true under the append lock; if it were not, the copy would simply be garbage.
-      if (keydir.replace(key, loc, moved)) {
-        into.liveBytes.addAndGet(moved.length);
-        segment.liveBytes.addAndGet(-loc.length);
-      }
-    }
-    deleteSegment(segment);
-    relocations.increment();
-  }
-
-  private void deleteSegment(Segment segment) {
-    segment.deleted = true;
-    segments.remove(segment.id, segment);
-    try {
-      Files.deleteIfExists(segment.path);
-    } catch (IOException e) {
-      LOG.log(Level.WARNING, "Disk tier " + directory + ": cannot delete " + segment.path + ": " + e);
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------------------
-  // Compaction
-
-  private void requestCompaction() {
-    if (!compactionRequested.get() && compactionRequested.compareAndSet(false, true)) {
-      LockSupport.unpark(compactor);
-    }
-  }
-
-  private void compactLoop() {
-    while (!closed) {
-      compactionRequested.set(false);
-      Segment candidate;
-      try {
-        candidate = candidate();
-        if (candidate != null) {
-          compact(candidate);
-          continue;
-        }
-      } catch (RuntimeException e) {
-        if (closed) {
-          return;
-        }
-        LOG.log(Level.WARNING, "Disk tier " + directory + ": compaction failed; will retry when woken", e);
-      }
-      // Parks until a write requests compaction (unpark before park returns at once, so no wake-up is lost).
-      LockSupport.park(this);
-    }
-  }
-
-  /**
-   * Compacts the least live sealed segment on the calling thread, as the compactor does; false if none is less than
-   * half live. For tests of a tier opened {@linkplain #openWithoutCompactor without its compactor}.
-   */
-  boolean compactOnce() {
-    Segment candidate = candidate();
-    if (candidate == null) {
-      return false;
-    }
-    compact(candidate);
-    return true;
-  }
-
-  /** The sealed segment with the lowest live ratio below one half, or null. */
-  private Segment candidate() {
-    Segment best = null;
-    double bestRatio = 0.5;
-    for (Segment segment : segments.values()) {
-      if (segment == active || segment.end == 0 || segment.uncompactable) {
-        continue;
-      }
-      double ratio = (double) segment.liveBytes.get() / segment.end;
-      if (ratio < bestRatio) {
-        best = segment;
-        bestRatio = ratio;
-      }
-    }
-    return best;
-  }
-
-  private void compact(Segment segment) {
-    long now = System.currentTimeMillis();
-    // Live puts: copy each record verbatim to the head, unless a newer write replaced it meanwhile.
-    for (Map.Entry<K, Loc> entry : keydir.entrySet()) {
-      if (closed) {
-        return;
-      }
-      Loc loc = entry.getValue();
-      if (loc.segment != segment) {
-        continue;
-      }
-      K key = entry.getKey();
-      byte[] record = new byte[loc.length];
-      segment.buffer.get(loc.offset, record);
-      appendLock.lock();
-      try {
-        if (closed || segment.deleted) {
-          return; // relocated or evicted by a writer's roll meanwhile: nothing is left to do here
-        }
-        if (keydir.get(key) != loc) {
-          continue;
-        }
-        if (loc.expireAtMillis <= now) {
-          keydir.remove(key, loc);
-          segment.liveBytes.addAndGet(-loc.length);
-          expiredDropped.increment();
-          if (!isOldest(segment)) {
-            byte[] keyBytes = serializer.serialize(key);
-            append(encode(TOMBSTONE, 0L, keyBytes, new byte[0]), keyBytes.length, 0, 0L);
-          }
-          continue;
-        }
-        if (loc.length > segmentBytes) {
-          // Written before a reopen with smaller segments: no segment can take a copy. The segment stays until it
-          // is the oldest and a roll evicts it (relocation cannot fit it either); it is not a candidate any more.
-          segment.uncompactable = true;
-          return;
-        }
-        // Rolling before copying, so that the copy itself cannot roll: a roll may relocate or evict this very
-        // segment (it may be the oldest), and a copy written after an eviction would bring the key back at open.
-        makeRoom(loc.length);
-        if (segment.deleted || keydir.get(key) != loc) {
-          return; // that roll relocated or evicted this segment (the key with it)
-        }
-        int valueOffsetInRecord = loc.valueOffset - loc.offset;
-        Loc moved = append(record, 0, loc.valueLength, loc.expireAtMillis);
-        moved = new Loc(moved.segment, moved.offset, moved.length, moved.offset + valueOffsetInRecord,
-            loc.valueLength, loc.expireAtMillis).unverifiedAs(loc);
-        // Always true: the append could not roll, and nothing else mutates while the append lock is held.
-        if (keydir.replace(key, loc, moved)) {
-          moved.segment.liveBytes.addAndGet(moved.length);
-          segment.liveBytes.addAndGet(-loc.length);
-        }
-      } finally {
-        appendLock.unlock();
-      }
-    }
-    // Tombstones: only needed while an older segment may still hold a put they shadow.
-    if (!isOldest(segment)) {
-      carryTombstones(segment);
-    }
-    appendLock.lock();
-    try {
-      if (!closed && !segment.deleted && segment != active) {
-        deleteSegment(segment);
-        compactions.increment();
-      }
-    } finally {
-      appendLock.unlock();
-    }
-  }
-
-  private boolean isOldest(Segment segment) {
-    Map.Entry<Long, Segment> first = segments.firstEntry();
-    return first != null && first.getValue() == segment;
-  }
-
-  private void carryTombstones(Segment segment) {
-    ByteBuffer data = segment.buffer;
-    int pos = 0;
-    while (pos + HEADER <= segment.end && !closed && !segment.deleted) {
-      int length = data.getInt(pos + 4);
-      int body = pos + HEADER;
-      if (data.get(body) == TOMBSTONE) {
-        int keyLen = data.getInt(body + 9);
-        byte[] keyBytes = new byte[keyLen];
-        data.get(body + 13, keyBytes);
-        K key;
-        try {
-          @SuppressWarnings("unchecked")
-          K read = (K) serializer.deserialize(keyBytes, classLoader);
-          key = read;
-        } catch (RuntimeException e) {
-          pos += HEADER + length; // a key that was not readable at open: no record of it is in the keydir
-          continue;
-        }
-        byte[] record = new byte[HEADER + length];
-        data.get(pos, record);
-        appendLock.lock();
-        try {
-          // Absent now means the latest record of the key is a tombstone: copying it after everything is safe.
-          // Deleted meanwhile means it was the oldest: its tombstones shadow nothing any more.
-          if (!closed && !segment.deleted && !keydir.containsKey(key)) {
-            append(record, keyLen, 0, 0L);
-          }
-        } finally {
-          appendLock.unlock();
-        }
-      }
-      pos += HEADER + length;
-    }
-  }
-
   // ---------------------------------------------------------------------------------------------------------
   // Everything else
 
   @Override
   public long size() {
-    return keydir.mappingCount();
+    return log.keydir.mappingCount();
   }
 
   @Override
   public long bytesUsed() {
     long used = 0;
-    for (Segment segment : segments.values()) {
+    for (DiskSegment segment : log.segments.values()) {
       used += segment.end;
     }
     return used;
@@ -909,12 +385,12 @@ public final class DiskTier<K> implements LowerTier<K> {
 
   /** The size of one segment file. */
   public int segmentBytes() {
-    return segmentBytes;
+    return log.segmentBytes;
   }
 
   /** The number of segment files. */
   public int segmentCount() {
-    return segments.size();
+    return log.segments.size();
   }
 
   @Override
@@ -924,7 +400,7 @@ public final class DiskTier<K> implements LowerTier<K> {
 
   @Override
   public long evictions() {
-    return evictions.sum();
+    return log.evictions.sum();
   }
 
   /** Records skipped at open because they were torn or damaged (bad checksum, impossible length). */
@@ -942,12 +418,12 @@ public final class DiskTier<K> implements LowerTier<K> {
 
   /** Expired entries dropped by compaction. */
   public long expiredDropped() {
-    return expiredDropped.sum();
+    return log.expiredDropped.sum();
   }
 
   /** Segments reclaimed by compaction. */
   public long compactions() {
-    return compactions.sum();
+    return compactor.compactions.sum();
   }
 
   /**
@@ -955,13 +431,21 @@ public final class DiskTier<K> implements LowerTier<K> {
    * instead of evicting them (the compactor was behind).
    */
   public long relocations() {
-    return relocations.sum();
+    return log.relocations.sum();
+  }
+
+  /**
+   * Compacts the least live sealed segment on the calling thread, as the compactor does; false if none is less than
+   * half live. For tests of a tier opened {@linkplain #openWithoutCompactor without its compactor}.
+   */
+  boolean compactOnce() {
+    return compactor.compactOnce();
   }
 
   /** The bytes of live records, summed over the segments (what compaction and relocation would keep). */
   long liveBytes() {
     long live = 0;
-    for (Segment segment : segments.values()) {
+    for (DiskSegment segment : log.segments.values()) {
       live += segment.liveBytes.get();
     }
     return live;
@@ -974,7 +458,7 @@ public final class DiskTier<K> implements LowerTier<K> {
 
   @Override
   public Iterator<K> keys() {
-    return keydir.keySet().iterator();
+    return log.keydir.keySet().iterator();
   }
 
   /**
@@ -983,125 +467,27 @@ public final class DiskTier<K> implements LowerTier<K> {
    */
   @Override
   public void clear() {
-    appendLock.lock();
-    try {
-      requireOpen();
-      keydir.clear();
-      long nextId = active.id + 1;
-      for (Segment segment : new ArrayList<>(segments.values())) {
-        deleteSegment(segment);
-      }
-      active = newSegment(nextId);
-    } finally {
-      appendLock.unlock();
-    }
+    log.clear();
   }
 
   /** Asks the operating system to write the active segment to the device (survives a power loss then). */
   public void force() {
-    appendLock.lock();
-    try {
-      if (!closed) {
-        forceQuietly(active);
-      }
-    } finally {
-      appendLock.unlock();
-    }
-  }
-
-  private void forceQuietly(Segment segment) {
-    try {
-      segment.buffer.force();
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "Disk tier " + directory + ": cannot force " + segment.path + ": " + e);
-    }
-  }
-
-  private void requireOpen() {
-    if (closed) {
-      throw new IllegalStateException("Disk tier " + directory + " is closed");
-    }
+    log.force();
   }
 
   /** Stops the compactor, writes the active segment back and releases the directory lock. Idempotent. */
   @Override
   public void close() {
-    appendLock.lock();
-    try {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      forceQuietly(active);
-    } finally {
-      appendLock.unlock();
+    if (!log.close()) {
+      return;
     }
-    LockSupport.unpark(compactor);
-    if (Thread.currentThread() != compactor) {
-      try {
-        compactor.join(5_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    compactor.stop();
     release(fileLock, lockChannel);
-    keydir.clear();
+    log.keydir.clear();
   }
 
   @Override
   public String toString() {
-    return "DiskTier[" + directory + ", " + size() + " entries, " + segments.size() + " segments]";
-  }
-
-  /** One segment file: its mapping and how much of it is written and still live. */
-  static final class Segment {
-    final long id;
-    final Path path;
-    volatile MappedByteBuffer buffer;
-    final int capacity;
-    /** Bytes written; changed under the append lock, read by the compactor and for metrics. */
-    volatile int end;
-    final AtomicLong liveBytes = new AtomicLong();
-    /** Set under the append lock when the segment leaves {@link #segments}; its mapping stays valid for readers. */
-    volatile boolean deleted;
-    /** Set by compaction when a live record is larger than a segment (a tier reopened smaller): never compacted. */
-    volatile boolean uncompactable;
-
-    Segment(long id, Path path, MappedByteBuffer buffer, int capacity) {
-      this.id = id;
-      this.path = path;
-      this.buffer = buffer;
-      this.capacity = capacity;
-    }
-  }
-
-  /** Where a key's latest record is. */
-  static final class Loc {
-    final Segment segment;
-    final int offset;
-    final int length;
-    final int valueOffset;
-    final int valueLength;
-    final long expireAtMillis;
-    /**
-     * Whether the record was found at open (a file that others may have written) and its value has not been
-     * decoded through the cache's guarded serializer yet; copies made by compaction or relocation keep it.
-     */
-    volatile boolean unverified;
-
-    Loc(Segment segment, int offset, int length, int valueOffset, int valueLength, long expireAtMillis) {
-      this.segment = segment;
-      this.offset = offset;
-      this.length = length;
-      this.valueOffset = valueOffset;
-      this.valueLength = valueLength;
-      this.expireAtMillis = expireAtMillis;
-    }
-
-    /** This location, still unverified if {@code from} is. */
-    Loc unverifiedAs(Loc from) {
-      unverified = from.unverified;
-      return this;
-    }
+    return "DiskTier[" + directory + ", " + size() + " entries, " + log.segments.size() + " segments]";
   }
 }

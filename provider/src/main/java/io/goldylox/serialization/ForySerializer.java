@@ -181,13 +181,22 @@ public final class ForySerializer implements Serializer {
     if (type == String.class || type == Long.class || type == Integer.class) {
       return java.serialize(value);
     }
+    ForyBuffers buffers = ForyBuffers.current();
+    MemoryBuffer buffer = buffers.takeWriter();
+    boolean scratch = buffer != null;
+    if (!scratch) {
+      buffer = MemoryBuffer.newHeapBuffer(ForyBuffers.INITIAL_BYTES); // a serialization re-entered on this thread
+    }
     try {
-      MemoryBuffer buffer = MemoryBuffer.newHeapBuffer(64);
       buffer.writeByte(TAG_FORY);
       writer.serialize(buffer, value);
       return buffer.getBytes(0, buffer.writerIndex());
     } catch (RuntimeException e) {
       throw new SerializationException("Fory cannot serialize a " + type.getName() + ": " + e, e);
+    } finally {
+      if (scratch) {
+        buffers.releaseWriter();
+      }
     }
   }
 
@@ -198,8 +207,14 @@ public final class ForySerializer implements Serializer {
     }
     byte tag = bytes[0];
     if (tag == TAG_FORY) {
+      ForyBuffers buffers = ForyBuffers.current();
+      MemoryBuffer buffer = buffers.takeReader(bytes, 1, bytes.length - 1);
+      boolean scratch = buffer != null;
+      if (!scratch) {
+        buffer = MemoryBuffer.fromByteArray(bytes, 1, bytes.length - 1); // a read re-entered on this thread
+      }
       try {
-        return fory.deserialize(MemoryBuffer.fromByteArray(bytes, 1, bytes.length - 1));
+        return fory.deserialize(buffer);
       } catch (InsecureException e) {
         throw new ClassRejectedException("Refused a class while reading a stored value: " + e.getMessage(), e);
       } catch (RuntimeException e) {
@@ -207,6 +222,10 @@ public final class ForySerializer implements Serializer {
           throw new ClassRejectedException("Refused a class while reading a stored value: " + e.getMessage(), e);
         }
         throw new SerializationException("Fory cannot read a stored value back: " + e, e);
+      } finally {
+        if (scratch) {
+          buffers.releaseReader();
+        }
       }
     }
     if (tag == (byte) 0xAC || tag == JavaSerializer.TAG_STRING || tag == JavaSerializer.TAG_LONG

@@ -138,4 +138,57 @@ class ForySerializerTest {
     assertThatThrownBy(() -> fory.deserialize(new byte[] {0x7F, 1, 2}, null))
         .isInstanceOf(SerializationException.class).hasMessageContaining("unknown format byte 0x7f");
   }
+
+  /**
+   * Records are written into a per-thread buffer and copied out at their size: a record never carries bytes of an
+   * earlier, longer one, a record larger than the retained buffer round-trips, and a value whose own
+   * {@code writeObject}/{@code readObject} serializes and reads another value on the same thread (a nested use)
+   * gets buffers of its own.
+   */
+  @Test
+  void scratchBuffersNeverLeakBetweenRecordsOrNestedUses() {
+    byte[] small = fory.serialize(new Basket());
+    for (int size : new int[] {10, 300, 70_000, 5, 200_000, 0}) {
+      Basket basket = new Basket();
+      basket.items.add("x".repeat(size));
+      basket.version = size;
+      byte[] bytes = fory.serialize(basket);
+      Basket back = (Basket) fory.deserialize(bytes, getClass().getClassLoader());
+      assertThat(back.items).containsExactly("x".repeat(size));
+      assertThat(back.version).isEqualTo(size);
+      assertThat(fory.serialize(new Basket())).isEqualTo(small);
+    }
+    Nesting nesting = new Nesting("outer", new Basket());
+    nesting.inner.items.add("inner item");
+    Nesting back = (Nesting) fory.deserialize(fory.serialize(nesting), getClass().getClassLoader());
+    assertThat(back.name).isEqualTo("outer");
+    assertThat(back.inner.items).containsExactly("inner item");
+  }
+
+  /** Serializes its {@code inner} value itself, with the same serializer, inside its own serialization. */
+  static final class Nesting implements Serializable {
+    private static final long serialVersionUID = 1L;
+    static final ForySerializer SERIALIZER = new ForySerializer(Nesting.class.getClassLoader());
+    final String name;
+    transient Basket inner;
+
+    Nesting(String name, Basket inner) {
+      this.name = name;
+      this.inner = inner;
+    }
+
+    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+      out.defaultWriteObject();
+      byte[] bytes = SERIALIZER.serialize(inner);
+      out.writeInt(bytes.length);
+      out.write(bytes);
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+      in.defaultReadObject();
+      byte[] bytes = new byte[in.readInt()];
+      in.readFully(bytes);
+      inner = (Basket) SERIALIZER.deserialize(bytes, Nesting.class.getClassLoader());
+    }
+  }
 }

@@ -2,15 +2,11 @@ package io.goldylox.config;
 
 import io.goldylox.tier.OnIncompatible;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigObject;
-import com.typesafe.config.ConfigRenderOptions;
-import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +15,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import javax.cache.configuration.Factory;
@@ -58,7 +53,7 @@ final class FileConfigReader {
   GoldyloxFileConfig read(Config root) {
     checkKeys(root.root(), KeySchema.ROOT, "");
     Defaults defaults = root.hasPath(DEFAULT_PATH)
-        ? readDefaults(new Section(root.getConfig(DEFAULT_PATH), DEFAULT_PATH)) : Defaults.NONE;
+        ? readDefaults(new ConfigSection(source, classLoader, root.getConfig(DEFAULT_PATH), DEFAULT_PATH)) : Defaults.NONE;
     Map<String, GoldyloxConfiguration<?, ?>> caches = new LinkedHashMap<>();
     if (root.hasPath(CACHES_PATH)) {
       List<Map.Entry<String, ConfigValue>> declared = new ArrayList<>(root.getObject(CACHES_PATH).entrySet());
@@ -66,8 +61,8 @@ final class FileConfigReader {
       declared.sort(Comparator.<Map.Entry<String, ConfigValue>>comparingInt(e -> e.getValue().origin().lineNumber())
           .thenComparing(Map.Entry::getKey));
       for (Map.Entry<String, ConfigValue> entry : declared) {
-        String path = join(CACHES_PATH, entry.getKey());
-        Section cache = new Section(((ConfigObject) entry.getValue()).toConfig(), path);
+        String path = ConfigSection.join(CACHES_PATH, entry.getKey());
+        ConfigSection cache = new ConfigSection(source, classLoader, ((ConfigObject) entry.getValue()).toConfig(), path);
         caches.put(entry.getKey(), readCache(entry.getKey(), cache, defaults));
       }
     }
@@ -87,7 +82,7 @@ final class FileConfigReader {
       ConfigValue value = values.get(i);
       if (value.valueType() != ConfigValueType.STRING) {
         throw new ConfigurationException(source, path + "[" + i + "]", "wrong type: expected a class name,"
-            + " package.* or package.** in quotes, found " + describe(value));
+            + " package.* or package.** in quotes, found " + ConfigSection.describe(value));
       }
       String entry = (String) value.unwrapped();
       try {
@@ -111,11 +106,11 @@ final class FileConfigReader {
           throw wrongShape(path, schema, value);
         }
         for (Map.Entry<String, ConfigValue> entry : ((ConfigObject) value).entrySet()) {
-          String childPath = join(path, entry.getKey());
+          String childPath = ConfigSection.join(path, entry.getKey());
           KeySchema child = schema.kind == KeySchema.Kind.NAMED ? schema.element : schema.children.get(entry.getKey());
           if (child == null) {
             throw new ConfigurationException(source, childPath, "unknown key '" + entry.getKey() + "'"
-                + line(entry.getValue()) + "; the keys allowed " + (path.isEmpty() ? "at the top level" : "in " + path)
+                + ConfigSection.line(entry.getValue()) + "; the keys allowed " + (path.isEmpty() ? "at the top level" : "in " + path)
                 + " are " + schema.children.keySet());
           }
           checkChild(entry.getValue(), child, childPath);
@@ -142,7 +137,7 @@ final class FileConfigReader {
   private void checkChild(ConfigValue value, KeySchema schema, String path) {
     if (value.valueType() == ConfigValueType.NULL) {
       if (!schema.nullable) {
-        throw new ConfigurationException(source, path, "null is not allowed here" + line(value)
+        throw new ConfigurationException(source, path, "null is not allowed here" + ConfigSection.line(value)
             + "; expected " + schema.describe());
       }
       return;
@@ -152,13 +147,13 @@ final class FileConfigReader {
 
   private ConfigurationException wrongShape(String path, KeySchema schema, ConfigValue value) {
     return new ConfigurationException(source, path.isEmpty() ? null : path,
-        "wrong type: expected " + schema.describe() + ", found " + describe(value));
+        "wrong type: expected " + schema.describe() + ", found " + ConfigSection.describe(value));
   }
 
   // ---------------------------------------------------------------------------------------------------------
   // The default block
 
-  private Defaults readDefaults(Section block) {
+  private Defaults readDefaults(ConfigSection block) {
     Defaults.Builder builder = Defaults.builder();
     if (block.has("store-by-value")) {
       builder.storeByValue(block.bool("store-by-value"));
@@ -199,7 +194,7 @@ final class FileConfigReader {
   // One declared cache
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private GoldyloxConfiguration<?, ?> readCache(String name, Section cache, Defaults defaults) {
+  private GoldyloxConfiguration<?, ?> readCache(String name, ConfigSection cache, Defaults defaults) {
     GoldyloxConfiguration configuration = new GoldyloxConfiguration<>();
     Class<?> keyType = cache.has("key-type") ? cache.loadClass("key-type") : Object.class;
     Class<?> valueType = cache.has("value-type") ? cache.loadClass("value-type") : Object.class;
@@ -229,7 +224,7 @@ final class FileConfigReader {
     if (cache.has("listeners")) {
       List<? extends ConfigObject> listeners = cache.config.getObjectList("listeners");
       for (int i = 0; i < listeners.size(); i++) {
-        Section listener = new Section(listeners.get(i).toConfig(), cache.key("listeners") + "[" + i + "]");
+        ConfigSection listener = new ConfigSection(source, classLoader, listeners.get(i).toConfig(), cache.key("listeners") + "[" + i + "]");
         try {
           configuration.addCacheEntryListenerConfiguration(readListener(listener));
         } catch (IllegalArgumentException duplicate) {
@@ -241,7 +236,7 @@ final class FileConfigReader {
       if (configuration.isWriteThrough()) {
         throw cache.fail("write-behind", GoldyloxConfiguration.WRITE_BEHIND_AND_THROUGH);
       }
-      configuration.setWriteBehind(readWriteBehind(new Section(cache.config.getConfig("write-behind"),
+      configuration.setWriteBehind(readWriteBehind(new ConfigSection(source, classLoader, cache.config.getConfig("write-behind"),
           cache.key("write-behind"))));
     }
     if (cache.has("remote")) {
@@ -253,7 +248,7 @@ final class FileConfigReader {
   }
 
   /** Reads heap, off-heap and disk, each inherited from the default block unless set (or set to null) here. */
-  private void readTiers(String name, Section cache, Defaults defaults, GoldyloxConfiguration<?, ?> configuration) {
+  private void readTiers(String name, ConfigSection cache, Defaults defaults, GoldyloxConfiguration<?, ?> configuration) {
     if (cache.has("heap.max-entries")) {
       configuration.setHeapMaxEntries(cache.positiveWholeNumber("heap.max-entries"));
     } else if (!cache.isNull("heap.max-entries")) {
@@ -286,7 +281,7 @@ final class FileConfigReader {
     }
   }
 
-  private Factory<? extends ExpiryPolicy> readExpiry(Section cache) {
+  private Factory<? extends ExpiryPolicy> readExpiry(ConfigSection cache) {
     int set = (cache.has("expiry.after-write") ? 1 : 0) + (cache.has("expiry.after-access") ? 1 : 0)
         + (cache.has("expiry.policy") ? 1 : 0);
     if (set != 1) {
@@ -303,7 +298,7 @@ final class FileConfigReader {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private MutableCacheEntryListenerConfiguration<?, ?> readListener(Section listener) {
+  private MutableCacheEntryListenerConfiguration<?, ?> readListener(ConfigSection listener) {
     listener.require("class", "a listener needs a class");
     Class<?> type = listener.loadClass("class");
     if (CacheEntryListener.class.isAssignableFrom(type)
@@ -322,7 +317,7 @@ final class FileConfigReader {
     return new MutableCacheEntryListenerConfiguration<>(listenerFactory, filterFactory, oldValue, synchronous);
   }
 
-  private WriteBehindConfig readWriteBehind(Section block) {
+  private WriteBehindConfig readWriteBehind(ConfigSection block) {
     block.require("writer", "write-behind needs a writer");
     block.require("journal", "write-behind needs a journal path");
     WriteBehindConfig.Builder builder = WriteBehindConfig.builder();
@@ -398,9 +393,9 @@ final class FileConfigReader {
   }
 
   /** Reads {@code remote.redis} of {@code parent}; the password comes from exactly one of three places. */
-  private RemoteConfig readRemote(Section parent) {
+  private RemoteConfig readRemote(ConfigSection parent) {
     parent.require("remote.redis", "remote needs a redis block (the only kind of remote store so far)");
-    Section block = new Section(parent.config.getConfig("remote.redis"), parent.key("remote.redis"));
+    ConfigSection block = new ConfigSection(source, classLoader, parent.config.getConfig("remote.redis"), parent.key("remote.redis"));
     block.require("uri", "a redis remote needs a uri, such as redis://127.0.0.1:6379/0");
     String uri = block.string("uri");
     RemoteConfig.Builder[] builder = new RemoteConfig.Builder[1];
@@ -464,7 +459,7 @@ final class FileConfigReader {
   private void checkDistinctDirectories(Map<String, GoldyloxConfiguration<?, ?>> caches) {
     Map<Path, String> owners = new HashMap<>();
     for (Map.Entry<String, GoldyloxConfiguration<?, ?>> entry : caches.entrySet()) {
-      String cachePath = join(CACHES_PATH, entry.getKey());
+      String cachePath = ConfigSection.join(CACHES_PATH, entry.getKey());
       GoldyloxConfiguration<?, ?> configuration = entry.getValue();
       List<Map.Entry<String, Path>> directories = new ArrayList<>();
       configuration.diskPath().ifPresent(path -> directories.add(Map.entry(cachePath + ".disk.path", path)));
@@ -478,210 +473,6 @@ final class FileConfigReader {
           throw new ConfigurationException(source, directory.getKey(), "the directory " + directory.getValue()
               + " is also used by " + owner + "; every tier, journal and dead-letter needs its own");
         }
-      }
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------------------
-  // Helpers
-
-  private static String join(String path, String key) {
-    String quoted = ConfigUtil.joinPath(key);
-    return path.isEmpty() ? quoted : path + "." + quoted;
-  }
-
-  private static String line(ConfigValue value) {
-    int line = value.origin() == null ? -1 : value.origin().lineNumber();
-    return line > 0 ? " (line " + line + ")" : "";
-  }
-
-  private static String describe(ConfigValue value) {
-    String type = value.valueType().name().toLowerCase(Locale.ROOT);
-    String rendered = value.render(ConfigRenderOptions.concise());
-    if (rendered.length() > 60) {
-      rendered = rendered.substring(0, 57) + "...";
-    }
-    return (type.equals("object") || type.equals("list") ? "an " + type : "a " + type) + " " + rendered
-        + line(value);
-  }
-
-  /** One object of the file (the default block, a cache, a listener, ...) and its full path, for messages. */
-  private final class Section {
-
-    final Config config;
-    final String path;
-
-    Section(Config config, String path) {
-      this.config = config;
-      this.path = path;
-    }
-
-    String key(String relative) {
-      return path + "." + relative;
-    }
-
-    boolean has(String relative) {
-      return config.hasPath(relative);
-    }
-
-    boolean isNull(String relative) {
-      return config.hasPathOrNull(relative) && config.getIsNull(relative);
-    }
-
-    String line(String relative) {
-      return FileConfigReader.line(config.getValue(relative));
-    }
-
-    ConfigurationException fail(String relative, String reason) {
-      return new ConfigurationException(source, key(relative), reason);
-    }
-
-    ConfigurationException wrongType(String relative, String expected) {
-      return fail(relative, "wrong type: expected " + expected + ", found " + describe(config.getValue(relative)));
-    }
-
-    void require(String relative, String why) {
-      if (!has(relative)) {
-        throw fail(relative, "missing: " + why);
-      }
-    }
-
-    /** Runs a builder call, turning its IllegalArgumentException into an error at {@code relative}. */
-    void apply(String relative, Runnable setter) {
-      try {
-        setter.run();
-      } catch (IllegalArgumentException e) {
-        throw fail(relative, e.getMessage());
-      }
-    }
-
-    boolean bool(String relative) {
-      if (config.getValue(relative).valueType() != ConfigValueType.BOOLEAN) {
-        throw wrongType(relative, "true or false");
-      }
-      return config.getBoolean(relative);
-    }
-
-    String string(String relative) {
-      ConfigValue value = config.getValue(relative);
-      if (value.valueType() != ConfigValueType.STRING) {
-        throw wrongType(relative, "a string");
-      }
-      String text = ((String) value.unwrapped()).trim();
-      if (text.isEmpty()) {
-        throw fail(relative, "must not be empty" + line(relative));
-      }
-      return text;
-    }
-
-    /** Whether the value at {@code relative} is a string (a duration such as 10s is one too, before parsing). */
-    boolean isString(String relative) {
-      return config.getValue(relative).valueType() == ConfigValueType.STRING;
-    }
-
-    long positiveWholeNumber(String relative) {
-      ConfigValue value = config.getValue(relative);
-      Object raw = value.unwrapped();
-      long number;
-      if (raw instanceof Integer || raw instanceof Long) {
-        number = ((Number) raw).longValue();
-      } else {
-        throw wrongType(relative, "a whole number");
-      }
-      if (number <= 0) {
-        throw fail(relative, "must be positive, not " + number + line(relative));
-      }
-      return number;
-    }
-
-    long positiveBytes(String relative) {
-      long bytes;
-      try {
-        bytes = config.getBytes(relative);
-      } catch (ConfigException.WrongType | ConfigException.BadValue e) {
-        Object raw = config.getValue(relative).unwrapped();
-        if (raw != null && String.valueOf(raw).trim().startsWith("-")) {
-          // HOCON refuses negative sizes as unparsable; say what is really wrong.
-          throw fail(relative, "a size cannot be negative: " + String.valueOf(raw).trim() + line(relative));
-        }
-        throw wrongType(relative, "a size such as 64MiB or 1GiB");
-      }
-      if (bytes <= 0) {
-        throw fail(relative, "a size must be positive, not " + bytes + " bytes" + line(relative));
-      }
-      return bytes;
-    }
-
-    /** A size for an off-heap tier: positive, and within what this JVM may allocate directly. */
-    long offHeapBytes(String relative) {
-      require(relative, "an off-heap tier needs a size");
-      long bytes = positiveBytes(relative);
-      long maxDirect = DirectMemory.maxDirectMemory();
-      if (bytes > maxDirect) {
-        throw fail(relative, GoldyloxConfiguration.offHeapTooLarge(bytes, maxDirect) + line(relative));
-      }
-      return bytes;
-    }
-
-    Duration duration(String relative) {
-      Duration duration;
-      try {
-        duration = config.getDuration(relative);
-      } catch (ConfigException.WrongType | ConfigException.BadValue e) {
-        throw wrongType(relative, "a duration such as 100ms, 30s or 10m");
-      }
-      if (duration.isNegative()) {
-        throw fail(relative, "a duration cannot be negative: " + duration + line(relative));
-      }
-      return duration;
-    }
-
-    javax.cache.expiry.Duration expiryDuration(String relative) {
-      Duration duration = duration(relative);
-      try {
-        return JCacheDurations.of(duration, "an expiry duration");
-      } catch (IllegalArgumentException e) {
-        throw fail(relative, e.getMessage() + line(relative));
-      }
-    }
-
-    Path path(String relative) {
-      String text = string(relative);
-      try {
-        return Path.of(text).toAbsolutePath().normalize();
-      } catch (InvalidPathException e) {
-        throw fail(relative, "not a valid path: " + e.getMessage());
-      }
-    }
-
-    OnIncompatible onIncompatible(String relative) {
-      String text = string(relative);
-      OnIncompatible value = OnIncompatible.parse(text);
-      if (value == null) {
-        throw fail(relative, "expected wipe or fail, found '" + text + "'" + line(relative));
-      }
-      return value;
-    }
-
-    Class<?> loadClass(String relative) {
-      String name = string(relative);
-      try {
-        return Class.forName(name, false, classLoader);
-      } catch (ClassNotFoundException | LinkageError e) {
-        throw fail(relative, "unknown class " + name + line(relative) + ": not found by the class loader "
-            + classLoader + (e instanceof LinkageError ? " (" + e + ")" : ""));
-      }
-    }
-
-    <T> Factory<T> factory(String relative, Class<T> product) {
-      return factory(relative, loadClass(relative), product);
-    }
-
-    <T> Factory<T> factory(String relative, Class<?> type, Class<T> product) {
-      try {
-        return ClassFactories.factoryFor(type, product);
-      } catch (IllegalArgumentException e) {
-        throw fail(relative, e.getMessage() + line(relative));
       }
     }
   }

@@ -95,6 +95,9 @@ public final class Providers {
    * For {@code chm}, the configuration is ignored.
    */
   public static BenchCache open(String provider, String cacheName, MutableConfiguration<Long, Payload> configuration) {
+    if (provider.equals("chm-boxed")) {
+      return new ChmBoxedBenchCache();
+    }
     if (provider.equals("chm")) {
       return new ChmBenchCache();
     }

@@ -17,10 +17,18 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * A by-reference put against its ceiling, the raw {@code ConcurrentHashMap}, the way an outside harness measured
- * it (issue 13, item 5): 100,000 pre-boxed {@code Long} keys in uniform order, values taken from a pool of 1,024
- * {@link Payload}s (so the measured loop allocates nothing of its own), {@code setTypes(Long, Payload)},
- * statistics off, every put an update of a present key. Unlike {@link ThroughputBenchmark#put} no new value is
- * made per call, so what is left is the provider's own cost. Two forks of 5 × 2 s by default.
+ * it (issue 13, item 5): 100,000 pre-boxed {@code Long} keys in uniform order, {@code setTypes(Long, Payload)},
+ * statistics off, every put an update of a present key. Two kinds of value:
+ * <ul>
+ *   <li>{@code pooled}: taken from a pool of 1,024 {@link Payload}s made at setup, as the outside harness did, so
+ *   the measured loop allocates nothing of its own and every value is an old object;</li>
+ *   <li>{@code fresh}: a new {@code Payload} per put (24 bytes), as an application puts a value it just made.</li>
+ * </ul>
+ * After the fill, setup runs a full collection, so the map starts in the old generation, where a long-lived
+ * cache lives. {@code chm-boxed} is a raw map that stores a new 24-byte holder per put: what an entry object costs
+ * by itself. Under G1, storing a young object into an old one costs a remembered-set update (the card is refined
+ * concurrently, on the other core here); storing an old value into an old object does not. Two forks of 5 × 2 s by
+ * default.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -37,16 +45,21 @@ public class PutCeilingBenchmark {
   @State(Scope.Benchmark)
   public static class Filled {
 
-    @Param({"goldylox", "cache2k", "caffeine", "chm"})
+    @Param({"goldylox", "cache2k", "caffeine", "chm", "chm-boxed"})
     public String provider;
+
+    @Param({"pooled", "fresh"})
+    public String values;
 
     BenchCache cache;
     Long[] keys;
     Payload[] pool;
     int[] stream;
+    boolean fresh;
 
     @Setup(Level.Trial)
     public void setUp() {
+      fresh = values.equals("fresh");
       keys = new Long[KeyStream.KEYS];
       for (int i = 0; i < KeyStream.KEYS; i++) {
         keys[i] = (long) i;
@@ -63,6 +76,7 @@ public class PutCeilingBenchmark {
       if (cache.countPresent(keys) != KeyStream.KEYS) {
         throw new IllegalStateException(provider + " did not keep all " + KeyStream.KEYS + " keys");
       }
+      System.gc(); // the filled map to the old generation, where a long-lived cache lives
     }
 
     @TearDown(Level.Trial)
@@ -74,6 +88,7 @@ public class PutCeilingBenchmark {
   @Benchmark
   public void put(Filled state, Cursor cursor) {
     int position = cursor.next();
-    state.cache.put(state.keys[state.stream[position]], state.pool[position & POOL_MASK]);
+    Payload value = state.pool[position & POOL_MASK];
+    state.cache.put(state.keys[state.stream[position]], state.fresh ? value.next() : value);
   }
 }

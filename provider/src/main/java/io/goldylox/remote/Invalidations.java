@@ -78,7 +78,10 @@ final class Invalidations<K> implements RemoteStore.InvalidationListener, Runnab
     return coherent;
   }
 
-  /** Invalidated keys waiting for the worker (monitoring; a snapshot). */
+  /**
+   * Invalidated keys received and not yet removed from the local tiers (a snapshot). Once it reads 0 after an
+   * invalidation was received, that invalidation's removal is done: a later fill is not undone by it.
+   */
   int backlog() {
     return queued.get();
   }
@@ -233,8 +236,11 @@ final class Invalidations<K> implements RemoteStore.InvalidationListener, Runnab
       while (queue.poll() != null) {
         discarded++;
       }
-      queued.addAndGet(-discarded);
-      local.clear();
+      try {
+        local.clear();
+      } finally {
+        queued.addAndGet(-discarded); // applied (by the clear), or given up to the next drop on failure
+      }
       metrics.nearCacheDrops.increment();
       synchronized (state) {
         if (connected && link == seenLink && !dropDue) {
@@ -253,11 +259,16 @@ final class Invalidations<K> implements RemoteStore.InvalidationListener, Runnab
       fill.run(); // guarded by the invalidation counters, as a reader's own fill
       return true;
     }
-    queued.decrementAndGet();
-    @SuppressWarnings("unchecked")
-    K decoded = (K) codec.decodeKey(key);
-    if (decoded != null) {
-      local.compute(decoded, (k, current) -> null);
+    // Counted in the backlog until the removal is done, not merely dequeued: the removal may wait for the key's
+    // local lock (a caller's round trip), and until it is done the near copy is still there.
+    try {
+      @SuppressWarnings("unchecked")
+      K decoded = (K) codec.decodeKey(key);
+      if (decoded != null) {
+        local.compute(decoded, (k, current) -> null);
+      }
+    } finally {
+      queued.decrementAndGet();
     }
     return true;
   }

@@ -11,6 +11,7 @@ import io.goldylox.redis.testing.RedisServer;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -105,6 +106,58 @@ class NearCacheCoherenceTest {
     await(() -> a.get("k") == null && c.get("k") == null, "a and c see the removal");
     assertThat(metrics(a).invalidationsReceived()).isGreaterThanOrEqualTo(1);
     assertThat(metrics(a).invalidationsSent()).isGreaterThanOrEqualTo(2);
+  }
+
+  /**
+   * The backlog is the readiness condition a reader may wait for (the two-node sample does) before it relies on
+   * its next fill staying: once an invalidation was received and the backlog reads 0, its removal is done. The
+   * removal takes the key's local lock, which a caller may hold during a round trip; meanwhile the near copy is
+   * still there, and the invalidation must still count.
+   */
+  @Test
+  void anInvalidationCountsInTheBacklogUntilItsRemovalIsDone() throws Exception {
+    Cache<String, String> a = nodes.cache("a", "backlog", String.class, String.class);
+    Cache<String, String> b = nodes.cache("b", "backlog", String.class, String.class);
+    @SuppressWarnings("unchecked")
+    NearCacheTier<String> nearB = (NearCacheTier<String>) b.unwrap(GoldyloxCache.class).tier();
+    a.put("k", "v1");
+    await(() -> metrics(b).invalidationsReceived() == 1 && nearB.invalidationBacklog() == 0,
+        "b received and applied the put's invalidation");
+    assertThat(b.get("k")).isEqualTo("v1");
+    assertThat(nearB.local().get("k")).as("b's read filled its near cache, and nothing undid it").isNotNull();
+
+    // A caller of b holds k's local lock, as a fill or a change does during its round trip.
+    CountDownLatch held = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Thread holder = new Thread(() -> nearB.local().compute("k", (key, current) -> {
+      held.countDown();
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return current;
+    }), "holds-k");
+    holder.start();
+    held.await();
+    try {
+      a.put("k", "v2");
+      await(() -> metrics(b).invalidationsReceived() == 2, "b was told of the second put");
+      // Both nodes have a worker of that name; a's is idle.
+      await(() -> Thread.getAllStackTraces().entrySet().stream()
+          .filter(t -> t.getKey().getName().equals("goldylox-near-backlog"))
+          .anyMatch(t -> t.getKey().getState() != Thread.State.RUNNABLE
+              && Arrays.stream(t.getValue()).anyMatch(f -> f.getMethodName().equals("compute"))),
+          "b's worker waits for k's local lock");
+      assertThat(nearB.local().get("k")).as("the near copy is still there").isNotNull();
+      assertThat(nearB.invalidationBacklog()).as("received, not yet applied").isEqualTo(1);
+    } finally {
+      release.countDown();
+      holder.join();
+    }
+    await(() -> nearB.invalidationBacklog() == 0, "b's worker applied the invalidation");
+    assertThat(nearB.local().get("k")).as("removed once the backlog reads 0").isNull();
+    assertThat(b.get("k")).isEqualTo("v2");
   }
 
   @Test

@@ -36,8 +36,9 @@ import javax.cache.Caching;
  * this JVM's class path, this class with {@code --node b --redis URI}). Then:
  * <ol>
  *   <li>a puts {@code price = 100};</li>
- *   <li>b reads it twice: a remote hit (a round trip to Redis, which fills b's near cache), then a near hit (no
- *   round trip);</li>
+ *   <li>b waits until a's invalidation of that put has reached it and been applied (why: node b's {@code read}), then
+ *   reads it twice: a remote hit (a round trip to Redis, which fills b's near cache), then a near hit (no round
+ *   trip);</li>
  *   <li>b starts reading in a loop; a puts {@code price = 101}; b's near copy still answers 100 until a's
  *   invalidation arrives, then its next get reads 101 from Redis. a prints how long after its put began b saw
  *   101 ({@link System#nanoTime()} of both JVMs, which on one machine read the same monotonic clock; b may see it
@@ -153,7 +154,7 @@ public final class TwoNodes {
 
           prices.put(KEY, 100);
           out.printf("[node a] put %s = 100 (locked, written and announced in Redis: 2 round trips)%n", KEY);
-          b.send("read 100");
+          b.send("read 1"); // after the 1 change a made: the put
           b.await("@read");
 
           Change first = change(out, b, prices, 101, false);
@@ -300,8 +301,8 @@ public final class TwoNodes {
 
   /**
    * Node b: opens the same cache, then runs node a's commands from standard input, one a line:
-   * {@code read V} (get twice: remote hit, then near hit), {@code watch V} (get in a loop until it returns V),
-   * {@code close}.
+   * {@code read N} (once N invalidations were received and applied, get twice: remote hit, then near hit),
+   * {@code watch V} (get in a loop until it returns V), {@code close}.
    */
   private static void nodeB(String redisUri) throws IOException {
     PrintStream out = System.out;
@@ -317,7 +318,7 @@ public final class TwoNodes {
         String[] command = line.trim().split(" ");
         switch (command[0]) {
           case "read" -> {
-            read(out, prices, metrics);
+            read(out, prices, metrics, Long.parseLong(command[1]));
             reply(out, "@read");
           }
           case "watch" -> watch(out, prices, metrics, Integer.parseInt(command[1]),
@@ -335,7 +336,31 @@ public final class TwoNodes {
     }
   }
 
-  private static void read(PrintStream out, Cache<String, Integer> prices, RemoteMetrics metrics) {
+  /**
+   * Waits until b was told of a's {@code changes} changes and removed what they invalidate, then gets twice.
+   *
+   * <p>Why wait: Redis announces a's put on b's pub/sub connection before the put returns to a, but b's I/O thread
+   * may deliver that announcement only after b's read on its data connection (another connection) has returned,
+   * on a busy machine tens of milliseconds later. An invalidation of the key that arrives during a read turns its
+   * fill away (the near cache cannot tell a change made before the read from one made after it), and one that
+   * arrives just after the fill removes it: the second get would then be a remote hit again, with no wrong value
+   * served. So b first waits until {@link RemoteMetrics#invalidationsReceived()} counts a's changes and
+   * {@link NearCacheTier#invalidationBacklog()} reads 0 (their removals are done); after that, only a later change
+   * can turn its fill away, and a makes none until b replies.
+   */
+  private static void read(PrintStream out, Cache<String, Integer> prices, RemoteMetrics metrics, long changes) {
+    NearCacheTier<?> tier = (NearCacheTier<?>) prices.unwrap(GoldyloxCache.class).tier();
+    long waitStart = System.nanoTime();
+    long deadline = waitStart + STEP_TIMEOUT.toNanos();
+    while (metrics.invalidationsReceived() < changes || tier.invalidationBacklog() > 0) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("node b was not told of a's " + changes + " change(s) within "
+            + STEP_TIMEOUT);
+      }
+      LockSupport.parkNanos(100_000);
+    }
+    out.printf("told of a's put: %d invalidation received and applied (waited %s)%n",
+        metrics.invalidationsReceived(), micros(System.nanoTime() - waitStart));
     for (int i = 0; i < 2; i++) {
       long trips = metrics.roundTrips();
       long hits = metrics.remoteHits();

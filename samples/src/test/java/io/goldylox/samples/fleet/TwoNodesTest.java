@@ -32,6 +32,7 @@ class TwoNodesTest {
         .contains("Started redis-server")
         .contains("[node a] put price = 100")
         .contains("    [node b] opened cache 'prices'")
+        .contains("    [node b] told of a's put: 1 invalidation received and applied")
         .contains("    [node b] get price -> 100 in")
         .contains("(remote hit: not in this JVM yet, read from Redis in 1 round trip")
         .contains("(near hit: from b's own heap, no round trip)")

@@ -11,13 +11,13 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
-import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import io.goldylox.benchmarks.remote.RemoteLatencyReport.Row;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -99,24 +99,12 @@ public final class RemoteTierLatency {
   private final byte[][] rawValues = new byte[KEYS][];
   private final byte[][] rawOthers = new byte[KEYS][];
   private final int[] stream = new int[STREAM];
-  private final List<Row> rows = new ArrayList<>();
-  private final List<String> notes = new ArrayList<>();
+  /** The rows and notes measured, and the markdown made of them. */
+  private final RemoteLatencyReport report = new RemoteLatencyReport();
   private final List<CacheManager> managers = new ArrayList<>();
   private String redisUri;
   /** Node a's cache with the remote tier (near hit, then put). */
   private Cache<String, String> nearCache;
-
-  /** One line of the table. {@code opsPerSecond} is NaN where a rate means nothing. */
-  record Row(String scenario, String system, Histogram histogram, double opsPerSecond, String note) {
-    long p50() {
-      return histogram.getValueAtPercentile(50);
-    }
-
-    /** The mean time of one operation in the loop, from the throughput (includes the timing itself). */
-    double meanNanos() {
-      return 1e9 / opsPerSecond;
-    }
-  }
 
   RemoteTierLatency(boolean smoke) {
     this.smoke = smoke;
@@ -170,7 +158,7 @@ public final class RemoteTierLatency {
   }
 
   String run(String[] args) throws Exception {
-    String loadBefore = loadAverage();
+    String loadBefore = RemoteLatencyReport.loadAverage();
     Instant date = Instant.now();
     try (LocalRedisServer redis = LocalRedisServer.start()) {
       redisUri = redis.uri();
@@ -260,13 +248,13 @@ public final class RemoteTierLatency {
     if (GC_AFTER_FILL) {
       // The same comparison on the heap as the fills left it, before the GC, for the record (shorter).
       Row[] before = interleaved(local, near, position, warmupNanos / 2, measureNanos / 2);
-      notes.add(String.format(Locale.ROOT, "Before the full GC that follows the fills, the same interleaved "
+      report.note(String.format(Locale.ROOT, "Before the full GC that follows the fills, the same interleaved "
               + "comparison (%d ms) gave near hit p50 %s µs, %,.0f ops/s against local only p50 %s µs, %,.0f ops/s "
               + "(%.2fx the time per get): the near cache's entries, allocated between Lettuce's buffers during "
               + "the fill's round trips, lie scattered over the heap until a GC moves them together; the compiled "
               + "code of the two gets is the same (checked with -XX:+PrintInlining)",
-          TimeUnit.NANOSECONDS.toMillis(measureNanos / 2), micros(before[0].p50()), before[0].opsPerSecond,
-          micros(before[1].p50()), before[1].opsPerSecond, before[0].meanNanos() / before[1].meanNanos()));
+          TimeUnit.NANOSECONDS.toMillis(measureNanos / 2), RemoteLatencyReport.micros(before[0].p50()), before[0].opsPerSecond(),
+          RemoteLatencyReport.micros(before[1].p50()), before[1].opsPerSecond(), before[0].meanNanos() / before[1].meanNanos()));
       settle();
     }
     Row[] rows = interleaved(local, near, position, warmupNanos, measureNanos);
@@ -440,7 +428,7 @@ public final class RemoteTierLatency {
       Cache<String, String> cache = manager.createCache("redisson-bench",
           org.redisson.jcache.configuration.RedissonConfiguration.fromConfig(config, jcache));
       fill(cache);
-      String system = "redisson " + mavenVersion("org.redisson", "redisson") + " JCache";
+      String system = "redisson " + RemoteLatencyReport.mavenVersion("org.redisson", "redisson") + " JCache";
       reads.add(new Contender(index -> {
         if (cache.get(keys[index]) == null) {
           throw new IllegalStateException("Redisson get: " + keys[index] + " is missing");
@@ -452,7 +440,7 @@ public final class RemoteTierLatency {
           ? others[index] : values[index]), null, measured -> new Row("put", system, measured.histogram,
           measured.rate(), "existing keys, each put a new value")));
     } catch (RuntimeException | LinkageError e) {
-      notes.add("Redisson's JCache could not be measured: " + e);
+      report.note("Redisson's JCache could not be measured: " + e);
       e.printStackTrace();
     }
   }
@@ -600,50 +588,7 @@ public final class RemoteTierLatency {
   }
 
   private void add(Row row) {
-    rows.add(row);
-    System.out.println(line(row));
-  }
-
-  // ---------------------------------------------------------------------------------------------------- report
-
-  private Row row(String scenario, String systemPrefix) {
-    for (Row row : rows) {
-      if (row.scenario.equals(scenario) && row.system.startsWith(systemPrefix)) {
-        return row;
-      }
-    }
-    return null;
-  }
-
-  private static String line(Row row) {
-    Histogram h = row.histogram;
-    return String.format(Locale.ROOT, "| %s | %s | %,d | %s | %s | %s | %s | %s | %s |", row.scenario, row.system,
-        h.getTotalCount(), micros(h.getValueAtPercentile(50)), micros(h.getValueAtPercentile(99)),
-        micros(h.getValueAtPercentile(99.9)), micros(h.getMaxValue()),
-        Double.isNaN(row.opsPerSecond) ? "—" : String.format(Locale.ROOT, "%,.0f", row.opsPerSecond), row.note);
-  }
-
-  private static String micros(long nanos) {
-    return nanos < 10_000 ? String.format(Locale.ROOT, "%.3f", nanos / 1000.0)
-        : String.format(Locale.ROOT, "%.1f", nanos / 1000.0);
-  }
-
-  /** "a / b" of p50s and of mean times (from throughput), with the verdict against {@code goal} if positive. */
-  private static String ratio(String label, Row a, Row b, double goal) {
-    if (a == null || b == null) {
-      return "- " + label + ": not measured";
-    }
-    double p50 = a.p50() / (double) b.p50();
-    double mean = a.meanNanos() / b.meanNanos();
-    if (mean < 0.01) {
-      return String.format(Locale.ROOT, "- %s: p50 1/%,.0f (%s vs %s µs), mean time per op 1/%,.0f (%,.0f vs %,.0f "
-          + "ops/s)", label, 1 / p50, micros(a.p50()), micros(b.p50()), 1 / mean, a.opsPerSecond, b.opsPerSecond);
-    }
-    String verdict = goal <= 0 ? "" : mean <= goal && p50 <= goal
-        ? String.format(Locale.ROOT, " — goal ≤ %.1fx: **met**", goal)
-        : String.format(Locale.ROOT, " — goal ≤ %.1fx: **not met**", goal);
-    return String.format(Locale.ROOT, "- %s: p50 %.2fx (%s vs %s µs), mean time per op %.2fx (%,.0f vs %,.0f ops/s)%s",
-        label, p50, micros(a.p50()), micros(b.p50()), mean, a.opsPerSecond, b.opsPerSecond, verdict);
+    report.add(row);
   }
 
   private String markdown(String[] args, Instant date, String loadBefore) {
@@ -653,7 +598,7 @@ public final class RemoteTierLatency {
         + "mean nothing**)" : "").append(".\n\n");
     md.append("- Date: ").append(date).append('\n');
     md.append("- Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores (")
-        .append(procField("/proc/cpuinfo", "model name")).append("), ").append(os())
+        .append(RemoteLatencyReport.procField("/proc/cpuinfo", "model name")).append("), ").append(RemoteLatencyReport.os())
         .append("; shared with other jobs; redis-server, the client's I/O threads and the benchmark thread share "
             + "these cores\n");
     md.append("- JVM: ").append(System.getProperty("java.vm.name")).append(' ')
@@ -661,7 +606,7 @@ public final class RemoteTierLatency {
         .append(Runtime.getRuntime().maxMemory() / (1024 * 1024)).append(" MiB\n");
     md.append("- Redis: ").append(LocalRedisServer.version()).append(", its own process on a loopback port, no "
         + "persistence\n");
-    md.append("- Load average (1, 5, 15 min): ").append(loadBefore).append(" at start, ").append(loadAverage())
+    md.append("- Load average (1, 5, 15 min): ").append(loadBefore).append(" at start, ").append(RemoteLatencyReport.loadAverage())
         .append(" at the end\n");
     md.append("- Command: `java -cp benchmarks/target/benchmarks.jar ").append(getClass().getName())
         .append(args.length == 0 ? "" : " " + String.join(" ", args)).append("`\n");
@@ -675,93 +620,9 @@ public final class RemoteTierLatency {
         .append(TimeUnit.NANOSECONDS.toMillis(measureNanos)).append(" ms, interleaved with the scenarios it is "
             + "compared with (near hit with local only in 100 ms slices; the reads, and the writes, in ")
         .append(REMOTE_SLICE_MILLIS).append(" ms slices); invalidation lag: ").append(lagRounds)
-        .append(" rounds. Goldylox's remote tier: Lettuce ").append(lettuceVersion())
+        .append(" rounds. Goldylox's remote tier: Lettuce ").append(RemoteLatencyReport.lettuceVersion())
         .append(", timeout ").append(TIMEOUT.toMillis()).append(" ms, Java serialization of the values\n\n");
-    md.append("| scenario | system | calls | p50 µs | p99 µs | p99.9 µs | max µs | ops/s | note |\n");
-    md.append("|---|---|---|---|---|---|---|---|---|\n");
-    for (Row row : rows) {
-      md.append(line(row)).append('\n');
-    }
-    md.append("\nops/s: calls divided by the time the measured loop ran (one thread; includes the two "
-        + "`System.nanoTime()` calls and the histogram update of every call).\n");
-    md.append("\n## Ratios\n\n");
-    Row near = row("near hit", "goldylox");
-    Row local = row("local only", "goldylox");
-    Row remoteHit = row("remote hit", "goldylox");
-    Row put = row("put", "goldylox");
-    Row rawGet = row("raw Lettuce GET", "lettuce");
-    Row rawSet = row("raw Lettuce SET", "lettuce");
-    Row redissonGet = row("get (remote)", "redisson");
-    Row redissonPut = row("put", "redisson");
-    md.append(ratio("remote-hit get / raw Lettuce GET", remoteHit, rawGet, 1.2)).append('\n');
-    md.append(ratio("put / raw Lettuce SET", put, rawSet, 1.2))
-        .append(" (a plain put is one script; a conditional change or invoke is two: lock, then write-unlock-publish)\n");
-    if (near != null && local != null) {
-      md.append(String.format(Locale.ROOT, "- near hit / local only: p50 %.2fx (%s vs %s µs), p99 %.2fx, mean "
-              + "time per op %.2fx (%+.1f%%; %,.0f vs %,.0f ops/s) — goal: within a few percent\n",
-          near.p50() / (double) local.p50(), micros(near.p50()), micros(local.p50()),
-          near.histogram.getValueAtPercentile(99) / (double) local.histogram.getValueAtPercentile(99),
-          near.meanNanos() / local.meanNanos(), 100 * (near.meanNanos() / local.meanNanos() - 1),
-          near.opsPerSecond, local.opsPerSecond));
-    }
-    md.append(ratio("remote-hit get / Redisson JCache get", remoteHit, redissonGet, 0)).append('\n');
-    md.append(ratio("put / Redisson JCache put", put, redissonPut, 0)).append('\n');
-    md.append(ratio("Redisson JCache get / raw Lettuce GET", redissonGet, rawGet, 0)).append('\n');
-    md.append(ratio("Redisson JCache put / raw Lettuce SET", redissonPut, rawSet, 0)).append('\n');
-    md.append(ratio("near hit / Redisson JCache get", near, redissonGet, 0)).append('\n');
-    md.append("\nRatios below 1 mean the first is faster. Quote ratios from one run, not absolute figures across "
-        + "runs: the machine is shared.\n");
-    if (!notes.isEmpty()) {
-      md.append('\n');
-      notes.forEach(note -> md.append("- ").append(note).append('\n'));
-    }
+    report.appendTableAndRatios(md);
     return md.toString();
-  }
-
-  private static String lettuceVersion() {
-    return mavenVersion("io.lettuce", "lettuce-core");
-  }
-
-  /** The version in the jar's {@code META-INF/maven/GROUP/ARTIFACT/pom.properties} (the shaded jar keeps them). */
-  static String mavenVersion(String group, String artifact) {
-    String resource = "/META-INF/maven/" + group + "/" + artifact + "/pom.properties";
-    try (java.io.InputStream in = RemoteTierLatency.class.getResourceAsStream(resource)) {
-      if (in != null) {
-        java.util.Properties properties = new java.util.Properties();
-        properties.load(in);
-        return properties.getProperty("version", "(version unknown)");
-      }
-    } catch (IOException e) {
-      // fall through
-    }
-    return "(version unknown)";
-  }
-
-  private static String os() {
-    return System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
-        + System.getProperty("os.arch");
-  }
-
-  private static String loadAverage() {
-    try {
-      String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-      return fields[0] + " " + fields[1] + " " + fields[2];
-    } catch (IOException | RuntimeException e) {
-      return "unknown";
-    }
-  }
-
-  private static String procField(String file, String name) {
-    try {
-      for (String line : Files.readAllLines(Path.of(file))) {
-        int colon = line.indexOf(':');
-        if (colon > 0 && line.substring(0, colon).trim().equals(name)) {
-          return line.substring(colon + 1).trim();
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // fall through
-    }
-    return "unknown";
   }
 }

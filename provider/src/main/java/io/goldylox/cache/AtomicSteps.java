@@ -272,7 +272,7 @@ final class AtomicSteps<K, V> {
           expire(mapping.getKey());
         } catch (RuntimeException e) {
           // A synchronous EXPIRED listener threw on the sweeper thread: nobody to report it to but the log.
-          System.getLogger(AtomicSteps.class.getName()).log(System.Logger.Level.WARNING,
+          System.getLogger(GoldyloxCache.class.getName()).log(System.Logger.Level.WARNING,
               "An EXPIRED listener of cache " + cache.getName() + " threw during an expiry sweep", e);
         }
       } else if (entry.expireAtMillis() < earliest) {

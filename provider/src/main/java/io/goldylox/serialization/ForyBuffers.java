@@ -8,11 +8,15 @@ import org.apache.fory.memory.MemoryBuffer;
  * every serialize allocated a small buffer and grew it (copying) as the record outgrew it, and every read
  * allocated a buffer object.
  *
- * <p>Confined to its thread (held in a {@link ThreadLocal}). A serialization that re-enters on the same thread (a
- * value's {@code writeObject} that puts into a by-value cache, say) finds the buffer taken and gets a fresh one
- * ({@link #takeWriter} returns {@code null}), so nested calls never share a buffer. A write buffer that grew past
- * {@link #RETAINED_BYTES} for one large record is dropped afterwards rather than kept for the thread's lifetime;
- * the read buffer lets go of the record it read.
+ * <p>Confined to its thread: each {@link ForySerializer} holds them in a {@link ThreadLocal} of its own (an
+ * instance field, as Fory keeps its own per-thread state, so that an unreachable serializer's entries go stale and
+ * nothing static pins the class loader). Should a serialization ever re-enter the same serializer on the same
+ * thread, it finds the buffer taken and gets a fresh one ({@link #takeWriter} returns {@code null}), so nested
+ * calls never share a buffer (today Fory itself refuses to nest one instance, and other serializers have buffers of
+ * their own). A write buffer that grew past
+ * {@link #RETAINED_BYTES} for one large record is dropped afterwards rather than kept for the thread's lifetime
+ * (Fory grows a buffer to twice what it needs, so records up to about half of that reuse it); the read buffer
+ * lets go of the record it read.
  */
 final class ForyBuffers {
 
@@ -21,37 +25,36 @@ final class ForyBuffers {
   /** The largest write buffer kept between records. */
   static final int RETAINED_BYTES = 64 * 1024;
   private static final byte[] NOTHING = new byte[0];
-  private static final ThreadLocal<ForyBuffers> BUFFERS = ThreadLocal.withInitial(ForyBuffers::new);
 
-  private MemoryBuffer writeBuffer = MemoryBuffer.newHeapBuffer(INITIAL_BYTES);
+  /** The write buffer; {@code null} after a large record, until the next write makes a small one. */
+  private MemoryBuffer writeBuffer;
   private boolean writing;
   private final MemoryBuffer readBuffer = MemoryBuffer.fromByteArray(NOTHING, 0, 0);
   private boolean reading;
 
-  private ForyBuffers() {}
-
-  /** This thread's buffers. */
-  static ForyBuffers current() {
-    return BUFFERS.get();
-  }
+  ForyBuffers() {}
 
   /** The empty write buffer, taken until {@link #releaseWriter}; {@code null} when a caller up the stack has it. */
   MemoryBuffer takeWriter() {
     if (writing) {
       return null;
     }
-    writing = true;
     MemoryBuffer buffer = writeBuffer;
+    if (buffer == null) {
+      buffer = MemoryBuffer.newHeapBuffer(INITIAL_BYTES);
+      writeBuffer = buffer;
+    }
     buffer.writerIndex(0);
+    writing = true;
     return buffer;
   }
 
-  /** Gives the write buffer back (replacing it with a small one if one record made it large). */
+  /** Gives the write buffer back (dropping it if one record made it large). Cannot fail. */
   void releaseWriter() {
-    if (writeBuffer.size() > RETAINED_BYTES) {
-      writeBuffer = MemoryBuffer.newHeapBuffer(INITIAL_BYTES);
-    }
     writing = false;
+    if (writeBuffer.size() > RETAINED_BYTES) {
+      writeBuffer = null;
+    }
   }
 
   /**

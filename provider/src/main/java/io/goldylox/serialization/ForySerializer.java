@@ -55,6 +55,8 @@ public final class ForySerializer implements Serializer {
   private final JavaSerializer java;
   private final ClassLoader classLoader;
   private final ClassPolicy policy;
+  /** This serializer's per-thread scratch buffers, shared with its {@link #guarded} copies. */
+  private final ThreadLocal<ForyBuffers> buffers;
 
   /** @param classLoader resolves classes when reading values back */
   public ForySerializer(ClassLoader classLoader) {
@@ -78,15 +80,17 @@ public final class ForySerializer implements Serializer {
 
   private ForySerializer(ClassLoader classLoader, ClassPolicy policy) {
     this(classLoader, policy == null ? new JavaSerializer() : (JavaSerializer) new JavaSerializer().guarded(policy),
-        policy, null);
+        policy);
   }
 
   private ForySerializer(ClassLoader classLoader, JavaSerializer java, ClassPolicy policy) {
-    this(classLoader, java, policy, null);
+    this(classLoader, java, policy, null, ThreadLocal.withInitial(ForyBuffers::new));
   }
 
-  private ForySerializer(ClassLoader classLoader, JavaSerializer java, ClassPolicy policy, ThreadSafeFory writer) {
+  private ForySerializer(ClassLoader classLoader, JavaSerializer java, ClassPolicy policy, ThreadSafeFory writer,
+      ThreadLocal<ForyBuffers> buffers) {
     this.classLoader = classLoader;
+    this.buffers = buffers;
     this.java = java;
     this.policy = policy;
     this.fory = build(classLoader, java, policy);
@@ -172,7 +176,7 @@ public final class ForySerializer implements Serializer {
 
   @Override
   public Serializer guarded(ClassPolicy policy) {
-    return new ForySerializer(classLoader, (JavaSerializer) java.guarded(policy), policy, writer);
+    return new ForySerializer(classLoader, (JavaSerializer) java.guarded(policy), policy, writer, buffers);
   }
 
   @Override
@@ -181,8 +185,8 @@ public final class ForySerializer implements Serializer {
     if (type == String.class || type == Long.class || type == Integer.class) {
       return java.serialize(value);
     }
-    ForyBuffers buffers = ForyBuffers.current();
-    MemoryBuffer buffer = buffers.takeWriter();
+    ForyBuffers scratchBuffers = buffers.get();
+    MemoryBuffer buffer = scratchBuffers.takeWriter();
     boolean scratch = buffer != null;
     if (!scratch) {
       buffer = MemoryBuffer.newHeapBuffer(ForyBuffers.INITIAL_BYTES); // a serialization re-entered on this thread
@@ -195,7 +199,7 @@ public final class ForySerializer implements Serializer {
       throw new SerializationException("Fory cannot serialize a " + type.getName() + ": " + e, e);
     } finally {
       if (scratch) {
-        buffers.releaseWriter();
+        scratchBuffers.releaseWriter();
       }
     }
   }
@@ -207,8 +211,8 @@ public final class ForySerializer implements Serializer {
     }
     byte tag = bytes[0];
     if (tag == TAG_FORY) {
-      ForyBuffers buffers = ForyBuffers.current();
-      MemoryBuffer buffer = buffers.takeReader(bytes, 1, bytes.length - 1);
+      ForyBuffers scratchBuffers = buffers.get();
+      MemoryBuffer buffer = scratchBuffers.takeReader(bytes, 1, bytes.length - 1);
       boolean scratch = buffer != null;
       if (!scratch) {
         buffer = MemoryBuffer.fromByteArray(bytes, 1, bytes.length - 1); // a read re-entered on this thread
@@ -224,7 +228,7 @@ public final class ForySerializer implements Serializer {
         throw new SerializationException("Fory cannot read a stored value back: " + e, e);
       } finally {
         if (scratch) {
-          buffers.releaseReader();
+          scratchBuffers.releaseReader();
         }
       }
     }

@@ -142,8 +142,8 @@ class ForySerializerTest {
   /**
    * Records are written into a per-thread buffer and copied out at their size: a record never carries bytes of an
    * earlier, longer one, a record larger than the retained buffer round-trips, and a value whose own
-   * {@code writeObject}/{@code readObject} serializes and reads another value on the same thread (a nested use)
-   * gets buffers of its own.
+   * {@code writeObject}/{@code readObject} serializes and reads another value on the same thread with another
+   * serializer (a nested use) round-trips.
    */
   @Test
   void scratchBuffersNeverLeakBetweenRecordsOrNestedUses() {
@@ -158,6 +158,7 @@ class ForySerializerTest {
       assertThat(back.version).isEqualTo(size);
       assertThat(fory.serialize(new Basket())).isEqualTo(small);
     }
+    // Another serializer inside this one's serialization (one instance cannot nest: Fory itself is not re-entrant).
     Nesting nesting = new Nesting("outer", new Basket());
     nesting.inner.items.add("inner item");
     Nesting back = (Nesting) fory.deserialize(fory.serialize(nesting), getClass().getClassLoader());

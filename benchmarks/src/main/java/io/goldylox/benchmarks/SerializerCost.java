@@ -51,6 +51,22 @@ public class SerializerCost {
     return format.serialize(value);
   }
 
+  /**
+   * A new value per call, as a put gets it (the benchmark's {@code values[i].next()}: a new {@code Payload} sharing
+   * its array with the one before): what tracking a fresh object costs (Fory's reference tracking asks each
+   * object's identity hash, which a new object must first be given).
+   */
+  @Benchmark
+  public byte[] serializeFresh() {
+    return format.serialize(value.next());
+  }
+
+  /** A new value per call, not serialized: what {@link #serializeFresh} spends making it. */
+  @Benchmark
+  public Payload freshOnly() {
+    return value.next();
+  }
+
   @Benchmark
   public Object deserialize() {
     return format.deserialize(record, loader);

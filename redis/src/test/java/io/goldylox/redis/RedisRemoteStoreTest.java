@@ -23,28 +23,19 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The store's operations against a real redis-server, with two stores standing for two nodes. */
 class RedisRemoteStoreTest {
 
   private static final Duration WAIT = Duration.ofSeconds(5);
-  private static RedisServer server;
+  /** A real redis-server: started before this class's first test, stopped after its last (a JUnit extension). */
+  @RegisterExtension
+  static final RedisServer server = new RedisServer();
   private final List<RemoteStore> opened = new ArrayList<>();
-
-  @BeforeAll
-  static void startServer() {
-    server = new RedisServer().start();
-  }
-
-  @AfterAll
-  static void stopServer() {
-    server.close();
-  }
 
   @BeforeEach
   void flush() {

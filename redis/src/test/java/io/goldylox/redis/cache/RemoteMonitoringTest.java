@@ -13,9 +13,8 @@ import javax.cache.Cache;
 import javax.management.JMX;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The {@code Remote} bean and the {@code goldylox.remote.*} meters of a cache over a real Redis tier count what
@@ -24,17 +23,9 @@ import org.junit.jupiter.api.Test;
  */
 class RemoteMonitoringTest {
 
-  private static RedisServer server;
-
-  @BeforeAll
-  static void startRedis() {
-    server = new RedisServer("s3cret-pw").start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    server.close();
-  }
+  /** A real redis-server: started before this class's first test, stopped after its last (a JUnit extension). */
+  @RegisterExtension
+  static final RedisServer server = new RedisServer("s3cret-pw");
 
   @Test
   void theBeanAndTheMetersCountWhatTheCacheDid() throws Exception {

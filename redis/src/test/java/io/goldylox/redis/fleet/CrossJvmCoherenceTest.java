@@ -7,10 +7,9 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import javax.cache.Cache;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A near copy in another JVM is invalidated by a put made here: a {@code serve} child holds key k in its near
@@ -28,20 +27,10 @@ class CrossJvmCoherenceTest {
   private static final int ROUNDS = 200;
   private static final Duration ANSWER = Duration.ofSeconds(10);
 
-  private static RedisServer server;
+  /** A real redis-server: started before this class's first test, stopped after its last (a JUnit extension). */
+  @RegisterExtension
+  static final RedisServer server = new RedisServer();
   private Fleet fleet;
-
-  @BeforeAll
-  static void startRedis() {
-    server = new RedisServer().start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    if (server != null) {
-      server.close();
-    }
-  }
 
   @AfterEach
   void closeFleet() {

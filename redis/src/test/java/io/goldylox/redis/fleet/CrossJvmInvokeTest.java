@@ -7,11 +7,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import javax.cache.Cache;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Entry processors are atomic across real JVMs sharing one real {@code redis-server}: two child processes
@@ -29,20 +28,10 @@ class CrossJvmInvokeTest {
   private static final int EACH = 10_000;
   private static final Duration LONG = Duration.ofSeconds(120);
 
-  private static RedisServer server;
+  /** A real redis-server: started before this class's first test, stopped after its last (a JUnit extension). */
+  @RegisterExtension
+  static final RedisServer server = new RedisServer();
   private Fleet fleet;
-
-  @BeforeAll
-  static void startRedis() {
-    server = new RedisServer().start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    if (server != null) {
-      server.close();
-    }
-  }
 
   @BeforeEach
   void empty() {

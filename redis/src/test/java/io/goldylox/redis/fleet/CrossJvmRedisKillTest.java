@@ -9,10 +9,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.cache.Cache;
 import javax.cache.CacheException;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The {@code redis-server} dies (SIGKILL) under a fleet of real JVMs and comes back empty: every call fails within
@@ -27,21 +26,11 @@ class CrossJvmRedisKillTest {
   private static final long FAIL_FAST_MILLIS = 3_000;
   private static final Duration ANSWER = Duration.ofSeconds(10);
 
-  private static RedisServer server;
+  /** A real redis-server: started before this class's first test, stopped after its last (a JUnit extension). */
+  @RegisterExtension
+  static final RedisServer server = new RedisServer();
   private Fleet counters;
   private Fleet values;
-
-  @BeforeAll
-  static void startRedis() {
-    server = new RedisServer().start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    if (server != null) {
-      server.close();
-    }
-  }
 
   @AfterEach
   void closeFleets() {

@@ -23,11 +23,10 @@ import javax.cache.Caching;
 import javax.cache.configuration.FactoryBuilder;
 import javax.cache.expiry.ExpiryPolicy;
 import javax.cache.processor.EntryProcessor;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Review of the near cache over Redis: races that leave a node serving a value the shared store no longer holds,
@@ -37,18 +36,10 @@ import org.junit.jupiter.api.Test;
  */
 class NearCacheReviewTest {
 
-  private static RedisServer server;
+  /** A real redis-server: started before this class's first test, stopped after its last (a JUnit extension). */
+  @RegisterExtension
+  static final RedisServer server = new RedisServer();
   private final List<CacheManager> managers = new ArrayList<>();
-
-  @BeforeAll
-  static void startRedis() {
-    server = new RedisServer().start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    server.close();
-  }
 
   @BeforeEach
   void flush() {

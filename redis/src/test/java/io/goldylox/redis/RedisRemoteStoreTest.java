@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.goldylox.config.RemoteConfig;
 import io.goldylox.redis.testing.RecordingListener;
 import io.goldylox.redis.testing.RedisServer;
+import io.goldylox.redis.testing.RedisServerExtension;
 import io.goldylox.remote.RemoteStore;
 import io.goldylox.remote.RemoteStoreException;
 import io.goldylox.remote.RemoteStores;
@@ -32,9 +33,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class RedisRemoteStoreTest {
 
   private static final Duration WAIT = Duration.ofSeconds(5);
-  /** A real redis-server: started before this class's first test, stopped after its last (a JUnit extension). */
+  /** A real redis-server: started before this class's first test, stopped after its last. */
   @RegisterExtension
-  static final RedisServer server = new RedisServer();
+  static final RedisServerExtension redis = new RedisServerExtension();
+  static final RedisServer server = redis.server();
   private final List<RemoteStore> opened = new ArrayList<>();
 
   @BeforeEach

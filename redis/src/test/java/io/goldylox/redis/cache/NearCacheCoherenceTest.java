@@ -8,6 +8,7 @@ import io.goldylox.config.GoldyloxConfiguration;
 import io.goldylox.remote.NearCacheTier;
 import io.goldylox.remote.RemoteMetrics;
 import io.goldylox.redis.testing.RedisServer;
+import io.goldylox.redis.testing.RedisServerExtension;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,9 +37,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class NearCacheCoherenceTest {
 
-  /** A real redis-server: started before this class's first test, stopped after its last (a JUnit extension). */
+  /** A real redis-server: started before this class's first test, stopped after its last. */
   @RegisterExtension
-  static final RedisServer server = new RedisServer();
+  static final RedisServerExtension redis = new RedisServerExtension();
+  static final RedisServer server = redis.server();
   private Nodes nodes;
 
   @BeforeEach

@@ -6,6 +6,7 @@ import io.goldylox.jmx.GoldyloxCacheMetrics;
 import io.goldylox.jmx.GoldyloxMBeans;
 import io.goldylox.jmx.RemoteMXBean;
 import io.goldylox.redis.testing.RedisServer;
+import io.goldylox.redis.testing.RedisServerExtension;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.management.ManagementFactory;
@@ -23,9 +24,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class RemoteMonitoringTest {
 
-  /** A real redis-server: started before this class's first test, stopped after its last (a JUnit extension). */
+  /** A real redis-server: started before this class's first test, stopped after its last. */
   @RegisterExtension
-  static final RedisServer server = new RedisServer("s3cret-pw");
+  static final RedisServerExtension redis = new RedisServerExtension("s3cret-pw");
+  static final RedisServer server = redis.server();
 
   @Test
   void theBeanAndTheMetersCountWhatTheCacheDid() throws Exception {

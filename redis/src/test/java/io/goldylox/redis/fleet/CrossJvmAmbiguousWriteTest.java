@@ -3,6 +3,7 @@ package io.goldylox.redis.fleet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.goldylox.redis.testing.RedisServer;
+import io.goldylox.redis.testing.RedisServerExtension;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -39,9 +40,10 @@ class CrossJvmAmbiguousWriteTest {
   private static final long BUSY_MILLIS = 2_000;
   private static final Duration ANSWER = Duration.ofSeconds(10);
 
-  /** A real redis-server: started before this class's first test, stopped after its last (a JUnit extension). */
+  /** A real redis-server: started before this class's first test, stopped after its last. */
   @RegisterExtension
-  static final RedisServer server = new RedisServer();
+  static final RedisServerExtension redis = new RedisServerExtension();
+  static final RedisServer server = redis.server();
   private Fleet fleet;
 
   @AfterEach

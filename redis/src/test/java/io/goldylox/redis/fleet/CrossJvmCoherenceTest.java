@@ -3,6 +3,7 @@ package io.goldylox.redis.fleet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.goldylox.redis.testing.RedisServer;
+import io.goldylox.redis.testing.RedisServerExtension;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
@@ -27,9 +28,10 @@ class CrossJvmCoherenceTest {
   private static final int ROUNDS = 200;
   private static final Duration ANSWER = Duration.ofSeconds(10);
 
-  /** A real redis-server: started before this class's first test, stopped after its last (a JUnit extension). */
+  /** A real redis-server: started before this class's first test, stopped after its last. */
   @RegisterExtension
-  static final RedisServer server = new RedisServer();
+  static final RedisServerExtension redis = new RedisServerExtension();
+  static final RedisServer server = redis.server();
   private Fleet fleet;
 
   @AfterEach

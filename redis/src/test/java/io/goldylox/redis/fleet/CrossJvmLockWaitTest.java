@@ -3,6 +3,7 @@ package io.goldylox.redis.fleet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.goldylox.redis.testing.RedisServer;
+import io.goldylox.redis.testing.RedisServerExtension;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -19,9 +20,10 @@ class CrossJvmLockWaitTest {
 
   private static final Duration ANSWER = Duration.ofSeconds(15);
 
-  /** A real redis-server: started before this class's first test, stopped after its last (a JUnit extension). */
+  /** A real redis-server: started before this class's first test, stopped after its last. */
   @RegisterExtension
-  static final RedisServer server = new RedisServer();
+  static final RedisServerExtension redis = new RedisServerExtension();
+  static final RedisServer server = redis.server();
   private Fleet fleet;
 
   @AfterEach

@@ -3,6 +3,7 @@ package io.goldylox.redis.fleet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.goldylox.redis.testing.RedisServer;
+import io.goldylox.redis.testing.RedisServerExtension;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,9 +27,10 @@ class CrossJvmRedisKillTest {
   private static final long FAIL_FAST_MILLIS = 3_000;
   private static final Duration ANSWER = Duration.ofSeconds(10);
 
-  /** A real redis-server: started before this class's first test, stopped after its last (a JUnit extension). */
+  /** A real redis-server: started before this class's first test, stopped after its last. */
   @RegisterExtension
-  static final RedisServer server = new RedisServer();
+  static final RedisServerExtension redis = new RedisServerExtension();
+  static final RedisServer server = redis.server();
   private Fleet counters;
   private Fleet values;
 

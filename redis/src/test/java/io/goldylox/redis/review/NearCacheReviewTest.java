@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import io.goldylox.config.GoldyloxConfiguration;
 import io.goldylox.config.RemoteConfig;
 import io.goldylox.redis.testing.RedisServer;
+import io.goldylox.redis.testing.RedisServerExtension;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.Serializable;
@@ -36,9 +37,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class NearCacheReviewTest {
 
-  /** A real redis-server: started before this class's first test, stopped after its last (a JUnit extension). */
+  /** A real redis-server: started before this class's first test, stopped after its last. */
   @RegisterExtension
-  static final RedisServer server = new RedisServer();
+  static final RedisServerExtension redis = new RedisServerExtension();
+  static final RedisServer server = redis.server();
   private final List<CacheManager> managers = new ArrayList<>();
 
   @BeforeEach

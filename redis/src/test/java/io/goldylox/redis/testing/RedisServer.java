@@ -15,9 +15,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real {@code redis-server} process on a free loopback port, for tests: no persistence, its files in a temporary
@@ -28,16 +25,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * try (RedisServer server = new RedisServer().start()) { ... server.uri() ... }
  * }</pre>
  *
- * It is also a JUnit extension for a whole test class, started before its first test and closed after its last:
- * <pre>{@code
- * @RegisterExtension
- * static final RedisServer server = new RedisServer();
- * }</pre>
- *
  * <p>Never skips: without {@code redis-server} on the PATH it fails, saying how to install it. Used from the test
  * thread only (and the shutdown hook).
  */
-public final class RedisServer implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
+public final class RedisServer implements AutoCloseable {
 
   private static final long START_TIMEOUT_MILLIS = 10_000;
 
@@ -92,18 +83,6 @@ public final class RedisServer implements AutoCloseable, BeforeAllCallback, Afte
       throw new IllegalStateException(e);
     }
     process = null;
-  }
-
-  /** As a class-level JUnit extension: starts the server before the class's first test. */
-  @Override
-  public void beforeAll(ExtensionContext context) {
-    start();
-  }
-
-  /** As a class-level JUnit extension: stops the server after the class's last test. */
-  @Override
-  public void afterAll(ExtensionContext context) {
-    close();
   }
 
   /**

@@ -296,7 +296,7 @@ final class ResultsReport {
         + " (" + System.getProperty("java.vendor") + ")");
     info.put("OS", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
         + System.getProperty("os.arch"));
-    info.put("JMH", "1.37, forked JVM flags -Xms2g -Xmx2g");
+    info.put("JMH", "1.37, forked JVM flags -Xms2g -Xmx2g -XX:+AlwaysPreTouch");
     StringBuilder md = new StringBuilder();
     info.forEach((key, value) -> md.append("- ").append(key).append(": ").append(value).append('\n'));
     return md.toString();

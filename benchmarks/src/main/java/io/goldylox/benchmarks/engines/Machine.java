@@ -5,14 +5,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Reads what the report says about the machine (Linux /proc files; "unknown" elsewhere). Stateless. */
-final class Machine {
+/**
+ * Reads what a benchmark report says about the machine (Linux /proc files; "unknown" elsewhere), for the storage
+ * engines and the remote tier reports. Stateless.
+ */
+public final class Machine {
 
   private Machine() {
   }
 
   /** The first three fields of /proc/loadavg (1, 5 and 15 minute load averages). */
-  static String loadAverage() {
+  public static String loadAverage() {
     try {
       String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
       return fields[0] + " " + fields[1] + " " + fields[2];
@@ -21,11 +24,11 @@ final class Machine {
     }
   }
 
-  static String cpuModel() {
+  public static String cpuModel() {
     return procField("/proc/cpuinfo", "model name");
   }
 
-  static String memTotal() {
+  public static String memTotal() {
     String kb = procField("/proc/meminfo", "MemTotal");
     try {
       long value = Long.parseLong(kb.replace("kB", "").trim());
@@ -35,16 +38,16 @@ final class Machine {
     }
   }
 
-  static String os() {
+  public static String os() {
     return System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
         + System.getProperty("os.arch");
   }
 
-  static String jvm() {
+  public static String jvm() {
     return System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version");
   }
 
-  static String fileStore(Path path) {
+  public static String fileStore(Path path) {
     try {
       return Files.getFileStore(path).type();
     } catch (IOException e) {

@@ -1,8 +1,6 @@
 package io.goldylox.benchmarks.remote;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -141,33 +139,5 @@ final class RemoteLatencyReport {
       // fall through
     }
     return "(version unknown)";
-  }
-
-  static String os() {
-    return System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
-        + System.getProperty("os.arch");
-  }
-
-  static String loadAverage() {
-    try {
-      String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-      return fields[0] + " " + fields[1] + " " + fields[2];
-    } catch (IOException | RuntimeException e) {
-      return "unknown";
-    }
-  }
-
-  static String procField(String file, String name) {
-    try {
-      for (String line : Files.readAllLines(Path.of(file))) {
-        int colon = line.indexOf(':');
-        if (colon > 0 && line.substring(0, colon).trim().equals(name)) {
-          return line.substring(colon + 1).trim();
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // fall through
-    }
-    return "unknown";
   }
 }

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import io.goldylox.benchmarks.engines.Machine;
 import io.goldylox.benchmarks.remote.RemoteLatencyReport.Row;
 import java.util.ArrayList;
 import java.util.List;
@@ -158,7 +159,7 @@ public final class RemoteTierLatency {
   }
 
   String run(String[] args) throws Exception {
-    String loadBefore = RemoteLatencyReport.loadAverage();
+    String loadBefore = Machine.loadAverage();
     Instant date = Instant.now();
     try (LocalRedisServer redis = LocalRedisServer.start()) {
       redisUri = redis.uri();
@@ -598,7 +599,7 @@ public final class RemoteTierLatency {
         + "mean nothing**)" : "").append(".\n\n");
     md.append("- Date: ").append(date).append('\n');
     md.append("- Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores (")
-        .append(RemoteLatencyReport.procField("/proc/cpuinfo", "model name")).append("), ").append(RemoteLatencyReport.os())
+        .append(Machine.cpuModel()).append("), ").append(Machine.os())
         .append("; shared with other jobs; redis-server, the client's I/O threads and the benchmark thread share "
             + "these cores\n");
     md.append("- JVM: ").append(System.getProperty("java.vm.name")).append(' ')
@@ -606,7 +607,7 @@ public final class RemoteTierLatency {
         .append(Runtime.getRuntime().maxMemory() / (1024 * 1024)).append(" MiB\n");
     md.append("- Redis: ").append(LocalRedisServer.version()).append(", its own process on a loopback port, no "
         + "persistence\n");
-    md.append("- Load average (1, 5, 15 min): ").append(loadBefore).append(" at start, ").append(RemoteLatencyReport.loadAverage())
+    md.append("- Load average (1, 5, 15 min): ").append(loadBefore).append(" at start, ").append(Machine.loadAverage())
         .append(" at the end\n");
     md.append("- Command: `java -cp benchmarks/target/benchmarks.jar ").append(getClass().getName())
         .append(args.length == 0 ? "" : " " + String.join(" ", args)).append("`\n");

@@ -37,11 +37,17 @@ import java.util.stream.Stream;
  *   bottleneck throughout;</li>
  *   <li>{@code replay}: a child JVM journals {@code --backlog} operations over {@code --keys} keys with a writer
  *   that never returns and is killed with SIGKILL; then this JVM opens the journal and calls {@code close()}, timed
- *   together and apart (open is the scan that rebuilds the pending index; close delivers).</li>
+ *   together and apart (open is the scan that rebuilds the pending index; close delivers);</li>
+ *   <li>{@code replay-wide}: the same with 500,000 operations over 100,000 keys, whose delivery takes seconds, so
+ *   that its ratio to the floor is not the noise of a 40-millisecond delivery.</li>
  * </ul>
  * The floor: every call the flusher made (recorded by {@link RecordingWriter}) is made again, in the same order,
  * directly on a fresh database by the same writer class, in the same run. The ratio is the flusher's entries per
- * second over the floor's. Runs in its own JVM ({@link ChildJvm#chronicleFlags()} are needed); not JMH, because a
+ * second over the floor's. In {@code live} and {@code live-max} the two alternate: the caller runs one-second
+ * slices, and after each (once the flusher delivered everything and parked) the slice's calls are made again on
+ * the floor's database, because this machine's H2 speed drifts by up to 2x over tens of seconds. In the replays
+ * each call is made again at once on the floor's database by the recording writer itself (its time subtracted from
+ * the flusher's), so they alternate call by call. In {@code live-wide} the floor runs right after the scenario. Runs in its own JVM ({@link ChildJvm#chronicleFlags()} are needed); not JMH, because a
  * delivery is seconds of I/O, not a nanosecond loop.
  *
  * <pre>{@code java --add-opens... -cp benchmarks/target/benchmarks.jar io.goldylox.benchmarks.WriteBehindThroughput}</pre>
@@ -50,6 +56,11 @@ public final class WriteBehindThroughput {
 
   private static final String CHILD = "--child-backlog";
   private static final int VALUE_CHARS = 100;
+  /** The replay whose delivery takes seconds, not tens of milliseconds: its ratio to the floor is not noise. */
+  private static final int WIDE_BACKLOG = 500_000;
+  private static final int WIDE_BACKLOG_KEYS = 100_000;
+  /** Per scenario: writer entries, the flusher's busy nanoseconds, the floor's nanoseconds, over all its runs. */
+  private static final java.util.Map<String, long[]> TOTALS = new java.util.LinkedHashMap<>();
 
   private WriteBehindThroughput() {}
 
@@ -62,27 +73,35 @@ public final class WriteBehindThroughput {
     int keys = intArg(args, "--keys", 5_000);
     int backlog = intArg(args, "--backlog", 120_000);
     Path markdown = ChildJvm.markdownFile(args, false, "writebehind-throughput.md");
-    List<String> scenarios = List.of(stringArg(args, "--scenarios", "live,live-max,live-wide,replay").split(","));
+    List<String> scenarios = List.of(stringArg(args, "--scenarios", "live,live-max,live-wide,replay,replay-wide").split(","));
     int rate = intArg(args, "--rate", 30_000);
-    int warmup = intArg(args, "--warmup", 5);
+    int warmup = intArg(args, "--warmup", 15);
     if (warmup > 0) {
       // Compiles the journal's, the flusher's and H2's hot paths before anything is measured, so that the live
-      // runs (first) and their floors (replayed after them) both run compiled code.
+      // runs (first) and their floors (replayed after them) both run compiled code. H2 keeps getting faster for
+      // 15-20 seconds of work in a fresh JVM here (its rate went 13k, 38k, 57k entries/s in three back-to-back
+      // 200-entry-batch loops), so a short warm-up favours whatever runs later: the floor.
       System.out.println("warm-up (not reported): " + live("warm-up", warmup, keys, Integer.MAX_VALUE));
     }
     List<String> rows = new ArrayList<>();
     if (scenarios.contains("live")) {
-      rows.add(live("live", seconds, keys, rate));
+      rows.add(live("live", seconds, keys, rate, true));
     }
     if (scenarios.contains("live-max")) {
-      rows.add(live("live-max", seconds, keys, Integer.MAX_VALUE));
+      rows.add(live("live-max", seconds, keys, Integer.MAX_VALUE, true));
     }
     if (scenarios.contains("live-wide")) {
       rows.add(live("live-wide", seconds, 1_000_000, Integer.MAX_VALUE));
     }
+    int replays = intArg(args, "--replays", 5);
     if (scenarios.contains("replay")) {
-      for (int i = 0; i < 3; i++) {
-        rows.add(replay(backlog, keys));
+      for (int i = 0; i < replays; i++) {
+        rows.add(replay("replay", backlog, keys));
+      }
+    }
+    if (scenarios.contains("replay-wide")) {
+      for (int i = 0; i < 2; i++) {
+        rows.add(replay("replay-wide", WIDE_BACKLOG, WIDE_BACKLOG_KEYS));
       }
     }
     StringBuilder md = new StringBuilder();
@@ -93,15 +112,35 @@ public final class WriteBehindThroughput {
         .append("WRITE_DELAY=0, batch-size 200, max-delay 50ms, coalesce, durability process; one caller thread;")
         .append(" puts 80% / removes 20%; 100-character values; Java serialization.\n\n")
         .append("| scenario | operations | keys | caller ops/s | max lag | writer entries | entries per key |")
-        .append(" flusher entries/s (busy) | floor entries/s | flusher / floor | writer share of busy |")
-        .append(" open ms | close ms |\n")
-        .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        .append(" flusher entries/s (busy) | floor entries/s | flusher / floor | paced floor entries/s |")
+        .append(" flusher / paced floor | writer share of busy | flusher CPU / busy | open ms | close ms |\n")
+        .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     rows.forEach(md::append);
+    md.append("\nScenarios run more than once, all runs together (entries over the summed times):\n\n");
+    TOTALS.forEach((scenario, total) -> {
+      if (rows.stream().filter(r -> r.startsWith("| " + scenario + " |")).count() > 1) {
+        md.append(String.format(Locale.ROOT, "- %s: flusher %,.0f entries/s, floor %,.0f, flusher / floor %.2f%n",
+            scenario, total[0] * 1e9 / total[1], total[0] * 1e9 / total[2], (double) total[2] / total[1]));
+      }
+    });
     md.append("\nThe floor makes the flusher's recorded calls again, in order, on a fresh database, with nothing else ")
-        .append("running; in the live scenarios the flusher shared the two cores with the caller thread. ")
+        .append("running; in the live scenarios the flusher shared the two cores with the caller thread. In *live* ")
+        .append("and *live-max* the flusher and its floor alternate in one-second slices (the slice's calls are made ")
+        .append("again once the flusher delivered them all), so a drift of the machine's speed hits both alike; in ")
+        .append("the replays each call is made again at once on the floor's database, on the flusher's thread, and ")
+        .append("that time is taken out of the flusher's busy time and of *close ms*; in *live-wide* the floor runs ")
+        .append("after the scenario. The *paced floor* makes the same calls at the same ")
+        .append("offsets from each other as the flusher made them (at once when late) and counts only the time inside ")
+        .append("them: the writer called directly at the flusher's rhythm. On this machine a writer called every few ")
+        .append("milliseconds is slower than one called back to back (H2 with 5 ms pauses between calls: about 36,000 ")
+        .append("against 48,000 entries/s), and a flusher that keeps up parks between batches, so in *live* the paced ")
+        .append("floor is the like-for-like one; where the flusher never parks the two floors are the same calls back ")
+        .append("to back. *replay-wide*: 500,000 operations over 100,000 keys. ")
         .append("*busy*: the flusher's wall time less the time it was parked. *writer share of busy*: the time the ")
         .append("flusher spent inside the writer's calls over its busy time, so one minus it is the flusher's own ")
-        .append("cost (reading, batching, decoding, checkpointing) plus the time it waited for a core. A ")
+        .append("cost (reading, batching, decoding, checkpointing) plus the time it waited for a core. *flusher CPU / ")
+        .append("busy*: the flusher thread's CPU time (read every millisecond while it lives) over its busy time, so ")
+        .append("one minus it is the time it was busy but off a core (waiting for one, or for I/O). A ")
         .append(seconds(warmup)).append(" warm-up run (not reported) compiles the hot paths first.\n");
     Files.createDirectories(markdown.toAbsolutePath().getParent());
     Files.writeString(markdown, md.toString());
@@ -109,43 +148,85 @@ public final class WriteBehindThroughput {
   }
 
   private static String live(String name, int seconds, int keys, int rate) throws Exception {
+    return live(name, seconds, keys, rate, false);
+  }
+
+  /**
+   * One live scenario. {@code interleaved}: the caller runs in one-second slices; after each, it waits until the
+   * flusher delivered everything (lag 0, the flusher parked), then makes the slice's recorded writer calls again on
+   * the floor's database, so the flusher and its floor alternate within seconds of each other and a drift of the
+   * machine's speed (H2's rate moves 2x between runs here) hits both alike. Otherwise the floor runs after the
+   * whole scenario.
+   */
+  private static String live(String name, int seconds, int keys, int rate, boolean interleaved) throws Exception {
     Path dir = Files.createTempDirectory("goldylox-wb-live");
     try {
       RecordingWriter recording;
       WriteBehindMetrics metrics;
       long operations = 0;
       long maxLag = 0;
-      long callerNanos;
+      long callerNanos = 0;
       long closeNanos;
-      try (H2KvWriter h2 = new H2KvWriter(url(dir, "db"))) {
+      long floorNanos = -1;
+      long pacedNanos = -1;
+      ThreadCpuWatch cpu;
+      try (H2KvWriter h2 = new H2KvWriter(url(dir, "db"));
+          H2KvWriter floor = interleaved ? new H2KvWriter(url(dir, "floor")) : null;
+          H2KvWriter paced = interleaved ? new H2KvWriter(url(dir, "paced")) : null) {
         recording = new RecordingWriter(h2, false);
         RecordingWriter.install(recording);
         WriteBehindJournal<String, String> journal = WriteBehindJournal.open(settings(dir), new JavaSerializer(),
             WriteBehindThroughput.class.getClassLoader(), name);
+        cpu = ThreadCpuWatch.of("goldylox-writebehind-" + name);
         metrics = journal.metrics();
-        long[] done = new long[1];
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        Thread caller = new Thread(() -> done[0] = stream(journal, keys, Long.MAX_VALUE, deadline, 1, rate));
-        long start = System.nanoTime();
-        caller.start();
-        while (caller.isAlive()) {
-          caller.join(100);
-          maxLag = Math.max(maxLag, metrics.journalLag());
+        int slices = interleaved ? seconds : 1;
+        long sliceNanos = TimeUnit.SECONDS.toNanos(interleaved ? 1 : seconds);
+        int replayedCalls = 0;
+        floorNanos = interleaved ? 0 : -1;
+        pacedNanos = interleaved ? 0 : -1;
+        for (int slice = 0; slice < slices; slice++) {
+          long[] done = new long[1];
+          long seed = 1 + slice;
+          long deadline = System.nanoTime() + sliceNanos;
+          Thread caller = new Thread(() -> done[0] = stream(journal, keys, Long.MAX_VALUE, deadline, seed, rate));
+          long start = System.nanoTime();
+          caller.start();
+          while (caller.isAlive()) {
+            caller.join(100);
+            maxLag = Math.max(maxLag, metrics.journalLag());
+          }
+          callerNanos += System.nanoTime() - start;
+          operations += done[0];
+          if (interleaved) {
+            while (metrics.journalLag() > 0) {
+              Thread.sleep(1); // the benchmark's own thread, between measurements: not a product path
+            }
+            Thread.sleep(20); // the flusher records its checkpoint and parks
+            List<RecordingWriter.Call> calls = recording.calls();
+            int upTo = calls.size();
+            floorNanos += RecordingWriter.replay(calls.subList(replayedCalls, upTo), floor);
+            pacedNanos += RecordingWriter.replayPaced(calls.subList(replayedCalls, upTo), paced);
+            replayedCalls = upTo;
+          }
         }
-        callerNanos = System.nanoTime() - start;
-        operations = done[0];
         long closeStart = System.nanoTime();
         journal.close();
         closeNanos = System.nanoTime() - closeStart;
+        cpu.close();
+        if (interleaved) {
+          List<RecordingWriter.Call> calls = recording.calls();
+          floorNanos += RecordingWriter.replay(calls.subList(replayedCalls, calls.size()), floor);
+          pacedNanos += RecordingWriter.replayPaced(calls.subList(replayedCalls, calls.size()), paced);
+        }
       }
       return row(name, operations, keys, operations * 1e9 / callerNanos, maxLag, recording, metrics, dir,
-          Double.NaN, closeNanos / 1e6);
+          Double.NaN, closeNanos / 1e6, floorNanos, pacedNanos, cpu.cpuNanos());
     } finally {
       delete(dir);
     }
   }
 
-  private static String replay(int backlog, int keys) throws Exception {
+  private static String replay(String name, int backlog, int keys) throws Exception {
     Path dir = Files.createTempDirectory("goldylox-wb-replay");
     try {
       Path journalDir = dir.resolve("journal");
@@ -172,15 +253,19 @@ public final class WriteBehindThroughput {
       WriteBehindMetrics metrics;
       double openMillis;
       double closeMillis;
-      try (H2KvWriter h2 = new H2KvWriter(url(dir, "db"))) {
-        recording = new RecordingWriter(h2, false);
+      ThreadCpuWatch cpu;
+      try (H2KvWriter h2 = new H2KvWriter(url(dir, "db")); H2KvWriter floor = new H2KvWriter(url(dir, "floor"))) {
+        // The floor is the shadow: each call of the flusher made again at once on the floor's database.
+        recording = new RecordingWriter(h2, false, floor);
         RecordingWriter.install(recording);
         long start = System.nanoTime();
         WriteBehindJournal<String, String> journal = WriteBehindJournal.open(settings(dir), new JavaSerializer(),
             WriteBehindThroughput.class.getClassLoader(), "replay");
         long opened = System.nanoTime();
+        cpu = ThreadCpuWatch.of("goldylox-writebehind-replay");
         journal.close();
         long closed = System.nanoTime();
+        cpu.close();
         openMillis = (opened - start) / 1e6;
         closeMillis = (closed - opened) / 1e6;
         metrics = journal.metrics();
@@ -188,8 +273,8 @@ public final class WriteBehindThroughput {
           throw new IllegalStateException("replay incomplete: " + metrics);
         }
       }
-      return row("replay", metrics.replayed(), keys, Double.NaN, metrics.replayed(), recording, metrics, dir,
-          openMillis, closeMillis);
+      return row(name, metrics.replayed(), keys, Double.NaN, metrics.replayed(), recording, metrics, dir,
+          openMillis, closeMillis - recording.shadowNanos() / 1e6, recording.shadowNanos(), -1, cpu.cpuNanos());
     } finally {
       delete(dir);
     }
@@ -248,24 +333,39 @@ public final class WriteBehindThroughput {
   }
 
   private static String row(String name, long operations, int keys, double callerRate, long maxLag,
-      RecordingWriter recording, WriteBehindMetrics metrics, Path dir, double openMillis, double closeMillis)
-      throws Exception {
+      RecordingWriter recording, WriteBehindMetrics metrics, Path dir, double openMillis, double closeMillis,
+      long measuredFloorNanos, long pacedFloorNanos, long flusherCpuNanos) throws Exception {
     List<RecordingWriter.Call> calls = recording.calls();
     long entries = RecordingWriter.entries(calls);
-    long floorNanos;
-    try (H2KvWriter fresh = new H2KvWriter(url(dir, "floor"))) {
-      floorNanos = RecordingWriter.replay(calls, fresh);
+    long floorNanos = measuredFloorNanos;
+    if (floorNanos < 0) {
+      try (H2KvWriter fresh = new H2KvWriter(url(dir, "floor-after"))) {
+        floorNanos = RecordingWriter.replay(calls, fresh);
+      }
     }
-    long busy = name.equals("replay") ? (long) (closeMillis * 1e6) : metrics.flusherBusyNanos();
+    // The flusher's own time in every scenario (in a replay it starts delivering at open, before close() is
+    // called); close ms, which also closes the journal's files and threads, is reported beside it.
+    long shadow = recording.shadowNanos(); // inside the flusher's writer calls, not the flusher's own work
+    long busy = metrics.flusherBusyNanos() - shadow;
     double flusherRate = entries * 1e9 / busy;
-    double writerShare = name.equals("replay") ? Double.NaN : (double) metrics.writerNanosTotal() / busy;
+    double writerShare = (double) (metrics.writerNanosTotal() - shadow) / busy;
+    double cpuShare = (double) (flusherCpuNanos - shadow) / busy; // the shadow's calls run on the flusher's CPU
     double floorRate = entries * 1e9 / floorNanos;
+    TOTALS.computeIfAbsent(name, n -> new long[3]);
+    long[] total = TOTALS.get(name);
+    total[0] += entries;
+    total[1] += busy;
+    total[2] += floorNanos;
+    double pacedRate = pacedFloorNanos < 0 ? Double.NaN : entries * 1e9 / pacedFloorNanos;
     long distinctKeys = Math.min(keys, operations);
     System.out.printf(Locale.ROOT, "%s: %s%n", name, metrics);
-    return String.format(Locale.ROOT, "| %s | %,d | %,d | %s | %,d | %,d | %.2f | %,.0f | %,.0f | %.2f | %s | %s | %.0f |%n",
+    return String.format(Locale.ROOT,
+        "| %s | %,d | %,d | %s | %,d | %,d | %.2f | %,.0f | %,.0f | %.2f | %s | %s | %s | %.2f | %s | %.0f |%n",
         name, operations, keys, Double.isNaN(callerRate) ? "-" : String.format(Locale.ROOT, "%,.0f", callerRate),
         maxLag, entries, (double) entries / distinctKeys, flusherRate, floorRate, flusherRate / floorRate,
-        Double.isNaN(writerShare) ? "-" : String.format(Locale.ROOT, "%.2f", writerShare),
+        Double.isNaN(pacedRate) ? "-" : String.format(Locale.ROOT, "%,.0f", pacedRate),
+        Double.isNaN(pacedRate) ? "-" : String.format(Locale.ROOT, "%.2f", flusherRate / pacedRate),
+        String.format(Locale.ROOT, "%.2f", writerShare), cpuShare,
         Double.isNaN(openMillis) ? "-" : String.format(Locale.ROOT, "%.0f", openMillis), closeMillis);
   }
 

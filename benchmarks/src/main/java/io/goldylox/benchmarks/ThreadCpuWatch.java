@@ -1,0 +1,57 @@
+package io.goldylox.benchmarks;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+
+/**
+ * Follows one thread's CPU time while it lives: a daemon reads it every millisecond and keeps the last value, so
+ * it is known (to within a millisecond) after the thread ended, when the JVM no longer reports it. Used to tell a
+ * background thread's own work from the time it was runnable but waited for a core. Benchmark-only.
+ */
+final class ThreadCpuWatch implements AutoCloseable {
+
+  private final Thread watcher;
+  private volatile long lastNanos;
+  private volatile boolean stopped;
+
+  private ThreadCpuWatch(long threadId) {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    watcher = new Thread(() -> {
+      while (!stopped) {
+        long cpu = threads.getThreadCpuTime(threadId);
+        if (cpu < 0) {
+          return; // ended
+        }
+        lastNanos = cpu;
+        try {
+          Thread.sleep(1);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }, "cpu-watch-" + threadId);
+    watcher.setDaemon(true);
+    watcher.start();
+  }
+
+  /** Watches the live thread named {@code name}; fails when there is none. */
+  static ThreadCpuWatch of(String name) {
+    for (Thread thread : Thread.getAllStackTraces().keySet()) {
+      if (thread.getName().equals(name)) {
+        return new ThreadCpuWatch(thread.getId());
+      }
+    }
+    throw new IllegalStateException("no thread named " + name);
+  }
+
+  /** The thread's CPU time as last seen (nanoseconds). */
+  long cpuNanos() {
+    return lastNanos;
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    stopped = true;
+    watcher.join();
+  }
+}

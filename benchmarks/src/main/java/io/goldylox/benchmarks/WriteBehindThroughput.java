@@ -54,7 +54,7 @@ import java.util.stream.Stream;
  */
 public final class WriteBehindThroughput {
 
-  private static final String CHILD = "--child-backlog";
+  static final String CHILD = "--child-backlog";
   private static final int VALUE_CHARS = 100;
   /** The replay whose delivery takes seconds, not tens of milliseconds: its ratio to the floor is not noise. */
   private static final int WIDE_BACKLOG = 500_000;

@@ -4,16 +4,11 @@ import io.goldylox.config.WriteBehindConfig;
 import io.goldylox.serialization.JavaSerializer;
 import io.goldylox.writebehind.WriteBehindJournal;
 import io.goldylox.writebehind.WriteBehindMetrics;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 import javax.cache.Cache;
@@ -58,25 +53,7 @@ public final class FlusherOverhead {
     Path dir = Files.createTempDirectory("goldylox-flusher-overhead");
     try {
       Path journal = dir.resolve("journal");
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.addAll(ChildJvm.HEAP_FLAGS);
-      command.addAll(ChildJvm.chronicleFlags());
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"), WriteBehindThroughput.class.getName(),
-          WriteBehindThroughput.CHILD, journal.toString(), Integer.toString(operations), Integer.toString(keys)));
-      Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-      try (BufferedReader out = new BufferedReader(
-          new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = out.readLine()) != null && !line.startsWith("DONE")) {
-          // DONE: every operation acknowledged
-        }
-        if (line == null) {
-          throw new IllegalStateException("the backlog child died before DONE");
-        }
-      }
-      child.toHandle().destroyForcibly();
-      child.waitFor();
+      WriteBehindThroughput.killedWithBacklog(journal, operations, keys);
       Path pristine = dir.resolve("pristine");
       copy(journal, pristine);
       RecordingWriter.install(new NothingWriter());

@@ -54,7 +54,7 @@ import java.util.stream.Stream;
  */
 public final class WriteBehindThroughput {
 
-  static final String CHILD = "--child-backlog";
+  private static final String CHILD = "--child-backlog";
   private static final int VALUE_CHARS = 100;
   /** The replay whose delivery takes seconds, not tens of milliseconds: its ratio to the floor is not noise. */
   private static final int WIDE_BACKLOG = 500_000;
@@ -229,26 +229,7 @@ public final class WriteBehindThroughput {
   private static String replay(String name, int backlog, int keys) throws Exception {
     Path dir = Files.createTempDirectory("goldylox-wb-replay");
     try {
-      Path journalDir = dir.resolve("journal");
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.addAll(ChildJvm.HEAP_FLAGS);
-      command.addAll(ChildJvm.chronicleFlags());
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"), WriteBehindThroughput.class.getName(),
-          CHILD, journalDir.toString(), Integer.toString(backlog), Integer.toString(keys)));
-      Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-      try (BufferedReader out = new BufferedReader(
-          new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = out.readLine()) != null && !line.startsWith("DONE")) {
-          // the child prints DONE once every operation is acknowledged
-        }
-        if (line == null) {
-          throw new IllegalStateException("the backlog child died before DONE");
-        }
-        child.toHandle().destroyForcibly(); // SIGKILL, mid-batch: the writer holds its first call
-        child.waitFor();
-      }
+      killedWithBacklog(dir.resolve("journal"), backlog, keys);
       RecordingWriter recording;
       WriteBehindMetrics metrics;
       double openMillis;
@@ -280,7 +261,33 @@ public final class WriteBehindThroughput {
     }
   }
 
-  /** The child of {@link #replay}: a writer that never returns, the backlog, DONE, then wait for the kill. */
+  /**
+   * Leaves in {@code journalDir} what a killed node leaves: a child JVM journals {@code operations} operations over
+   * {@code keys} keys with a writer that never returns, and is killed with SIGKILL once all are acknowledged.
+   */
+  static void killedWithBacklog(Path journalDir, int operations, int keys) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(ChildJvm.HEAP_FLAGS);
+    command.addAll(ChildJvm.chronicleFlags());
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), WriteBehindThroughput.class.getName(),
+        CHILD, journalDir.toString(), Integer.toString(operations), Integer.toString(keys)));
+    Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    try (BufferedReader out = new BufferedReader(
+        new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = out.readLine()) != null && !line.startsWith("DONE")) {
+        // the child prints DONE once every operation is acknowledged
+      }
+      if (line == null) {
+        throw new IllegalStateException("the backlog child died before DONE");
+      }
+      child.toHandle().destroyForcibly(); // SIGKILL, mid-batch: the writer holds its first call
+      child.waitFor();
+    }
+  }
+
+  /** The child of {@link #killedWithBacklog}: a writer that never returns, the backlog, DONE, then wait for the kill. */
   private static void childBacklog(Path journalDir, int operations, int keys) throws Exception {
     RecordingWriter held = new RecordingWriter(new H2KvWriter(url(journalDir.getParent(), "child-db")), true);
     RecordingWriter.install(held);

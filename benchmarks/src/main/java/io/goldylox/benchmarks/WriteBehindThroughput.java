@@ -198,7 +198,12 @@ public final class WriteBehindThroughput {
           callerNanos += System.nanoTime() - start;
           operations += done[0];
           if (interleaved) {
+            long drainDeadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
             while (metrics.journalLag() > 0) {
+              if (System.nanoTime() > drainDeadline) {
+                throw new IllegalStateException("the flusher did not deliver slice " + slice + " in 5 minutes: "
+                    + metrics);
+              }
               Thread.sleep(1); // the benchmark's own thread, between measurements: not a product path
             }
             Thread.sleep(20); // the flusher records its checkpoint and parks

@@ -16,7 +16,8 @@ import javax.cache.integration.CacheWriter;
  * few microseconds and is counted against the flusher. Optionally holds every call until {@link #release()} (a
  * writer that is down), which is how the replay benchmark's child builds its backlog.
  *
- * <p>Called by the flusher thread; {@link #calls()} is read after the journal closed.
+ * <p>Called by the flusher thread. {@link #calls()} may be read by another thread at any time (it copies under the
+ * writer's lock); the shadow's times are read after the journal closed.
  */
 final class RecordingWriter implements CacheWriter<String, String> {
 
@@ -38,11 +39,15 @@ final class RecordingWriter implements CacheWriter<String, String> {
   }
 
   private final CacheWriter<String, String> target;
+  private static final java.lang.management.ThreadMXBean THREADS =
+      java.lang.management.ManagementFactory.getThreadMXBean();
+  /** Guarded by itself: appended by the flusher, copied by the benchmark's thread between slices. */
   private final List<Call> calls = new ArrayList<>();
   private final CountDownLatch gate;
   /** Null, or a second writer (on its own database) each call is made on again, right after the real one. */
   private final CacheWriter<String, String> shadow;
   private long shadowNanos;
+  private long shadowCpuNanos;
   private int writes;
   private int deletes;
 
@@ -53,7 +58,8 @@ final class RecordingWriter implements CacheWriter<String, String> {
   /**
    * With a {@code shadow}, every call is made again on it at once, on the same thread, and timed: the writer's
    * floor measured interleaved call by call with the flusher's own calls, so a drift of the machine's speed hits
-   * both alike; every other call the shadow goes first. The shadow's time is inside the flusher's writer time; {@link #shadowNanos()} is to be subtracted.
+   * both alike; every other call of each kind the shadow goes first. The shadow's time is inside the flusher's writer
+   * time: {@link #shadowNanos()} (wall) and {@link #shadowCpuNanos()} (the thread's CPU) are to be subtracted.
    */
   RecordingWriter(CacheWriter<String, String> target, boolean held, CacheWriter<String, String> shadow) {
     this.target = target;
@@ -66,11 +72,22 @@ final class RecordingWriter implements CacheWriter<String, String> {
     return shadowNanos;
   }
 
+  /** CPU nanoseconds of the calling thread spent in the shadow's calls so far (read after the journal closed). */
+  long shadowCpuNanos() {
+    return shadowCpuNanos;
+  }
+
   /**
    * Whether the shadow makes this call before the real writer: every other call of its kind, so neither database
    * always meets the batch second, with its keys' hash codes computed and the writer's code and data in the CPU's
    * caches.
    */
+  private void record(Call call) {
+    synchronized (calls) {
+      calls.add(call);
+    }
+  }
+
   private boolean shadowFirst(boolean delete) {
     // Counted per kind: the flusher makes a writeAll and a deleteAll per batch, so one count over both would put
     // the shadow second on every writeAll.
@@ -80,9 +97,11 @@ final class RecordingWriter implements CacheWriter<String, String> {
 
   private void shadow(Call call) {
     if (shadow != null) {
+      long cpuBegin = THREADS.getCurrentThreadCpuTime();
       long begin = System.nanoTime();
       make(call, shadow);
       shadowNanos += System.nanoTime() - begin;
+      shadowCpuNanos += THREADS.getCurrentThreadCpuTime() - cpuBegin;
     }
   }
 
@@ -96,7 +115,9 @@ final class RecordingWriter implements CacheWriter<String, String> {
   }
 
   List<Call> calls() {
-    return calls;
+    synchronized (calls) {
+      return new ArrayList<>(calls);
+    }
   }
 
   @Override
@@ -115,7 +136,7 @@ final class RecordingWriter implements CacheWriter<String, String> {
       values.add(e.getValue());
     }
     Call call = new Call(false, keys, values, start);
-    calls.add(call);
+    record(call);
     boolean shadowFirst = shadowFirst(false);
     if (shadowFirst) {
       shadow(call);
@@ -140,7 +161,7 @@ final class RecordingWriter implements CacheWriter<String, String> {
       copy.add((String) k);
     }
     Call call = new Call(true, copy, null, start);
-    calls.add(call);
+    record(call);
     boolean shadowFirst = shadowFirst(true);
     if (shadowFirst) {
       shadow(call);

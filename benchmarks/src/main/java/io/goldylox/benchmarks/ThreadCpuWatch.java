@@ -34,14 +34,26 @@ final class ThreadCpuWatch implements AutoCloseable {
     watcher.start();
   }
 
-  /** Watches the live thread named {@code name}; fails when there is none. */
-  static ThreadCpuWatch of(String name) {
+  /** The ids of the threads alive now: what {@link #of} must not pick. */
+  static java.util.Set<Long> threadIds() {
+    java.util.Set<Long> ids = new java.util.HashSet<>();
     for (Thread thread : Thread.getAllStackTraces().keySet()) {
-      if (thread.getName().equals(name)) {
+      ids.add(thread.getId());
+    }
+    return ids;
+  }
+
+  /**
+   * Watches the live thread named {@code name} that is not among {@code before} (so a thread of the same name that
+   * an earlier run left dying is not picked); fails when there is none.
+   */
+  static ThreadCpuWatch of(String name, java.util.Set<Long> before) {
+    for (Thread thread : Thread.getAllStackTraces().keySet()) {
+      if (thread.getName().equals(name) && !before.contains(thread.getId())) {
         return new ThreadCpuWatch(thread.getId());
       }
     }
-    throw new IllegalStateException("no thread named " + name);
+    throw new IllegalStateException("no new thread named " + name);
   }
 
   /** The thread's CPU time as last seen (nanoseconds). */

@@ -175,9 +175,10 @@ public final class WriteBehindThroughput {
           H2KvWriter paced = interleaved ? new H2KvWriter(url(dir, "paced")) : null) {
         recording = new RecordingWriter(h2, false);
         RecordingWriter.install(recording);
+        java.util.Set<Long> threadsBefore = ThreadCpuWatch.threadIds();
         WriteBehindJournal<String, String> journal = WriteBehindJournal.open(settings(dir), new JavaSerializer(),
             WriteBehindThroughput.class.getClassLoader(), name);
-        cpu = ThreadCpuWatch.of("goldylox-writebehind-" + name);
+        cpu = ThreadCpuWatch.of("goldylox-writebehind-" + name, threadsBefore);
         metrics = journal.metrics();
         int slices = interleaved ? seconds : 1;
         long sliceNanos = TimeUnit.SECONDS.toNanos(interleaved ? 1 : seconds);
@@ -209,8 +210,14 @@ public final class WriteBehindThroughput {
             Thread.sleep(20); // the flusher records its checkpoint and parks
             List<RecordingWriter.Call> calls = recording.calls();
             int upTo = calls.size();
-            floorNanos += RecordingWriter.replay(calls.subList(replayedCalls, upTo), floor);
-            pacedNanos += RecordingWriter.replayPaced(calls.subList(replayedCalls, upTo), paced);
+            List<RecordingWriter.Call> sliceCalls = calls.subList(replayedCalls, upTo);
+            if ((slice & 1) == 0) { // the two floors take turns going first
+              floorNanos += RecordingWriter.replay(sliceCalls, floor);
+              pacedNanos += RecordingWriter.replayPaced(sliceCalls, paced);
+            } else {
+              pacedNanos += RecordingWriter.replayPaced(sliceCalls, paced);
+              floorNanos += RecordingWriter.replay(sliceCalls, floor);
+            }
             replayedCalls = upTo;
           }
         }
@@ -244,11 +251,12 @@ public final class WriteBehindThroughput {
         // The floor is the shadow: each call of the flusher made again at once on the floor's database.
         recording = new RecordingWriter(h2, false, floor);
         RecordingWriter.install(recording);
+        java.util.Set<Long> threadsBefore = ThreadCpuWatch.threadIds();
         long start = System.nanoTime();
         WriteBehindJournal<String, String> journal = WriteBehindJournal.open(settings(dir), new JavaSerializer(),
             WriteBehindThroughput.class.getClassLoader(), "replay");
         long opened = System.nanoTime();
-        cpu = ThreadCpuWatch.of("goldylox-writebehind-replay");
+        cpu = ThreadCpuWatch.of("goldylox-writebehind-replay", threadsBefore); // ~1 ms, counted in close ms
         journal.close();
         long closed = System.nanoTime();
         cpu.close();
@@ -357,27 +365,23 @@ public final class WriteBehindThroughput {
     }
     // The flusher's own time in every scenario (in a replay it starts delivering at open, before close() is
     // called); close ms, which also closes the journal's files and threads, is reported beside it.
-    long shadow = recording.shadowNanos(); // inside the flusher's writer calls, not the flusher's own work
-    long busy = metrics.flusherBusyNanos() - shadow;
-    double flusherRate = entries * 1e9 / busy;
-    double writerShare = (double) (metrics.writerNanosTotal() - shadow) / busy;
-    double cpuShare = (double) (flusherCpuNanos - shadow) / busy; // the shadow's calls run on the flusher's CPU
-    double floorRate = entries * 1e9 / floorNanos;
+    FlusherRates rates = FlusherRates.of(entries, metrics.flusherBusyNanos(), metrics.writerNanosTotal(),
+        flusherCpuNanos, recording.shadowNanos(), recording.shadowCpuNanos(), floorNanos, pacedFloorNanos);
+    long busy = rates.busyNanos();
     TOTALS.computeIfAbsent(name, n -> new long[3]);
     long[] total = TOTALS.get(name);
     total[0] += entries;
     total[1] += busy;
     total[2] += floorNanos;
-    double pacedRate = pacedFloorNanos < 0 ? Double.NaN : entries * 1e9 / pacedFloorNanos;
     long distinctKeys = Math.min(keys, operations);
     System.out.printf(Locale.ROOT, "%s: %s%n", name, metrics);
     return String.format(Locale.ROOT,
         "| %s | %,d | %,d | %s | %,d | %,d | %.2f | %,.0f | %,.0f | %.2f | %s | %s | %s | %.2f | %s | %.0f |%n",
         name, operations, keys, Double.isNaN(callerRate) ? "-" : String.format(Locale.ROOT, "%,.0f", callerRate),
-        maxLag, entries, (double) entries / distinctKeys, flusherRate, floorRate, flusherRate / floorRate,
-        Double.isNaN(pacedRate) ? "-" : String.format(Locale.ROOT, "%,.0f", pacedRate),
-        Double.isNaN(pacedRate) ? "-" : String.format(Locale.ROOT, "%.2f", flusherRate / pacedRate),
-        String.format(Locale.ROOT, "%.2f", writerShare), cpuShare,
+        maxLag, entries, (double) entries / distinctKeys, rates.flusherRate(), rates.floorRate(), rates.ratio(),
+        Double.isNaN(rates.pacedRate()) ? "-" : String.format(Locale.ROOT, "%,.0f", rates.pacedRate()),
+        Double.isNaN(rates.pacedRate()) ? "-" : String.format(Locale.ROOT, "%.2f", rates.pacedRatio()),
+        String.format(Locale.ROOT, "%.2f", rates.writerShare()), rates.cpuShare(),
         Double.isNaN(openMillis) ? "-" : String.format(Locale.ROOT, "%.0f", openMillis), closeMillis);
   }
 

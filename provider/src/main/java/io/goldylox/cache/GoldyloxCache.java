@@ -100,7 +100,6 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
 
   private final GoldyloxCacheManager manager;
   private final String name;
-  private final GoldyloxConfiguration<K, V> configuration;
   private final Copier copier;
   private final Tier<K> tier;
   /** {@link #tier} when it is a plain {@link HeapTier}, where a plain put is one map store; else null. */
@@ -121,7 +120,6 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   private final boolean missMayFind;
   private final EventDispatcher<K, V> events;
   private final CacheStatistics statistics = new CacheStatistics();
-  private final CacheMBeans mbeans;
   private final Executor asyncExecutor;
   private volatile AsyncView<K, V> async;
   /** Whether {@link #expiry} never gives a deadline: then steps need not read the clock (it is stateless). */
@@ -135,6 +133,8 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   /** Finds what a miss may load (package-private for {@link EntryOperation}). */
   final CacheLoading<K, V> loading;
   private final BulkOperations<K, V> bulk;
+  /** The configuration, its listener registrations and its statistics and management switches. */
+  private final LiveConfiguration<K, V> liveConfiguration;
 
   /**
    * Creates a cache. Called by {@link GoldyloxCacheManager} only.
@@ -146,7 +146,6 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       long maxPendingEventsPerListener) {
     this.manager = manager;
     this.name = name;
-    this.configuration = configuration;
     this.copier = copier;
     this.tier = tier;
     this.plainHeap = tier instanceof HeapTier ? (HeapTier<K>) tier : null;
@@ -180,13 +179,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     this.bulk = new BulkOperations<>(this, steps, copier, writer, statistics);
     statistics.setEnabled(configuration.isStatisticsEnabled());
     statistics.setTierEvictions(tier::evictions);
-    this.mbeans = new CacheMBeans(manager.getURI(), name, statistics, () -> this.configuration);
-    if (configuration.isStatisticsEnabled()) {
-      mbeans.statistics(true);
-    }
-    if (configuration.isManagementEnabled()) {
-      mbeans.management(true);
-    }
+    this.liveConfiguration = new LiveConfiguration<>(manager.getURI(), name, configuration, events, statistics);
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -487,56 +480,33 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   @Override
   public void registerCacheEntryListener(CacheEntryListenerConfiguration<K, V> listenerConfiguration) {
     requireOpen();
-    Objects.requireNonNull(listenerConfiguration, "cacheEntryListenerConfiguration");
-    synchronized (configuration) {
-      events.register(listenerConfiguration);
-      configuration.addCacheEntryListenerConfiguration(listenerConfiguration);
-    }
+    liveConfiguration.register(listenerConfiguration);
   }
 
   @Override
   public void deregisterCacheEntryListener(CacheEntryListenerConfiguration<K, V> listenerConfiguration) {
     requireOpen();
-    Objects.requireNonNull(listenerConfiguration, "cacheEntryListenerConfiguration");
-    synchronized (configuration) {
-      events.deregister(listenerConfiguration);
-      configuration.removeCacheEntryListenerConfiguration(listenerConfiguration);
-    }
+    liveConfiguration.deregister(listenerConfiguration);
   }
 
   @Override
   public <C extends Configuration<K, V>> C getConfiguration(Class<C> clazz) {
-    GoldyloxConfiguration<K, V> copy;
-    synchronized (configuration) {
-      copy = new GoldyloxConfiguration<>(configuration);
-    }
-    if (clazz.isInstance(copy)) {
-      return clazz.cast(copy);
-    }
-    throw new IllegalArgumentException("The configuration of cache " + name + " is a "
-        + GoldyloxConfiguration.class.getName() + ", not a " + clazz.getName());
+    return liveConfiguration.copy(clazz);
   }
 
   /** The configuration as JMX and the manager read it (not a copy). */
   public GoldyloxConfiguration<K, V> configuration() {
-    return configuration;
+    return liveConfiguration.configuration();
   }
 
   /** Turns statistics on or off, registering or unregistering the statistics MBean. */
   public void setStatisticsEnabled(boolean enabled) {
-    synchronized (configuration) {
-      configuration.setStatisticsEnabled(enabled);
-      statistics.setEnabled(enabled);
-      mbeans.statistics(enabled);
-    }
+    liveConfiguration.setStatisticsEnabled(enabled);
   }
 
   /** Turns management on or off, registering or unregistering the configuration MBean. */
   public void setManagementEnabled(boolean enabled) {
-    synchronized (configuration) {
-      configuration.setManagementEnabled(enabled);
-      mbeans.management(enabled);
-    }
+    liveConfiguration.setManagementEnabled(enabled);
   }
 
   /** This cache's statistics counters (for the jmx module and tests). */
@@ -600,7 +570,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     }
     manager.release(this);
     manager.notifyLifecycle(this, false);
-    mbeans.unregister();
+    liveConfiguration.unregisterMBeans();
     sweeper.close();
     events.close();
     loading.close();

@@ -1,21 +1,9 @@
 package io.goldylox.cache;
 
-import static io.goldylox.cache.AtomicSteps.GET_TIME;
-import static io.goldylox.cache.AtomicSteps.HIT_OR_MISS;
 import static io.goldylox.cache.AtomicSteps.LOAD_ALLOWED;
 import static io.goldylox.cache.AtomicSteps.PUT_TIME;
-import static io.goldylox.cache.AtomicSteps.REMOVE_TIME;
 import static io.goldylox.cache.OperationBodies.GET;
-import static io.goldylox.cache.OperationBodies.GET_AND_PUT;
-import static io.goldylox.cache.OperationBodies.GET_AND_REMOVE;
-import static io.goldylox.cache.OperationBodies.GET_AND_REPLACE;
-import static io.goldylox.cache.OperationBodies.INVOKE;
 import static io.goldylox.cache.OperationBodies.PUT;
-import static io.goldylox.cache.OperationBodies.PUT_IF_ABSENT;
-import static io.goldylox.cache.OperationBodies.REMOVE;
-import static io.goldylox.cache.OperationBodies.REMOVE_IF_EQUAL;
-import static io.goldylox.cache.OperationBodies.REPLACE;
-import static io.goldylox.cache.OperationBodies.REPLACE_IF_EQUAL;
 
 import io.goldylox.config.GoldyloxConfiguration;
 import io.goldylox.event.Closeables;
@@ -133,6 +121,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   /** Finds what a miss may load (package-private for {@link EntryOperation}). */
   final CacheLoading<K, V> loading;
   private final BulkOperations<K, V> bulk;
+  private final SingleKeyOperations<K, V> singleKey;
   /** The configuration, its listener registrations and its statistics and management switches. */
   private final LiveConfiguration<K, V> liveConfiguration;
 
@@ -177,6 +166,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     this.steps = new AtomicSteps<>(this, tier, copier, writer, writeBehind, expiry, sweeper, events, statistics);
     this.loading = new CacheLoading<>(this, steps, copier, loader, readThrough, writeBehind, workers.loads());
     this.bulk = new BulkOperations<>(this, steps, copier, writer, statistics);
+    this.singleKey = new SingleKeyOperations<>(this, steps, copier, statistics, missMayFind);
     statistics.setEnabled(configuration.isStatisticsEnabled());
     statistics.setTierEvictions(tier::evictions);
     this.liveConfiguration = new LiveConfiguration<>(manager.getURI(), name, configuration, events, statistics);
@@ -312,13 +302,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
 
   @Override
   public V getAndPut(K key, V value) {
-    requireOpen();
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(value, "value");
-    long start = statistics.startNanos();
-    EntryOperation<K, V> op = steps.execute(copier.copyKey(key), GET_AND_PUT, value, null, 0);
-    steps.finish(op, start, HIT_OR_MISS | GET_TIME | PUT_TIME);
-    return op.result();
+    return singleKey.getAndPut(key, value);
   }
 
   @Override
@@ -333,78 +317,37 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   }
   @Override
   public boolean putIfAbsent(K key, V value) {
-    requireOpen();
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(value, "value");
-    long start = statistics.startNanos();
-    EntryOperation<K, V> op = steps.execute(copier.copyKey(key), PUT_IF_ABSENT, value, null, 0);
-    steps.finish(op, start, HIT_OR_MISS | PUT_TIME);
-    return (Boolean) op.result;
+    return singleKey.putIfAbsent(key, value);
   }
 
   @Override
   public boolean remove(K key) {
-    requireOpen();
-    Objects.requireNonNull(key, "key");
-    long start = statistics.startNanos();
-    EntryOperation<K, V> op = steps.execute(key, REMOVE, null, null, 0);
-    steps.finish(op, start, REMOVE_TIME);
-    return (Boolean) op.result;
+    return singleKey.remove(key);
   }
 
   @Override
   public boolean remove(K key, V oldValue) {
-    requireOpen();
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(oldValue, "oldValue");
-    long start = statistics.startNanos();
-    EntryOperation<K, V> op = steps.execute(key, REMOVE_IF_EQUAL, oldValue, null, 0);
-    steps.finish(op, start, HIT_OR_MISS | GET_TIME | REMOVE_TIME);
-    return (Boolean) op.result;
+    return singleKey.remove(key, oldValue);
   }
 
   @Override
   public V getAndRemove(K key) {
-    requireOpen();
-    Objects.requireNonNull(key, "key");
-    long start = statistics.startNanos();
-    EntryOperation<K, V> op = steps.execute(key, GET_AND_REMOVE, null, null, 0);
-    steps.finish(op, start, HIT_OR_MISS | GET_TIME | REMOVE_TIME);
-    return op.result();
+    return singleKey.getAndRemove(key);
   }
 
   @Override
   public boolean replace(K key, V oldValue, V newValue) {
-    requireOpen();
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(oldValue, "oldValue");
-    Objects.requireNonNull(newValue, "newValue");
-    long start = statistics.startNanos();
-    EntryOperation<K, V> op = steps.execute(key, REPLACE_IF_EQUAL, oldValue, newValue, 0);
-    steps.finish(op, start, HIT_OR_MISS | GET_TIME | PUT_TIME);
-    return (Boolean) op.result;
+    return singleKey.replace(key, oldValue, newValue);
   }
 
   @Override
   public boolean replace(K key, V value) {
-    requireOpen();
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(value, "value");
-    long start = statistics.startNanos();
-    EntryOperation<K, V> op = steps.execute(key, REPLACE, value, null, 0);
-    steps.finish(op, start, HIT_OR_MISS | GET_TIME | PUT_TIME);
-    return (Boolean) op.result;
+    return singleKey.replace(key, value);
   }
 
   @Override
   public V getAndReplace(K key, V value) {
-    requireOpen();
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(value, "value");
-    long start = statistics.startNanos();
-    EntryOperation<K, V> op = steps.execute(key, GET_AND_REPLACE, value, null, 0);
-    steps.finish(op, start, HIT_OR_MISS | GET_TIME | PUT_TIME);
-    return op.result();
+    return singleKey.getAndReplace(key, value);
   }
 
   @Override
@@ -441,14 +384,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
 
   @Override
   public <T> T invoke(K key, EntryProcessor<K, V, T> processor, Object... arguments) {
-    requireOpen();
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(processor, "entryProcessor");
-    long start = statistics.startNanos();
-    EntryOperation<K, V> op = steps.execute(copier.copyKey(key), INVOKE, processor, arguments,
-        missMayFind ? LOAD_ALLOWED : 0);
-    steps.finish(op, start, HIT_OR_MISS | GET_TIME);
-    return op.result();
+    return singleKey.invoke(key, processor, arguments);
   }
 
   @Override

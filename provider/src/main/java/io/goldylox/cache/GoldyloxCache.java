@@ -65,6 +65,13 @@ import javax.cache.processor.EntryProcessorResult;
  * (see {@link #isPlainPut}) skips the operation object: on a plain {@link HeapTier} it is one map store of a new
  * entry; on other tiers one small closure around the stored form.
  *
+ * <h2>Where the code is</h2>
+ * This class keeps the paths that must not pay for a call more (the lock-free {@code get}, the store-only
+ * {@code put}), the lifecycle and the monitoring accessors, and checks the multi-key calls before handing them on.
+ * {@link SingleKeyOperations} has the other single-key operations, {@link BulkOperations} the multi-key ones,
+ * {@link CacheLoading} loading, {@link CacheIterator} iteration, {@link AsyncView} the asynchronous view, and
+ * {@link LiveConfiguration} listener registration, configuration copies and the statistics and management switches.
+ *
  * <h2>Threads</h2>
  * Callers' threads do all of the above. The manager's {@link Workers} run {@code loadAll} and asynchronous
  * listeners; their timer runs {@link ExpirySweeper} sweeps, which remove expired entries through the same atomic
@@ -558,22 +565,6 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       async = view;
     }
     return view;
-  }
-
-  /**
-   * Whether a read of {@code entry} finishes without waiting on anything: a live entry, or a miss that no loader
-   * and no write-behind journal can answer. For the asynchronous view.
-   */
-  boolean readCompletesAtOnce(StoredEntry entry) {
-    if (entry == null) {
-      return !missMayFind;
-    }
-    return !entry.isMortal() || !entry.isExpiredAt(System.currentTimeMillis());
-  }
-
-  /** Whether changes may wait on another process (a remote tier): the asynchronous view then hands them over. */
-  boolean changesMayWait() {
-    return tier instanceof io.goldylox.remote.NearCacheTier;
   }
 
   /** Whether a read may move an entry's deadline (constant). */

@@ -39,7 +39,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return found.thenCompose(entry -> cache.readCompletesAtOnce(entry)
+    return found.thenCompose(entry -> readCompletesAtOnce(entry)
         ? CompletableFuture.completedFuture(cache.read(key, entry))
         : submit(() -> cache.read(key, entry)));
   }
@@ -69,7 +69,7 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
 
   private <T> CompletionStage<T> change(Supplier<T> operation) {
     cache.requireOpen();
-    if (!cache.changesMayWait()) {
+    if (!changesMayWait()) {
       try {
         return CompletableFuture.completedFuture(operation.get());
       } catch (RuntimeException e) {
@@ -77,6 +77,22 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
       }
     }
     return submit(operation);
+  }
+
+  /**
+   * Whether a read of {@code entry} finishes without waiting on anything: a live entry, or a miss that no loader
+   * and no write-behind journal can answer.
+   */
+  private boolean readCompletesAtOnce(StoredEntry entry) {
+    if (entry == null) {
+      return !cache.missMayFind();
+    }
+    return !entry.isMortal() || !entry.isExpiredAt(System.currentTimeMillis());
+  }
+
+  /** Whether changes may wait on another process (a remote tier): they are then handed to the executor. */
+  private boolean changesMayWait() {
+    return tier instanceof io.goldylox.remote.NearCacheTier;
   }
 
   /** Runs {@code operation} on the async executor; a full queue fails the stage and does nothing. */

@@ -1,21 +1,9 @@
 package io.goldylox.cache;
 
-import static io.goldylox.cache.AtomicSteps.GET_TIME;
-import static io.goldylox.cache.AtomicSteps.HIT_OR_MISS;
 import static io.goldylox.cache.AtomicSteps.LOAD_ALLOWED;
 import static io.goldylox.cache.AtomicSteps.PUT_TIME;
-import static io.goldylox.cache.AtomicSteps.REMOVE_TIME;
 import static io.goldylox.cache.OperationBodies.GET;
-import static io.goldylox.cache.OperationBodies.GET_AND_PUT;
-import static io.goldylox.cache.OperationBodies.GET_AND_REMOVE;
-import static io.goldylox.cache.OperationBodies.GET_AND_REPLACE;
-import static io.goldylox.cache.OperationBodies.INVOKE;
 import static io.goldylox.cache.OperationBodies.PUT;
-import static io.goldylox.cache.OperationBodies.PUT_IF_ABSENT;
-import static io.goldylox.cache.OperationBodies.REMOVE;
-import static io.goldylox.cache.OperationBodies.REMOVE_IF_EQUAL;
-import static io.goldylox.cache.OperationBodies.REPLACE;
-import static io.goldylox.cache.OperationBodies.REPLACE_IF_EQUAL;
 
 import io.goldylox.config.GoldyloxConfiguration;
 import io.goldylox.event.Closeables;
@@ -77,6 +65,13 @@ import javax.cache.processor.EntryProcessorResult;
  * (see {@link #isPlainPut}) skips the operation object: on a plain {@link HeapTier} it is one map store of a new
  * entry; on other tiers one small closure around the stored form.
  *
+ * <h2>Where the code is</h2>
+ * This class keeps the paths that must not pay for a call more (the lock-free {@code get}, the store-only
+ * {@code put}), the lifecycle and the monitoring accessors, and checks the multi-key calls before handing them on.
+ * {@link SingleKeyOperations} has the other single-key operations, {@link BulkOperations} the multi-key ones,
+ * {@link CacheLoading} loading, {@link CacheIterator} iteration, {@link AsyncView} the asynchronous view, and
+ * {@link LiveConfiguration} listener registration, configuration copies and the statistics and management switches.
+ *
  * <h2>Threads</h2>
  * Callers' threads do all of the above. The manager's {@link Workers} run {@code loadAll} and asynchronous
  * listeners; their timer runs {@link ExpirySweeper} sweeps, which remove expired entries through the same atomic
@@ -100,7 +95,6 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
 
   private final GoldyloxCacheManager manager;
   private final String name;
-  private final GoldyloxConfiguration<K, V> configuration;
   private final Copier copier;
   private final Tier<K> tier;
   /** {@link #tier} when it is a plain {@link HeapTier}, where a plain put is one map store; else null. */
@@ -121,7 +115,6 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   private final boolean missMayFind;
   private final EventDispatcher<K, V> events;
   private final CacheStatistics statistics = new CacheStatistics();
-  private final CacheMBeans mbeans;
   private final Executor asyncExecutor;
   private volatile AsyncView<K, V> async;
   /** Whether {@link #expiry} never gives a deadline: then steps need not read the clock (it is stateless). */
@@ -135,6 +128,9 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   /** Finds what a miss may load (package-private for {@link EntryOperation}). */
   final CacheLoading<K, V> loading;
   private final BulkOperations<K, V> bulk;
+  private final SingleKeyOperations<K, V> singleKey;
+  /** The configuration, its listener registrations and its statistics and management switches. */
+  private final LiveConfiguration<K, V> liveConfiguration;
 
   /**
    * Creates a cache. Called by {@link GoldyloxCacheManager} only.
@@ -146,7 +142,6 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       long maxPendingEventsPerListener) {
     this.manager = manager;
     this.name = name;
-    this.configuration = configuration;
     this.copier = copier;
     this.tier = tier;
     this.plainHeap = tier instanceof HeapTier ? (HeapTier<K>) tier : null;
@@ -178,15 +173,10 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     this.steps = new AtomicSteps<>(this, tier, copier, writer, writeBehind, expiry, sweeper, events, statistics);
     this.loading = new CacheLoading<>(this, steps, copier, loader, readThrough, writeBehind, workers.loads());
     this.bulk = new BulkOperations<>(this, steps, copier, writer, statistics);
+    this.singleKey = new SingleKeyOperations<>(this, steps, copier, statistics, missMayFind);
     statistics.setEnabled(configuration.isStatisticsEnabled());
     statistics.setTierEvictions(tier::evictions);
-    this.mbeans = new CacheMBeans(manager.getURI(), name, statistics, () -> this.configuration);
-    if (configuration.isStatisticsEnabled()) {
-      mbeans.statistics(true);
-    }
-    if (configuration.isManagementEnabled()) {
-      mbeans.management(true);
-    }
+    this.liveConfiguration = new LiveConfiguration<>(manager.getURI(), name, configuration, events, statistics);
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -319,13 +309,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
 
   @Override
   public V getAndPut(K key, V value) {
-    requireOpen();
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(value, "value");
-    long start = statistics.startNanos();
-    EntryOperation<K, V> op = steps.execute(copier.copyKey(key), GET_AND_PUT, value, null, 0);
-    steps.finish(op, start, HIT_OR_MISS | GET_TIME | PUT_TIME);
-    return op.result();
+    return singleKey.getAndPut(key, value);
   }
 
   @Override
@@ -340,78 +324,37 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   }
   @Override
   public boolean putIfAbsent(K key, V value) {
-    requireOpen();
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(value, "value");
-    long start = statistics.startNanos();
-    EntryOperation<K, V> op = steps.execute(copier.copyKey(key), PUT_IF_ABSENT, value, null, 0);
-    steps.finish(op, start, HIT_OR_MISS | PUT_TIME);
-    return (Boolean) op.result;
+    return singleKey.putIfAbsent(key, value);
   }
 
   @Override
   public boolean remove(K key) {
-    requireOpen();
-    Objects.requireNonNull(key, "key");
-    long start = statistics.startNanos();
-    EntryOperation<K, V> op = steps.execute(key, REMOVE, null, null, 0);
-    steps.finish(op, start, REMOVE_TIME);
-    return (Boolean) op.result;
+    return singleKey.remove(key);
   }
 
   @Override
   public boolean remove(K key, V oldValue) {
-    requireOpen();
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(oldValue, "oldValue");
-    long start = statistics.startNanos();
-    EntryOperation<K, V> op = steps.execute(key, REMOVE_IF_EQUAL, oldValue, null, 0);
-    steps.finish(op, start, HIT_OR_MISS | GET_TIME | REMOVE_TIME);
-    return (Boolean) op.result;
+    return singleKey.remove(key, oldValue);
   }
 
   @Override
   public V getAndRemove(K key) {
-    requireOpen();
-    Objects.requireNonNull(key, "key");
-    long start = statistics.startNanos();
-    EntryOperation<K, V> op = steps.execute(key, GET_AND_REMOVE, null, null, 0);
-    steps.finish(op, start, HIT_OR_MISS | GET_TIME | REMOVE_TIME);
-    return op.result();
+    return singleKey.getAndRemove(key);
   }
 
   @Override
   public boolean replace(K key, V oldValue, V newValue) {
-    requireOpen();
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(oldValue, "oldValue");
-    Objects.requireNonNull(newValue, "newValue");
-    long start = statistics.startNanos();
-    EntryOperation<K, V> op = steps.execute(key, REPLACE_IF_EQUAL, oldValue, newValue, 0);
-    steps.finish(op, start, HIT_OR_MISS | GET_TIME | PUT_TIME);
-    return (Boolean) op.result;
+    return singleKey.replace(key, oldValue, newValue);
   }
 
   @Override
   public boolean replace(K key, V value) {
-    requireOpen();
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(value, "value");
-    long start = statistics.startNanos();
-    EntryOperation<K, V> op = steps.execute(key, REPLACE, value, null, 0);
-    steps.finish(op, start, HIT_OR_MISS | GET_TIME | PUT_TIME);
-    return (Boolean) op.result;
+    return singleKey.replace(key, value);
   }
 
   @Override
   public V getAndReplace(K key, V value) {
-    requireOpen();
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(value, "value");
-    long start = statistics.startNanos();
-    EntryOperation<K, V> op = steps.execute(key, GET_AND_REPLACE, value, null, 0);
-    steps.finish(op, start, HIT_OR_MISS | GET_TIME | PUT_TIME);
-    return op.result();
+    return singleKey.getAndReplace(key, value);
   }
 
   @Override
@@ -448,14 +391,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
 
   @Override
   public <T> T invoke(K key, EntryProcessor<K, V, T> processor, Object... arguments) {
-    requireOpen();
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(processor, "entryProcessor");
-    long start = statistics.startNanos();
-    EntryOperation<K, V> op = steps.execute(copier.copyKey(key), INVOKE, processor, arguments,
-        missMayFind ? LOAD_ALLOWED : 0);
-    steps.finish(op, start, HIT_OR_MISS | GET_TIME);
-    return op.result();
+    return singleKey.invoke(key, processor, arguments);
   }
 
   @Override
@@ -487,56 +423,33 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   @Override
   public void registerCacheEntryListener(CacheEntryListenerConfiguration<K, V> listenerConfiguration) {
     requireOpen();
-    Objects.requireNonNull(listenerConfiguration, "cacheEntryListenerConfiguration");
-    synchronized (configuration) {
-      events.register(listenerConfiguration);
-      configuration.addCacheEntryListenerConfiguration(listenerConfiguration);
-    }
+    liveConfiguration.register(listenerConfiguration);
   }
 
   @Override
   public void deregisterCacheEntryListener(CacheEntryListenerConfiguration<K, V> listenerConfiguration) {
     requireOpen();
-    Objects.requireNonNull(listenerConfiguration, "cacheEntryListenerConfiguration");
-    synchronized (configuration) {
-      events.deregister(listenerConfiguration);
-      configuration.removeCacheEntryListenerConfiguration(listenerConfiguration);
-    }
+    liveConfiguration.deregister(listenerConfiguration);
   }
 
   @Override
   public <C extends Configuration<K, V>> C getConfiguration(Class<C> clazz) {
-    GoldyloxConfiguration<K, V> copy;
-    synchronized (configuration) {
-      copy = new GoldyloxConfiguration<>(configuration);
-    }
-    if (clazz.isInstance(copy)) {
-      return clazz.cast(copy);
-    }
-    throw new IllegalArgumentException("The configuration of cache " + name + " is a "
-        + GoldyloxConfiguration.class.getName() + ", not a " + clazz.getName());
+    return liveConfiguration.copy(clazz);
   }
 
   /** The configuration as JMX and the manager read it (not a copy). */
   public GoldyloxConfiguration<K, V> configuration() {
-    return configuration;
+    return liveConfiguration.configuration();
   }
 
   /** Turns statistics on or off, registering or unregistering the statistics MBean. */
   public void setStatisticsEnabled(boolean enabled) {
-    synchronized (configuration) {
-      configuration.setStatisticsEnabled(enabled);
-      statistics.setEnabled(enabled);
-      mbeans.statistics(enabled);
-    }
+    liveConfiguration.setStatisticsEnabled(enabled);
   }
 
   /** Turns management on or off, registering or unregistering the configuration MBean. */
   public void setManagementEnabled(boolean enabled) {
-    synchronized (configuration) {
-      configuration.setManagementEnabled(enabled);
-      mbeans.management(enabled);
-    }
+    liveConfiguration.setManagementEnabled(enabled);
   }
 
   /** This cache's statistics counters (for the jmx module and tests). */
@@ -600,7 +513,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     }
     manager.release(this);
     manager.notifyLifecycle(this, false);
-    mbeans.unregister();
+    liveConfiguration.unregisterMBeans();
     sweeper.close();
     events.close();
     loading.close();
@@ -652,22 +565,6 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       async = view;
     }
     return view;
-  }
-
-  /**
-   * Whether a read of {@code entry} finishes without waiting on anything: a live entry, or a miss that no loader
-   * and no write-behind journal can answer. For the asynchronous view.
-   */
-  boolean readCompletesAtOnce(StoredEntry entry) {
-    if (entry == null) {
-      return !missMayFind;
-    }
-    return !entry.isMortal() || !entry.isExpiredAt(System.currentTimeMillis());
-  }
-
-  /** Whether changes may wait on another process (a remote tier): the asynchronous view then hands them over. */
-  boolean changesMayWait() {
-    return tier instanceof io.goldylox.remote.NearCacheTier;
   }
 
   /** Whether a read may move an entry's deadline (constant). */

@@ -19,14 +19,12 @@ import java.time.Duration;
 import java.time.Instant;
 import io.goldylox.benchmarks.engines.Machine;
 import io.goldylox.benchmarks.remote.RemoteLatencyReport.Row;
+import io.goldylox.benchmarks.remote.SlicedMeasurement.Contender;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
-import java.util.function.IntConsumer;
-import java.util.function.LongSupplier;
 import javax.cache.Cache;
 import javax.cache.CacheManager;
 import javax.cache.Caching;
@@ -102,6 +100,8 @@ public final class RemoteTierLatency {
   private final int[] stream = new int[STREAM];
   /** The rows and notes measured, and the markdown made of them. */
   private final RemoteLatencyReport report = new RemoteLatencyReport();
+  /** Measures the groups of remote scenarios interleaved. */
+  private final SlicedMeasurement slices;
   private final List<CacheManager> managers = new ArrayList<>();
   private String redisUri;
   /** Node a's cache with the remote tier (near hit, then put). */
@@ -112,6 +112,8 @@ public final class RemoteTierLatency {
     this.warmupNanos = TimeUnit.MILLISECONDS.toNanos(smoke ? 200 : 2_000);
     this.measureNanos = TimeUnit.MILLISECONDS.toNanos(smoke ? 500 : 5_000);
     this.lagRounds = smoke ? 100 : 2_000;
+    this.slices = new SlicedMeasurement(stream, warmupNanos, measureNanos,
+        TimeUnit.MILLISECONDS.toNanos(smoke ? 50 : REMOTE_SLICE_MILLIS), this::add);
     for (int i = 0; i < KEYS; i++) {
       keys[i] = String.format(Locale.ROOT, "key:%05d", i);
       values[i] = value("a", i);
@@ -323,12 +325,6 @@ public final class RemoteTierLatency {
   }
 
   /**
-   * One contender of an interleaved group: what it runs per key index, a counter read around the measurement
-   * (may be null), and how its row is made from the measurement.
-   */
-  private record Contender(IntConsumer op, LongSupplier counter, Function<Measured, Row> row) {}
-
-  /**
    * The remote scenarios in two groups, reads (remote hit, raw GET, Redisson get) and writes (put, raw SET,
    * Redisson put), each measured interleaved: the group's contenders take turns in slices, so that the drift of
    * a shared machine falls on all of them alike and the ratios stay fair.
@@ -351,8 +347,8 @@ public final class RemoteTierLatency {
         redisson(reads, writes, toClose);
       }
       settle();
-      interleave(reads);
-      interleave(writes);
+      slices.run(reads);
+      slices.run(writes);
     } finally {
       for (int i = toClose.size() - 1; i >= 0; i--) {
         toClose.get(i).close();
@@ -370,10 +366,10 @@ public final class RemoteTierLatency {
       if (cache.get(keys[index]) == null) {
         throw new IllegalStateException("remote hit: a get of " + keys[index] + " found nothing");
       }
-    }, metrics::remoteHits, measured -> new Row("remote hit", "goldylox + redis tier", measured.histogram,
+    }, metrics::remoteHits, measured -> new Row("remote hit", "goldylox + redis tier", measured.histogram(),
         measured.rate(), String.format(Locale.ROOT, "near cache bounded to %d of %,d entries, uniform keys: "
             + "%.1f%% of the gets went to Redis (%,d remote hits); includes filling the near copy", SMALL_NEAR,
-        KEYS, 100.0 * measured.counted / measured.histogram.getTotalCount(), measured.counted)));
+        KEYS, 100.0 * measured.counted() / measured.histogram().getTotalCount(), measured.counted())));
   }
 
   private Contender put() {
@@ -387,9 +383,9 @@ public final class RemoteTierLatency {
     boolean[] flipped = new boolean[KEYS]; // every put changes the key's value (an equal one is not a change)
     return new Contender(index -> cache.put(keys[index], (flipped[index] = !flipped[index]) ? others[index]
         : values[index]), metrics::roundTrips, measured -> new Row("put", "goldylox + redis tier",
-        measured.histogram, measured.rate(), String.format(Locale.ROOT, "existing keys, each put a new value; "
+        measured.histogram(), measured.rate(), String.format(Locale.ROOT, "existing keys, each put a new value; "
             + "%.2f round trips per put (a plain put: one set-and-announce script unless the key is locked)",
-        measured.counted / (double) measured.histogram.getTotalCount())));
+        measured.counted() / (double) measured.histogram().getTotalCount())));
   }
 
   private void rawLettuce(List<Contender> reads, List<Contender> writes, List<AutoCloseable> toClose) {
@@ -405,13 +401,13 @@ public final class RemoteTierLatency {
       if (sync.get(rawKeys[index]) == null) {
         throw new IllegalStateException("raw GET: " + keys[index] + " is missing");
       }
-    }, null, measured -> new Row("raw Lettuce GET", "lettuce sync, ByteArrayCodec", measured.histogram,
+    }, null, measured -> new Row("raw Lettuce GET", "lettuce sync, ByteArrayCodec", measured.histogram(),
         measured.rate(), String.format(Locale.ROOT, "%d-byte keys, %d-byte values: the floor of a remote hit",
         rawKeys[0].length, rawValues[0].length))));
     boolean[] flipped = new boolean[KEYS];
     writes.add(new Contender(index -> sync.set(rawKeys[index], (flipped[index] = !flipped[index])
         ? rawOthers[index] : rawValues[index]), null, measured -> new Row("raw Lettuce SET",
-        "lettuce sync, ByteArrayCodec", measured.histogram, measured.rate(), "existing keys: the floor of a put")));
+        "lettuce sync, ByteArrayCodec", measured.histogram(), measured.rate(), "existing keys: the floor of a put")));
   }
 
   private void redisson(List<Contender> reads, List<Contender> writes, List<AutoCloseable> toClose) {
@@ -434,11 +430,11 @@ public final class RemoteTierLatency {
         if (cache.get(keys[index]) == null) {
           throw new IllegalStateException("Redisson get: " + keys[index] + " is missing");
         }
-      }, null, measured -> new Row("get (remote)", system, measured.histogram, measured.rate(),
+      }, null, measured -> new Row("get (remote)", system, measured.histogram(), measured.rate(),
           "Redisson's JCache, no near cache, its default codec (" + codecName(config) + ")")));
       boolean[] flipped = new boolean[KEYS];
       writes.add(new Contender(index -> cache.put(keys[index], (flipped[index] = !flipped[index])
-          ? others[index] : values[index]), null, measured -> new Row("put", system, measured.histogram,
+          ? others[index] : values[index]), null, measured -> new Row("put", system, measured.histogram(),
           measured.rate(), "existing keys, each put a new value")));
     } catch (RuntimeException | LinkageError e) {
       report.note("Redisson's JCache could not be measured: " + e);
@@ -526,63 +522,6 @@ public final class RemoteTierLatency {
   }
 
   // ---------------------------------------------------------------------------------------------------- harness
-
-  /** A measured loop: its histogram, how long it ran, and a counter's growth over it. */
-  private record Measured(Histogram histogram, long nanos, long counted) {
-    double rate() {
-      return histogram.getTotalCount() / (nanos / 1e9);
-    }
-  }
-
-  /**
-   * Runs the contenders in turns of {@value #REMOTE_SLICE_MILLIS} ms on uniform keys: first for the warm-up time
-   * each (not recorded), then for the measurement time each, timing every call; adds a row per contender.
-   */
-  private void interleave(List<Contender> contenders) {
-    if (contenders.isEmpty()) {
-      return;
-    }
-    int n = contenders.size();
-    long slice = TimeUnit.MILLISECONDS.toNanos(smoke ? 50 : REMOTE_SLICE_MILLIS);
-    int position = 0;
-    for (long spent = 0; spent < warmupNanos; spent += slice) {
-      for (Contender contender : contenders) {
-        long end = System.nanoTime() + slice;
-        while (System.nanoTime() < end) {
-          contender.op.accept(stream[position++ & MASK]);
-        }
-      }
-    }
-    Histogram[] histograms = new Histogram[n];
-    long[] nanos = new long[n];
-    long[] before = new long[n];
-    for (int i = 0; i < n; i++) {
-      histograms[i] = new Histogram(3);
-      before[i] = contenders.get(i).counter == null ? 0 : contenders.get(i).counter.getAsLong();
-    }
-    for (long spent = 0; spent < measureNanos; spent += slice) {
-      for (int i = 0; i < n; i++) {
-        IntConsumer op = contenders.get(i).op;
-        Histogram histogram = histograms[i];
-        long started = System.nanoTime();
-        long end = started + slice;
-        long now;
-        do {
-          int index = stream[position++ & MASK];
-          long start = System.nanoTime();
-          op.accept(index);
-          now = System.nanoTime();
-          histogram.recordValue(now - start);
-        } while (now < end);
-        nanos[i] += now - started;
-      }
-    }
-    for (int i = 0; i < n; i++) {
-      Contender contender = contenders.get(i);
-      long counted = contender.counter == null ? 0 : contender.counter.getAsLong() - before[i];
-      add(contender.row.apply(new Measured(histograms[i], nanos[i], counted)));
-    }
-  }
 
   private static double rate(Histogram histogram, long nanos) {
     return histogram.getTotalCount() / (nanos / 1e9);

@@ -99,6 +99,13 @@ enum WriteBehindMetricSource implements MetricSource {
         .tags(tags).description("Batches and the time the writer spent on them (writeAll and deleteAll together)")
         .register(registry);
 
+    // Seconds, not nanoseconds: Micrometer's base unit of time. Its rate over a minute is the share of that minute
+    // the flusher worked; beside batch.writer.time's total, whether the writer is what holds delivery back.
+    FunctionCounter.builder("goldylox.writebehind.flusher.busy", cache, c -> metrics(c).flusherBusyNanos() / 1e9)
+        .tags(tags).baseUnit("seconds")
+        .description("Time the flusher thread worked (wall time less the time it was parked)")
+        .register(registry);
+
     FunctionTimer.builder("goldylox.writebehind.writer.latency", cache,
             c -> metrics(c).writerCalls(), c -> metrics(c).writerNanosTotal(), TimeUnit.NANOSECONDS)
         .tags(tags).description("Calls of the writer's writeAll/deleteAll and the time spent in them")

@@ -100,6 +100,9 @@ class WriteBehindMetricsTest {
     FunctionTimer latency = registry.get("goldylox.writebehind.writer.latency").functionTimer();
     assertThat(latency.count()).isEqualTo(batches); // puts only: one writeAll per batch
     assertThat(latency.totalTime(TimeUnit.NANOSECONDS)).isPositive();
+    // The flusher worked at least as long as the writer's calls took, which it made.
+    assertThat(counter("goldylox.writebehind.flusher.busy"))
+        .isGreaterThanOrEqualTo(latency.totalTime(TimeUnit.SECONDS));
     assertThat(registry.get("goldylox.writebehind.lag.age").timeGauge().value(TimeUnit.MILLISECONDS)).isZero();
     assertThat(gauge("goldylox.writebehind.pending.keys")).isZero();
     assertThat(counter("goldylox.writebehind.retries")).isZero();
@@ -181,7 +184,7 @@ class WriteBehindMetricsTest {
         "goldylox.writebehind.writer.latency", "goldylox.writebehind.delivery.rate",
         "goldylox.writebehind.over.max.lag", "goldylox.writebehind.writer.entries", "goldylox.writebehind.coalesced",
         "goldylox.writebehind.rejected", "goldylox.writebehind.lag.episodes",
-        "goldylox.writebehind.batch.writer.time");
+        "goldylox.writebehind.batch.writer.time", "goldylox.writebehind.flusher.busy");
     assertThat(GoldyloxMBeans.objectNames(cache)).extracting(n -> n.getKeyProperty("type"))
         .containsExactly("Cache", "Listeners", "Expiry", "WriteBehind");
   }

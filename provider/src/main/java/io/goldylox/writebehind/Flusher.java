@@ -300,7 +300,7 @@ final class Flusher<K, V> implements Runnable {
       return true;
     }
     Thread.interrupted(); // a stray interrupt would make every park return at once
-    long parkedAt = System.nanoTime();
+    metrics.parkStarted(System.nanoTime());
     if (wakeAtMillis == Long.MAX_VALUE) {
       LockSupport.park(this);
     } else {
@@ -309,7 +309,7 @@ final class Flusher<K, V> implements Runnable {
         LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(millis));
       }
     }
-    metrics.parkedNanos.add(System.nanoTime() - parkedAt);
+    metrics.parkEnded(System.nanoTime());
     return true;
   }
 

@@ -37,8 +37,15 @@ public final class WriteBehindMetrics {
   final LongAdder coalesced = new LongAdder();
   /** Time the writer took for the latest batch (its writeAll and deleteAll together). */
   final AtomicLong lastBatchWriterNanos = new AtomicLong();
-  /** Time the flusher thread spent parked (with nothing to deliver, or waiting for a batch to fill). */
-  final LongAdder parkedNanos = new LongAdder();
+  /**
+   * The flusher thread's parking (with nothing to deliver, or waiting for a batch to fill): the nanoseconds of its
+   * finished parks and when the current one began (0: it is not parked). One immutable snapshot, replaced by the
+   * flusher at each park and wake-up, so a reader never sees half of a transition, and an idle flusher does not
+   * count as busy while its park lasts.
+   */
+  record Parking(long finishedNanos, long sinceNanos) {}
+
+  volatile Parking parking = new Parking(0L, 0L);
   /** When the flusher thread started and stopped (0: not yet): the span of {@link #flusherBusyNanos()}. */
   final AtomicLong flusherStartNanos = new AtomicLong();
   final AtomicLong flusherStopNanos = new AtomicLong();
@@ -185,8 +192,22 @@ public final class WriteBehindMetrics {
     if (start == 0) {
       return 0L;
     }
+    Parking parked = parking; // read before the clock: a park it shows began before now
     long stop = flusherStopNanos.get();
-    return Math.max(0L, (stop != 0 ? stop : System.nanoTime()) - start - parkedNanos.sum());
+    long end = stop != 0 ? stop : System.nanoTime();
+    long current = parked.sinceNanos() == 0 ? 0L : Math.max(0L, end - parked.sinceNanos());
+    return Math.max(0L, end - start - parked.finishedNanos() - current);
+  }
+
+  /** Called by the flusher thread as it parks. */
+  void parkStarted(long nowNanos) {
+    parking = new Parking(parking.finishedNanos(), nowNanos);
+  }
+
+  /** Called by the flusher thread when its park returns. */
+  void parkEnded(long nowNanos) {
+    Parking current = parking;
+    parking = new Parking(current.finishedNanos() + (nowNanos - current.sinceNanos()), 0L);
   }
 
   /** Operations the last {@code close()} left in the journal for the next start (0: it delivered all). */

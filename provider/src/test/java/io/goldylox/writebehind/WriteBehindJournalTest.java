@@ -387,4 +387,19 @@ class WriteBehindJournalTest {
     assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
         .contains("goldylox-writebehind-test", "goldylox-writebehind-test-sync");
   }
+
+  @Test
+  void anIdleFlusherDoesNotCountAsBusyWhileItIsParked() throws InterruptedException {
+    WriteBehindJournal<String, String> journal = open(settings().build(), writer());
+    journal.put("k", "v");
+    Await.drained(journal);
+    long busyBefore = journal.metrics().flusherBusyNanos();
+
+    Thread.sleep(1_000); // nothing to deliver: the flusher is parked all along
+
+    // Before parks were counted while they lasted, this grew by the whole second.
+    long grew = journal.metrics().flusherBusyNanos() - busyBefore;
+    assertThat(grew).isLessThan(Duration.ofMillis(500).toNanos());
+    assertThat(journal.metrics().flusherBusyNanos()).isPositive();
+  }
 }

@@ -252,6 +252,11 @@ class LiveIntakeHammerTest {
       Thread.sleep(5);
     }
     writer.failing = false; // so that close() delivers everything (a failure during close is left for later)
+    // A call already inside the writer may have read failing = true and still fail; had close() begun by the time
+    // the flusher handles that failure, its batch would stay in the journal, by design, and the check below would
+    // fail. The flusher starts its next call only after handling the previous one, so two more calls suffice.
+    int callsAtSwitch = writer.calls.get();
+    Await.until(() -> writer.calls.get() >= callsAtSwitch + 2, Duration.ofSeconds(30), journal::toString);
     journal.close(); // while the callers are still writing
     for (Thread thread : threads) {
       thread.join();

@@ -65,7 +65,10 @@ public interface WriteBehindMXBean {
   /** Mean time the writer took per batch, in milliseconds; 0 before the first batch. */
   double getMeanBatchWriterMillis();
 
-  /** Time the flusher thread spent working (not parked) since the journal opened, in milliseconds. */
+  /**
+   * Time delivery had work in hand since the journal opened (the flusher preparing or settling a batch, or a batch
+   * with the writer), in milliseconds: the flusher's wall time less its idle parks.
+   */
   long getFlusherBusyMillis();
 
   /** The configured {@code max-lag}. */

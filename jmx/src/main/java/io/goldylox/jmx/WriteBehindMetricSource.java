@@ -103,7 +103,7 @@ enum WriteBehindMetricSource implements MetricSource {
     // the flusher worked; beside batch.writer.time's total, whether the writer is what holds delivery back.
     FunctionCounter.builder("goldylox.writebehind.flusher.busy", cache, c -> metrics(c).flusherBusyNanos() / 1e9)
         .tags(tags).baseUnit("seconds")
-        .description("Time the flusher thread worked (wall time less the time it was parked)")
+        .description("Time delivery had work in hand (the flusher's wall time less its idle parks)")
         .register(registry);
 
     FunctionTimer.builder("goldylox.writebehind.writer.latency", cache,

@@ -80,6 +80,13 @@ final class Backlog<K, V> {
     long settledBase;
     /** Live slots: the operation count of the pending entry claimed for the current delivery. */
     long claimedOperations;
+    /**
+     * The pending entry the last {@link #claim} took (coalescing only): the writer lane compares it with the key's
+     * newest before delivery. Written by the flusher before the batch is handed over.
+     */
+    Pending<V> claimedPending;
+    /** Whether the writer lane already skipped this slot once for a newer operation (it is not skipped again). */
+    boolean skipped;
     /** Failed attempts of {@link #record}. */
     int attempts;
     int state;
@@ -238,6 +245,7 @@ final class Backlog<K, V> {
       slot.value = null;
       slot.attempts = 0; // a new operation: its own attempts
     }
+    slot.claimedPending = newest;
     slot.claimedOperations = newest.operations;
     slot.operations = Math.max(1L, newest.operations - slot.settledBase);
     return true;
@@ -252,6 +260,27 @@ final class Backlog<K, V> {
     pending.claimed = true;
     return pending;
   };
+
+  /**
+   * Whether an IN_FLIGHT slot's claimed operation has been replaced by a newer one of its key since the claim, and
+   * was not skipped for that before: the writer lane then leaves it out of its batch, so a batch that waited
+   * behind another costs no extra writer entry. Reads only the pending index (thread-safe) and fields the flusher
+   * wrote before it handed the batch over: called by the writer lane.
+   */
+  boolean supersededSinceClaim(Slot<K, V> slot) {
+    Pending<V> claimed = slot.claimedPending;
+    return claimed != null && !slot.skipped && pending.get(slot.key) != claimed;
+  }
+
+  /**
+   * A slot the writer lane left out ({@link #supersededSinceClaim}): ready again at the front, as the oldest, to
+   * be claimed with its newest operation in the next batch; it will not be left out again.
+   */
+  void requeueSkipped(Slot<K, V> slot) {
+    slot.skipped = true;
+    slot.state = READY;
+    ready.addFirst(slot);
+  }
 
   /** Up to {@code max} ready slots, oldest first, now IN_FLIGHT: at most one entry per key. */
   List<Slot<K, V>> takeReady(int max) {
@@ -271,6 +300,7 @@ final class Backlog<K, V> {
    * ready. Returns the number of journaled operations settled.
    */
   long resolve(Slot<K, V> slot) {
+    slot.skipped = false;
     long settled = slot.operations;
     long sequence = slot.record.sequence;
     Pending<V> newer = pending.computeIfPresent(slot.key,

@@ -17,7 +17,7 @@ import javax.cache.integration.CacheWriter;
  * call left in its collection as the failed entries (the JCache partial-failure contract). It times every call
  * into the metrics.
  *
- * <p>Used by the flusher thread only.
+ * <p>Used by the writer lane's thread only (it reads the slots the flusher handed over with the batch).
  */
 final class BatchWriter<K, V> {
 
@@ -41,6 +41,16 @@ final class BatchWriter<K, V> {
 
   /** Delivers {@code batch} (distinct keys, values decoded). VM errors propagate; anything else is a failure. */
   Outcome<K, V> deliver(List<Backlog.Slot<K, V>> batch) {
+    long operations = 0;
+    for (Backlog.Slot<K, V> slot : batch) {
+      operations += slot.operations;
+      if (slot.attempts > 0) {
+        metrics.retries.increment();
+      }
+    }
+    metrics.batches.increment();
+    metrics.batchedOperations.add(operations);
+    metrics.lastBatchSize.set(batch.size());
     Outcome<K, V> outcome = new Outcome<>(batch.size());
     List<Backlog.Slot<K, V>> writes = new ArrayList<>(batch.size());
     List<Backlog.Slot<K, V>> deletes = new ArrayList<>();

@@ -16,7 +16,10 @@ import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.wire.DocumentContext;
 
 /**
- * The flusher of one write-behind journal: the only thread that calls the user's {@link CacheWriter}.
+ * The flusher of one write-behind journal: decides what reaches the user's {@link CacheWriter}, in which batches,
+ * and what is settled when the writer returns. The writer itself is called by its {@link WriterLane}, one batch at
+ * a time; while the lane is in the writer, the flusher prepares the next batch (claims, decodes) and settles the
+ * previous one, so with a backlog the writer is called again as soon as it returns.
  *
  * <h2>Overview</h2>
  * Operations come into the {@link Backlog}, one slot per key, so with coalescing whatever is pending for a key
@@ -52,9 +55,9 @@ import net.openhft.chronicle.wire.DocumentContext;
  * Everything but the fields marked volatile/atomic is confined to the flusher thread. Callers touch only
  * {@link #wake}. {@link #close} runs on the closing thread: it waits up to the close timeout for the flusher to
  * drain, then marks it abandoned under {@link #stateLock}. The flusher holds that lock whenever it touches
- * Chronicle, the checkpoint or clears delivered keys from the pending index, and never while it is inside the
- * writer or parked, so once abandoned it cannot touch a journal that is closed (or reopened by a new cache) and it
- * exits when the writer returns. (Claiming a key's newest operation before a delivery reads the pending index
+ * Chronicle, the checkpoint or clears delivered keys from the pending index, and never while it is parked, so once
+ * abandoned it cannot touch a journal that is closed (or reopened by a new cache); it exits, and the lane exits when
+ * the writer returns, its outcome dropped. (Claiming a key's newest operation before a delivery reads the pending index
  * outside that lock: harmless, since an abandoned journal's index is never reused.)
  */
 final class Flusher<K, V> implements Runnable {
@@ -68,6 +71,10 @@ final class Flusher<K, V> implements Runnable {
   static final long CHECKPOINT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   /** The fewest records (keys, with coalescing) the flusher reads ahead of its writer; more with large batches. */
   static final int MIN_READ_AHEAD = 1 << 17;
+  /** Batches handed to the writer lane at a time: the one in the writer and the next. */
+  static final int PIPELINE_DEPTH = 2;
+  /** How long a flusher that drained waits for its idle writer lane to end. */
+  private static final long LANE_EXIT_MILLIS = 1_000;
 
   private final String cacheName;
   private final WriteBehindConfig settings;
@@ -87,7 +94,8 @@ final class Flusher<K, V> implements Runnable {
   /** Null without coalescing: the flusher then reads the journal. */
   private final LiveIntake<K, V> intake;
   private final WriteBehindMetrics metrics;
-  private final BatchWriter<K, V> batchWriter;
+  /** The thread that calls the writer: one batch at a time, while this one prepares the next. */
+  private final WriterLane<K, V> lane;
   private final int batchSize;
   private final long maxDelayMillis;
   /** The most records the backlog holds before the flusher stops reading (memory; the journal holds the rest). */
@@ -115,6 +123,11 @@ final class Flusher<K, V> implements Runnable {
   private int recordedCycle = Integer.MIN_VALUE;
   private long lastCheckpointNanos;
   private boolean lastAttemptsGiven;
+  /**
+   * The batches handed to the writer lane and not settled yet, at most {@link #PIPELINE_DEPTH}: one the writer may
+   * be working on, and the next, queued so the writer goes on the moment it returns.
+   */
+  private final List<WriterLane.Batch<K, V>> outstanding = new ArrayList<>(PIPELINE_DEPTH);
 
   Flusher(String cacheName, WriteBehindConfig settings, CacheWriter<K, V> writer, Serializer serializer,
       Serializer journalReader,
@@ -132,11 +145,11 @@ final class Flusher<K, V> implements Runnable {
     this.intake = intake;
     this.arrivals = intake != null ? intake.handedOff() : sequence;
     this.metrics = metrics;
-    this.batchWriter = new BatchWriter<>(writer, metrics);
+    this.backlog = replay.backlog;
+    this.lane = new WriterLane<>(cacheName, new BatchWriter<>(writer, metrics), backlog);
     this.batchSize = settings.batchSize();
     this.maxDelayMillis = settings.maxDelay().toMillis();
     this.readAhead = (int) Math.min(Integer.MAX_VALUE, Math.max(MIN_READ_AHEAD, 64L * batchSize));
-    this.backlog = replay.backlog;
     this.unreadable = replay.unreadable.isEmpty() ? null : replay.unreadable;
     this.nextUnread = replay.nextUnread;
     this.recorded = checkpointed;
@@ -145,6 +158,7 @@ final class Flusher<K, V> implements Runnable {
   }
 
   void start() {
+    lane.start(thread);
     thread.start();
   }
 
@@ -197,6 +211,7 @@ final class Flusher<K, V> implements Runnable {
         checkpoint.close(); // the flusher touches it only under this lock, and never again now
       }
       thread.interrupt();
+      lane.abandon();
     }
     return finished;
   }
@@ -236,7 +251,9 @@ final class Flusher<K, V> implements Runnable {
         throw (VirtualMachineError) t;
       }
     } finally {
+      boolean wasAbandoned;
       synchronized (stateLock) {
+        wasAbandoned = abandoned;
         if (!abandoned) {
           if (tailer != null) {
             tailer.close();
@@ -244,12 +261,19 @@ final class Flusher<K, V> implements Runnable {
           checkpoint.close();
         }
       }
+      lane.stop(); // a batch still in flight (the flusher failed) finishes its writer call first
+      if (!wasAbandoned && outstanding.isEmpty()) {
+        lane.awaitExit(LANE_EXIT_MILLIS); // idle: at once; so no writer thread outlives a clean close
+      }
       metrics.flusherStopNanos.set(System.nanoTime());
       exited.countDown();
     }
   }
 
-  /** One round: read, then deliver a ready batch or park. Returns false when the flusher must stop. */
+  /**
+   * One round: read; settle a batch the writer finished; hand the writer lane a ready batch while it has fewer
+   * than {@link #PIPELINE_DEPTH}; or park. Returns false when the flusher must stop.
+   */
   private boolean step() {
     mode.set(RUNNING);
     boolean closingNow = closing;
@@ -264,14 +288,22 @@ final class Flusher<K, V> implements Runnable {
       backlog.releaseAll(); // every operation waiting for a retry gets one last attempt now
       lastAttemptsGiven = true;
     }
+    WriterLane.Batch<K, V> finished = firstDone();
+    if (finished != null) {
+      outstanding.remove(finished);
+      return settle(finished);
+    }
     int ready = backlog.readyCount();
     long nowMillis = System.currentTimeMillis();
     long batchDueMillis = ready == 0 ? Long.MAX_VALUE : saturatedAdd(backlog.nextReadyCreatedMillis(),
         maxDelayMillis);
-    if (ready > 0 && (ready >= batchSize || nowMillis >= batchDueMillis || closingNow)) {
-      return deliver();
+    boolean room = outstanding.size() < PIPELINE_DEPTH;
+    if (room && ready > 0 && (ready >= batchSize || nowMillis >= batchDueMillis || closingNow)) {
+      submit(prepare());
+      return true;
     }
-    if (ready == 0) {
+    boolean inFlight = !outstanding.isEmpty();
+    if (ready == 0 && !inFlight) {
       synchronized (stateLock) {
         if (abandoned) {
           return false;
@@ -282,10 +314,12 @@ final class Flusher<K, V> implements Runnable {
         return false; // drained: nothing left to read and nothing ready; what failed during close stays
       }
     }
-    long wakeAtMillis = Math.min(batchDueMillis, backlog.nextDueMillis());
-    // An append wakes a filling flusher once this many operations arrived since it started waiting.
-    batchStartSequence = arrivals.get() - ready;
-    mode.set(ready == 0 ? IDLE : FILLING);
+    // Wake for a batch that fills or falls due (with room for it), or for the writer to finish one.
+    long wakeAtMillis = room ? Math.min(batchDueMillis, backlog.nextDueMillis()) : Long.MAX_VALUE;
+    // An append wakes a filling flusher once this many operations arrived since it started waiting (with the lane
+    // full: this many new ones, so that appends do not unpark it one after another for a batch it cannot hand over).
+    batchStartSequence = room ? arrivals.get() - ready : arrivals.get();
+    mode.set(ready == 0 && !inFlight ? IDLE : FILLING);
     // Re-check after publishing the mode: an append that saw RUNNING did not unpark us, but it is readable now
     // (the caller fenced between its append and its read of the mode).
     synchronized (stateLock) {
@@ -296,11 +330,14 @@ final class Flusher<K, V> implements Runnable {
         return true;
       }
     }
-    if (closing) {
-      return true;
+    if (inFlight ? firstDone() != null : closing) {
+      return true; // the writer finished a batch (settle it), or close began since this round read it (drain now)
     }
     Thread.interrupted(); // a stray interrupt would make every park return at once
-    metrics.parkStarted(System.nanoTime());
+    // Waiting for the writer is busy time; only a flusher with nothing in flight is idle while it parks.
+    if (!inFlight) {
+      metrics.parkStarted(System.nanoTime());
+    }
     if (wakeAtMillis == Long.MAX_VALUE) {
       LockSupport.park(this);
     } else {
@@ -309,8 +346,20 @@ final class Flusher<K, V> implements Runnable {
         LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(millis));
       }
     }
-    metrics.parkEnded(System.nanoTime());
+    if (!inFlight) {
+      metrics.parkEnded(System.nanoTime());
+    }
     return true;
+  }
+
+  /** The oldest outstanding batch the writer finished, or null. */
+  private WriterLane.Batch<K, V> firstDone() {
+    for (WriterLane.Batch<K, V> batch : outstanding) {
+      if (batch.done) {
+        return batch;
+      }
+    }
+    return null;
   }
 
   private static long saturatedAdd(long a, long b) {
@@ -364,50 +413,69 @@ final class Flusher<K, V> implements Runnable {
     return (K) journalReader.deserialize(record.key, loader);
   }
 
-  /** Delivers one batch. Returns false if the flusher was abandoned meanwhile. */
-  private boolean deliver() {
+  /**
+   * Hands a prepared batch to the writer lane (which has fewer than {@link #PIPELINE_DEPTH}). One queued behind
+   * another is checked by the lane for keys written again meanwhile (see {@link Backlog#supersededSinceClaim}).
+   */
+  private void submit(WriterLane.Batch<K, V> batch) {
+    batch.queuedBehind = intake != null && !outstanding.isEmpty();
+    outstanding.add(batch);
+    lane.submit(batch);
+  }
+
+  /**
+   * Takes up to a batch of ready slots, claims each key's newest operation (with coalescing) and decodes the
+   * values: the batch for the writer lane.
+   */
+  private WriterLane.Batch<K, V> prepare() {
     List<Backlog.Slot<K, V>> taken = backlog.takeReady(batchSize);
-    List<Backlog.Slot<K, V>> batch = new ArrayList<>(taken.size());
-    List<Backlog.Slot<K, V>> undecodable = null;
-    Map<Backlog.Slot<K, V>, Throwable> decodeErrors = null;
-    long operations = 0;
+    WriterLane.Batch<K, V> batch = new WriterLane.Batch<>(new ArrayList<>(taken.size()));
     for (Backlog.Slot<K, V> slot : taken) {
       if (intake != null && !backlog.claim(slot)) {
         continue; // nothing pending any more (cannot happen while the invariants hold; see Backlog.claim)
       }
-      operations += slot.operations;
-      if (slot.attempts > 0) {
-        metrics.retries.increment();
-      }
-      if (!slot.decoded && !slot.isDelete()) {
-        try {
-          @SuppressWarnings("unchecked")
-          V value = (V) (slot.handedOver ? serializer : journalReader).deserialize(slot.record.value, loader);
-          slot.value = value;
-        } catch (RuntimeException e) {
-          if (undecodable == null) {
-            undecodable = new ArrayList<>();
-            decodeErrors = new java.util.IdentityHashMap<>();
-          }
-          undecodable.add(slot);
-          decodeErrors.put(slot, e);
-          continue;
-        }
-      }
-      slot.decoded = true;
-      batch.add(slot);
+      decodeInto(batch, slot);
     }
-    metrics.batches.increment();
-    metrics.batchedOperations.add(operations);
-    metrics.lastBatchSize.set(batch.size());
-    BatchWriter.Outcome<K, V> outcome = batch.isEmpty() ? null : batchWriter.deliver(batch);
+    return batch;
+  }
+
+  /** Decodes the slot's value if needed and adds it to the batch, or to its undecodable slots. */
+  private void decodeInto(WriterLane.Batch<K, V> batch, Backlog.Slot<K, V> slot) {
+    if (!slot.decoded && !slot.isDelete()) {
+      try {
+        @SuppressWarnings("unchecked")
+        V value = (V) (slot.handedOver ? serializer : journalReader).deserialize(slot.record.value, loader);
+        slot.value = value;
+      } catch (RuntimeException e) {
+        batch.undecodable(slot, e);
+        return;
+      }
+    }
+    slot.decoded = true;
+    batch.slots.add(slot);
+  }
+
+  /**
+   * Settles a batch the writer lane finished: resolves what was written, handles what failed, dead-letters what
+   * could not be decoded, and moves the checkpoint. Returns false if the flusher was abandoned meanwhile.
+   */
+  private boolean settle(WriterLane.Batch<K, V> batch) {
+    if (batch.fatal != null) {
+      sneakyThrow(batch.fatal);
+    }
+    BatchWriter.Outcome<K, V> outcome = batch.outcome;
     synchronized (stateLock) {
       if (abandoned) {
         return false;
       }
-      if (undecodable != null) {
-        for (Backlog.Slot<K, V> slot : undecodable) {
-          deadLetter(slot, slot.attempts + 1, decodeErrors.get(slot));
+      if (batch.skipped != null) {
+        for (int i = batch.skipped.size() - 1; i >= 0; i--) { // back in front, in their order
+          backlog.requeueSkipped(batch.skipped.get(i));
+        }
+      }
+      if (batch.undecodable != null) {
+        for (Map.Entry<Backlog.Slot<K, V>, Throwable> u : batch.undecodable.entrySet()) {
+          deadLetter(u.getKey(), u.getKey().attempts + 1, u.getValue());
         }
       }
       if (outcome != null) {
@@ -425,6 +493,11 @@ final class Flusher<K, V> implements Runnable {
     }
     metrics.noteDelivery(System.nanoTime());
     return true;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T extends Throwable> void sneakyThrow(Throwable t) throws T {
+    throw (T) t;
   }
 
   /** After a failed attempt: replaced by a later operation, or retried later, or left (close), or dead. */

@@ -38,10 +38,11 @@ public final class WriteBehindMetrics {
   /** Time the writer took for the latest batch (its writeAll and deleteAll together). */
   final AtomicLong lastBatchWriterNanos = new AtomicLong();
   /**
-   * The flusher thread's parking (with nothing to deliver, or waiting for a batch to fill): the nanoseconds of its
-   * finished parks and when the current one began (0: it is not parked). One immutable snapshot, replaced by the
-   * flusher at each park and wake-up, so a reader never sees half of a transition, and an idle flusher does not
-   * count as busy while its park lasts.
+   * The flusher thread's idle parking (nothing with the writer, and nothing to deliver or waiting for a batch to
+   * fill; a park while the writer lane has a batch is busy time): the nanoseconds of its finished idle parks and
+   * when the current one began (0: it is not parked idle). One immutable snapshot, replaced by the flusher at each
+   * such park and wake-up, so a reader never sees half of a transition, and an idle flusher does not count as busy
+   * while its park lasts.
    */
   record Parking(long finishedNanos, long sinceNanos) {}
 
@@ -183,9 +184,10 @@ public final class WriteBehindMetrics {
   }
 
   /**
-   * Time the flusher spent working (reading, decoding, in the writer, checkpointing) since the journal opened:
-   * its wall time less the time it was parked. With {@link #writerNanosTotal()}, what the flusher adds to the
-   * writer's own time; a busy time close to the wall time means the writer is the bottleneck.
+   * Time delivery had work in hand since the journal opened: the flusher's wall time less the time it was parked
+   * with nothing in the writer lane (so the time a batch was with the writer counts, and the flusher's own work
+   * beside it counts once). With {@link #writerNanosTotal()}, what delivery adds to the writer's own time; a busy
+   * time close to the wall time means the writer is the bottleneck.
    */
   public long flusherBusyNanos() {
     long start = flusherStartNanos.get();

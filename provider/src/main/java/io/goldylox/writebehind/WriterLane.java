@@ -1,0 +1,159 @@
+package io.goldylox.writebehind;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import javax.cache.integration.CacheWriter;
+
+/**
+ * The thread that calls the user's {@link CacheWriter} for one write-behind journal
+ * ({@code goldylox-writebehind-<cache>-writer}): it takes one batch at a time from the {@link Flusher}, hands it
+ * to the {@link BatchWriter}, and hands the outcome back. While the writer works on one batch, the flusher claims
+ * and decodes the next one and settles the one before, so with a backlog the flusher's own cost (the pending
+ * index, decoding, the checkpoint) overlaps the writer's time instead of adding to it, and the writer is called
+ * again as soon as it returns.
+ *
+ * <p>The writer is still called by this one thread, one call at a time, in the order the flusher formed the
+ * batches. The flusher submits a batch only once the previous one is {@link Batch#done}, and a key is in at most
+ * one batch until that batch is settled, so per-key order is kept.
+ *
+ * <h2>Threads</h2>
+ * {@link #submit} and {@link #stop} are called by the flusher thread, {@link #abandon} by the thread closing the
+ * journal, {@link #run} by the lane's own thread. A batch's slots go to the lane with the volatile write of
+ * {@link #submitted} and come back with the volatile write of {@link Batch#done}; the flusher touches none of an
+ * in-flight batch's slots until it has seen it done. The lane parks when it has nothing, and is unparked by a
+ * submit; it unparks the flusher when a batch is done.
+ */
+final class WriterLane<K, V> implements Runnable {
+
+  /** One batch of distinct keys on its way to the writer: prepared by the flusher, delivered by the lane. */
+  static final class Batch<K, V> {
+    /**
+     * The slots whose values were decoded: what the writer gets, but for those the lane leaves out
+     * ({@link #skipped}): it removes them from this list before the writer call.
+     */
+    final List<Backlog.Slot<K, V>> slots;
+    /** Whether the batch was handed over while another was outstanding: the lane then checks for skips. */
+    boolean queuedBehind;
+    /** Set by the lane before {@link #done}: slots whose key was written again while the batch waited; or null. */
+    List<Backlog.Slot<K, V>> skipped;
+    /** Slots whose value could not be decoded (dead-lettered when the batch is settled), with why; or null. */
+    Map<Backlog.Slot<K, V>, Throwable> undecodable;
+    /** Set by the lane before {@link #done}: what the writer made of {@link #slots} (null when it was empty). */
+    BatchWriter.Outcome<K, V> outcome;
+    /** Set by the lane before {@link #done}: an error that must stop the flusher (a {@link VirtualMachineError}). */
+    Throwable fatal;
+    volatile boolean done;
+
+    Batch(List<Backlog.Slot<K, V>> slots) {
+      this.slots = slots;
+    }
+
+    void undecodable(Backlog.Slot<K, V> slot, Throwable error) {
+      if (undecodable == null) {
+        undecodable = new LinkedHashMap<>(); // slots compare by identity
+      }
+      undecodable.put(slot, error);
+    }
+  }
+
+  private final BatchWriter<K, V> batchWriter;
+  private final Backlog<K, V> backlog;
+  private final Thread thread;
+  private volatile Thread flusher;
+  /** Batches handed over and not yet taken by the lane, in the order handed over. */
+  private final ConcurrentLinkedQueue<Batch<K, V>> queue = new ConcurrentLinkedQueue<>();
+  private volatile boolean stopping;
+
+  WriterLane(String cacheName, BatchWriter<K, V> batchWriter, Backlog<K, V> backlog) {
+    this.batchWriter = batchWriter;
+    this.backlog = backlog;
+    this.thread = new Thread(this, "goldylox-writebehind-" + cacheName + "-writer");
+    thread.setDaemon(true);
+  }
+
+  /** Starts the lane; {@code flusherThread} is unparked whenever a batch is done. */
+  void start(Thread flusherThread) {
+    this.flusher = flusherThread;
+    thread.start();
+  }
+
+  /** Queues {@code batch} for the writer (the flusher bounds how many are outstanding). Never blocks. */
+  void submit(Batch<K, V> batch) {
+    queue.offer(batch);
+    LockSupport.unpark(thread);
+  }
+
+  /** Lets the lane exit once it is idle (the flusher has nothing in flight when it calls this). */
+  void stop() {
+    stopping = true;
+    LockSupport.unpark(thread);
+  }
+
+  /**
+   * Close gave up on the flusher: the lane takes no further batch, and a writer call in progress is interrupted
+   * (its outcome is dropped; what it held stays in the journal).
+   */
+  void abandon() {
+    stopping = true;
+    thread.interrupt();
+  }
+
+  /** Waits up to {@code millis} for the lane's thread to end (after {@link #stop}, when it is idle). */
+  void awaitExit(long millis) {
+    try {
+      thread.join(TimeUnit.MILLISECONDS.toMillis(millis));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * A batch that waited behind another: keys written again since the flusher claimed them are left out (once per
+   * slot), so that the flusher delivers their newest operation next instead of the writer getting both.
+   */
+  private void leaveOutSuperseded(Batch<K, V> batch) {
+    List<Backlog.Slot<K, V>> kept = null;
+    for (int i = 0; i < batch.slots.size(); i++) {
+      Backlog.Slot<K, V> slot = batch.slots.get(i);
+      if (backlog.supersededSinceClaim(slot)) {
+        if (kept == null) {
+          kept = new ArrayList<>(batch.slots.subList(0, i));
+          batch.skipped = new ArrayList<>();
+        }
+        batch.skipped.add(slot);
+      } else if (kept != null) {
+        kept.add(slot);
+      }
+    }
+    if (kept != null) {
+      batch.slots.clear();
+      batch.slots.addAll(kept);
+    }
+  }
+
+  @Override
+  public void run() {
+    while (!stopping) {
+      Batch<K, V> batch = queue.poll();
+      if (batch == null) {
+        LockSupport.park(this); // a submit or stop unparks; the permit covers one that came before the park
+        continue;
+      }
+      try {
+        if (batch.queuedBehind) {
+          leaveOutSuperseded(batch);
+        }
+        batch.outcome = batch.slots.isEmpty() ? null : batchWriter.deliver(batch.slots);
+      } catch (Throwable t) { // BatchWriter lets only VM errors through; the flusher rethrows it
+        batch.fatal = t;
+      }
+      batch.done = true;
+      LockSupport.unpark(flusher);
+    }
+  }
+}

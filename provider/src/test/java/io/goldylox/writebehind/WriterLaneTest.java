@@ -1,0 +1,180 @@
+package io.goldylox.writebehind;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.goldylox.config.WriteBehindConfig;
+import io.goldylox.serialization.JavaSerializer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.cache.Cache;
+import javax.cache.integration.CacheWriter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The writer lane: the flusher hands it the next batch while the writer works on one, so these tests build a
+ * backlog (a writer that takes milliseconds per call) and check what the pipeline must not change: the writer is
+ * called by one thread, one call at a time; every key ends with its last value; and a key written without pause
+ * is still delivered while batches queue behind the writer (liveness, end to end; the rule that a waiting batch
+ * leaves such a key out at most once is {@link BacklogSkipTest}'s). Real Chronicle journals, a real H2 database
+ * behind the writer.
+ */
+class WriterLaneTest {
+
+  private static final AtomicInteger DATABASES = new AtomicInteger();
+
+  @TempDir
+  Path dir;
+
+  private final String url = "jdbc:h2:mem:lane" + DATABASES.incrementAndGet() + ";DB_CLOSE_DELAY=-1";
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (int i = toClose.size() - 1; i >= 0; i--) {
+      toClose.get(i).close();
+    }
+  }
+
+  /** Delegates to an {@link H2Writer} and records how many calls overlap and which threads make them. */
+  private static final class WatchedWriter implements CacheWriter<String, String> {
+    final H2Writer target;
+    final AtomicInteger inside = new AtomicInteger();
+    final AtomicInteger mostInside = new AtomicInteger();
+    final Set<String> threads = ConcurrentHashMap.newKeySet();
+    /** Set by the test: calls made while it is true count in {@link #hotDuringWrites}. */
+    final AtomicBoolean writing = new AtomicBoolean(true);
+    final AtomicInteger hotDuringWrites = new AtomicInteger();
+    final AtomicInteger calls = new AtomicInteger();
+
+    WatchedWriter(H2Writer target) {
+      this.target = target;
+    }
+
+    private void enter() {
+      threads.add(Thread.currentThread().getName());
+      calls.incrementAndGet();
+      mostInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+    }
+
+    @Override
+    public void write(Cache.Entry<? extends String, ? extends String> entry) {
+      enter();
+      try {
+        target.write(entry);
+      } finally {
+        inside.decrementAndGet();
+      }
+    }
+
+    @Override
+    public void writeAll(Collection<Cache.Entry<? extends String, ? extends String>> entries) {
+      enter();
+      try {
+        if (writing.get() && entries.stream().anyMatch(e -> e.getKey().equals("hot"))) {
+          hotDuringWrites.incrementAndGet();
+        }
+        target.writeAll(entries);
+      } finally {
+        inside.decrementAndGet();
+      }
+    }
+
+    @Override
+    public void delete(Object key) {
+      enter();
+      try {
+        target.delete(key);
+      } finally {
+        inside.decrementAndGet();
+      }
+    }
+
+    @Override
+    public void deleteAll(Collection<?> keys) {
+      enter();
+      try {
+        target.deleteAll(keys);
+      } finally {
+        inside.decrementAndGet();
+      }
+    }
+  }
+
+  private WatchedWriter writer(long delayMillis) {
+    H2Writer h2 = new H2Writer(url);
+    h2.delayMillis = delayMillis;
+    toClose.add(h2);
+    return new WatchedWriter(h2);
+  }
+
+  private WriteBehindJournal<String, String> open(WatchedWriter writer) {
+    WriteBehindConfig settings = TestConfigs.config(dir.resolve("journal")).maxDelay(Duration.ofMillis(5))
+        .batchSize(50).build();
+    WriteBehindJournal<String, String> journal = WriteBehindJournal.open(settings, writer, new JavaSerializer(),
+        getClass().getClassLoader(), "lane", ChronicleJournal.DEFAULT_ROLL_CYCLE);
+    toClose.add(journal);
+    return journal;
+  }
+
+  @Test
+  void theWriterIsCalledByOneThreadOneCallAtATimeWhileBatchesQueue() {
+    WatchedWriter writer = writer(1);
+    WriteBehindJournal<String, String> journal = open(writer);
+    Random random = new Random(12);
+    Map<String, String> model = new TreeMap<>();
+    for (int i = 0; i < 50_000; i++) {
+      String key = "k" + random.nextInt(2_000);
+      if (random.nextInt(5) == 0) {
+        journal.delete(key);
+        model.remove(key);
+      } else {
+        journal.put(key, "v" + i);
+        model.put(key, "v" + i);
+      }
+    }
+    Await.drained(journal);
+
+    assertThat(writer.calls.get()).as("enough calls for batches to queue behind the writer").isGreaterThan(40);
+    assertThat(writer.mostInside.get()).as("calls in the writer at once").isEqualTo(1);
+    assertThat(writer.threads).containsExactly("goldylox-writebehind-lane-writer");
+    assertThat(H2Writer.contents(url)).isEqualTo(model);
+  }
+
+  @Test
+  void aKeyWrittenWithoutPauseIsStillDeliveredWhileBatchesQueueBehindTheWriter() {
+    WatchedWriter writer = writer(2);
+    WriteBehindJournal<String, String> journal = open(writer);
+    Random random = new Random(5);
+    Map<String, String> model = new TreeMap<>();
+    long end = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+    int i = 0;
+    // Every other operation rewrites "hot": whenever a batch waits behind the writer, "hot" has changed since
+    // its claim. A lane that left it out every time would never deliver it while the writes go on; one that
+    // leaves it out once delivers it about every third batch (101 keys, 50 a batch).
+    while (System.nanoTime() < end || i < 20_000) {
+      String key = (i & 1) == 0 ? "hot" : "k" + random.nextInt(100);
+      journal.put(key, "v" + i);
+      model.put(key, "v" + i);
+      i++;
+    }
+    writer.writing.set(false);
+    Await.drained(journal);
+
+    assertThat(writer.calls.get()).as("enough calls for batches to queue behind the writer").isGreaterThan(40);
+    assertThat(writer.hotDuringWrites.get()).as("writer calls with the hot key while it was being written")
+        .isGreaterThanOrEqualTo(20);
+    assertThat(H2Writer.contents(url)).isEqualTo(model);
+  }
+}

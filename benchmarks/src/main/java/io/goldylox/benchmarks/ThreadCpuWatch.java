@@ -37,8 +37,8 @@ final class ThreadCpuWatch implements AutoCloseable {
   /** The ids of the threads alive now: what {@link #of} must not pick. */
   static java.util.Set<Long> threadIds() {
     java.util.Set<Long> ids = new java.util.HashSet<>();
-    for (Thread thread : Thread.getAllStackTraces().keySet()) {
-      ids.add(thread.getId());
+    for (long id : ManagementFactory.getThreadMXBean().getAllThreadIds()) {
+      ids.add(id);
     }
     return ids;
   }
@@ -48,9 +48,12 @@ final class ThreadCpuWatch implements AutoCloseable {
    * an earlier run left dying is not picked); fails when there is none.
    */
   static ThreadCpuWatch of(String name, java.util.Set<Long> before) {
-    for (Thread thread : Thread.getAllStackTraces().keySet()) {
-      if (thread.getName().equals(name) && !before.contains(thread.getId())) {
-        return new ThreadCpuWatch(thread.getId());
+    // Thread infos without stack traces: no safepoint (Thread.getAllStackTraces() stops every thread to walk its
+    // stack, a pause the watched threads would count as busy time).
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+      if (info != null && info.getThreadName().equals(name) && !before.contains(info.getThreadId())) {
+        return new ThreadCpuWatch(info.getThreadId());
       }
     }
     throw new IllegalStateException("no new thread named " + name);

@@ -61,6 +61,8 @@ public final class WriteBehindThroughput {
   private static final int WIDE_BACKLOG_KEYS = 100_000;
   /** Per scenario: writer entries, the flusher's busy nanoseconds, the floor's nanoseconds, over all its runs. */
   private static final java.util.Map<String, long[]> TOTALS = new java.util.LinkedHashMap<>();
+  /** Replays run so far (for the order in which a replay creates its two databases). */
+  private static int replayRuns;
 
   private WriteBehindThroughput() {}
 
@@ -113,8 +115,9 @@ public final class WriteBehindThroughput {
         .append(" puts 80% / removes 20%; 100-character values; Java serialization.\n\n")
         .append("| scenario | operations | keys | caller ops/s | max lag | writer entries | entries per key |")
         .append(" flusher entries/s (busy) | floor entries/s | flusher / floor | paced floor entries/s |")
-        .append(" flusher / paced floor | writer share of busy | flusher CPU / busy | open ms | close ms |\n")
-        .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        .append(" flusher / paced floor | paced floor beside the caller entries/s | flusher / it |")
+        .append(" writer share of busy | flusher + writer threads CPU / busy | open ms | close ms |\n")
+        .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     rows.forEach(md::append);
     md.append("\nScenarios run more than once, all runs together (entries over the summed times):\n\n");
     TOTALS.forEach((scenario, total) -> {
@@ -125,22 +128,26 @@ public final class WriteBehindThroughput {
     });
     md.append("\nThe floor makes the flusher's recorded calls again, in order, on a fresh database, with nothing else ")
         .append("running; in the live scenarios the flusher shared the two cores with the caller thread. In *live* ")
-        .append("and *live-max* the flusher and its floor alternate in one-second slices (the slice's calls are made ")
+        .append("and *live-max* the flusher and its floors alternate in one-second slices (the slice's calls are made ")
         .append("again once the flusher delivered them all), so a drift of the machine's speed hits both alike; in ")
-        .append("the replays each call is made again at once on the floor's database, on the flusher's thread, and ")
-        .append("that time is taken out of the flusher's busy time and of *close ms*; in *live-wide* the floor runs ")
-        .append("after the scenario. The *paced floor* makes the same calls at the same ")
-        .append("offsets from each other as the flusher made them (at once when late) and counts only the time inside ")
-        .append("them: the writer called directly at the flusher's rhythm. On this machine a writer called every few ")
-        .append("milliseconds is slower than one called back to back (H2 with 5 ms pauses between calls: about 36,000 ")
-        .append("against 48,000 entries/s), and a flusher that keeps up parks between batches, so in *live* the paced ")
-        .append("floor is the like-for-like one; where the flusher never parks the two floors are the same calls back ")
-        .append("to back. *replay-wide*: 500,000 operations over 100,000 keys. ")
-        .append("*busy*: the flusher's wall time less the time it was parked. *writer share of busy*: the time the ")
-        .append("flusher spent inside the writer's calls over its busy time, so one minus it is the flusher's own ")
-        .append("cost (reading, batching, decoding, checkpointing) plus the time it waited for a core. *flusher CPU / ")
-        .append("busy*: the flusher thread's CPU time (read every millisecond while it lives) over its busy time, so ")
-        .append("one minus it is the time it was busy but off a core (waiting for one, or for I/O). A ")
+        .append("the replays each call is made again at once on the floor's database, on the writer thread, and ")
+        .append("that time is taken out of the flusher's busy time and of *close ms* (which of the two databases is ")
+        .append("created first alternates between runs); in *live-wide* the floor runs after the scenario. The ")
+        .append("*paced floor* makes the same calls at the same offsets from each other as the flusher made them (at ")
+        .append("once when late) and counts only the time inside them: the writer called directly at the flusher's ")
+        .append("rhythm. On this machine a writer called every few milliseconds is slower than one called back to ")
+        .append("back, and a flusher that keeps up waits for each batch to fill, so in *live* the paced floor is the ")
+        .append("like-for-like one; where the flusher never waits the two are the same calls back to back. The ")
+        .append("*paced floor beside the caller* (rate-limited live runs only) is the paced floor made while another ")
+        .append("thread makes the slice's operations again, at the same rate, on a journal whose writer does ")
+        .append("nothing: the writer at the flusher's rhythm with the application running beside it, as the flusher's ")
+        .append("writer calls had. *replay-wide*: 500,000 operations over 100,000 keys. *busy*: the time delivery ")
+        .append("had work in hand, the flusher's wall time less its idle parks (a batch with the writer thread ")
+        .append("counts). *writer share of busy*: the time inside the writer's calls over the busy time, so one minus ")
+        .append("it is what delivery adds to the writer (preparing and settling batches where they do not overlap ")
+        .append("the writer, handing batches between the two threads, starting and stopping) plus the time it waited ")
+        .append("for a core. *flusher + writer threads CPU / busy*: the two threads' CPU time (read every millisecond ")
+        .append("while they live) over the busy time; above 1 where the flusher worked beside the writer. A ")
         .append(seconds(warmup)).append(" warm-up run (not reported) compiles the hot paths first.\n");
     Files.createDirectories(markdown.toAbsolutePath().getParent());
     Files.writeString(markdown, md.toString());
@@ -159,6 +166,9 @@ public final class WriteBehindThroughput {
    * whole scenario.
    */
   private static String live(String name, int seconds, int keys, int rate, boolean interleaved) throws Exception {
+    // A floor beside the caller only at a set rate: beside a caller as fast as one thread goes, the load journal's
+    // own flusher (its writer does nothing, so it never waits) takes far more of the other core than the real one.
+    boolean withBeside = interleaved && rate != Integer.MAX_VALUE;
     Path dir = Files.createTempDirectory("goldylox-wb-live");
     try {
       RecordingWriter recording;
@@ -169,22 +179,34 @@ public final class WriteBehindThroughput {
       long closeNanos;
       long floorNanos = -1;
       long pacedNanos = -1;
+      long besideNanos = -1;
       ThreadCpuWatch cpu;
+      ThreadCpuWatch writerCpu;
       try (H2KvWriter h2 = new H2KvWriter(url(dir, "db"));
           H2KvWriter floor = interleaved ? new H2KvWriter(url(dir, "floor")) : null;
-          H2KvWriter paced = interleaved ? new H2KvWriter(url(dir, "paced")) : null) {
+          H2KvWriter paced = interleaved ? new H2KvWriter(url(dir, "paced")) : null;
+          H2KvWriter beside = withBeside ? new H2KvWriter(url(dir, "beside")) : null) {
         recording = new RecordingWriter(h2, false);
         RecordingWriter.install(recording);
         java.util.Set<Long> threadsBefore = ThreadCpuWatch.threadIds();
         WriteBehindJournal<String, String> journal = WriteBehindJournal.open(settings(dir), new JavaSerializer(),
             WriteBehindThroughput.class.getClassLoader(), name);
         cpu = ThreadCpuWatch.of("goldylox-writebehind-" + name, threadsBefore);
+        writerCpu = ThreadCpuWatch.of("goldylox-writebehind-" + name + "-writer", threadsBefore);
         metrics = journal.metrics();
+        // The caller's load for the floor beside it: the same stream into a journal whose writer does nothing.
+        WriteBehindJournal<String, String> load = null;
+        if (withBeside) {
+          RecordingWriter.install(new DiscardingWriter());
+          load = WriteBehindJournal.open(settings(dir.resolve("load")), new JavaSerializer(),
+              WriteBehindThroughput.class.getClassLoader(), name + "-load");
+        }
         int slices = interleaved ? seconds : 1;
         long sliceNanos = TimeUnit.SECONDS.toNanos(interleaved ? 1 : seconds);
         int replayedCalls = 0;
         floorNanos = interleaved ? 0 : -1;
         pacedNanos = interleaved ? 0 : -1;
+        besideNanos = withBeside ? 0 : -1;
         for (int slice = 0; slice < slices; slice++) {
           long[] done = new long[1];
           long seed = 1 + slice;
@@ -211,12 +233,13 @@ public final class WriteBehindThroughput {
             List<RecordingWriter.Call> calls = recording.calls();
             int upTo = calls.size();
             List<RecordingWriter.Call> sliceCalls = calls.subList(replayedCalls, upTo);
-            if ((slice & 1) == 0) { // the two floors take turns going first
-              floorNanos += RecordingWriter.replay(sliceCalls, floor);
-              pacedNanos += RecordingWriter.replayPaced(sliceCalls, paced);
-            } else {
-              pacedNanos += RecordingWriter.replayPaced(sliceCalls, paced);
-              floorNanos += RecordingWriter.replay(sliceCalls, floor);
+            int floors = withBeside ? 3 : 2;
+            for (int turn = 0; turn < floors; turn++) { // the floors take turns going first
+              switch ((slice + turn) % floors) {
+                case 0 -> floorNanos += RecordingWriter.replay(sliceCalls, floor);
+                case 1 -> pacedNanos += RecordingWriter.replayPaced(sliceCalls, paced);
+                default -> besideNanos += pacedBesideCaller(sliceCalls, beside, load, keys, seed, rate);
+              }
             }
             replayedCalls = upTo;
           }
@@ -225,16 +248,61 @@ public final class WriteBehindThroughput {
         journal.close();
         closeNanos = System.nanoTime() - closeStart;
         cpu.close();
+        writerCpu.close();
         if (interleaved) {
           List<RecordingWriter.Call> calls = recording.calls();
-          floorNanos += RecordingWriter.replay(calls.subList(replayedCalls, calls.size()), floor);
-          pacedNanos += RecordingWriter.replayPaced(calls.subList(replayedCalls, calls.size()), paced);
+          List<RecordingWriter.Call> rest = calls.subList(replayedCalls, calls.size());
+          floorNanos += RecordingWriter.replay(rest, floor);
+          pacedNanos += RecordingWriter.replayPaced(rest, paced);
+          if (withBeside) {
+            besideNanos += RecordingWriter.replayPaced(rest, beside); // close(): the caller has stopped
+            load.close();
+          }
         }
       }
       return row(name, operations, keys, operations * 1e9 / callerNanos, maxLag, recording, metrics, dir,
-          Double.NaN, closeNanos / 1e6, floorNanos, pacedNanos, cpu.cpuNanos());
+          Double.NaN, closeNanos / 1e6, floorNanos, pacedNanos, besideNanos, cpu.cpuNanos() + writerCpu.cpuNanos());
     } finally {
       delete(dir);
+    }
+  }
+
+  /**
+   * The paced floor with the caller beside it: {@code calls} made again at the flusher's rhythm on {@code writer}
+   * while another thread makes the slice's operations again (same seed, same rate) on {@code load}, a journal
+   * whose writer does nothing. On this machine H2 runs about 10% slower with that thread beside it (a scratch
+   * experiment: 1.12x back to back, 1.08x paced, over 18 alternated one-second rounds), and in the live scenarios
+   * the flusher's writer has the caller beside it. Returns the nanoseconds inside the calls.
+   */
+  private static long pacedBesideCaller(List<RecordingWriter.Call> calls, H2KvWriter writer,
+      WriteBehindJournal<String, String> load, int keys, long seed, int rate) throws InterruptedException {
+    java.util.concurrent.atomic.AtomicBoolean go = new java.util.concurrent.atomic.AtomicBoolean(true);
+    Thread caller = new Thread(() -> stream(load, keys, Long.MAX_VALUE, Long.MAX_VALUE, seed, rate, go));
+    caller.start();
+    try {
+      return RecordingWriter.replayPaced(calls, writer);
+    } finally {
+      go.set(false);
+      caller.join();
+    }
+  }
+
+  /** The writer of the load journal of {@link #pacedBesideCaller}: accepts everything, does nothing. */
+  private static final class DiscardingWriter implements javax.cache.integration.CacheWriter<String, String> {
+    @Override
+    public void write(javax.cache.Cache.Entry<? extends String, ? extends String> entry) {}
+
+    @Override
+    public void writeAll(java.util.Collection<javax.cache.Cache.Entry<? extends String, ? extends String>> e) {
+      e.clear();
+    }
+
+    @Override
+    public void delete(Object key) {}
+
+    @Override
+    public void deleteAll(java.util.Collection<?> keys) {
+      keys.clear();
     }
   }
 
@@ -247,7 +315,13 @@ public final class WriteBehindThroughput {
       double openMillis;
       double closeMillis;
       ThreadCpuWatch cpu;
-      try (H2KvWriter h2 = new H2KvWriter(url(dir, "db")); H2KvWriter floor = new H2KvWriter(url(dir, "floor"))) {
+      ThreadCpuWatch writerCpu;
+      // Which of the two databases is created first alternates between runs: on this machine the order moved the
+      // ratio of their speeds by up to 15% in some runs.
+      boolean floorFirst = (replayRuns++ & 1) == 1;
+      H2KvWriter first = new H2KvWriter(url(dir, floorFirst ? "floor" : "db"));
+      H2KvWriter second = new H2KvWriter(url(dir, floorFirst ? "db" : "floor"));
+      try (H2KvWriter h2 = floorFirst ? second : first; H2KvWriter floor = floorFirst ? first : second) {
         // The floor is the shadow: each call of the flusher made again at once on the floor's database.
         recording = new RecordingWriter(h2, false, floor);
         RecordingWriter.install(recording);
@@ -257,9 +331,11 @@ public final class WriteBehindThroughput {
             WriteBehindThroughput.class.getClassLoader(), "replay");
         long opened = System.nanoTime();
         cpu = ThreadCpuWatch.of("goldylox-writebehind-replay", threadsBefore); // ~1 ms, counted in close ms
+        writerCpu = ThreadCpuWatch.of("goldylox-writebehind-replay-writer", threadsBefore);
         journal.close();
         long closed = System.nanoTime();
         cpu.close();
+        writerCpu.close();
         openMillis = (opened - start) / 1e6;
         closeMillis = (closed - opened) / 1e6;
         metrics = journal.metrics();
@@ -268,7 +344,7 @@ public final class WriteBehindThroughput {
         }
       }
       return row(name, metrics.replayed(), keys, Double.NaN, metrics.replayed(), recording, metrics, dir,
-          openMillis, closeMillis - recording.shadowNanos() / 1e6, recording.shadowNanos(), -1, cpu.cpuNanos());
+          openMillis, closeMillis - recording.shadowNanos() / 1e6, recording.shadowNanos(), -1, -1, cpu.cpuNanos() + writerCpu.cpuNanos());
     } finally {
       delete(dir);
     }
@@ -318,6 +394,12 @@ public final class WriteBehindThroughput {
    */
   private static long stream(WriteBehindJournal<String, String> journal, int keys, long limit, long deadline,
       long seed, int rate) {
+    return stream(journal, keys, limit, deadline, seed, rate, null);
+  }
+
+  /** As above, and stops early (at a multiple of 1,024 operations) once {@code go} is false. */
+  private static long stream(WriteBehindJournal<String, String> journal, int keys, long limit, long deadline,
+      long seed, int rate, java.util.concurrent.atomic.AtomicBoolean go) {
     long start = System.nanoTime();
     SplittableRandom random = new SplittableRandom(seed);
     StringBuilder padding = new StringBuilder();
@@ -325,7 +407,7 @@ public final class WriteBehindThroughput {
       padding.append("0123456789");
     }
     long n = 0;
-    for (; n < limit && ((n & 1023) != 0 || System.nanoTime() < deadline); n++) {
+    for (; n < limit && ((n & 1023) != 0 || (System.nanoTime() < deadline && (go == null || go.get()))); n++) {
       if ((n & 1023) == 0 && rate != Integer.MAX_VALUE) {
         long due = start + n * 1_000_000_000L / rate;
         for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
@@ -354,7 +436,8 @@ public final class WriteBehindThroughput {
 
   private static String row(String name, long operations, int keys, double callerRate, long maxLag,
       RecordingWriter recording, WriteBehindMetrics metrics, Path dir, double openMillis, double closeMillis,
-      long measuredFloorNanos, long pacedFloorNanos, long flusherCpuNanos) throws Exception {
+      long measuredFloorNanos, long pacedFloorNanos, long besideFloorNanos, long flusherCpuNanos)
+      throws Exception {
     List<RecordingWriter.Call> calls = recording.calls();
     long entries = RecordingWriter.entries(calls);
     long floorNanos = measuredFloorNanos;
@@ -376,11 +459,14 @@ public final class WriteBehindThroughput {
     long distinctKeys = Math.min(keys, operations);
     System.out.printf(Locale.ROOT, "%s: %s%n", name, metrics);
     return String.format(Locale.ROOT,
-        "| %s | %,d | %,d | %s | %,d | %,d | %.2f | %,.0f | %,.0f | %.2f | %s | %s | %s | %.2f | %s | %.0f |%n",
+        "| %s | %,d | %,d | %s | %,d | %,d | %.2f | %,.0f | %,.0f | %.2f | %s | %s | %s | %s | %s | %.2f | %s | %.0f |%n",
         name, operations, keys, Double.isNaN(callerRate) ? "-" : String.format(Locale.ROOT, "%,.0f", callerRate),
         maxLag, entries, (double) entries / distinctKeys, rates.flusherRate(), rates.floorRate(), rates.ratio(),
         Double.isNaN(rates.pacedRate()) ? "-" : String.format(Locale.ROOT, "%,.0f", rates.pacedRate()),
         Double.isNaN(rates.pacedRate()) ? "-" : String.format(Locale.ROOT, "%.2f", rates.pacedRatio()),
+        besideFloorNanos <= 0 ? "-" : String.format(Locale.ROOT, "%,.0f", entries * 1e9 / besideFloorNanos),
+        besideFloorNanos <= 0 ? "-" : String.format(Locale.ROOT, "%.2f",
+            rates.flusherRate() / (entries * 1e9 / besideFloorNanos)),
         String.format(Locale.ROOT, "%.2f", rates.writerShare()), rates.cpuShare(),
         Double.isNaN(openMillis) ? "-" : String.format(Locale.ROOT, "%.0f", openMillis), closeMillis);
   }

@@ -291,14 +291,18 @@ final class Flusher<K, V> implements Runnable {
     WriterLane.Batch<K, V> finished = firstDone();
     if (finished != null) {
       outstanding.remove(finished);
+      // The writer gets its next batch before this one is settled (its keys are still in flight, so none of
+      // them is in the new batch): settling, with its checkpoint write, then overlaps two writer calls, not one.
+      if (batchDue(closingNow)) {
+        submit(prepare());
+      }
       return settle(finished);
     }
     int ready = backlog.readyCount();
-    long nowMillis = System.currentTimeMillis();
     long batchDueMillis = ready == 0 ? Long.MAX_VALUE : saturatedAdd(backlog.nextReadyCreatedMillis(),
         maxDelayMillis);
     boolean room = outstanding.size() < PIPELINE_DEPTH;
-    if (room && ready > 0 && (ready >= batchSize || nowMillis >= batchDueMillis || closingNow)) {
+    if (batchDue(closingNow)) {
       submit(prepare());
       return true;
     }
@@ -350,6 +354,19 @@ final class Flusher<K, V> implements Runnable {
       metrics.parkEnded(System.nanoTime());
     }
     return true;
+  }
+
+  /**
+   * Whether a batch should go to the writer lane now: the lane has room, and a full batch is ready, or the oldest
+   * ready operation has waited {@code max-delay}, or close asks for everything.
+   */
+  private boolean batchDue(boolean closingNow) {
+    int ready = backlog.readyCount();
+    if (ready == 0 || outstanding.size() >= PIPELINE_DEPTH) {
+      return false;
+    }
+    return ready >= batchSize || closingNow
+        || System.currentTimeMillis() >= saturatedAdd(backlog.nextReadyCreatedMillis(), maxDelayMillis);
   }
 
   /** The oldest outstanding batch the writer finished, or null. */

@@ -49,7 +49,9 @@ import java.util.function.BiFunction;
  * <h2>Threads</h2>
  * Not thread-safe: confined to the replay (the opening thread) and then the flusher thread, which the replay
  * hands it to through {@link Thread#start()}. Only {@link #pending}, the cache's read-your-writes index, is shared
- * with callers, and it is touched only through its atomic methods.
+ * with callers, and it is touched only through its atomic methods. While a batch is with the writer lane, the lane
+ * reads its slots' fields the flusher wrote before handing it over, and calls {@link #supersededSinceClaim} (which
+ * reads only those and the pending index); the flusher writes none of them until the batch is done.
  */
 final class Backlog<K, V> {
 

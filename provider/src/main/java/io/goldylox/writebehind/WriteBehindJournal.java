@@ -22,8 +22,9 @@ import javax.cache.integration.CacheWriterException;
  * The cache calls {@link #put} and {@link #delete} on the caller's thread, inside the key's atomic step. Each
  * call serializes the key (and value), appends the operation to a Chronicle Queue journal as one excerpt, records
  * it in the pending index, and wakes the flusher if it sleeps; no fsync, no writer call, no waiting for the
- * flusher. The {@link Flusher} (thread {@code goldylox-writebehind-<cache>}) delivers the operations to the writer
- * in batches, and records how far it got only after the writer returned. With coalescing a caller whose key had
+ * flusher. The {@link Flusher} (thread {@code goldylox-writebehind-<cache>}) forms the operations into batches,
+ * which its {@link WriterLane} (thread {@code goldylox-writebehind-<cache>-writer}) hands to the writer, and records
+ * how far it got only after the writer returned. With coalescing a caller whose key had
  * nothing pending also hands the key to the flusher ({@link LiveIntake}), which then delivers the key's newest
  * operation from the pending index; the journal is read back only at open (the replay). Without coalescing the
  * flusher reads every record back from the journal, since each one must reach the writer.
@@ -60,7 +61,8 @@ import javax.cache.integration.CacheWriterException;
  *
  * <h2>Threads</h2>
  * Any number of callers' threads call {@code put}/{@code delete}/{@code pending} concurrently (one at a time per
- * key: the cache's atomic step). The flusher thread calls the writer; with {@code durability = os} a syncer
+ * key: the cache's atomic step). The writer lane's thread calls the writer, with batches the flusher thread forms
+ * and settles; with {@code durability = os} a syncer
  * thread forces the journal to disk. {@link #close} is called once, by the cache's closing thread.
  *
  * @param <K> the key type

@@ -9,8 +9,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The counters of one write-behind journal, for the {@code jmx} module to publish.
  *
- * <p>Callers' threads add to {@code appended} (a striped {@link LongAdder}); the flusher thread updates all the
- * rest. Every getter is a lock-free read; a reading taken while the flusher works may be one batch behind,
+ * <p>Callers' threads add to {@code appended} (a striped {@link LongAdder}); the writer lane's thread updates the
+ * batch and writer counters, the flusher thread all the rest. Every getter is a lock-free read; a reading taken while the flusher works may be one batch behind,
  * never torn inside one counter.
  */
 public final class WriteBehindMetrics {

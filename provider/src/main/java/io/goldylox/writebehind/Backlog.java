@@ -60,7 +60,10 @@ final class Backlog<K, V> {
   static final int WAITING = 3;
   static final int LEFT = 4;
 
-  /** One key's unresolved operations. Fields are the flusher's; see the class comment for the states. */
+  /**
+   * One key's unresolved operations. Fields are written by the flusher (the replay before it), and read by the
+   * writer lane while the slot is in a batch it holds; see the class comment for the states and the threads.
+   */
   static final class Slot<K, V> {
     final K key;
     /** The operation to deliver next (with coalescing: the latest one read). */
@@ -87,7 +90,10 @@ final class Backlog<K, V> {
      * newest before delivery. Written by the flusher before the batch is handed over.
      */
     Pending<V> claimedPending;
-    /** Whether the writer lane already skipped this slot once for a newer operation (it is not skipped again). */
+    /**
+     * Whether the writer lane already left this slot out once for a newer operation, since its last delivery (it is
+     * not left out again). Set by the flusher when it requeues the slot, cleared when the slot is resolved.
+     */
     boolean skipped;
     /** Failed attempts of {@link #record}. */
     int attempts;

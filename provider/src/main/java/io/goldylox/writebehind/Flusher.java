@@ -52,7 +52,8 @@ import net.openhft.chronicle.wire.DocumentContext;
  * {@code close-timeout}.
  *
  * <h2>Threads</h2>
- * Everything but the fields marked volatile/atomic is confined to the flusher thread. Callers touch only
+ * Everything but the fields marked volatile/atomic is confined to the flusher thread, but for the batches handed to
+ * the {@link WriterLane} (see there for what its thread reads while it holds one). Callers touch only
  * {@link #wake}. {@link #close} runs on the closing thread: it waits up to the close timeout for the flusher to
  * drain, then marks it abandoned under {@link #stateLock}. The flusher holds that lock whenever it touches
  * Chronicle, the checkpoint or clears delivered keys from the pending index, and never while it is parked, so once
@@ -73,8 +74,6 @@ final class Flusher<K, V> implements Runnable {
   static final int MIN_READ_AHEAD = 1 << 17;
   /** Batches handed to the writer lane at a time: the one in the writer and the next. */
   static final int PIPELINE_DEPTH = 2;
-  /** How long a flusher that drained waits for its idle writer lane to end. */
-  private static final long LANE_EXIT_MILLIS = 1_000;
 
   private final String cacheName;
   private final WriteBehindConfig settings;
@@ -262,8 +261,11 @@ final class Flusher<K, V> implements Runnable {
         }
       }
       lane.stop(); // a batch still in flight (the flusher failed) finishes its writer call first
-      if (!wasAbandoned && outstanding.isEmpty()) {
-        lane.awaitExit(LANE_EXIT_MILLIS); // idle: at once; so no writer thread outlives a clean close
+      if (!wasAbandoned) {
+        // So that no writer call outlives a close() that returned normally (the journal then closes the writer):
+        // at once when drained; after the call in progress when the flusher failed. If close() gives up waiting
+        // meanwhile, it abandons the flusher and interrupts it, which ends this wait.
+        lane.awaitExit();
       }
       metrics.flusherStopNanos.set(System.nanoTime());
       exited.countDown();

@@ -10,8 +10,8 @@ import java.util.concurrent.atomic.LongAdder;
  * The counters of one write-behind journal, for the {@code jmx} module to publish.
  *
  * <p>Callers' threads add to {@code appended} (a striped {@link LongAdder}); the writer lane's thread updates the
- * batch and writer counters, the flusher thread all the rest. Every getter is a lock-free read; a reading taken while the flusher works may be one batch behind,
- * never torn inside one counter.
+ * batch and writer counters, the flusher thread all the rest. Every getter is a lock-free read; a reading taken
+ * while they work may be a batch or two behind, never torn inside one counter.
  */
 public final class WriteBehindMetrics {
 
@@ -127,7 +127,10 @@ public final class WriteBehindMetrics {
     return delivered.sum();
   }
 
-  /** Batches the flusher delivered. */
+  /**
+   * Batches handed to the writer (one with nothing left to write, its values undecodable or its keys left out
+   * for newer operations, is not counted).
+   */
   public long batches() {
     return batches.sum();
   }

@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import javax.cache.integration.CacheWriter;
 
@@ -17,16 +16,17 @@ import javax.cache.integration.CacheWriter;
  * index, decoding, the checkpoint) overlaps the writer's time instead of adding to it, and the writer is called
  * again as soon as it returns.
  *
- * <p>The writer is still called by this one thread, one call at a time, in the order the flusher formed the
- * batches. The flusher submits a batch only once the previous one is {@link Batch#done}, and a key is in at most
- * one batch until that batch is settled, so per-key order is kept.
+ * <p>The writer is still called by this one thread, one call at a time, in the order the flusher handed the
+ * batches over. The flusher hands over at most {@link Flusher#PIPELINE_DEPTH} batches that are not yet
+ * {@link Batch#done} (the one in the writer and the next), and a key is in at most one batch until that batch is
+ * settled, so per-key order is kept.
  *
  * <h2>Threads</h2>
  * {@link #submit} and {@link #stop} are called by the flusher thread, {@link #abandon} by the thread closing the
- * journal, {@link #run} by the lane's own thread. A batch's slots go to the lane with the volatile write of
- * {@link #submitted} and come back with the volatile write of {@link Batch#done}; the flusher touches none of an
- * in-flight batch's slots until it has seen it done. The lane parks when it has nothing, and is unparked by a
- * submit; it unparks the flusher when a batch is done.
+ * journal, {@link #run} by the lane's own thread. A batch's slots go to the lane through the queue (its offer
+ * happens-before its poll) and come back with the volatile write of {@link Batch#done}; until it has seen a batch
+ * done the flusher writes none of the fields of its slots that the lane reads. The lane parks when it has nothing,
+ * and is unparked by a submit; it unparks the flusher when a batch is done.
  */
 final class WriterLane<K, V> implements Runnable {
 
@@ -88,7 +88,10 @@ final class WriterLane<K, V> implements Runnable {
     LockSupport.unpark(thread);
   }
 
-  /** Lets the lane exit once it is idle (the flusher has nothing in flight when it calls this). */
+  /**
+   * Lets the lane exit: at once if it is idle, else when the writer returns from the call it is in; a batch still
+   * queued is not started (the flusher calls this when it exits: drained, or stopped by an error).
+   */
   void stop() {
     stopping = true;
     LockSupport.unpark(thread);
@@ -103,10 +106,13 @@ final class WriterLane<K, V> implements Runnable {
     thread.interrupt();
   }
 
-  /** Waits up to {@code millis} for the lane's thread to end (after {@link #stop}, when it is idle). */
-  void awaitExit(long millis) {
+  /**
+   * Waits for the lane's thread to end (after {@link #stop}): returns once it has, or when the calling thread is
+   * interrupted (close() abandoning the flusher), with the interrupt flag set again.
+   */
+  void awaitExit() {
     try {
-      thread.join(TimeUnit.MILLISECONDS.toMillis(millis));
+      thread.join();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -138,7 +144,13 @@ final class WriterLane<K, V> implements Runnable {
 
   @Override
   public void run() {
-    while (!stopping) {
+    while (true) {
+      // A writer may leave the interrupt flag set (it restored it after catching an interruption): it would make
+      // every park return at once and every later writer call start interrupted. abandon() sets stopping first.
+      Thread.interrupted();
+      if (stopping) {
+        return;
+      }
       Batch<K, V> batch = queue.poll();
       if (batch == null) {
         LockSupport.park(this); // a submit or stop unparks; the permit covers one that came before the park
@@ -151,6 +163,7 @@ final class WriterLane<K, V> implements Runnable {
         batch.outcome = batch.slots.isEmpty() ? null : batchWriter.deliver(batch.slots);
       } catch (Throwable t) { // BatchWriter lets only VM errors through; the flusher rethrows it
         batch.fatal = t;
+        stopping = true; // the flusher stops on it: no further batch goes to the writer
       }
       batch.done = true;
       LockSupport.unpark(flusher);

@@ -33,6 +33,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LiveIntakeHammerTest {
 
+  /**
+   * Writer calls to wait for, after the writer stops failing, until the batch that was in the writer then (and may
+   * still fail) has been settled: the writer thread holds up to two batches, and the flusher hands it the one after
+   * them only when the first is done, in the round that settles it. A batch makes at most two calls (writeAll,
+   * deleteAll), so after the current batch's other call and the next two batches' four, the sixth call is of a
+   * batch handed over after the current one was settled.
+   */
+  private static final int CALLS_UNTIL_SETTLED = 6;
+
   private static final int THREADS = 4;
   private static final int OPERATIONS_PER_THREAD = 50_000;
   private static final int KEYS = 2_000;
@@ -171,7 +180,8 @@ class LiveIntakeHammerTest {
     writer.failing = false; // so that close() delivers everything (a failure during close is left for later)
     // As in the test below: a call inside the writer may still fail; let the flusher handle it before close().
     int callsAtSwitch = writer.calls.get();
-    Await.until(() -> writer.calls.get() >= callsAtSwitch + 2 || journal.metrics().journalLag() == 0,
+    Await.until(() -> writer.calls.get() >= callsAtSwitch + CALLS_UNTIL_SETTLED
+        || journal.metrics().journalLag() == 0,
         Duration.ofSeconds(30), journal::toString);
     journal.close();
     String after = journal.toString() + ", flusher failure: " + journal.flusherFailure();
@@ -258,9 +268,10 @@ class LiveIntakeHammerTest {
     writer.failing = false; // so that close() delivers everything (a failure during close is left for later)
     // A call already inside the writer may have read failing = true and still fail; had close() begun by the time
     // the flusher handles that failure, its batch would stay in the journal, by design, and the check below would
-    // fail. The flusher starts its next call only after handling the previous one, so two more calls suffice.
+    // fail. See CALLS_UNTIL_SETTLED.
     int callsAtSwitch = writer.calls.get();
-    Await.until(() -> writer.calls.get() >= callsAtSwitch + 2, Duration.ofSeconds(30), journal::toString);
+    Await.until(() -> writer.calls.get() >= callsAtSwitch + CALLS_UNTIL_SETTLED, Duration.ofSeconds(30),
+        journal::toString);
     journal.close(); // while the callers are still writing
     for (Thread thread : threads) {
       thread.join();

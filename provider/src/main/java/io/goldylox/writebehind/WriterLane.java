@@ -156,6 +156,9 @@ final class WriterLane<K, V> implements Runnable {
         LockSupport.park(this); // a submit or stop unparks; the permit covers one that came before the park
         continue;
       }
+      if (stopping) {
+        return; // abandoned (or stopped) meanwhile: the batch stays in the journal
+      }
       try {
         if (batch.queuedBehind) {
           leaveOutSuperseded(batch);

@@ -493,6 +493,11 @@ public final class WriteBehindThroughput {
     return fallback;
   }
 
+  /** Deletes {@code dir} and everything under it. */
+  static void deleteTree(Path dir) throws IOException {
+    delete(dir);
+  }
+
   private static void delete(Path dir) throws IOException {
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {

@@ -332,6 +332,14 @@ final class FileConfigReader {
       }
       block.apply("batch-size", () -> builder.batchSize((int) batchSize));
     }
+    if (block.has("concurrency")) {
+      long concurrency = block.positiveWholeNumber("concurrency");
+      if (concurrency > WriteBehindConfig.MAX_CONCURRENCY) {
+        throw block.fail("concurrency", "must be at most " + WriteBehindConfig.MAX_CONCURRENCY + ", not "
+            + concurrency);
+      }
+      block.apply("concurrency", () -> builder.concurrency((int) concurrency));
+    }
     if (block.has("max-delay")) {
       Duration maxDelay = block.duration("max-delay");
       block.apply("max-delay", () -> builder.maxDelay(maxDelay));

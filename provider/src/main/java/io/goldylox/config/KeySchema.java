@@ -85,6 +85,7 @@ final class KeySchema {
       "writer", LEAF,
       "journal", LEAF,
       "batch-size", LEAF,
+      "concurrency", LEAF,
       "max-delay", LEAF,
       "coalesce", LEAF,
       "durability", LEAF,

@@ -24,6 +24,7 @@ import javax.cache.integration.CacheWriter;
  *   journal = "/var/lib/app/orders-journal"
  *   batch-size = 500
  *   max-delay = 100ms
+ *   concurrency = 1                      # writer threads; above 1 the writer must be thread-safe
  *   coalesce = true
  *   durability = process                 # or os: plus a background sync every sync-interval
  *   sync-interval = 10ms
@@ -56,6 +57,8 @@ public final class WriteBehindConfig implements Serializable {
   public static final long DEFAULT_MAX_LAG = 1_000_000;
   /** Appended to the journal's path when no dead-letter path is given. */
   public static final String DEAD_LETTER_SUFFIX = "-dead-letter";
+  /** The most writer threads ({@code concurrency}) one journal may have. */
+  public static final int MAX_CONCURRENCY = 64;
   /** The largest {@code batch-size}: one batch is held in memory and handed to one writer call. */
   public static final int MAX_BATCH_SIZE = 1_000_000;
 
@@ -153,6 +156,8 @@ public final class WriteBehindConfig implements Serializable {
   // Paths are kept as strings: java.nio.file.Path is not Serializable, and JCache configurations are.
   private final String journal;
   private final int batchSize;
+  /** Writer threads; 0 in a form serialized before the setting existed, read as 1. */
+  private final int concurrency;
   private final Duration maxDelay;
   private final boolean coalesce;
   private final Durability durability;
@@ -168,6 +173,7 @@ public final class WriteBehindConfig implements Serializable {
     this.writerName = builder.writerName;
     this.journal = builder.journal.toString();
     this.batchSize = builder.batchSize;
+    this.concurrency = builder.concurrency;
     this.maxDelay = builder.maxDelay;
     this.coalesce = builder.coalesce;
     this.durability = builder.durability;
@@ -191,6 +197,7 @@ public final class WriteBehindConfig implements Serializable {
     builder.writerName = writerName;
     builder.journal = journal();
     builder.batchSize = batchSize;
+    builder.concurrency = concurrency();
     builder.maxDelay = maxDelay;
     builder.coalesce = coalesce;
     builder.durability = durability;
@@ -221,6 +228,14 @@ public final class WriteBehindConfig implements Serializable {
   /** The most operations handed to one {@code writeAll}/{@code deleteAll} call. */
   public int batchSize() {
     return batchSize;
+  }
+
+  /**
+   * The writer threads: keys are spread over them by hash, each key always to the same one, so per-key order is
+   * kept; with more than one, the writer is called from several threads at once and must be thread-safe.
+   */
+  public int concurrency() {
+    return Math.max(1, concurrency);
   }
 
   /** The longest an operation waits for its batch to fill; zero delivers as soon as the flusher is free. */
@@ -286,7 +301,8 @@ public final class WriteBehindConfig implements Serializable {
     }
     WriteBehindConfig that = (WriteBehindConfig) other;
     return writerFactory.equals(that.writerFactory) && writerName.equals(that.writerName)
-        && journal.equals(that.journal) && batchSize == that.batchSize && maxDelay.equals(that.maxDelay)
+        && journal.equals(that.journal) && batchSize == that.batchSize
+        && concurrency() == that.concurrency() && maxDelay.equals(that.maxDelay)
         && coalesce == that.coalesce && durability == that.durability && syncInterval.equals(that.syncInterval)
         && retry.equals(that.retry) && deadLetter.equals(that.deadLetter) && closeTimeout.equals(that.closeTimeout)
         && maxLag == that.maxLag && onMaxLag == that.onMaxLag;
@@ -294,14 +310,14 @@ public final class WriteBehindConfig implements Serializable {
 
   @Override
   public int hashCode() {
-    return Objects.hash(writerFactory, journal, batchSize, maxDelay, coalesce, durability, syncInterval, retry,
+    return Objects.hash(writerFactory, journal, batchSize, concurrency(), maxDelay, coalesce, durability, syncInterval, retry,
         deadLetter, closeTimeout, maxLag, onMaxLag);
   }
 
   @Override
   public String toString() {
     return "WriteBehindConfig{writer=" + writerName + ", journal=" + journal + ", batch-size=" + batchSize
-        + ", max-delay=" + maxDelay + ", coalesce=" + coalesce + ", durability=" + durability.configName()
+        + ", concurrency=" + concurrency() + ", max-delay=" + maxDelay + ", coalesce=" + coalesce + ", durability=" + durability.configName()
         + ", sync-interval=" + syncInterval + ", retry=" + retry + ", dead-letter=" + deadLetter
         + ", close-timeout=" + (closeTimeoutBounded() ? closeTimeout.toString() : INFINITE) + ", max-lag=" + maxLag
         + ", on-max-lag=" + onMaxLag.configName() + "}";
@@ -314,6 +330,7 @@ public final class WriteBehindConfig implements Serializable {
     private String writerName;
     private Path journal;
     private int batchSize = DEFAULT_BATCH_SIZE;
+    private int concurrency = 1;
     private Duration maxDelay = DEFAULT_MAX_DELAY;
     private boolean coalesce = true;
     private Durability durability = Durability.PROCESS;
@@ -352,6 +369,21 @@ public final class WriteBehindConfig implements Serializable {
     /** The journal's directory; a relative path is resolved against the working directory now. */
     public Builder journal(Path journal) {
       this.journal = Objects.requireNonNull(journal, "journal").toAbsolutePath().normalize();
+      return this;
+    }
+
+    /**
+     * Writer threads (default 1). Above 1, keys are spread over them by hash and the writer is called from
+     * several threads at once, so it must be thread-safe (for example, one pooled JDBC connection per call).
+     *
+     * @throws IllegalArgumentException unless 1 &lt;= concurrency &lt;= {@link #MAX_CONCURRENCY}
+     */
+    public Builder concurrency(int concurrency) {
+      if (concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+        throw new IllegalArgumentException("concurrency must be between 1 and " + MAX_CONCURRENCY + ", not "
+            + concurrency);
+      }
+      this.concurrency = concurrency;
       return this;
     }
 

@@ -95,6 +95,8 @@ final class Backlog<K, V> {
      * not left out again). Set by the flusher when it requeues the slot, cleared when the slot is resolved.
      */
     boolean skipped;
+    /** The writer lane the key belongs to ({@link #laneOf}). */
+    int lane;
     /** Failed attempts of {@link #record}. */
     int attempts;
     int state;
@@ -141,7 +143,10 @@ final class Backlog<K, V> {
   private final boolean coalesce;
   private final ConcurrentHashMap<K, Pending<V>> pending;
   private final Map<K, Slot<K, V>> slots = new HashMap<>();
-  private final ArrayDeque<Slot<K, V>> ready = new ArrayDeque<>();
+  /** Ready slots, one FIFO per writer lane (a key's lane is fixed by its hash). */
+  private final ArrayDeque<Slot<K, V>>[] ready;
+  /** Slots in all of {@link #ready}. */
+  private int readyTotal;
   private final PriorityQueue<Wait<K, V>> waiting = new PriorityQueue<>(Comparator.comparingLong(Wait::dueMillis));
   /** Every unresolved slot by its first index, for {@link #oldestIndex()}. */
   private final TreeMap<Long, Slot<K, V>> byFirstIndex = new TreeMap<>();
@@ -151,8 +156,37 @@ final class Backlog<K, V> {
   private int held;
 
   Backlog(boolean coalesce, ConcurrentHashMap<K, Pending<V>> pending) {
+    this(coalesce, pending, 1);
+  }
+
+  /** A backlog whose ready slots are split over {@code lanes} writer lanes by key hash. */
+  @SuppressWarnings("unchecked")
+  Backlog(boolean coalesce, ConcurrentHashMap<K, Pending<V>> pending, int lanes) {
     this.coalesce = coalesce;
     this.pending = pending;
+    this.ready = new ArrayDeque[lanes];
+    for (int i = 0; i < lanes; i++) {
+      ready[i] = new ArrayDeque<>();
+    }
+  }
+
+  /** The writer lane of {@code key}: fixed, so a key's operations go through one lane, in order. */
+  int laneOf(K key) {
+    if (ready.length == 1) {
+      return 0;
+    }
+    int h = key.hashCode();
+    return Math.floorMod(h ^ (h >>> 16), ready.length);
+  }
+
+  /** Writer lanes the ready slots are split over. */
+  int lanes() {
+    return ready.length;
+  }
+
+  private void readyLast(Slot<K, V> slot) {
+    ready[slot.lane].addLast(slot);
+    readyTotal++;
   }
 
   /**
@@ -163,10 +197,11 @@ final class Backlog<K, V> {
     Slot<K, V> slot = slots.get(key);
     if (slot == null) {
       slot = new Slot<>(key, record);
+      slot.lane = laneOf(key);
       slots.put(key, slot);
       byFirstIndex.put(record.index, slot);
       slot.state = READY;
-      ready.addLast(slot);
+      readyLast(slot);
       held++;
       return;
     }
@@ -188,7 +223,7 @@ final class Backlog<K, V> {
       if (failed) {
         slot.waitGeneration++;
         slot.state = READY;
-        ready.addLast(slot);
+        readyLast(slot);
       }
     } else {
       if (slot.later == null) {
@@ -213,17 +248,18 @@ final class Backlog<K, V> {
         return;
       }
       slot = new Slot<>(key, index, createdMillis);
+      slot.lane = laneOf(key);
       slots.put(key, slot);
       byFirstIndex.put(index, slot);
       slot.state = READY;
-      ready.addLast(slot);
+      readyLast(slot);
       held++;
     } else if ((slot.state == WAITING || slot.state == LEFT) && sequence > slot.record.sequence) {
       // A newer operation than the failed one: it goes at once (its attempts are counted afresh when claimed). A
       // handoff of the very operation that failed (queued before the claim took it) changes nothing.
       slot.waitGeneration++;
       slot.state = READY;
-      ready.addLast(slot);
+      readyLast(slot);
     }
   }
 
@@ -287,15 +323,23 @@ final class Backlog<K, V> {
   void requeueSkipped(Slot<K, V> slot) {
     slot.skipped = true;
     slot.state = READY;
-    ready.addFirst(slot);
+    ready[slot.lane].addFirst(slot);
+    readyTotal++;
   }
 
   /** Up to {@code max} ready slots, oldest first, now IN_FLIGHT: at most one entry per key. */
   List<Slot<K, V>> takeReady(int max) {
-    int n = Math.min(max, ready.size());
+    return takeReady(0, max);
+  }
+
+  /** Up to {@code max} ready slots of writer lane {@code lane}, oldest first, now IN_FLIGHT. */
+  List<Slot<K, V>> takeReady(int lane, int max) {
+    ArrayDeque<Slot<K, V>> queue = ready[lane];
+    int n = Math.min(max, queue.size());
+    readyTotal -= n;
     List<Slot<K, V>> batch = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      Slot<K, V> slot = ready.pollFirst();
+      Slot<K, V> slot = queue.pollFirst();
       slot.state = IN_FLIGHT;
       batch.add(slot);
     }
@@ -327,7 +371,7 @@ final class Backlog<K, V> {
       slot.attempts = 0;
       byFirstIndex.put(slot.firstIndex, slot);
       slot.state = READY;
-      ready.addLast(slot);
+      readyLast(slot);
       return settled;
     }
     if (slot.later != null && !slot.later.isEmpty()) {
@@ -341,7 +385,7 @@ final class Backlog<K, V> {
       slot.attempts = 0;
       byFirstIndex.put(next.index, slot);
       slot.state = READY;
-      ready.addLast(slot);
+      readyLast(slot);
     } else {
       slots.remove(slot.key);
     }
@@ -406,7 +450,7 @@ final class Backlog<K, V> {
     }
     slot.waitGeneration++;
     slot.state = READY;
-    ready.addLast(slot);
+    readyLast(slot);
     return true;
   }
 
@@ -433,7 +477,16 @@ final class Backlog<K, V> {
 
   /** Creation time (epoch ms) of the oldest operation of the slot that is next to be delivered. */
   long nextReadyCreatedMillis() {
-    Slot<K, V> next = ready.peekFirst();
+    long oldest = Long.MAX_VALUE;
+    for (int lane = 0; lane < ready.length; lane++) {
+      oldest = Math.min(oldest, nextReadyCreatedMillis(lane));
+    }
+    return oldest;
+  }
+
+  /** As {@link #nextReadyCreatedMillis()}, for the slots of writer lane {@code lane}. */
+  long nextReadyCreatedMillis(int lane) {
+    Slot<K, V> next = ready[lane].peekFirst();
     return next == null ? Long.MAX_VALUE : next.firstCreatedMillis;
   }
 
@@ -449,7 +502,12 @@ final class Backlog<K, V> {
 
   /** Slots ready for delivery. */
   int readyCount() {
-    return ready.size();
+    return readyTotal;
+  }
+
+  /** Slots of writer lane {@code lane} ready for delivery. */
+  int readyCount(int lane) {
+    return ready[lane].size();
   }
 
   /** Operations folded into a later one of their key since the previous call. */

@@ -17,9 +17,10 @@ import net.openhft.chronicle.wire.DocumentContext;
 
 /**
  * The flusher of one write-behind journal: decides what reaches the user's {@link CacheWriter}, in which batches,
- * and what is settled when the writer returns. The writer itself is called by its {@link WriterLane}, one batch at
- * a time; while the lane is in the writer, the flusher prepares the next batch (claims, decodes) and settles the
- * previous one, so with a backlog the writer is called again as soon as it returns.
+ * and what is settled when the writer returns. The writer itself is called by its {@link WriterLanes} (one thread,
+ * or {@code concurrency} threads over which keys are spread by hash), each a batch at a time; while a lane is in
+ * the writer, the flusher prepares its next batch (claims, decodes) and settles the previous one, so with a
+ * backlog the writer is called again as soon as it returns.
  *
  * <h2>Overview</h2>
  * Operations come into the {@link Backlog}, one slot per key, so with coalescing whatever is pending for a key
@@ -93,8 +94,8 @@ final class Flusher<K, V> implements Runnable {
   /** Null without coalescing: the flusher then reads the journal. */
   private final LiveIntake<K, V> intake;
   private final WriteBehindMetrics metrics;
-  /** The thread that calls the writer: one batch at a time, while this one prepares the next. */
-  private final WriterLane<K, V> lane;
+  /** The threads that call the writer (one per {@code concurrency}), each a batch at a time, and their batches. */
+  private final WriterLanes<K, V> lanes;
   private final int batchSize;
   private final long maxDelayMillis;
   /** The most records the backlog holds before the flusher stops reading (memory; the journal holds the rest). */
@@ -122,11 +123,6 @@ final class Flusher<K, V> implements Runnable {
   private int recordedCycle = Integer.MIN_VALUE;
   private long lastCheckpointNanos;
   private boolean lastAttemptsGiven;
-  /**
-   * The batches handed to the writer lane and not settled yet, at most {@link #PIPELINE_DEPTH}: one the writer may
-   * be working on, and the next, queued so the writer goes on the moment it returns.
-   */
-  private final List<WriterLane.Batch<K, V>> outstanding = new ArrayList<>(PIPELINE_DEPTH);
 
   Flusher(String cacheName, WriteBehindConfig settings, CacheWriter<K, V> writer, Serializer serializer,
       Serializer journalReader,
@@ -145,7 +141,8 @@ final class Flusher<K, V> implements Runnable {
     this.arrivals = intake != null ? intake.handedOff() : sequence;
     this.metrics = metrics;
     this.backlog = replay.backlog;
-    this.lane = new WriterLane<>(cacheName, new BatchWriter<>(writer, metrics), backlog);
+    this.lanes = new WriterLanes<>(cacheName, settings.concurrency(), () -> new BatchWriter<>(writer, metrics),
+        backlog);
     this.batchSize = settings.batchSize();
     this.maxDelayMillis = settings.maxDelay().toMillis();
     this.readAhead = (int) Math.min(Integer.MAX_VALUE, Math.max(MIN_READ_AHEAD, 64L * batchSize));
@@ -157,7 +154,7 @@ final class Flusher<K, V> implements Runnable {
   }
 
   void start() {
-    lane.start(thread);
+    lanes.start(thread);
     thread.start();
   }
 
@@ -210,7 +207,7 @@ final class Flusher<K, V> implements Runnable {
         checkpoint.close(); // the flusher touches it only under this lock, and never again now
       }
       thread.interrupt();
-      lane.abandon();
+      lanes.abandon();
     }
     return finished;
   }
@@ -260,12 +257,12 @@ final class Flusher<K, V> implements Runnable {
           checkpoint.close();
         }
       }
-      lane.stop(); // a batch still in flight (the flusher failed) finishes its writer call first
+      lanes.stop(); // a batch still in flight (the flusher failed) finishes its writer call first
       if (!wasAbandoned) {
         // So that no writer call outlives a close() that returned normally (the journal then closes the writer):
         // at once when drained; after the call in progress when the flusher failed. If close() gives up waiting
         // meanwhile, it abandons the flusher and interrupts it, which ends this wait.
-        lane.awaitExit();
+        lanes.awaitExit();
       }
       metrics.flusherStopNanos.set(System.nanoTime());
       exited.countDown();
@@ -290,25 +287,33 @@ final class Flusher<K, V> implements Runnable {
       backlog.releaseAll(); // every operation waiting for a retry gets one last attempt now
       lastAttemptsGiven = true;
     }
-    WriterLane.Batch<K, V> finished = firstDone();
+    WriterLane.Batch<K, V> finished = lanes.takeDone();
     if (finished != null) {
-      outstanding.remove(finished);
-      // The writer gets its next batch before this one is settled (its keys are still in flight, so none of
-      // them is in the new batch): settling, with its checkpoint write, then overlaps two writer calls, not one.
-      if (batchDue(closingNow)) {
-        submit(prepare());
+      // The lane gets its next batch before this one is settled (its keys are still in flight, so none of them is
+      // in the new batch): settling, with its checkpoint write, then overlaps two writer calls, not one.
+      if (batchDue(finished.lane, closingNow)) {
+        submit(prepare(finished.lane));
       }
       return settle(finished);
     }
+    boolean submitted = false;
     int ready = backlog.readyCount();
-    long batchDueMillis = ready == 0 ? Long.MAX_VALUE : saturatedAdd(backlog.nextReadyCreatedMillis(),
-        maxDelayMillis);
-    boolean room = outstanding.size() < PIPELINE_DEPTH;
-    if (batchDue(closingNow)) {
-      submit(prepare());
+    int readyWithRoom = 0;
+    long batchDueMillis = Long.MAX_VALUE;
+    for (int lane = 0; lane < lanes.count(); lane++) {
+      if (batchDue(lane, closingNow)) {
+        submit(prepare(lane));
+        submitted = true;
+      } else if (lanes.hasRoom(lane)) {
+        readyWithRoom += backlog.readyCount(lane);
+        batchDueMillis = Math.min(batchDueMillis,
+            saturatedAdd(backlog.nextReadyCreatedMillis(lane), maxDelayMillis));
+      }
+    }
+    if (submitted) {
       return true;
     }
-    boolean inFlight = !outstanding.isEmpty();
+    boolean inFlight = !lanes.isEmpty();
     if (ready == 0 && !inFlight) {
       synchronized (stateLock) {
         if (abandoned) {
@@ -320,11 +325,12 @@ final class Flusher<K, V> implements Runnable {
         return false; // drained: nothing left to read and nothing ready; what failed during close stays
       }
     }
-    // Wake for a batch that fills or falls due (with room for it), or for the writer to finish one.
-    long wakeAtMillis = room ? Math.min(batchDueMillis, backlog.nextDueMillis()) : Long.MAX_VALUE;
-    // An append wakes a filling flusher once this many operations arrived since it started waiting (with the lane
-    // full: this many new ones, so that appends do not unpark it one after another for a batch it cannot hand over).
-    batchStartSequence = room ? arrivals.get() - ready : arrivals.get();
+    // Wake for a batch that fills or falls due in a lane with room, for a due retry, or for a lane to finish one.
+    long wakeAtMillis = Math.min(batchDueMillis, backlog.nextDueMillis());
+    // An append wakes a filling flusher once this many operations arrived since it started waiting, counting the
+    // ready ones of lanes with room (those of full lanes do not count, so appends do not unpark it one after
+    // another for a batch it cannot hand over).
+    batchStartSequence = arrivals.get() - readyWithRoom;
     mode.set(ready == 0 && !inFlight ? IDLE : FILLING);
     // Re-check after publishing the mode: an append that saw RUNNING did not unpark us, but it is readable now
     // (the caller fenced between its append and its read of the mode).
@@ -336,7 +342,7 @@ final class Flusher<K, V> implements Runnable {
         return true;
       }
     }
-    if (inFlight ? firstDone() != null : closing) {
+    if (inFlight ? lanes.anyDone() : closing) {
       return true; // the writer finished a batch (settle it), or close began since this round read it (drain now)
     }
     Thread.interrupted(); // a stray interrupt would make every park return at once
@@ -359,26 +365,16 @@ final class Flusher<K, V> implements Runnable {
   }
 
   /**
-   * Whether a batch should go to the writer lane now: the lane has room, and a full batch is ready, or the oldest
-   * ready operation has waited {@code max-delay}, or close asks for everything.
+   * Whether a batch should go to writer lane {@code lane} now: it has room, and a full batch of its keys is ready,
+   * or its oldest ready operation has waited {@code max-delay}, or close asks for everything.
    */
-  private boolean batchDue(boolean closingNow) {
-    int ready = backlog.readyCount();
-    if (ready == 0 || outstanding.size() >= PIPELINE_DEPTH) {
+  private boolean batchDue(int lane, boolean closingNow) {
+    int ready = backlog.readyCount(lane);
+    if (ready == 0 || !lanes.hasRoom(lane)) {
       return false;
     }
     return ready >= batchSize || closingNow
-        || System.currentTimeMillis() >= saturatedAdd(backlog.nextReadyCreatedMillis(), maxDelayMillis);
-  }
-
-  /** The oldest outstanding batch the writer finished, or null. */
-  private WriterLane.Batch<K, V> firstDone() {
-    for (WriterLane.Batch<K, V> batch : outstanding) {
-      if (batch.done) {
-        return batch;
-      }
-    }
-    return null;
+        || System.currentTimeMillis() >= saturatedAdd(backlog.nextReadyCreatedMillis(lane), maxDelayMillis);
   }
 
   private static long saturatedAdd(long a, long b) {
@@ -432,23 +428,18 @@ final class Flusher<K, V> implements Runnable {
     return (K) journalReader.deserialize(record.key, loader);
   }
 
-  /**
-   * Hands a prepared batch to the writer lane (which has fewer than {@link #PIPELINE_DEPTH}). One queued behind
-   * another is checked by the lane for keys written again meanwhile (see {@link Backlog#supersededSinceClaim}).
-   */
+  /** Hands a prepared batch to its writer lane (which has room). */
   private void submit(WriterLane.Batch<K, V> batch) {
-    batch.queuedBehind = intake != null && !outstanding.isEmpty();
-    outstanding.add(batch);
-    lane.submit(batch);
+    lanes.submit(batch, intake != null);
   }
 
   /**
    * Takes up to a batch of ready slots, claims each key's newest operation (with coalescing) and decodes the
    * values: the batch for the writer lane.
    */
-  private WriterLane.Batch<K, V> prepare() {
-    List<Backlog.Slot<K, V>> taken = backlog.takeReady(batchSize);
-    WriterLane.Batch<K, V> batch = new WriterLane.Batch<>(new ArrayList<>(taken.size()));
+  private WriterLane.Batch<K, V> prepare(int lane) {
+    List<Backlog.Slot<K, V>> taken = backlog.takeReady(lane, batchSize);
+    WriterLane.Batch<K, V> batch = new WriterLane.Batch<>(lane, new ArrayList<>(taken.size()));
     for (Backlog.Slot<K, V> slot : taken) {
       if (intake != null && !backlog.claim(slot)) {
         continue; // nothing pending any more (cannot happen while the invariants hold; see Backlog.claim)

@@ -37,8 +37,8 @@ final class Replay<K, V> {
 
   @SuppressWarnings("unchecked")
   static <K, V> Replay<K, V> run(ChronicleJournal journal, long position, Serializer serializer,
-      ClassLoader loader, ConcurrentHashMap<K, Pending<V>> pending, boolean coalesce) {
-    Replay<K, V> replay = new Replay<>(new Backlog<>(coalesce, pending), position);
+      ClassLoader loader, ConcurrentHashMap<K, Pending<V>> pending, boolean coalesce, int lanes) {
+    Replay<K, V> replay = new Replay<>(new Backlog<>(coalesce, pending, lanes), position);
     ExcerptTailer tailer = journal.tailerAt(position);
     try {
       while (true) {

@@ -103,7 +103,8 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
       boolean force = settings.durability() == WriteBehindConfig.Durability.OS;
       Checkpoint checkpoint = new Checkpoint(settings.journal(), force);
       long position = checkpoint.read();
-      Replay<K, V> replay = Replay.run(journal, position, journalReader, loader, pending, settings.coalesce());
+      Replay<K, V> replay = Replay.run(journal, position, journalReader, loader, pending, settings.coalesce(),
+          settings.concurrency());
       sequence.set(replay.maxSequence);
       metrics.replayed.set(replay.operations);
       if (replay.operations > 0) {

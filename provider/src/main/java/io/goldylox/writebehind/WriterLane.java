@@ -9,16 +9,17 @@ import java.util.concurrent.locks.LockSupport;
 import javax.cache.integration.CacheWriter;
 
 /**
- * The thread that calls the user's {@link CacheWriter} for one write-behind journal
- * ({@code goldylox-writebehind-<cache>-writer}): it takes one batch at a time from the {@link Flusher}, hands it
- * to the {@link BatchWriter}, and hands the outcome back. While the writer works on one batch, the flusher claims
+ * A thread that calls the user's {@link CacheWriter} for one write-behind journal
+ * ({@code goldylox-writebehind-<cache>-writer}, or {@code -writer-<i>} with {@code concurrency} above 1, each
+ * for the keys that hash to it: see {@link WriterLanes}): it takes one batch at a time from the {@link Flusher},
+ * hands it to the {@link BatchWriter}, and hands the outcome back. While the writer works on one batch, the flusher claims
  * and decodes the next one and settles the one before, so with a backlog the flusher's own cost (the pending
  * index, decoding, the checkpoint) overlaps the writer's time instead of adding to it, and the writer is called
  * again as soon as it returns.
  *
- * <p>The writer is still called by this one thread, one call at a time, in the order the flusher handed the
- * batches over. The flusher hands over at most {@link Flusher#PIPELINE_DEPTH} batches that are not yet
- * {@link Batch#done} (the one in the writer and the next), and a key is in at most one batch until that batch is
+ * <p>A lane calls the writer one call at a time, in the order the flusher handed it the batches. The flusher
+ * hands a lane at most {@link Flusher#PIPELINE_DEPTH} batches that are not yet {@link Batch#done} (the one in the
+ * writer and the next), a key always goes to the same lane, and it is in at most one batch until that batch is
  * settled, so per-key order is kept.
  *
  * <h2>Threads</h2>
@@ -37,6 +38,8 @@ final class WriterLane<K, V> implements Runnable {
      * ({@link #skipped}): it removes them from this list before the writer call.
      */
     final List<Backlog.Slot<K, V>> slots;
+    /** The writer lane the batch's keys belong to. */
+    final int lane;
     /** Whether the batch was handed over while another was outstanding: the lane then checks for skips. */
     boolean queuedBehind;
     /** Set by the lane before {@link #done}: slots whose key was written again while the batch waited; or null. */
@@ -49,7 +52,8 @@ final class WriterLane<K, V> implements Runnable {
     Throwable fatal;
     volatile boolean done;
 
-    Batch(List<Backlog.Slot<K, V>> slots) {
+    Batch(int lane, List<Backlog.Slot<K, V>> slots) {
+      this.lane = lane;
       this.slots = slots;
     }
 
@@ -69,10 +73,10 @@ final class WriterLane<K, V> implements Runnable {
   private final ConcurrentLinkedQueue<Batch<K, V>> queue = new ConcurrentLinkedQueue<>();
   private volatile boolean stopping;
 
-  WriterLane(String cacheName, BatchWriter<K, V> batchWriter, Backlog<K, V> backlog) {
+  WriterLane(String threadName, BatchWriter<K, V> batchWriter, Backlog<K, V> backlog) {
     this.batchWriter = batchWriter;
     this.backlog = backlog;
-    this.thread = new Thread(this, "goldylox-writebehind-" + cacheName + "-writer");
+    this.thread = new Thread(this, threadName);
     thread.setDaemon(true);
   }
 

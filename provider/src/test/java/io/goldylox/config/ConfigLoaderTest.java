@@ -211,7 +211,7 @@ class ConfigLoaderTest {
   void writeBehindCloseTimeoutAndMaxLag() throws IOException {
     Path conf = Files.writeString(dir.resolve("lag.conf"), "goldylox.caches {\n"
         + "  a.write-behind { writer = \"" + Fixtures.OrderWriter.class.getName() + "\", journal = \"/tmp/ja\","
-        + " close-timeout = 30s, max-lag = 5000, on-max-lag = reject }\n"
+        + " close-timeout = 30s, max-lag = 5000, on-max-lag = reject, concurrency = 4 }\n"
         + "  b.write-behind { writer = \"" + Fixtures.OrderWriter.class.getName() + "\", journal = \"/tmp/jb\","
         + " close-timeout = INFINITE }\n}\n");
     GoldyloxFileConfig file = ConfigLoader.load(conf.toUri(), LOADER);
@@ -220,8 +220,10 @@ class ConfigLoaderTest {
     assertThat(a.closeTimeoutBounded()).isTrue();
     assertThat(a.maxLag()).isEqualTo(5000);
     assertThat(a.onMaxLag()).isEqualTo(WriteBehindConfig.OnMaxLag.REJECT);
+    assertThat(a.concurrency()).isEqualTo(4);
     WriteBehindConfig b = file.cache("b").orElseThrow().writeBehind().orElseThrow();
     assertThat(b.closeTimeoutBounded()).isFalse();
+    assertThat(b.concurrency()).isEqualTo(1);
   }
 
   @Test

@@ -176,6 +176,10 @@ class ConfigValidationTest {
             + " batch-size = 1000001 }", "goldylox.caches.o.write-behind.batch-size",
             "batch-size must be between 1 and 1000000, not 1000001"),
         arguments("goldylox.caches.o.write-behind { writer = \"" + WRITER + "\", journal = \"/tmp/j\","
+            + " concurrency = 65 }", "goldylox.caches.o.write-behind.concurrency", "must be at most 64, not 65"),
+        arguments("goldylox.caches.o.write-behind { writer = \"" + WRITER + "\", journal = \"/tmp/j\","
+            + " concurrency = 0 }", "goldylox.caches.o.write-behind.concurrency", "0"),
+        arguments("goldylox.caches.o.write-behind { writer = \"" + WRITER + "\", journal = \"/tmp/j\","
             + " close-timeout = 400d }", "goldylox.caches.o.write-behind.close-timeout", "at most 365 days"),
         arguments("goldylox.caches.o.write-behind { writer = \"" + WRITER + "\", journal = \"/tmp/j\","
             + " close-timeout = forever }", "goldylox.caches.o.write-behind.close-timeout", "a duration"),

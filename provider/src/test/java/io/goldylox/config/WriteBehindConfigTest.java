@@ -23,6 +23,7 @@ class WriteBehindConfigTest {
   void defaultsAreThoseOfTheIssue() {
     WriteBehindConfig c = builder().build();
     assertThat(c.batchSize()).isEqualTo(500);
+    assertThat(c.concurrency()).isEqualTo(1);
     assertThat(c.maxDelay()).isEqualTo(Duration.ofMillis(100));
     assertThat(c.coalesce()).isTrue();
     assertThat(c.durability()).isEqualTo(WriteBehindConfig.Durability.PROCESS);
@@ -38,6 +39,8 @@ class WriteBehindConfigTest {
     assertThat(c.writerName()).isEqualTo(Fixtures.OrderWriter.class.getName());
     assertThat(c.writerFactory().create()).isInstanceOf(Fixtures.OrderWriter.class);
     assertThat(c.toBuilder().batchSize(3).build().batchSize()).isEqualTo(3);
+    assertThat(c.toBuilder().concurrency(4).build().concurrency()).isEqualTo(4);
+    assertThat(c.toBuilder().concurrency(4).build()).isNotEqualTo(c);
     assertThat(c.toBuilder().build()).isEqualTo(c);
   }
 
@@ -51,14 +54,18 @@ class WriteBehindConfigTest {
   @Test
   void extremesWithinTheLimitsAreAccepted() {
     WriteBehindConfig c = builder().batchSize(WriteBehindConfig.MAX_BATCH_SIZE).maxDelay(Duration.ZERO)
+        .concurrency(WriteBehindConfig.MAX_CONCURRENCY)
         .closeTimeout(Duration.ofDays(365)).retry(Duration.ofNanos(1), Duration.ofDays(365), 1).build();
     assertThat(c.batchSize()).isEqualTo(1_000_000);
+    assertThat(c.concurrency()).isEqualTo(64);
     assertThat(c.maxDelay()).isZero();
     assertThat(c.retry().maxAttempts()).isEqualTo(1);
   }
 
   @Test
   void badSettingsAreNamedWithTheirValue() {
+    assertThatThrownBy(() -> builder().concurrency(0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("concurrency must be between 1 and 64, not 0");
     assertThatThrownBy(() -> builder().batchSize(0)).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("batch-size must be between 1 and 1000000, not 0");
     assertThatThrownBy(() -> builder().batchSize(1_000_001)).isInstanceOf(IllegalArgumentException.class)

@@ -275,4 +275,148 @@ class WriterLaneTest {
     }
     assertThat(H2Writer.contents(url)).isEqualTo(expected);
   }
+
+  /**
+   * A thread-safe writer, as one over a connection pool is: each call takes its own H2 connection. Records, per key,
+   * the operation numbers it was given (the value "v<n>", or -n for a delete) and the threads that gave them.
+   */
+  private static final class ConnectionPerCallWriter implements CacheWriter<String, String> {
+    final String url;
+    final Map<String, List<Long>> delivered = new ConcurrentHashMap<>();
+    final Map<String, Set<String>> threadsOfKey = new ConcurrentHashMap<>();
+    final Set<String> threads = ConcurrentHashMap.newKeySet();
+
+    ConnectionPerCallWriter(String url) {
+      this.url = url;
+      H2Writer.createTable(url);
+    }
+
+    private void record(String key, long number) {
+      delivered.computeIfAbsent(key, k -> java.util.Collections.synchronizedList(new ArrayList<>())).add(number);
+      threadsOfKey.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(Thread.currentThread().getName());
+      threads.add(Thread.currentThread().getName());
+    }
+
+    @Override
+    public void write(Cache.Entry<? extends String, ? extends String> entry) {
+      writeAll(new ArrayList<>(List.of(entry)));
+    }
+
+    @Override
+    public void writeAll(Collection<Cache.Entry<? extends String, ? extends String>> entries) {
+      try (java.sql.Connection c = java.sql.DriverManager.getConnection(url);
+          java.sql.PreparedStatement merge = c.prepareStatement("MERGE INTO kv(k, v) KEY(k) VALUES(?, ?)")) {
+        c.setAutoCommit(false);
+        for (Cache.Entry<? extends String, ? extends String> e : entries) {
+          merge.setString(1, e.getKey());
+          merge.setString(2, e.getValue());
+          merge.addBatch();
+          record(e.getKey(), Long.parseLong(e.getValue().substring(1)));
+        }
+        merge.executeBatch();
+        c.commit();
+        entries.clear();
+      } catch (java.sql.SQLException e) {
+        throw new javax.cache.integration.CacheWriterException(e);
+      }
+    }
+
+    @Override
+    public void delete(Object key) {
+      deleteAll(new ArrayList<>(List.of(key)));
+    }
+
+    @Override
+    public void deleteAll(Collection<?> keys) {
+      throw new AssertionError("these tests only put");
+    }
+  }
+
+  private WriteBehindJournal<String, String> openWithLanes(CacheWriter<String, String> writer, String name,
+      int concurrency) {
+    WriteBehindConfig settings = TestConfigs.config(dir.resolve("journal")).maxDelay(Duration.ofMillis(5))
+        .batchSize(50).concurrency(concurrency).closeTimeout(Duration.ofSeconds(30)).build();
+    WriteBehindJournal<String, String> journal = WriteBehindJournal.open(settings, writer, new JavaSerializer(),
+        getClass().getClassLoader(), name, ChronicleJournal.DEFAULT_ROLL_CYCLE);
+    toClose.add(journal);
+    return journal;
+  }
+
+  @Test
+  void withSeveralWriterThreadsEachKeyGoesThroughOneOfThemInOrder() throws Exception {
+    ConnectionPerCallWriter writer = new ConnectionPerCallWriter(url);
+    WriteBehindJournal<String, String> journal = openWithLanes(writer, "lanes", 3);
+    Map<String, String> model = new TreeMap<>();
+    int callers = 2;
+    List<Thread> threads = new ArrayList<>();
+    List<Map<String, String>> written = new ArrayList<>();
+    AtomicInteger numbers = new AtomicInteger();
+    for (int t = 0; t < callers; t++) {
+      Map<String, String> mine = new TreeMap<>();
+      written.add(mine);
+      int offset = t;
+      Thread caller = new Thread(() -> {
+        Random random = new Random(offset);
+        for (int i = 0; i < 30_000; i++) {
+          // Each caller its own keys, so the model is each caller's last value per key.
+          String key = "c" + offset + "-k" + random.nextInt(1_000);
+          String value = "v" + numbers.incrementAndGet();
+          journal.put(key, value);
+          mine.put(key, value);
+        }
+      });
+      threads.add(caller);
+      caller.start();
+    }
+    for (Thread caller : threads) {
+      caller.join();
+    }
+    written.forEach(model::putAll);
+    Await.drained(journal);
+
+    assertThat(writer.threads).containsExactlyInAnyOrder("goldylox-writebehind-lanes-writer-0",
+        "goldylox-writebehind-lanes-writer-1", "goldylox-writebehind-lanes-writer-2");
+    assertThat(writer.threadsOfKey).allSatisfy((key, names) -> assertThat(names).as(key).hasSize(1));
+    assertThat(writer.delivered).allSatisfy((key, numbersOfKey) ->
+        assertThat(numbersOfKey).as("the operations of %s in the order the writer got them", key).isSorted());
+    assertThat(writer.delivered.keySet()).isEqualTo(model.keySet());
+    assertThat(H2Writer.contents(url)).isEqualTo(model);
+  }
+
+  @Test
+  void aJournalLeftByAnAbandonedCloseIsDeliveredThroughSeveralWriterThreads() throws Exception {
+    java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+    AtomicInteger stuck = new AtomicInteger();
+    CacheWriter<String, String> blocked = discarding(call -> {
+      stuck.incrementAndGet();
+      try {
+        never.await();
+      } catch (InterruptedException e) {
+        throw new javax.cache.integration.CacheWriterException("interrupted");
+      }
+    });
+    WriteBehindConfig settings = TestConfigs.config(dir.resolve("journal")).maxDelay(Duration.ofMillis(5))
+        .batchSize(50).concurrency(4).closeTimeout(Duration.ofMillis(200)).build();
+    WriteBehindJournal<String, String> first = WriteBehindJournal.open(settings, blocked, new JavaSerializer(),
+        getClass().getClassLoader(), "left", ChronicleJournal.DEFAULT_ROLL_CYCLE);
+    Map<String, String> model = new TreeMap<>();
+    Random random = new Random(3);
+    for (int i = 0; i < 20_000; i++) {
+      String key = "k" + random.nextInt(2_000);
+      first.put(key, "v" + i);
+      model.put(key, "v" + i);
+    }
+    first.close(); // the writer never returns: close gives up after 200 ms and leaves everything in the journal
+    assertThat(first.metrics().leftAtClose()).isPositive();
+    never.countDown();
+
+    ConnectionPerCallWriter writer = new ConnectionPerCallWriter(url);
+    WriteBehindJournal<String, String> reopened = openWithLanes(writer, "reopened", 4);
+    Await.drained(reopened);
+    reopened.close();
+
+    assertThat(writer.threads).hasSize(4);
+    assertThat(writer.delivered).allSatisfy((key, numbersOfKey) -> assertThat(numbersOfKey).as(key).hasSize(1));
+    assertThat(H2Writer.contents(url)).isEqualTo(model);
+  }
 }

@@ -78,8 +78,6 @@ final class Flusher<K, V> implements Runnable {
 
   private final String cacheName;
   private final WriteBehindConfig settings;
-  /** Decodes the operations of this run, which callers handed over (their own bytes). */
-  private final Serializer serializer;
   /** Decodes what is read back from the journal files: bytes from outside the process. */
   private final Serializer journalReader;
   private final ClassLoader loader;
@@ -94,6 +92,8 @@ final class Flusher<K, V> implements Runnable {
   /** Null without coalescing: the flusher then reads the journal. */
   private final LiveIntake<K, V> intake;
   private final WriteBehindMetrics metrics;
+  /** Forms the batches: takes ready slots, claims their newest operations, decodes values. */
+  private final BatchAssembler<K, V> assembler;
   /** The threads that call the writer (one per {@code concurrency}), each a batch at a time, and their batches. */
   private final WriterLanes<K, V> lanes;
   private final int batchSize;
@@ -131,7 +131,6 @@ final class Flusher<K, V> implements Runnable {
       Replay<K, V> replay) {
     this.cacheName = cacheName;
     this.settings = settings;
-    this.serializer = serializer;
     this.journalReader = journalReader;
     this.loader = loader;
     this.journal = journal;
@@ -141,6 +140,8 @@ final class Flusher<K, V> implements Runnable {
     this.arrivals = intake != null ? intake.handedOff() : sequence;
     this.metrics = metrics;
     this.backlog = replay.backlog;
+    this.assembler = new BatchAssembler<>(backlog, intake != null, settings.batchSize(), serializer, journalReader,
+        loader);
     this.lanes = new WriterLanes<>(cacheName, settings.concurrency(), () -> new BatchWriter<>(writer, metrics),
         backlog);
     this.batchSize = settings.batchSize();
@@ -292,7 +293,7 @@ final class Flusher<K, V> implements Runnable {
       // The lane gets its next batch before this one is settled (its keys are still in flight, so none of them is
       // in the new batch): settling, with its checkpoint write, then overlaps two writer calls, not one.
       if (batchDue(finished.lane, closingNow)) {
-        submit(prepare(finished.lane));
+        submit(assembler.prepare(finished.lane));
       }
       return settle(finished);
     }
@@ -302,7 +303,7 @@ final class Flusher<K, V> implements Runnable {
     long batchDueMillis = Long.MAX_VALUE;
     for (int lane = 0; lane < lanes.count(); lane++) {
       if (batchDue(lane, closingNow)) {
-        submit(prepare(lane));
+        submit(assembler.prepare(lane));
         submitted = true;
       } else if (lanes.hasRoom(lane)) {
         readyWithRoom += backlog.readyCount(lane);
@@ -431,38 +432,6 @@ final class Flusher<K, V> implements Runnable {
   /** Hands a prepared batch to its writer lane (which has room). */
   private void submit(WriterLane.Batch<K, V> batch) {
     lanes.submit(batch, intake != null);
-  }
-
-  /**
-   * Takes up to a batch of ready slots, claims each key's newest operation (with coalescing) and decodes the
-   * values: the batch for the writer lane.
-   */
-  private WriterLane.Batch<K, V> prepare(int lane) {
-    List<Backlog.Slot<K, V>> taken = backlog.takeReady(lane, batchSize);
-    WriterLane.Batch<K, V> batch = new WriterLane.Batch<>(lane, new ArrayList<>(taken.size()));
-    for (Backlog.Slot<K, V> slot : taken) {
-      if (intake != null && !backlog.claim(slot)) {
-        continue; // nothing pending any more (cannot happen while the invariants hold; see Backlog.claim)
-      }
-      decodeInto(batch, slot);
-    }
-    return batch;
-  }
-
-  /** Decodes the slot's value if needed and adds it to the batch, or to its undecodable slots. */
-  private void decodeInto(WriterLane.Batch<K, V> batch, Backlog.Slot<K, V> slot) {
-    if (!slot.decoded && !slot.isDelete()) {
-      try {
-        @SuppressWarnings("unchecked")
-        V value = (V) (slot.handedOver ? serializer : journalReader).deserialize(slot.record.value, loader);
-        slot.value = value;
-      } catch (RuntimeException e) {
-        batch.undecodable(slot, e);
-        return;
-      }
-    }
-    slot.decoded = true;
-    batch.slots.add(slot);
   }
 
   /**

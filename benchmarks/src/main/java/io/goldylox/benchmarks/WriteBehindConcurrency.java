@@ -6,11 +6,7 @@ import io.goldylox.writebehind.WriteBehindJournal;
 import io.goldylox.writebehind.WriteBehindMetrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -18,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import javax.cache.Cache;
 import javax.cache.integration.CacheWriter;
-import javax.cache.integration.CacheWriterException;
 
 /**
  * Does {@code write-behind.concurrency} help a writer that scales out? A killed node's backlog (500,000 operations
@@ -38,80 +33,49 @@ public final class WriteBehindConcurrency {
 
   private WriteBehindConcurrency() {}
 
-  /** A thread-safe writer: a connection of its own per calling thread (what a pool gives each call). */
+  /**
+   * A thread-safe writer: an {@link H2KvWriter}, with its own connection, per calling thread (what a pool gives each
+   * call).
+   */
   static final class ConnectionPerThreadWriter implements CacheWriter<String, String>, AutoCloseable {
-    private final String url;
-    private final List<Connection> opened = new ArrayList<>();
-    private final ThreadLocal<Connection> connection = ThreadLocal.withInitial(this::connect);
+    private final List<H2KvWriter> opened = new ArrayList<>();
+    private final ThreadLocal<H2KvWriter> writer;
 
-    ConnectionPerThreadWriter(String url) throws SQLException {
-      this.url = url;
-      try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
-        s.execute("CREATE TABLE IF NOT EXISTS kv(k VARCHAR(64) PRIMARY KEY, v VARCHAR(512))");
-      }
-    }
-
-    private Connection connect() {
-      try {
-        Connection c = DriverManager.getConnection(url);
-        c.setAutoCommit(false);
+    ConnectionPerThreadWriter(String url) {
+      writer = ThreadLocal.withInitial(() -> {
+        H2KvWriter w = new H2KvWriter(url);
         synchronized (opened) {
-          opened.add(c);
+          opened.add(w);
         }
-        return c;
-      } catch (SQLException e) {
-        throw new CacheWriterException(e);
-      }
+        return w;
+      });
     }
 
     @Override
     public void write(Cache.Entry<? extends String, ? extends String> entry) {
-      writeAll(new ArrayList<>(List.of(entry)));
+      writer.get().write(entry);
     }
 
     @Override
     public void writeAll(Collection<Cache.Entry<? extends String, ? extends String>> entries) {
-      Connection c = connection.get();
-      try (PreparedStatement merge = c.prepareStatement("MERGE INTO kv(k, v) KEY(k) VALUES(?, ?)")) {
-        for (Cache.Entry<? extends String, ? extends String> e : entries) {
-          merge.setString(1, e.getKey());
-          merge.setString(2, e.getValue());
-          merge.addBatch();
-        }
-        merge.executeBatch();
-        c.commit();
-        entries.clear();
-      } catch (SQLException e) {
-        throw new CacheWriterException("H2 writeAll failed", e);
-      }
+      writer.get().writeAll(entries);
     }
 
     @Override
     public void delete(Object key) {
-      deleteAll(new ArrayList<>(List.of(key)));
+      writer.get().delete(key);
     }
 
     @Override
     public void deleteAll(Collection<?> keys) {
-      Connection c = connection.get();
-      try (PreparedStatement delete = c.prepareStatement("DELETE FROM kv WHERE k = ?")) {
-        for (Object k : keys) {
-          delete.setString(1, (String) k);
-          delete.addBatch();
-        }
-        delete.executeBatch();
-        c.commit();
-        keys.clear();
-      } catch (SQLException e) {
-        throw new CacheWriterException("H2 deleteAll failed", e);
-      }
+      writer.get().deleteAll(keys);
     }
 
     @Override
     public void close() throws SQLException {
       synchronized (opened) {
-        for (Connection c : opened) {
-          c.close();
+        for (H2KvWriter w : opened) {
+          w.close();
         }
       }
     }

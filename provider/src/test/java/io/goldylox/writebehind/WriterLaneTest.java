@@ -197,12 +197,7 @@ class WriterLaneTest {
   }
 
   private WriteBehindJournal<String, String> open(CacheWriter<String, String> writer, String name) {
-    WriteBehindConfig settings = TestConfigs.config(dir.resolve("journal")).maxDelay(Duration.ofMillis(5))
-        .batchSize(50).build();
-    WriteBehindJournal<String, String> journal = WriteBehindJournal.open(settings, writer, new JavaSerializer(),
-        getClass().getClassLoader(), name, ChronicleJournal.DEFAULT_ROLL_CYCLE);
-    toClose.add(journal);
-    return journal;
+    return openWithLanes(writer, name, 1);
   }
 
   @Test

@@ -175,7 +175,9 @@ final class Backlog<K, V> {
     if (ready.length == 1) {
       return 0;
     }
-    int h = key.hashCode();
+    // Fibonacci hashing then a shift: keys whose hashes share their low bits (ids that step by the lane count)
+    // still spread over the lanes.
+    int h = key.hashCode() * 0x9E3779B9;
     return Math.floorMod(h ^ (h >>> 16), ready.length);
   }
 

@@ -108,6 +108,8 @@ final class Flusher<K, V> implements Runnable {
   private volatile long batchStartSequence;
   private volatile boolean closing;
   private volatile Throwable failure;
+  /** Rounds of {@link #step}: written by the flusher thread only, read by tests. */
+  private volatile long rounds;
   private final CountDownLatch exited = new CountDownLatch(1);
   private final Object stateLock = new Object();
   /** Guarded by stateLock: set when close() gave up waiting; the flusher then touches nothing any more. */
@@ -156,7 +158,12 @@ final class Flusher<K, V> implements Runnable {
 
   void start() {
     lanes.start(thread);
-    thread.start();
+    try {
+      thread.start();
+    } catch (RuntimeException | Error e) {
+      lanes.stop();
+      throw e;
+    }
   }
 
   /**
@@ -175,6 +182,11 @@ final class Flusher<K, V> implements Runnable {
         LockSupport.unpark(thread);
       }
     }
+  }
+
+  /** Rounds of {@link #step} so far (for tests: how often the flusher woke up). */
+  long rounds() {
+    return rounds;
   }
 
   /** The error that stopped the flusher, or null while it runs. */
@@ -275,6 +287,7 @@ final class Flusher<K, V> implements Runnable {
    * than {@link #PIPELINE_DEPTH}; or park. Returns false when the flusher must stop.
    */
   private boolean step() {
+    rounds++;
     mode.set(RUNNING);
     boolean closingNow = closing;
     synchronized (stateLock) {
@@ -295,23 +308,33 @@ final class Flusher<K, V> implements Runnable {
       if (batchDue(finished.lane, closingNow)) {
         submit(assembler.prepare(finished.lane));
       }
-      return settle(finished);
+      if (!settle(finished)) {
+        return false;
+      }
+      // On to the other lanes in the same round: with a fast lane there is a finished batch every round, and
+      // lanes with room would otherwise wait for a round without one.
     }
     boolean submitted = false;
     int ready = backlog.readyCount();
-    int readyWithRoom = 0;
+    // Of the lanes with room: the most ready slots one of them has (the fill that wakes a filling flusher is counted
+    // against it, since a batch is due when one lane alone has batch-size), whether one has nothing ready, and the
+    // earliest max-delay deadline among them.
+    int mostReadyWithRoom = 0;
+    boolean emptyLaneWithRoom = false;
     long batchDueMillis = Long.MAX_VALUE;
     for (int lane = 0; lane < lanes.count(); lane++) {
       if (batchDue(lane, closingNow)) {
         submit(assembler.prepare(lane));
         submitted = true;
       } else if (lanes.hasRoom(lane)) {
-        readyWithRoom += backlog.readyCount(lane);
+        int laneReady = backlog.readyCount(lane);
+        mostReadyWithRoom = Math.max(mostReadyWithRoom, laneReady);
+        emptyLaneWithRoom |= laneReady == 0;
         batchDueMillis = Math.min(batchDueMillis,
             saturatedAdd(backlog.nextReadyCreatedMillis(lane), maxDelayMillis));
       }
     }
-    if (submitted) {
+    if (submitted || finished != null) {
       return true;
     }
     boolean inFlight = !lanes.isEmpty();
@@ -328,10 +351,15 @@ final class Flusher<K, V> implements Runnable {
     }
     // Wake for a batch that fills or falls due in a lane with room, for a due retry, or for a lane to finish one.
     long wakeAtMillis = Math.min(batchDueMillis, backlog.nextDueMillis());
+    if (inFlight && emptyLaneWithRoom) {
+      // A lone append to an empty lane does not wake a filling flusher, and no lane's finished batch may come for
+      // long (a slow writer call): look again within max-delay, so that lane's first operation is not late.
+      wakeAtMillis = Math.min(wakeAtMillis, saturatedAdd(System.currentTimeMillis(), Math.max(1L, maxDelayMillis)));
+    }
     // An append wakes a filling flusher once this many operations arrived since it started waiting, counting the
-    // ready ones of lanes with room (those of full lanes do not count, so appends do not unpark it one after
+    // most ready slots of a lane with room (those of full lanes do not count, so appends do not unpark it one after
     // another for a batch it cannot hand over).
-    batchStartSequence = arrivals.get() - readyWithRoom;
+    batchStartSequence = arrivals.get() - mostReadyWithRoom;
     mode.set(ready == 0 && !inFlight ? IDLE : FILLING);
     // Re-check after publishing the mode: an append that saw RUNNING did not unpark us, but it is readable now
     // (the caller fenced between its append and its read of the mode).

@@ -383,6 +383,11 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
     return settings;
   }
 
+  /** How many rounds the flusher made so far: how often it woke up (tests). */
+  long flusherRounds() {
+    return flusher.rounds();
+  }
+
   /** The error that stopped the flusher, or {@code null} while it runs. */
   public Throwable flusherFailure() {
     return flusher.failure();

@@ -9,8 +9,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The counters of one write-behind journal, for the {@code jmx} module to publish.
  *
- * <p>Callers' threads add to {@code appended} (a striped {@link LongAdder}); the writer lane's thread updates the
- * batch and writer counters, the flusher thread all the rest. Every getter is a lock-free read; a reading taken
+ * <p>Callers' threads add to {@code appended} (a striped {@link LongAdder}); the writer threads (one per
+ * {@code concurrency}) update the batch and writer counters, the flusher thread all the rest. Every getter is a lock-free read; a reading taken
  * while they work may be a batch or two behind, never torn inside one counter.
  */
 public final class WriteBehindMetrics {
@@ -30,12 +30,16 @@ public final class WriteBehindMetrics {
   final AtomicLong replayed = new AtomicLong();
   /** Creation time (epoch ms) of the oldest operation the flusher holds unacknowledged; MAX_VALUE: none. */
   final AtomicLong oldestMillis = new AtomicLong(Long.MAX_VALUE);
+  /** Entries of the latest batch handed to the writer (with several writer threads, of any of them). */
   final AtomicLong lastBatchSize = new AtomicLong();
   /** Entries handed to writeAll/deleteAll (with coalescing, fewer than the operations they stand for). */
   final LongAdder writerEntries = new LongAdder();
   /** Operations replaced by a later one of their key before they reached the writer. */
   final LongAdder coalesced = new LongAdder();
-  /** Time the writer took for the latest batch (its writeAll and deleteAll together). */
+  /**
+   * Time the writer took for the latest batch (its writeAll and deleteAll together; with several writer threads, the
+   * batch of any of them that finished last).
+   */
   final AtomicLong lastBatchWriterNanos = new AtomicLong();
   /**
    * The flusher thread's idle parking (nothing with the writer, and nothing to deliver or waiting for a batch to

@@ -11,8 +11,8 @@ import javax.cache.integration.CacheWriter;
 /**
  * A thread that calls the user's {@link CacheWriter} for one write-behind journal
  * ({@code goldylox-writebehind-<cache>-writer}, or {@code -writer-<i>} with {@code concurrency} above 1, each
- * for the keys that hash to it: see {@link WriterLanes}): it takes one batch at a time from the {@link Flusher},
- * hands it to the {@link BatchWriter}, and hands the outcome back. While the writer works on one batch, the flusher claims
+ * for the keys that hash to it: see {@link WriterLanes}): it takes one batch at a time from the
+ * {@link Flusher}, hands it to the {@link BatchWriter}, and hands the outcome back. While the writer works on one batch, the flusher claims
  * and decodes the next one and settles the one before, so with a backlog the flusher's own cost (the pending
  * index, decoding, the checkpoint) overlaps the writer's time instead of adding to it, and the writer is called
  * again as soon as it returns.

@@ -17,6 +17,8 @@ final class WriterLanes<K, V> {
   /** Per lane: the batches handed over and not settled yet, in the order handed over. Flusher thread only. */
   private final List<List<WriterLane.Batch<K, V>>> outstanding;
   private int outstandingTotal;
+  /** The lane {@link #takeDone} looks at first. */
+  private int nextDone;
 
   @SuppressWarnings("unchecked")
   WriterLanes(String cacheName, int count, java.util.function.Supplier<BatchWriter<K, V>> batchWriters,
@@ -30,9 +32,15 @@ final class WriterLanes<K, V> {
     }
   }
 
+  /** Starts every lane; if one cannot start, those started are stopped and the error is thrown. */
   void start(Thread flusher) {
-    for (WriterLane<K, V> lane : lanes) {
-      lane.start(flusher);
+    try {
+      for (WriterLane<K, V> lane : lanes) {
+        lane.start(flusher);
+      }
+    } catch (RuntimeException | Error e) {
+      stop();
+      throw e;
     }
   }
 
@@ -62,14 +70,21 @@ final class WriterLanes<K, V> {
     lanes[batch.lane].submit(batch);
   }
 
-  /** An outstanding batch the writer finished, the oldest of the first lane that has one, taken out; or null. */
+  /**
+   * An outstanding batch the writer finished, taken out, or null: the oldest of the first lane that has one,
+   * starting after the lane of the last one taken, so that a fast lane does not keep the others' finished batches
+   * waiting.
+   */
   WriterLane.Batch<K, V> takeDone() {
-    for (List<WriterLane.Batch<K, V>> held : outstanding) {
+    for (int n = 0; n < lanes.length; n++) {
+      int lane = (nextDone + n) % lanes.length;
+      List<WriterLane.Batch<K, V>> held = outstanding.get(lane);
       for (int i = 0; i < held.size(); i++) {
         WriterLane.Batch<K, V> batch = held.get(i);
         if (batch.done) {
           held.remove(i);
           outstandingTotal--;
+          nextDone = (lane + 1) % lanes.length;
           return batch;
         }
       }

@@ -178,7 +178,7 @@ class ConfigValidationTest {
         arguments("goldylox.caches.o.write-behind { writer = \"" + WRITER + "\", journal = \"/tmp/j\","
             + " concurrency = 65 }", "goldylox.caches.o.write-behind.concurrency", "must be at most 64, not 65"),
         arguments("goldylox.caches.o.write-behind { writer = \"" + WRITER + "\", journal = \"/tmp/j\","
-            + " concurrency = 0 }", "goldylox.caches.o.write-behind.concurrency", "0"),
+            + " concurrency = 0 }", "goldylox.caches.o.write-behind.concurrency", "must be positive, not 0"),
         arguments("goldylox.caches.o.write-behind { writer = \"" + WRITER + "\", journal = \"/tmp/j\","
             + " close-timeout = 400d }", "goldylox.caches.o.write-behind.close-timeout", "at most 365 days"),
         arguments("goldylox.caches.o.write-behind { writer = \"" + WRITER + "\", journal = \"/tmp/j\","

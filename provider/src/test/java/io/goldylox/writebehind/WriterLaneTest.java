@@ -402,6 +402,7 @@ class WriterLaneTest {
       model.put(key, "v" + i);
     }
     first.close(); // the writer never returns: close gives up after 200 ms and leaves everything in the journal
+    assertThat(stuck.get()).as("writer calls that never returned").isPositive();
     assertThat(first.metrics().leftAtClose()).isPositive();
     never.countDown();
 
@@ -413,5 +414,110 @@ class WriterLaneTest {
     assertThat(writer.threads).hasSize(4);
     assertThat(writer.delivered).allSatisfy((key, numbersOfKey) -> assertThat(numbersOfKey).as(key).hasSize(1));
     assertThat(H2Writer.contents(url)).isEqualTo(model);
+  }
+
+  /** A key of writer lane {@code lane} of {@code lanes}, as the backlog spreads them. */
+  private static String keyOfLane(int lane, int lanes, String prefix) {
+    Backlog<String, String> spread = new Backlog<>(true, new ConcurrentHashMap<>(), lanes);
+    for (int i = 0; ; i++) {
+      if (spread.laneOf(prefix + i) == lane) {
+        return prefix + i;
+      }
+    }
+  }
+
+  @Test
+  void aWriterCallThatDoesNotReturnHoldsBackNoOtherLane() throws Exception {
+    String slowKey = keyOfLane(0, 2, "slow");
+    String quickKey = keyOfLane(1, 2, "quick");
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    Set<String> written = ConcurrentHashMap.newKeySet();
+    CacheWriter<String, String> writer = new CacheWriter<>() {
+      @Override
+      public void write(Cache.Entry<? extends String, ? extends String> entry) {}
+
+      @Override
+      public void writeAll(Collection<Cache.Entry<? extends String, ? extends String>> entries) {
+        for (Cache.Entry<? extends String, ? extends String> e : entries) {
+          if (e.getKey().equals(slowKey)) {
+            try {
+              release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException ie) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          written.add(e.getKey());
+        }
+        entries.clear();
+      }
+
+      @Override
+      public void delete(Object key) {}
+
+      @Override
+      public void deleteAll(Collection<?> keys) {
+        keys.clear();
+      }
+    };
+    WriteBehindJournal<String, String> journal = openWithLanes(writer, "held", 2);
+    journal.put(slowKey, "1");
+    Await.until(() -> journal.metrics().writerCalls() == 0 && journal.metrics().batches() == 1,
+        Duration.ofSeconds(10), journal::toString); // the slow call is in the writer
+    journal.put(quickKey, "1"); // one operation alone in the other lane: it is due after max-delay (5 ms)
+
+    Await.until(() -> written.contains(quickKey), Duration.ofSeconds(10), journal::toString);
+    assertThat(written).as("the slow call has not returned").doesNotContain(slowKey);
+    release.countDown();
+    Await.drained(journal);
+  }
+
+  @Test
+  void withAFastWriterNoLaneWaitsForTheOthersToFinish() throws Exception {
+    List<String> callers = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+    WriteBehindJournal<String, String> journal = openWithLanes(discarding(call -> {
+      try {
+        gate.await(30, java.util.concurrent.TimeUnit.SECONDS); // a backlog builds up behind the first calls
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      callers.add(Thread.currentThread().getName());
+    }), "fair", 2);
+    for (int i = 0; i < 60_000; i++) {
+      journal.put("k" + i, "v" + i); // 1,200 batches of 50 distinct keys, about half in each lane
+    }
+    gate.countDown(); // now the writer does nothing: the flusher is the bottleneck
+    Await.drained(journal);
+
+    int longestRun = 0;
+    int run = 0;
+    for (int i = 0; i < callers.size(); i++) {
+      run = i > 0 && callers.get(i).equals(callers.get(i - 1)) ? run + 1 : 1;
+      longestRun = Math.max(longestRun, run);
+    }
+    assertThat(callers.size()).isGreaterThan(1_000);
+    // Each lane has about 600 calls to make; a lane kept waiting while the other goes on shows as a run of
+    // hundreds of calls by one thread.
+    assertThat(longestRun).as("most writer calls in a row by one writer thread").isLessThan(100);
+  }
+
+  @Test
+  void appendsDoNotWakeTheFlusherOneAfterAnotherWhileNoLaneHasABatch() throws Exception {
+    WriteBehindConfig settings = TestConfigs.config(dir.resolve("journal")).maxDelay(Duration.ofSeconds(20))
+        .batchSize(1_000).concurrency(4).build();
+    WriteBehindJournal<String, String> journal = WriteBehindJournal.open(settings, discarding(call -> { }),
+        new JavaSerializer(), getClass().getClassLoader(), "wakes", ChronicleJournal.DEFAULT_ROLL_CYCLE);
+    toClose.add(journal);
+    long roundsBefore = journal.flusherRounds();
+    for (int i = 0; i < 3_000; i++) { // about 750 new keys a lane: no lane has a batch of 1,000
+      journal.put("k" + i, "v" + i);
+      java.util.concurrent.locks.LockSupport.parkNanos(50_000); // time for a woken flusher to run
+    }
+    long rounds = journal.flusherRounds() - roundsBefore;
+
+    // The flusher wakes when the fullest lane could have filled, a few dozen times at most; counting the ready
+    // keys of all lanes together, it woke at almost every append (over 1,000 rounds).
+    assertThat(rounds).as("flusher rounds during 3,000 appends").isLessThan(100);
+    assertThat(journal.metrics().writerCalls()).as("nothing due yet").isZero();
   }
 }

@@ -92,6 +92,8 @@ final class Flusher<K, V> implements Runnable {
   /** Null without coalescing: the flusher then reads the journal. */
   private final LiveIntake<K, V> intake;
   private final WriteBehindMetrics metrics;
+  /** What happens to an operation the writer failed on, or that cannot be read: retries and dead letters. */
+  private final FailedOperations<K, V> failures;
   /** Forms the batches: takes ready slots, claims their newest operations, decodes values. */
   private final BatchAssembler<K, V> assembler;
   /** The threads that call the writer (one per {@code concurrency}), each a batch at a time, and their batches. */
@@ -142,6 +144,7 @@ final class Flusher<K, V> implements Runnable {
     this.arrivals = intake != null ? intake.handedOff() : sequence;
     this.metrics = metrics;
     this.backlog = replay.backlog;
+    this.failures = new FailedOperations<>(cacheName, settings.retry(), backlog, deadLetters, metrics);
     this.assembler = new BatchAssembler<>(backlog, intake != null, settings.batchSize(), serializer, journalReader,
         loader);
     this.lanes = new WriterLanes<>(cacheName, settings.concurrency(), () -> new BatchWriter<>(writer, metrics),
@@ -238,7 +241,7 @@ final class Flusher<K, V> implements Runnable {
         }
         if (unreadable != null) {
           for (JournalRecord record : unreadable) {
-            deadLetterUnreadable(record);
+            failures.deadLetterUnreadable(record);
           }
           unreadable = null;
         }
@@ -440,7 +443,7 @@ final class Flusher<K, V> implements Runnable {
       try {
         key = decodeKey(record);
       } catch (RuntimeException e) {
-        deadLetterUnreadable(record);
+        failures.deadLetterUnreadable(record);
         continue;
       }
       backlog.add(record, key);
@@ -482,7 +485,7 @@ final class Flusher<K, V> implements Runnable {
       }
       if (batch.undecodable != null) {
         for (Map.Entry<Backlog.Slot<K, V>, Throwable> u : batch.undecodable.entrySet()) {
-          deadLetter(u.getKey(), u.getKey().attempts + 1, u.getValue());
+          failures.deadLetter(u.getKey(), u.getKey().attempts + 1, u.getValue(), closing);
         }
       }
       if (outcome != null) {
@@ -493,7 +496,7 @@ final class Flusher<K, V> implements Runnable {
         metrics.resolved.add(delivered);
         metrics.delivered.add(delivered);
         for (Map.Entry<Backlog.Slot<K, V>, Throwable> f : outcome.failed.entrySet()) {
-          handleFailure(f.getKey(), f.getValue());
+          failures.handle(f.getKey(), f.getValue(), closing);
         }
       }
       checkpoint(false);
@@ -505,64 +508,6 @@ final class Flusher<K, V> implements Runnable {
   @SuppressWarnings("unchecked")
   private static <T extends Throwable> void sneakyThrow(Throwable t) throws T {
     throw (T) t;
-  }
-
-  /** After a failed attempt: replaced by a later operation, or retried later, or left (close), or dead. */
-  private void handleFailure(Backlog.Slot<K, V> slot, Throwable error) {
-    metrics.failures.increment();
-    int attempts = slot.attempts + 1;
-    if (backlog.hasLater(slot)) {
-      metrics.resolved.add(backlog.resolve(slot)); // its key's next operation carries the key on
-      metrics.coalesced.increment();
-      return;
-    }
-    if (attempts >= settings.retry().maxAttempts()) {
-      deadLetter(slot, attempts, error);
-      return;
-    }
-    slot.attempts = attempts;
-    if (closing) {
-      backlog.leave(slot);
-      return;
-    }
-    backlog.retryAt(slot, System.currentTimeMillis() + settings.retry().backoffMillis(attempts));
-  }
-
-  private void deadLetter(Backlog.Slot<K, V> slot, int attempts, Throwable error) {
-    JournalRecord record = slot.record;
-    try {
-      deadLetters.append(record, attempts, error);
-    } catch (RuntimeException | InternalError e) {
-      LOG.log(System.Logger.Level.ERROR, "Write-behind of cache '" + cacheName + "': cannot write the dead-letter"
-          + " journal " + deadLetters.directory() + " (" + e + "); the operation stays pending", e);
-      slot.attempts = attempts - 1;
-      if (closing) {
-        backlog.leave(slot);
-      } else {
-        backlog.retryAt(slot, System.currentTimeMillis() + settings.retry().maxDelay().toMillis());
-      }
-      return;
-    }
-    metrics.deadLetters.increment();
-    LOG.log(System.Logger.Level.WARNING, "Write-behind of cache '" + cacheName + "' gave up on the "
-        + (record.isDelete() ? "delete" : "put") + " of key " + abbreviate(String.valueOf(slot.key)) + " after "
-        + attempts + " attempts and moved it to the dead-letter journal " + deadLetters.directory() + ": " + error);
-    metrics.resolved.add(backlog.resolve(slot));
-  }
-
-  /** A record whose key cannot be decoded cannot be coalesced or retried: straight to the dead letters. */
-  private void deadLetterUnreadable(JournalRecord record) {
-    IllegalStateException error = new IllegalStateException("the key of journal record "
-        + Long.toHexString(record.index) + " cannot be deserialized");
-    deadLetters.append(record, record.attempts + 1, error); // a failure stops the flusher: nothing is lost
-    metrics.deadLetters.increment();
-    metrics.resolved.increment();
-    LOG.log(System.Logger.Level.WARNING, "Write-behind of cache '" + cacheName + "' moved an operation whose key"
-        + " cannot be read back to the dead-letter journal " + deadLetters.directory());
-  }
-
-  private static String abbreviate(String text) {
-    return text.length() <= 200 ? text : text.substring(0, 200) + "...";
   }
 
   /**

@@ -1,0 +1,92 @@
+package io.goldylox.writebehind;
+
+import io.goldylox.config.WriteBehindConfig;
+
+/**
+ * What the flusher does with an operation the writer failed on: it is carried on by a later operation of its key,
+ * retried after a backoff, left in the journal (during close), or, after {@code max-attempts}, moved to the
+ * dead-letter journal with a WARN; and with a record whose key cannot be read back (straight to the dead letters).
+ * A dead letter that cannot be written keeps its operation pending.
+ *
+ * <p>Threads: the flusher thread only, under the flusher's state lock (it touches the backlog and Chronicle).
+ */
+final class FailedOperations<K, V> {
+
+  private static final System.Logger LOG = System.getLogger(Flusher.class.getName());
+
+  private final String cacheName;
+  private final WriteBehindConfig.Retry retry;
+  private final Backlog<K, V> backlog;
+  private final DeadLetterJournal deadLetters;
+  private final WriteBehindMetrics metrics;
+
+  FailedOperations(String cacheName, WriteBehindConfig.Retry retry, Backlog<K, V> backlog,
+      DeadLetterJournal deadLetters, WriteBehindMetrics metrics) {
+    this.cacheName = cacheName;
+    this.retry = retry;
+    this.backlog = backlog;
+    this.deadLetters = deadLetters;
+    this.metrics = metrics;
+  }
+
+  /**
+   * After a failed attempt: replaced by a later operation, or retried later, or left ({@code closing}), or dead.
+   */
+  void handle(Backlog.Slot<K, V> slot, Throwable error, boolean closing) {
+    metrics.failures.increment();
+    int attempts = slot.attempts + 1;
+    if (backlog.hasLater(slot)) {
+      metrics.resolved.add(backlog.resolve(slot)); // its key's next operation carries the key on
+      metrics.coalesced.increment();
+      return;
+    }
+    if (attempts >= retry.maxAttempts()) {
+      deadLetter(slot, attempts, error, closing);
+      return;
+    }
+    slot.attempts = attempts;
+    if (closing) {
+      backlog.leave(slot);
+      return;
+    }
+    backlog.retryAt(slot, System.currentTimeMillis() + retry.backoffMillis(attempts));
+  }
+
+  /** Moves the slot's operation to the dead letters after {@code attempts}; if that fails, it stays pending. */
+  void deadLetter(Backlog.Slot<K, V> slot, int attempts, Throwable error, boolean closing) {
+    JournalRecord record = slot.record;
+    try {
+      deadLetters.append(record, attempts, error);
+    } catch (RuntimeException | InternalError e) {
+      LOG.log(System.Logger.Level.ERROR, "Write-behind of cache '" + cacheName + "': cannot write the dead-letter"
+          + " journal " + deadLetters.directory() + " (" + e + "); the operation stays pending", e);
+      slot.attempts = attempts - 1;
+      if (closing) {
+        backlog.leave(slot);
+      } else {
+        backlog.retryAt(slot, System.currentTimeMillis() + retry.maxDelay().toMillis());
+      }
+      return;
+    }
+    metrics.deadLetters.increment();
+    LOG.log(System.Logger.Level.WARNING, "Write-behind of cache '" + cacheName + "' gave up on the "
+        + (record.isDelete() ? "delete" : "put") + " of key " + abbreviate(String.valueOf(slot.key)) + " after "
+        + attempts + " attempts and moved it to the dead-letter journal " + deadLetters.directory() + ": " + error);
+    metrics.resolved.add(backlog.resolve(slot));
+  }
+
+  /** A record whose key cannot be decoded cannot be coalesced or retried: straight to the dead letters. */
+  void deadLetterUnreadable(JournalRecord record) {
+    IllegalStateException error = new IllegalStateException("the key of journal record "
+        + Long.toHexString(record.index) + " cannot be deserialized");
+    deadLetters.append(record, record.attempts + 1, error); // a failure stops the flusher: nothing is lost
+    metrics.deadLetters.increment();
+    metrics.resolved.increment();
+    LOG.log(System.Logger.Level.WARNING, "Write-behind of cache '" + cacheName + "' moved an operation whose key"
+        + " cannot be read back to the dead-letter journal " + deadLetters.directory());
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() <= 200 ? text : text.substring(0, 200) + "...";
+  }
+}

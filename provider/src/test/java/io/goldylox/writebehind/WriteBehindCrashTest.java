@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import javax.cache.integration.CacheWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * must deliver all of it: nothing is left in the journal (a further open replays nothing), and the database equals
  * a model of the operations the child acknowledged (printed after {@code put}/{@code delete} returned), reading
  * every line the child printed before it died. Three crashes in a row on the same journal (a database per round),
- * the second without coalescing.
+ * the second without coalescing; the restart delivers through 1, 2 and 3 writer threads ({@code concurrency}).
  */
 class WriteBehindCrashTest {
 
@@ -96,10 +97,14 @@ class WriteBehindCrashTest {
       assertThat(killed).as("killed with a backlog; its stderr: " + Files.readString(stderr)).isTrue();
 
       // Restart in-process on the same journal and database: one close() delivers the whole backlog.
-      WriteBehindConfig settings = TestConfigs.config(journal).batchSize(200).coalesce(coalesce).build();
+      int concurrency = round + 1;
+      WriteBehindConfig settings = TestConfigs.config(journal).batchSize(200).coalesce(coalesce)
+          .concurrency(concurrency).build();
       Map<String, String> database;
       try (java.sql.Connection holder = java.sql.DriverManager.getConnection(url);
-          H2Writer writer = new H2Writer(url)) {
+          H2Writer h2 = new H2Writer(url)) {
+        // H2Writer holds one connection: with several writer threads, their calls take turns on it.
+        CacheWriter<String, String> writer = concurrency == 1 ? h2 : new TakingTurns(h2);
         WriteBehindJournal<String, String> reopened = WriteBehindJournal.open(settings, writer,
             new JavaSerializer(), getClass().getClassLoader(), "crash-restart", ChronicleJournal.DEFAULT_ROLL_CYCLE);
         assertThat(reopened.metrics().replayed()).as("replayed after the kill").isGreaterThanOrEqualTo(BACKLOG);
@@ -117,7 +122,7 @@ class WriteBehindCrashTest {
       List<String> wrong = AcknowledgedModel.mismatches(model, database, inFlight == null ? null : inFlight[3],
           inFlight == null || inFlight[2].equals("D") ? null : inFlight[4]);
       assertThat(wrong).as("round " + round + " (" + acknowledged + " acknowledged, lag " + lag + " at the kill,"
-          + " coalesce " + coalesce + ")").isEmpty();
+          + " coalesce " + coalesce + ", concurrency " + concurrency + ")").isEmpty();
     }
   }
 
@@ -136,6 +141,36 @@ class WriteBehindCrashTest {
         .contains("--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED")
         .contains("Missing:");
     assertThat(Files.exists(dir.resolve("journal"))).as("nothing was created").isFalse();
+  }
+
+  /** A writer whose calls take turns on one that is not thread-safe. */
+  private static final class TakingTurns implements CacheWriter<String, String> {
+    private final CacheWriter<String, String> target;
+
+    TakingTurns(CacheWriter<String, String> target) {
+      this.target = target;
+    }
+
+    @Override
+    public synchronized void write(javax.cache.Cache.Entry<? extends String, ? extends String> entry) {
+      target.write(entry);
+    }
+
+    @Override
+    public synchronized void writeAll(
+        java.util.Collection<javax.cache.Cache.Entry<? extends String, ? extends String>> entries) {
+      target.writeAll(entries);
+    }
+
+    @Override
+    public synchronized void delete(Object key) {
+      target.delete(key);
+    }
+
+    @Override
+    public synchronized void deleteAll(java.util.Collection<?> keys) {
+      target.deleteAll(keys);
+    }
   }
 
   private static void apply(Map<String, String> model, String[] op) {

@@ -187,6 +187,32 @@ class WriteBehindCacheTest {
     return provider.getCacheManager(URI.create("urn:goldylox:write-behind-test"), getClass().getClassLoader());
   }
 
+  @Test
+  void severalWriterThreadsDeliverWhatTheCacheWasGiven() throws Exception {
+    GateWriter writer = new GateWriter(url); // thread-safe: a connection per call
+    GoldyloxConfiguration<String, String> configuration = configuration(writer);
+    configuration.setWriteBehind(configuration.writeBehind().orElseThrow().toBuilder().concurrency(3).build());
+    try (CacheManager manager = manager()) {
+      Cache<String, String> cache = manager.createCache("orders", configuration);
+      GoldyloxConfiguration<?, ?> live = cache.getConfiguration(GoldyloxConfiguration.class);
+      assertThat(live.writeBehind().orElseThrow().concurrency()).isEqualTo(3);
+      Map<String, String> expected = new HashMap<>();
+      for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 2_000; i++) {
+          cache.put("k" + i, "v" + round + "-" + i);
+          expected.put("k" + i, "v" + round + "-" + i);
+        }
+        for (int i = round; i < 2_000; i += 7) {
+          cache.remove("k" + i);
+          expected.remove("k" + i);
+        }
+      }
+      writer.open.countDown();
+      awaitDelivered(cache);
+      assertThat(writer.rows()).isEqualTo(expected);
+    }
+  }
+
   private GoldyloxConfiguration<String, String> configuration(GateWriter writer) {
     return configuration(writer, Duration.ofSeconds(5));
   }

@@ -320,10 +320,10 @@ final class Flusher<K, V> implements Runnable {
     boolean submitted = false;
     int ready = backlog.readyCount();
     // Of the lanes with room: the most ready slots one of them has (the fill that wakes a filling flusher is counted
-    // against it, since a batch is due when one lane alone has batch-size), whether one has nothing ready, and the
-    // earliest max-delay deadline among them.
+    // against it, since a batch is due when one lane alone has batch-size), whether one is idle (nothing ready and
+    // no batch), and the earliest max-delay deadline among them.
     int mostReadyWithRoom = 0;
-    boolean emptyLaneWithRoom = false;
+    boolean idleLane = false;
     long batchDueMillis = Long.MAX_VALUE;
     for (int lane = 0; lane < lanes.count(); lane++) {
       if (batchDue(lane, closingNow)) {
@@ -332,7 +332,7 @@ final class Flusher<K, V> implements Runnable {
       } else if (lanes.hasRoom(lane)) {
         int laneReady = backlog.readyCount(lane);
         mostReadyWithRoom = Math.max(mostReadyWithRoom, laneReady);
-        emptyLaneWithRoom |= laneReady == 0;
+        idleLane |= laneReady == 0 && lanes.isIdle(lane);
         batchDueMillis = Math.min(batchDueMillis,
             saturatedAdd(backlog.nextReadyCreatedMillis(lane), maxDelayMillis));
       }
@@ -354,9 +354,10 @@ final class Flusher<K, V> implements Runnable {
     }
     // Wake for a batch that fills or falls due in a lane with room, for a due retry, or for a lane to finish one.
     long wakeAtMillis = Math.min(batchDueMillis, backlog.nextDueMillis());
-    if (inFlight && emptyLaneWithRoom) {
-      // A lone append to an empty lane does not wake a filling flusher, and no lane's finished batch may come for
-      // long (a slow writer call): look again within max-delay, so that lane's first operation is not late.
+    if (inFlight && idleLane) {
+      // Another lane is in the writer, so the flusher is filling: a lone append to an idle lane does not wake it,
+      // and no finished batch may come for long (a slow writer call). Look again within max-delay, so that lane's
+      // first operation is not late. (With one lane this never applies: its lane is the one in the writer.)
       wakeAtMillis = Math.min(wakeAtMillis, saturatedAdd(System.currentTimeMillis(), Math.max(1L, maxDelayMillis)));
     }
     // An append wakes a filling flusher once this many operations arrived since it started waiting, counting the

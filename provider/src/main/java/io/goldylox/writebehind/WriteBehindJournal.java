@@ -127,9 +127,21 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
       throw e instanceof CacheException ? (CacheException) e
           : new CacheException("Cannot open the write-behind journal " + settings.journal() + ": " + e, e);
     }
-    flusher.start();
-    if (syncer != null) {
-      syncer.start();
+    try {
+      flusher.start();
+      if (syncer != null) {
+        syncer.start();
+      }
+    } catch (RuntimeException | Error e) {
+      // A thread that cannot start (the JVM is out of threads): nothing was accepted yet, so stop what started and
+      // close what is open; the journal's files are as they were.
+      flusher.close(0L);
+      try {
+        deadLetters.close();
+      } finally {
+        journal.close();
+      }
+      throw new CacheException("Cannot start the write-behind threads of " + settings.journal() + ": " + e, e);
     }
   }
 

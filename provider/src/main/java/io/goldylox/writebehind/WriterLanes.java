@@ -53,6 +53,11 @@ final class WriterLanes<K, V> {
     return outstanding.get(lane).size() < Flusher.PIPELINE_DEPTH;
   }
 
+  /** Whether lane {@code lane} holds no batch. */
+  boolean isIdle(int lane) {
+    return outstanding.get(lane).isEmpty();
+  }
+
   /** Whether any batch is outstanding. */
   boolean isEmpty() {
     return outstandingTotal == 0;

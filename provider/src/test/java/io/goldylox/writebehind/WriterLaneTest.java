@@ -463,6 +463,12 @@ class WriterLaneTest {
     journal.put(slowKey, "1");
     Await.until(() -> journal.metrics().writerCalls() == 0 && journal.metrics().batches() == 1,
         Duration.ofSeconds(10), journal::toString); // the slow call is in the writer
+    // Once the flusher parked with that call in flight (had it not yet, its next round would see the key below
+    // without needing to wake for it):
+    Await.until(() -> Thread.getAllStackTraces().keySet().stream()
+        .anyMatch(t -> t.getName().equals("goldylox-writebehind-held")
+            && (t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING)),
+        Duration.ofSeconds(10), journal::toString);
     journal.put(quickKey, "1"); // one operation alone in the other lane: it is due after max-delay (5 ms)
 
     Await.until(() -> written.contains(quickKey), Duration.ofSeconds(10), journal::toString);

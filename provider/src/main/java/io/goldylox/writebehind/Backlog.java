@@ -329,12 +329,11 @@ final class Backlog<K, V> {
     readyTotal++;
   }
 
-  /** Up to {@code max} ready slots, oldest first, now IN_FLIGHT: at most one entry per key. */
-  List<Slot<K, V>> takeReady(int max) {
-    return takeReady(0, max);
-  }
 
-  /** Up to {@code max} ready slots of writer lane {@code lane}, oldest first, now IN_FLIGHT. */
+  /**
+   * Up to {@code max} ready slots of writer lane {@code lane}, oldest first, now IN_FLIGHT: at most one entry per
+   * key.
+   */
   List<Slot<K, V>> takeReady(int lane, int max) {
     ArrayDeque<Slot<K, V>> queue = ready[lane];
     int n = Math.min(max, queue.size());

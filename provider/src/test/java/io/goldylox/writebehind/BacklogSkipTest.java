@@ -30,7 +30,7 @@ class BacklogSkipTest {
   }
 
   private Backlog.Slot<String, String> takeAndClaimOne() {
-    List<Backlog.Slot<String, String>> taken = backlog.takeReady(1);
+    List<Backlog.Slot<String, String>> taken = backlog.takeReady(0, 1);
     assertThat(taken).hasSize(1);
     Backlog.Slot<String, String> slot = taken.get(0);
     assertThat(backlog.claim(slot)).isTrue();
@@ -68,14 +68,14 @@ class BacklogSkipTest {
     Backlog.Slot<String, String> a = takeAndClaimOne();
     write("a", "2");
     backlog.requeueSkipped(a);
-    assertThat(backlog.takeReady(2)).extracting(s -> s.key).containsExactly("a", "b");
+    assertThat(backlog.takeReady(0, 2)).extracting(s -> s.key).containsExactly("a", "b");
   }
 
   @Test
   void withoutAClaimNothingIsLeftOut() {
     Backlog<String, String> journalOrder = new Backlog<>(false, pending);
     journalOrder.add(new JournalRecord(JournalRecord.PUT, 1, 0L, 0, 0L, new byte[] {1}, new byte[] {2}, 1L), "k");
-    Backlog.Slot<String, String> slot = journalOrder.takeReady(1).get(0);
+    Backlog.Slot<String, String> slot = journalOrder.takeReady(0, 1).get(0);
     write("k", "v");
     assertThat(journalOrder.supersededSinceClaim(slot)).isFalse();
   }

@@ -175,6 +175,12 @@ class WriterLaneTest {
 
   /** A writer of nothing that runs {@code onCall} with the call's number (from 1) on each writeAll. */
   private static CacheWriter<String, String> discarding(java.util.function.IntConsumer onCall) {
+    return discarding((call, entries) -> onCall.accept(call));
+  }
+
+  /** A writer of nothing that runs {@code onCall} with the call's number (from 1) and its entries on each writeAll. */
+  private static CacheWriter<String, String> discarding(
+      java.util.function.BiConsumer<Integer, Collection<Cache.Entry<? extends String, ? extends String>>> onCall) {
     AtomicInteger calls = new AtomicInteger();
     return new CacheWriter<>() {
       @Override
@@ -182,7 +188,7 @@ class WriterLaneTest {
 
       @Override
       public void writeAll(Collection<Cache.Entry<? extends String, ? extends String>> entries) {
-        onCall.accept(calls.incrementAndGet());
+        onCall.accept(calls.incrementAndGet(), entries);
         entries.clear();
       }
 
@@ -432,33 +438,18 @@ class WriterLaneTest {
     String quickKey = keyOfLane(1, 2, "quick");
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
     Set<String> written = ConcurrentHashMap.newKeySet();
-    CacheWriter<String, String> writer = new CacheWriter<>() {
-      @Override
-      public void write(Cache.Entry<? extends String, ? extends String> entry) {}
-
-      @Override
-      public void writeAll(Collection<Cache.Entry<? extends String, ? extends String>> entries) {
-        for (Cache.Entry<? extends String, ? extends String> e : entries) {
-          if (e.getKey().equals(slowKey)) {
-            try {
-              release.await(30, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (InterruptedException ie) {
-              Thread.currentThread().interrupt();
-            }
+    CacheWriter<String, String> writer = discarding((call, entries) -> {
+      for (Cache.Entry<? extends String, ? extends String> e : entries) {
+        if (e.getKey().equals(slowKey)) {
+          try {
+            release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+          } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
           }
-          written.add(e.getKey());
         }
-        entries.clear();
+        written.add(e.getKey());
       }
-
-      @Override
-      public void delete(Object key) {}
-
-      @Override
-      public void deleteAll(Collection<?> keys) {
-        keys.clear();
-      }
-    };
+    });
     WriteBehindJournal<String, String> journal = openWithLanes(writer, "held", 2);
     journal.put(slowKey, "1");
     Await.until(() -> journal.metrics().writerCalls() == 0 && journal.metrics().batches() == 1,

@@ -13,7 +13,9 @@ import io.goldylox.expiry.ExpirySweeper;
 import io.goldylox.internal.Workers;
 import io.goldylox.serialization.Copier;
 import io.goldylox.serialization.ReferenceCopier;
+import io.goldylox.serialization.RewritableBytes;
 import io.goldylox.serialization.SerializedBytes;
+import io.goldylox.serialization.ValueCopier;
 import io.goldylox.spi.GoldyloxCacheManager;
 import io.goldylox.stats.CacheStatistics;
 import io.goldylox.tier.HeapTier;
@@ -31,6 +33,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 import javax.cache.Cache;
 import javax.cache.configuration.CacheEntryListenerConfiguration;
 import javax.cache.configuration.Configuration;
@@ -99,6 +102,8 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   private final Tier<K> tier;
   /** {@link #tier} when it is a plain {@link HeapTier}, where a plain put is one map store; else null. */
   private final HeapTier<K> plainHeap;
+  /** By value with a {@link #plainHeap}: finds the record a put may overwrite in place; else {@code null}. */
+  private final Function<Object, RewritableBytes> rewritable;
   /**
    * Whether a stored value may be {@code SerializedBytes} to decode. Not in a plain heap by reference: its values
    * are the callers' own objects, so a hit returns the value without touching it (one memory access less).
@@ -145,6 +150,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     this.copier = copier;
     this.tier = tier;
     this.plainHeap = tier instanceof HeapTier ? (HeapTier<K>) tier : null;
+    this.rewritable = plainHeap != null && copier instanceof ValueCopier ? plainHeap::rewritable : null;
     this.storedMayBeSerialized = !(tier instanceof HeapTier && copier instanceof ReferenceCopier);
     this.asyncExecutor = workers.async();
     this.expiryPolicy = configuration.getExpiryPolicyFactory().create();
@@ -265,12 +271,16 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     long start = statistics.startNanos();
     if (isPlainPut()) {
       // Nothing to tell and nothing to compute: no writer, no journal, no deadline, no listener for the change.
-      Object stored = copier.toStored(value);
       if (plainHeap != null) {
         // An eternal cache's heap holds only eternal entries (no lower tier restores mortal ones): the previous
-        // entry does not matter, and a blind store holds the key's lock shortest, which counts under contention.
-        plainHeap.store(copier.copyKey(key), new StoredEntry(stored, StoredEntry.ETERNAL));
+        // entry does not matter. By value, a present key's small value is overwritten in place (no lock, no new
+        // object for the map to point to); otherwise a blind store holds the key's lock shortest.
+        Object stored = rewritable == null ? copier.toStored(value) : copier.rewriteOrStored(value, key, rewritable);
+        if (stored != Copier.REWRITTEN) {
+          plainHeap.store(copier.copyKey(key), new StoredEntry(stored, StoredEntry.ETERNAL));
+        }
       } else {
+        Object stored = copier.toStored(value);
         K copy = copier.copyKey(key);
         if (!tier.storeBlind(copy, new StoredEntry(stored, StoredEntry.ETERNAL))) {
           tier.compute(copy, (k, current) -> plainPut(current, stored)); // captures only stored

@@ -55,6 +55,8 @@ public final class ForySerializer implements Serializer {
   private final JavaSerializer java;
   private final ClassLoader classLoader;
   private final ClassPolicy policy;
+  /** The sink of {@link #serialize(Object)}: the record in an array of its own size. */
+  private static final BytesSink<Object, byte[]> COPY_OUT = (context, bytes, length) -> Arrays.copyOf(bytes, length);
   /** This serializer's per-thread scratch buffers, shared with its {@link #guarded} copies. */
   private final ThreadLocal<ForyBuffers> buffers;
 
@@ -181,9 +183,15 @@ public final class ForySerializer implements Serializer {
 
   @Override
   public byte[] serialize(Object value) {
+    return serialize(value, null, COPY_OUT);
+  }
+
+  @Override
+  public <C, R> R serialize(Object value, C context, BytesSink<C, R> sink) {
     Class<?> type = value.getClass();
     if (type == String.class || type == Long.class || type == Integer.class) {
-      return java.serialize(value);
+      byte[] bytes = java.serialize(value);
+      return sink.accept(context, bytes, bytes.length);
     }
     ForyBuffers scratchBuffers = buffers.get();
     MemoryBuffer buffer = scratchBuffers.takeWriter();
@@ -194,9 +202,18 @@ public final class ForySerializer implements Serializer {
     try {
       buffer.writeByte(TAG_FORY);
       writer.serialize(buffer, value);
-      return buffer.getBytes(0, buffer.writerIndex());
     } catch (RuntimeException e) {
+      if (scratch) {
+        scratchBuffers.releaseWriter();
+      }
       throw new SerializationException("Fory cannot serialize a " + type.getName() + ": " + e, e);
+    }
+    try {
+      int length = buffer.writerIndex();
+      if (buffer.isHeapFullyWriteable()) { // a heap array from index 0: handed over as it is
+        return sink.accept(context, buffer.getHeapMemory(), length);
+      }
+      return sink.accept(context, buffer.getBytes(0, length), length);
     } finally {
       if (scratch) {
         scratchBuffers.releaseWriter();
@@ -206,16 +223,21 @@ public final class ForySerializer implements Serializer {
 
   @Override
   public Object deserialize(byte[] bytes, ClassLoader classLoader) {
-    if (bytes.length == 0) {
+    return deserialize(bytes, bytes.length, classLoader);
+  }
+
+  @Override
+  public Object deserialize(byte[] bytes, int length, ClassLoader classLoader) {
+    if (length == 0) {
       throw new SerializationException("Not a stored value: no bytes", null);
     }
     byte tag = bytes[0];
     if (tag == TAG_FORY) {
       ForyBuffers scratchBuffers = buffers.get();
-      MemoryBuffer buffer = scratchBuffers.takeReader(bytes, 1, bytes.length - 1);
+      MemoryBuffer buffer = scratchBuffers.takeReader(bytes, 1, length - 1);
       boolean scratch = buffer != null;
       if (!scratch) {
-        buffer = MemoryBuffer.fromByteArray(bytes, 1, bytes.length - 1); // a read re-entered on this thread
+        buffer = MemoryBuffer.fromByteArray(bytes, 1, length - 1); // a read re-entered on this thread
       }
       try {
         return fory.deserialize(buffer);
@@ -234,10 +256,10 @@ public final class ForySerializer implements Serializer {
     }
     if (tag == (byte) 0xAC || tag == JavaSerializer.TAG_STRING || tag == JavaSerializer.TAG_LONG
         || tag == JavaSerializer.TAG_INTEGER) {
-      return java.deserialize(bytes, classLoader);
+      return java.deserialize(bytes, length, classLoader);
     }
     throw new SerializationException("Not a stored value: unknown format byte 0x"
-        + Integer.toHexString(tag & 0xFF) + " (" + bytes.length + " bytes)", null);
+        + Integer.toHexString(tag & 0xFF) + " (" + length + " bytes)", null);
   }
 
   /**

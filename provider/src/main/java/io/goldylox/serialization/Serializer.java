@@ -16,12 +16,38 @@ public interface Serializer {
    */
   byte[] serialize(Object value);
 
+  /** Takes a serialized record that sits in a reused buffer, valid only during the call. */
+  @FunctionalInterface
+  interface BytesSink<C, R> {
+    R accept(C context, byte[] bytes, int length);
+  }
+
+  /**
+   * Serializes {@code value} and hands its bytes to {@code sink} while they are still in this thread's reused
+   * buffer, for a caller that copies them to where they are kept (no array of their own is made); returns what
+   * the sink returns. The default serializes into a new array first.
+   *
+   * @throws SerializationException as {@link #serialize(Object)}
+   */
+  default <C, R> R serialize(Object value, C context, BytesSink<C, R> sink) {
+    byte[] bytes = serialize(value);
+    return sink.accept(context, bytes, bytes.length);
+  }
+
   /**
    * Rebuilds a value from bytes produced by {@link #serialize}, resolving classes with {@code classLoader}.
    *
    * @throws SerializationException if the bytes cannot be read back or a class is not allowed
    */
   Object deserialize(byte[] bytes, ClassLoader classLoader);
+
+  /**
+   * As {@link #deserialize(byte[], ClassLoader)}, for a record in the first {@code length} bytes of
+   * {@code bytes} (a reused buffer). The default copies them out first.
+   */
+  default Object deserialize(byte[] bytes, int length, ClassLoader classLoader) {
+    return deserialize(length == bytes.length ? bytes : java.util.Arrays.copyOf(bytes, length), classLoader);
+  }
 
   /**
    * The name of the format this serializer writes ({@code java}, {@code fory}); a disk tier records it so that a

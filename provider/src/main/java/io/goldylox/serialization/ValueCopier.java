@@ -1,17 +1,22 @@
 package io.goldylox.serialization;
 
+import java.util.Arrays;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * Store-by-value {@link Copier}. Immutable objects ({@link ImmutableTypes}) are stored as they are; any other
  * value is stored as its {@link Serializer} bytes ({@link SerializedBytes}, the same form the off-heap and disk
- * tiers keep, so a demotion does not serialize again) and deserialized afresh for every reader. Keys are copied
- * once on insertion (serialize then deserialize) unless immutable. Thread-safe: holds no mutable state.
+ * tiers keep, so a demotion does not serialize again) and deserialized afresh for every reader; a plain put into an
+ * unbounded heap keeps small values as {@link RewritableBytes} ({@link #rewriteOrStored}). Keys are copied once on
+ * insertion (serialize then deserialize) unless immutable. Thread-safe: its only mutable state is per thread.
  */
 public final class ValueCopier implements Copier {
 
   private final Serializer serializer;
   private final Supplier<ClassLoader> classLoader;
+  /** Per thread, for {@link RewritableBytes} reads; an instance field, so that nothing static pins a loader. */
+  private final ThreadLocal<ReadScratch> readScratch = ThreadLocal.withInitial(ReadScratch::new);
 
   /**
    * @param classLoader supplies the loader that resolves classes while reading values back (the cache
@@ -31,11 +36,49 @@ public final class ValueCopier implements Copier {
   }
 
   @Override
+  public Object rewriteOrStored(Object value, Object key, Function<Object, RewritableBytes> current) {
+    if (ImmutableTypes.isImmutable(value.getClass())) {
+      return value;
+    }
+    return serializer.serialize(value, current.apply(key), REWRITE_OR_STORE);
+  }
+
+  /**
+   * Copies a serialized record from the serializer's buffer into the key's record if there is one that takes it,
+   * else into an array of its own.
+   */
+  private static final Serializer.BytesSink<RewritableBytes, Object> REWRITE_OR_STORE = (current, bytes, length) -> {
+    if (current != null && current.tryRewrite(bytes, length)) {
+      return REWRITTEN;
+    }
+    byte[] copy = Arrays.copyOf(bytes, length);
+    return RewritableBytes.fits(length) ? new RewritableBytes(copy) : new SerializedBytes(copy);
+  };
+
+  @Override
   public Object fromStored(Object stored) {
     if (stored instanceof SerializedBytes) {
       return serializer.deserialize(((SerializedBytes) stored).bytes(), classLoader.get());
     }
+    if (stored instanceof RewritableBytes) {
+      return fromRewritable((RewritableBytes) stored);
+    }
     return stored;
+  }
+
+  /** Copies the record into this thread's scratch (a write may overwrite its buffer) and decodes the copy. */
+  private Object fromRewritable(RewritableBytes stored) {
+    ReadScratch scratch = readScratch.get().take();
+    if (scratch == null) { // a read re-entered on this thread while decoding another
+      byte[] bytes = stored.toByteArray();
+      return serializer.deserialize(bytes, classLoader.get());
+    }
+    try {
+      int length = stored.copyInto(scratch);
+      return serializer.deserialize(scratch.bytes(), length, classLoader.get());
+    } finally {
+      scratch.release();
+    }
   }
 
   @Override

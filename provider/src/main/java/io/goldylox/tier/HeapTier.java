@@ -1,5 +1,6 @@
 package io.goldylox.tier;
 
+import io.goldylox.serialization.RewritableBytes;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -7,7 +8,8 @@ import java.util.function.BiFunction;
 
 /**
  * The on-heap tier: a {@link ConcurrentHashMap} from key to {@link StoredEntry}. Reads are lock-free lookups;
- * {@link #compute} holds the key's bin lock only while the function runs. Touched by callers' threads and by the
+ * {@link #compute} holds the key's bin lock only while the function runs. A plain put of a present key may instead
+ * overwrite its value's bytes in place ({@link #rewritable}, lock-free). Touched by callers' threads and by the
  * cache's background workers (expiry sweeps), never by a thread that waits for another.
  *
  * @param <K> the key type
@@ -21,16 +23,50 @@ public final class HeapTier<K> implements Tier<K> {
     return map.get(key);
   }
 
+  /**
+   * Runs {@code function} as the key's atomic step. A {@link RewritableBytes} value is frozen while it runs, so
+   * that no in-place write ({@link #rewritable}) publishes between the function's read and its result; it stays
+   * frozen if the step replaced or removed the entry, and is thawed if the step kept it.
+   */
   @Override
   public StoredEntry compute(
       K key, BiFunction<? super K, ? super StoredEntry, ? extends StoredEntry> function) {
-    return map.compute(key, function);
+    return map.compute(key, (k, current) -> {
+      if (current == null || !(current.value() instanceof RewritableBytes)) {
+        return function.apply(k, current);
+      }
+      RewritableBytes held = (RewritableBytes) current.value();
+      held.freeze();
+      StoredEntry next;
+      try {
+        next = function.apply(k, current);
+      } catch (RuntimeException | Error e) {
+        held.thaw();
+        throw e;
+      }
+      if (next == current) {
+        held.thaw();
+      }
+      return next;
+    });
+  }
+
+  /**
+   * The record a plain put of a present key may overwrite in place ({@link RewritableBytes#tryRewrite}, lock-free,
+   * never waiting): the key's value if it is a {@link RewritableBytes} of an eternal entry; {@code null} otherwise,
+   * and the caller stores a new entry ({@link #store}).
+   */
+  public RewritableBytes rewritable(Object key) {
+    StoredEntry current = map.get(key);
+    return current != null && current.value() instanceof RewritableBytes && !current.isMortal()
+        ? (RewritableBytes) current.value() : null;
   }
 
   /**
    * Maps {@code key} to {@code entry} whatever was there: one {@code ConcurrentHashMap.put}, which holds the key's
    * bin lock for the shortest time any write can (no function runs under it). For a cache's blind store, where
-   * the previous entry does not matter.
+   * the previous entry does not matter. The entry it replaces is not frozen: an in-place write still landing in
+   * it was in progress together with this store and is ordered before it.
    */
   public void store(K key, StoredEntry entry) {
     map.put(key, entry);

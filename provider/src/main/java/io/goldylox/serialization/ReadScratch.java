@@ -1,0 +1,39 @@
+package io.goldylox.serialization;
+
+/**
+ * One thread's buffer for reading a {@link RewritableBytes} record: the record is copied here (a write may
+ * overwrite its buffer under a slow reader) and decoded from here. Kept by {@link ValueCopier} in a
+ * {@code ThreadLocal} of its own; a read that re-enters the copier on the same thread (a {@code readResolve} that
+ * reads the cache) finds it taken and uses a buffer of its own. Confined to its thread. Not final only so that a
+ * test can act between a read's choice of buffer and its copy ({@link #ensure}).
+ */
+class ReadScratch {
+
+  private byte[] bytes = new byte[RewritableBytes.MAX_BYTES];
+  private boolean taken;
+
+  /** This scratch, taken until {@link #release}; {@code null} when a caller up the stack has it. */
+  ReadScratch take() {
+    if (taken) {
+      return null;
+    }
+    taken = true;
+    return this;
+  }
+
+  void release() {
+    taken = false;
+  }
+
+  /** The buffer, at least {@code length} long. */
+  byte[] ensure(int length) {
+    if (bytes.length < length) {
+      bytes = new byte[length];
+    }
+    return bytes;
+  }
+
+  byte[] bytes() {
+    return bytes;
+  }
+}

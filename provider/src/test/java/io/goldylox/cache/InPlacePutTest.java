@@ -1,0 +1,181 @@
+package io.goldylox.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.goldylox.testing.Parallel;
+import io.goldylox.testing.TestManagers;
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.cache.Cache;
+import javax.cache.configuration.MutableConfiguration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Puts into a default (unbounded, eternal, by-value) cache overwrite a present key's small value in place
+ * ({@code RewritableBytes}). Hammered here through the JCache API on real threads: readers never see a torn value
+ * and never go back in time, a value larger than the in-place limit or of another size takes the ordinary path,
+ * and an atomic step (replace) never decides on a value that a concurrent put has already overwritten.
+ */
+class InPlacePutTest {
+
+  private static final Duration LIMIT = Duration.ofSeconds(60);
+
+  private final TestManagers managers = new TestManagers();
+
+  @AfterEach
+  void closeManagers() {
+    managers.close();
+  }
+
+  /**
+   * A value whose padding is a function of who wrote it and when, so a value assembled from two writes shows.
+   * {@code basedOn} is the sequence of the value a replace replaced (-1 for a put).
+   */
+  static final class Stamp implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final int writer;
+    final long sequence;
+    final long basedOn;
+    final byte[] padding;
+
+    Stamp(int writer, long sequence, long basedOn, int paddingBytes) {
+      this.writer = writer;
+      this.sequence = sequence;
+      this.basedOn = basedOn;
+      this.padding = new byte[paddingBytes];
+      Arrays.fill(padding, fill(writer, sequence));
+    }
+
+    static byte fill(int writer, long sequence) {
+      return (byte) (writer * 31 + sequence * 7);
+    }
+
+    boolean intact() {
+      for (byte b : padding) {
+        if (b != fill(writer, sequence)) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Stamp && ((Stamp) o).writer == writer && ((Stamp) o).sequence == sequence
+          && ((Stamp) o).basedOn == basedOn && Arrays.equals(((Stamp) o).padding, padding);
+    }
+
+    @Override
+    public int hashCode() {
+      return Long.hashCode(sequence) * 31 + writer;
+    }
+
+    @Override
+    public String toString() {
+      return "Stamp[" + writer + "/" + sequence + (basedOn >= 0 ? " on " + basedOn : "") + ", " + padding.length
+          + " bytes]";
+    }
+  }
+
+  private Cache<String, Stamp> defaultCache() {
+    return managers.newManager("in-place").createCache("stamps", new MutableConfiguration<String, Stamp>());
+  }
+
+  @Test
+  void readersNeverSeeATornOrOlderValueWhileWritersOverwriteInPlace() throws Exception {
+    Cache<String, Stamp> cache = defaultCache();
+    int writers = 2;
+    int readers = 2;
+    int puts = 200_000;
+    cache.put("hot", new Stamp(0, 0, -1, 100));
+    AtomicBoolean writing = new AtomicBoolean(true);
+    AtomicLong reads = new AtomicLong();
+    AtomicLong resized = new AtomicLong();
+    Parallel.run(writers + readers, LIMIT, thread -> {
+      if (thread < writers) {
+        int writer = thread + 1;
+        for (long sequence = 1; sequence <= puts; sequence++) {
+          // Every 64th value has another size: the ordinary path maps a new record under the in-place writes.
+          boolean other = sequence % 64 == 0;
+          cache.put("hot", new Stamp(writer, sequence, -1, other ? 100 + writer : 100));
+          if (other) {
+            resized.incrementAndGet();
+          }
+        }
+        writing.set(false);
+        return;
+      }
+      long[] lastSeen = new long[writers + 1];
+      while (writing.get()) {
+        Stamp stamp = cache.get("hot");
+        assertThat(stamp.intact()).as("value read whole: %s", stamp).isTrue();
+        assertThat(stamp.sequence).as("writer %s went back in time", stamp.writer)
+            .isGreaterThanOrEqualTo(lastSeen[stamp.writer]);
+        lastSeen[stamp.writer] = stamp.sequence;
+        reads.incrementAndGet();
+      }
+    });
+    Stamp last = cache.get("hot");
+    assertThat(last.sequence).isEqualTo(puts);
+    assertThat(last.intact()).isTrue();
+    assertThat(reads.get()).isPositive();
+    assertThat(resized.get()).isEqualTo(writers * (puts / 64));
+  }
+
+  @Test
+  void aValueOverTheInPlaceLimitIsStoredAndReadBackWhole() {
+    Cache<String, Stamp> cache = defaultCache();
+    for (int size : new int[] {100, 1_000, 100, 10_000, 200, 200}) {
+      Stamp stamp = new Stamp(1, size, -1, size);
+      cache.put("k", stamp);
+      assertThat(cache.get("k")).isEqualTo(stamp).isNotSameAs(stamp);
+    }
+  }
+
+  /**
+   * A putter writes stamps 1, 2, 3, ... and after each put reads the key back; a replacer replaces whatever stamp of
+   * the putter it reads with one of its own that names it ({@code basedOn}). Read right after a put, the key holds
+   * that put's stamp or a replacement based on it. A replacement based on an older stamp would mean the replace
+   * decided on a value that the put had already overwritten in place: an atomic step that was not atomic.
+   */
+  @Test
+  void aReplaceNeverDecidesOnAValueAPutHasOverwritten() throws Exception {
+    Cache<String, Stamp> cache = defaultCache();
+    int puts = 200_000;
+    cache.put("hot", new Stamp(1, 0, -1, 100));
+    AtomicBoolean putting = new AtomicBoolean(true);
+    AtomicLong replaced = new AtomicLong();
+    AtomicLong afterReplace = new AtomicLong();
+    Parallel.run(2, LIMIT, thread -> {
+      if (thread == 0) {
+        for (long sequence = 1; sequence <= puts; sequence++) {
+          cache.put("hot", new Stamp(1, sequence, -1, 100));
+          Stamp read = cache.get("hot");
+          if (read.writer == 1) {
+            assertThat(read.sequence).as("read back after put %s", sequence).isEqualTo(sequence);
+          } else {
+            assertThat(read.basedOn).as("a replacement read back after put %s: %s", sequence, read)
+                .isEqualTo(sequence);
+            afterReplace.incrementAndGet();
+          }
+        }
+        putting.set(false);
+        return;
+      }
+      long replacements = 0;
+      while (putting.get()) {
+        Stamp current = cache.get("hot");
+        if (current.writer == 1
+            && cache.replace("hot", current, new Stamp(2, ++replacements, current.sequence, 100))) {
+          replaced.incrementAndGet();
+        }
+      }
+    });
+    assertThat(replaced.get()).as("replaces that won").isPositive();
+    assertThat(afterReplace.get()).as("puts read back as a replacement").isPositive();
+  }
+}

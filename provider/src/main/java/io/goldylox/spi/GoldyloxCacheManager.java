@@ -212,7 +212,7 @@ public final class GoldyloxCacheManager implements CacheManager {
   private <K> Tier<K> tierFor(String cacheName, GoldyloxConfiguration<K, ?> configuration, Serializer guarded) {
     if (configuration.heapMaxEntries().isEmpty() && configuration.offHeapBytes().isEmpty()
         && configuration.diskPath().isEmpty()) {
-      return new HeapTier<>();
+      return new HeapTier<>(configuration.isStoreByValue());
     }
     List<LowerTier<K>> lower = new ArrayList<>(2);
     try {

@@ -17,6 +17,16 @@ import java.util.function.BiFunction;
 public final class HeapTier<K> implements Tier<K> {
 
   private final ConcurrentHashMap<K, StoredEntry> map = new ConcurrentHashMap<>();
+  /** Whether values may be {@link RewritableBytes} (a store-by-value cache), so atomic steps freeze them. */
+  private final boolean rewritableValues;
+
+  /**
+   * @param rewritableValues whether the cache stores by value, so that its puts may keep {@link RewritableBytes}
+   *     (a store-by-reference heap's atomic steps then skip the freezing wrapper)
+   */
+  public HeapTier(boolean rewritableValues) {
+    this.rewritableValues = rewritableValues;
+  }
 
   @Override
   public StoredEntry get(Object key) {
@@ -31,6 +41,9 @@ public final class HeapTier<K> implements Tier<K> {
   @Override
   public StoredEntry compute(
       K key, BiFunction<? super K, ? super StoredEntry, ? extends StoredEntry> function) {
+    if (!rewritableValues) {
+      return map.compute(key, function);
+    }
     return map.compute(key, (k, current) -> {
       if (current == null || !(current.value() instanceof RewritableBytes)) {
         return function.apply(k, current);

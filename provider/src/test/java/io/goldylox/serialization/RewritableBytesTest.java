@@ -104,7 +104,7 @@ class RewritableBytesTest {
 
   @Test
   void theHeapTiersAtomicStepFreezesTheRecordItReadsAndThawsItOnlyIfKept() {
-    HeapTier<String> heap = new HeapTier<>();
+    HeapTier<String> heap = new HeapTier<>(true);
     RewritableBytes first = new RewritableBytes(bytes("one"));
     heap.store("k", new StoredEntry(first, StoredEntry.ETERNAL));
 
@@ -125,7 +125,7 @@ class RewritableBytesTest {
 
   @Test
   void aStepThatThrowsThawsTheRecord() {
-    HeapTier<String> heap = new HeapTier<>();
+    HeapTier<String> heap = new HeapTier<>(true);
     RewritableBytes record = new RewritableBytes(bytes("one"));
     heap.store("k", new StoredEntry(record, StoredEntry.ETERNAL));
     try {
@@ -141,7 +141,7 @@ class RewritableBytesTest {
 
   @Test
   void onlyEternalEntriesAndRewritableValuesWithinTheLimitAreRewritten() {
-    HeapTier<String> heap = new HeapTier<>();
+    HeapTier<String> heap = new HeapTier<>(true);
     heap.store("mortal", new StoredEntry(new RewritableBytes(bytes("m")), System.currentTimeMillis() + 60_000));
     heap.store("plain", new StoredEntry(new SerializedBytes(bytes("p")), StoredEntry.ETERNAL));
     heap.store("small", new StoredEntry(new RewritableBytes(bytes("s")), StoredEntry.ETERNAL));

@@ -143,6 +143,9 @@ public final class RewritableBytes {
       boolean oddVersion = ((before / VERSION) & 1) == 1;
       byte[] source = oddVersion ? odd : even;
       int length = oddVersion ? oddLength : evenLength;
+      if (source == null || length > source.length) {
+        continue; // a buffer and a length of two different writes: the state has moved on, read it again
+      }
       byte[] target = scratch.ensure(length);
       System.arraycopy(source, 0, target, 0, length);
       VarHandle.acquireFence(); // the copy's loads before the state's second read

@@ -239,14 +239,35 @@ class NearCacheCoherenceTest {
 
     Cache<String, String> c = nodes.cache("a", "cleared", String.class, String.class);
     Cache<String, String> d = nodes.cache("b", "cleared", String.class, String.class);
+    @SuppressWarnings("unchecked")
+    NearCacheTier<String> nearD = (NearCacheTier<String>) d.unwrap(GoldyloxCache.class).tier();
     for (int i = 0; i < 50; i++) {
       c.put("k" + i, "v" + i);
       assertThat(d.get("k" + i)).isEqualTo("v" + i);
     }
+    // Each put's invalidation reaches d around d's first read of that key and may skip or undo its fill (a miss,
+    // not a wrong value). Once all 50 are applied, a read fills d's near cache for good: d holds every key.
+    await(() -> metrics(d).invalidationsReceived() == 50 && nearD.invalidationBacklog() == 0,
+        "d received and applied the puts' invalidations");
+    for (int i = 0; i < 50; i++) {
+      assertThat(d.get("k" + i)).isEqualTo("v" + i);
+      assertThat(nearD.local().get("k" + i)).as("k%d in d's near cache", i).isNotNull();
+    }
+    long drops = metrics(d).nearCacheDrops();
     c.clear();
+    for (int i = 0; i < 50; i++) {
+      assertThat(c.get("k" + i)).as("on the node that cleared, as soon as clear() returns").isNull();
+    }
+    // d learns of the clear from its one message, some time after clear() returned on c: until then its near copy
+    // of k7 is served. From then on d serves none of its near copies: the whole near cache goes at once, not key
+    // by key, so every other key is a miss too, without waiting.
     await(() -> d.get("k7") == null, "d's near cache dropped by the clear");
     for (int i = 0; i < 50; i++) {
-      assertThat(d.get("k" + i)).isNull();
+      assertThat(d.get("k" + i)).as("k%d on d once it dropped k7", i).isNull();
+    }
+    await(() -> metrics(d).nearCacheDrops() > drops, "d's worker emptied its near cache");
+    for (int i = 0; i < 50; i++) {
+      assertThat(nearD.local().get("k" + i)).as("k%d in d's near cache after the drop", i).isNull();
     }
     d.put("k1", "again");
     List<String> seen = new ArrayList<>();

@@ -200,15 +200,12 @@ public final class ForySerializer implements Serializer {
       buffer = MemoryBuffer.newHeapBuffer(ForyBuffers.INITIAL_BYTES); // a serialization re-entered on this thread
     }
     try {
-      buffer.writeByte(TAG_FORY);
-      writer.serialize(buffer, value);
-    } catch (RuntimeException e) {
-      if (scratch) {
-        scratchBuffers.releaseWriter();
+      try {
+        buffer.writeByte(TAG_FORY);
+        writer.serialize(buffer, value);
+      } catch (RuntimeException e) {
+        throw new SerializationException("Fory cannot serialize a " + type.getName() + ": " + e, e);
       }
-      throw new SerializationException("Fory cannot serialize a " + type.getName() + ": " + e, e);
-    }
-    try {
       int length = buffer.writerIndex();
       if (buffer.isHeapFullyWriteable()) { // a heap array from index 0: handed over as it is
         return sink.accept(context, buffer.getHeapMemory(), length);

@@ -16,7 +16,8 @@ import java.lang.invoke.VarHandle;
  * {@code v} is written again only by the write that publishes {@code v + 2}.
  *
  * <h2>State</h2>
- * One {@code int}: {@code version << 2 | FROZEN | WRITING}.
+ * One {@code int}: {@code version << 2 | FROZEN | WRITING}, never negative: the version counts modulo 2^29, so after
+ * 536,870,911 (odd) comes 0 (even) and the buffers keep alternating.
  * <ul>
  *   <li><b>Write</b> ({@link #tryRewrite}): takes {@code WRITING} by CAS from a state with neither bit, copies into
  *   the other buffer, then publishes {@code version + 1} by CAS from exactly the state it took. If the record was
@@ -26,7 +27,8 @@ import java.lang.invoke.VarHandle;
  *   replace, an entry processor, a remove) freezes the record inside its map step, so no write can publish between
  *   its read and its result. A record the step replaced stays frozen for good; one it kept is thawed.</li>
  *   <li><b>Read</b> ({@link #copyInto}): a seqlock read that never waits: reads the state, copies the current
- *   buffer, and retries only if the state changed meanwhile (some write or step made progress). Readers copy out
+ *   buffer, and retries only if a write took, published or gave back the record meanwhile (progress of another
+ *   thread, never a wait; a freeze or thaw touches no buffer and does not count). Readers copy out
  *   before decoding because a buffer may be overwritten under a slow reader, and decoding torn bytes could ask for
  *   anything.</li>
  * </ul>
@@ -99,7 +101,7 @@ public final class RewritableBytes {
 
   /** Copies into the buffer of the next version (made or grown here, by the holder of {@code WRITING}). */
   void fill(int taken, byte[] bytes, int length) {
-    boolean nextIsOdd = ((taken / VERSION) & 1) == 0;
+    boolean nextIsOdd = (version(taken) & 1) == 0;
     byte[] target = nextIsOdd ? odd : even;
     if (target == null || target.length < length) {
       target = new byte[length];
@@ -116,7 +118,8 @@ public final class RewritableBytes {
 
   /** Publishes the next version, or, if the record was frozen meanwhile, gives {@code WRITING} back; whether published. */
   boolean publish(int taken) {
-    if (STATE.compareAndSet(this, taken | WRITING, taken + VERSION)) {
+    // The state stays non-negative: after version 2^29 - 1 (odd) comes 0 (even), so the buffers still alternate.
+    if (STATE.compareAndSet(this, taken | WRITING, (taken + VERSION) & Integer.MAX_VALUE)) {
       return true;
     }
     STATE.getAndBitwiseAnd(this, ~WRITING);
@@ -140,7 +143,7 @@ public final class RewritableBytes {
   int copyInto(ReadScratch scratch) {
     while (true) {
       int before = state;
-      boolean oddVersion = ((before / VERSION) & 1) == 1;
+      boolean oddVersion = (version(before) & 1) == 1;
       byte[] source = oddVersion ? odd : even;
       int length = oddVersion ? oddLength : evenLength;
       if (source == null || length > source.length) {
@@ -149,7 +152,7 @@ public final class RewritableBytes {
       byte[] target = scratch.ensure(length);
       System.arraycopy(source, 0, target, 0, length);
       VarHandle.acquireFence(); // the copy's loads before the state's second read
-      if (state == before) {
+      if ((state & ~FROZEN) == (before & ~FROZEN)) { // a freeze or thaw touches no buffer
         return length;
       }
     }
@@ -164,6 +167,10 @@ public final class RewritableBytes {
 
   @Override
   public String toString() {
-    return "RewritableBytes[version " + (state / VERSION) + "]";
+    return "RewritableBytes[version " + version(state) + "]";
+  }
+
+  private static int version(int state) {
+    return state >>> 2;
   }
 }

@@ -36,7 +36,9 @@ public final class HeapTier<K> implements Tier<K> {
   /**
    * Runs {@code function} as the key's atomic step. A {@link RewritableBytes} value is frozen while it runs, so
    * that no in-place write ({@link #rewritable}) publishes between the function's read and its result; it stays
-   * frozen if the step replaced or removed the entry, and is thawed if the step kept it.
+   * frozen if the step replaced or removed the entry, and is thawed if the step kept it. (Should the map itself
+   * fail after the function returned a new entry, the record stays mapped and frozen: puts then store a new entry
+   * instead of rewriting it, which is slower, never wrong.)
    */
   @Override
   public StoredEntry compute(

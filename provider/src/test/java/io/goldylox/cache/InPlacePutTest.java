@@ -2,8 +2,10 @@ package io.goldylox.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.goldylox.serialization.RewritableBytes;
 import io.goldylox.testing.Parallel;
 import io.goldylox.testing.TestManagers;
+import io.goldylox.tier.HeapTier;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Arrays;
@@ -16,9 +18,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Puts into a default (unbounded, eternal, by-value) cache overwrite a present key's small value in place
- * ({@code RewritableBytes}). Hammered here through the JCache API on real threads: readers never see a torn value
- * and never go back in time, a value larger than the in-place limit or of another size takes the ordinary path,
- * and an atomic step (replace) never decides on a value that a concurrent put has already overwritten.
+ * ({@code RewritableBytes}). Checked here through the JCache API: the record is rewritten (the same object stays
+ * mapped), a value over the in-place limit takes the ordinary path; and hammered on real threads: readers never
+ * see a torn value and never go back in time while records are rewritten, grown and replaced, and an atomic step
+ * (replace) never decides on a value that a concurrent put has already overwritten.
  */
 class InPlacePutTest {
 
@@ -99,10 +102,13 @@ class InPlacePutTest {
       if (thread < writers) {
         int writer = thread + 1;
         for (long sequence = 1; sequence <= puts; sequence++) {
-          // Every 64th value has another size: the ordinary path maps a new record under the in-place writes.
-          boolean other = sequence % 64 == 0;
-          cache.put("hot", new Stamp(writer, sequence, -1, other ? 100 + writer : 100));
-          if (other) {
+          // Every 64th value is over the in-place limit: a new entry is mapped (bytes, not a record) under the
+          // in-place writes, and the next put maps a new record. Every 16th has a size of its own, so a record's
+          // buffers grow while readers copy them.
+          boolean large = sequence % 64 == 0;
+          int padding = large ? 400 : sequence % 16 == 0 ? 120 + (int) (sequence % 100) : 100;
+          cache.put("hot", new Stamp(writer, sequence, -1, padding));
+          if (large) {
             resized.incrementAndGet();
           }
         }
@@ -124,6 +130,27 @@ class InPlacePutTest {
     assertThat(last.intact()).isTrue();
     assertThat(reads.get()).isPositive();
     assertThat(resized.get()).isEqualTo(writers * (puts / 64));
+  }
+
+  @Test
+  void aPutOfAPresentKeyRewritesItsRecordAndALargeValueTakesTheOrdinaryPath() {
+    Cache<String, Stamp> cache = defaultCache();
+    HeapTier<String> heap = (HeapTier<String>) cache.unwrap(GoldyloxCache.class).tier();
+    cache.put("k", new Stamp(1, 1, -1, 100));
+    RewritableBytes record = heap.rewritable("k");
+    assertThat(record).as("a small value's first put maps a record").isNotNull();
+    cache.put("k", new Stamp(1, 2, -1, 100));
+    cache.put("k", new Stamp(1, 3, -1, 180)); // another size, still within the limit
+    assertThat(heap.rewritable("k")).as("rewritten in place").isSameAs(record);
+    assertThat(cache.get("k")).isEqualTo(new Stamp(1, 3, -1, 180));
+    cache.put("k", new Stamp(1, 4, -1, 400)); // over the limit
+    assertThat(heap.rewritable("k")).as("a large value is kept as bytes of its own").isNull();
+    assertThat(cache.get("k")).isEqualTo(new Stamp(1, 4, -1, 400));
+    cache.put("k", new Stamp(1, 5, -1, 100));
+    assertThat(heap.rewritable("k")).isNotNull().isNotSameAs(record);
+    assertThat(cache.replace("k", new Stamp(1, 5, -1, 100), new Stamp(2, 6, 5, 100))).isTrue();
+    assertThat(heap.rewritable("k")).as("an atomic step maps bytes of its own").isNull();
+    assertThat(cache.get("k")).isEqualTo(new Stamp(2, 6, 5, 100));
   }
 
   @Test

@@ -121,8 +121,8 @@ final class Invalidations<K> implements RemoteStore.InvalidationListener, Runnab
 
   @Override
   public void cleared() {
+    dropAll(); // first, so that a reader who sees the message counted no longer gets near copies
     metrics.invalidationsReceived.increment();
-    dropAll();
   }
 
   @Override

@@ -138,7 +138,7 @@ public final class RewritableBytes {
 
   /**
    * Copies the current value into {@code scratch} (growing its array if needed) and returns its length. Never
-   * waits: retries only when a write published or a step froze or thawed the record during the copy.
+   * waits: copies again only when a write took, published or gave back the record during the copy.
    */
   int copyInto(ReadScratch scratch) {
     while (true) {

@@ -179,7 +179,11 @@ class InPlacePutTest {
     AtomicLong afterReplace = new AtomicLong();
     Parallel.run(2, LIMIT, thread -> {
       if (thread == 0) {
-        for (long sequence = 1; sequence <= puts; sequence++) {
+        // At least `puts` puts, and on until a replacement was read back (the interleaving this test is about),
+        // for at most 20 s: how often the replacer wins depends on the scheduler.
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        for (long sequence = 1; sequence <= puts || afterReplace.get() == 0 && System.nanoTime() < deadline;
+            sequence++) {
           cache.put("hot", new Stamp(1, sequence, -1, 100));
           Stamp read = cache.get("hot");
           if (read.writer == 1) {

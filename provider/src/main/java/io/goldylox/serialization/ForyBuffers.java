@@ -4,7 +4,8 @@ import org.apache.fory.memory.MemoryBuffer;
 
 /**
  * One thread's scratch buffers for {@link ForySerializer}: a write buffer that a record is serialized into before
- * its bytes are copied out at their exact size, and a read buffer pointed at the record being read. Without them
+ * its bytes are copied out at their exact size (or handed to a sink), a read buffer pointed at the record being
+ * read, and a {@link ReadScratch} that a {@link RewritableBytes} record is copied into before it is read. Without them
  * every serialize allocated a small buffer and grew it (copying) as the record outgrew it, and every read
  * allocated a buffer object.
  *
@@ -31,6 +32,8 @@ final class ForyBuffers {
   private boolean writing;
   private final MemoryBuffer readBuffer = MemoryBuffer.fromByteArray(NOTHING, 0, 0);
   private boolean reading;
+  /** Where a {@link RewritableBytes} record is copied before it is read; made on first use. */
+  private ReadScratch scratch;
 
   ForyBuffers() {}
 
@@ -70,6 +73,20 @@ final class ForyBuffers {
     readBuffer.readerIndex(0);
     readBuffer.writerIndex(length);
     return readBuffer;
+  }
+
+  /** The copy buffer for a {@link RewritableBytes} record, taken until {@link #releaseScratch}; {@code null} if taken. */
+  ReadScratch takeScratch() {
+    ReadScratch s = scratch;
+    if (s == null) {
+      s = new ReadScratch();
+      scratch = s;
+    }
+    return s.take();
+  }
+
+  void releaseScratch() {
+    scratch.release();
   }
 
   /** Gives the read buffer back, no longer pointing at the record it read. */

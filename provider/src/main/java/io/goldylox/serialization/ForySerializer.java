@@ -224,6 +224,21 @@ public final class ForySerializer implements Serializer {
   }
 
   @Override
+  public Object deserialize(RewritableBytes record, ClassLoader classLoader) {
+    ForyBuffers scratchBuffers = buffers.get();
+    ReadScratch scratch = scratchBuffers.takeScratch();
+    if (scratch == null) { // a read re-entered on this thread while decoding another record
+      return deserialize(record.toByteArray(), classLoader);
+    }
+    try {
+      int length = record.copyInto(scratch);
+      return deserialize(scratch.bytes(), length, classLoader);
+    } finally {
+      scratchBuffers.releaseScratch();
+    }
+  }
+
+  @Override
   public Object deserialize(byte[] bytes, int length, ClassLoader classLoader) {
     if (length == 0) {
       throw new SerializationException("Not a stored value: no bytes", null);

@@ -2,9 +2,9 @@ package io.goldylox.serialization;
 
 /**
  * One thread's buffer for reading a {@link RewritableBytes} record: the record is copied here (a write may
- * overwrite its buffer under a slow reader) and decoded from here. Kept by {@link ValueCopier} in a
- * {@code ThreadLocal} of its own; a read that re-enters the copier on the same thread (a {@code readResolve} that
- * reads the cache) finds it taken and uses a buffer of its own. Confined to its thread. Not final only so that a
+ * overwrite its buffer under a slow reader) and decoded from here. Kept in the thread's {@link ForyBuffers}, so one
+ * per thread and serializer (not per cache); a read that re-enters on the same thread (a {@code readResolve} that
+ * reads the cache) finds it taken and copies into an array of its own. Confined to its thread. Not final only so that a
  * test can act between a read's choice of buffer and its copy ({@link #ensure}).
  */
 class ReadScratch {

@@ -50,6 +50,15 @@ public interface Serializer {
   }
 
   /**
+   * As {@link #deserialize(byte[], ClassLoader)}, for the current value of a record that puts may overwrite while
+   * it is read: the bytes are copied out first (a consistent copy, see {@link RewritableBytes}). The default copies
+   * them into a new array; a serializer with per-thread buffers copies them into one of those.
+   */
+  default Object deserialize(RewritableBytes record, ClassLoader classLoader) {
+    return deserialize(record.toByteArray(), classLoader);
+  }
+
+  /**
    * The name of the format this serializer writes ({@code java}, {@code fory}); a disk tier records it so that a
    * reader of another format never misreads the files.
    */

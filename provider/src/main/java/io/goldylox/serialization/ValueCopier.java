@@ -9,14 +9,12 @@ import java.util.function.Supplier;
  * value is stored as its {@link Serializer} bytes ({@link SerializedBytes}, the same form the off-heap and disk
  * tiers keep, so a demotion does not serialize again) and deserialized afresh for every reader; a plain put into an
  * unbounded heap keeps small values as {@link RewritableBytes} ({@link #rewriteOrStored}). Keys are copied once on
- * insertion (serialize then deserialize) unless immutable. Thread-safe: its only mutable state is per thread.
+ * insertion (serialize then deserialize) unless immutable. Thread-safe: holds no mutable state.
  */
 public final class ValueCopier implements Copier {
 
   private final Serializer serializer;
   private final Supplier<ClassLoader> classLoader;
-  /** Per thread, for {@link RewritableBytes} reads; an instance field, so that nothing static pins a loader. */
-  private final ThreadLocal<ReadScratch> readScratch = ThreadLocal.withInitial(ReadScratch::new);
 
   /**
    * @param classLoader supplies the loader that resolves classes while reading values back (the cache
@@ -61,24 +59,9 @@ public final class ValueCopier implements Copier {
       return serializer.deserialize(((SerializedBytes) stored).bytes(), classLoader.get());
     }
     if (stored instanceof RewritableBytes) {
-      return fromRewritable((RewritableBytes) stored);
+      return serializer.deserialize((RewritableBytes) stored, classLoader.get());
     }
     return stored;
-  }
-
-  /** Copies the record into this thread's scratch (a write may overwrite its buffer) and decodes the copy. */
-  private Object fromRewritable(RewritableBytes stored) {
-    ReadScratch scratch = readScratch.get().take();
-    if (scratch == null) { // a read re-entered on this thread while decoding another
-      byte[] bytes = stored.toByteArray();
-      return serializer.deserialize(bytes, classLoader.get());
-    }
-    try {
-      int length = stored.copyInto(scratch);
-      return serializer.deserialize(scratch.bytes(), length, classLoader.get());
-    } finally {
-      scratch.release();
-    }
   }
 
   @Override

@@ -154,6 +154,21 @@ class InPlacePutTest {
   }
 
   @Test
+  void withJavaSerializationTooAPutRewritesTheRecordAndReadsBackWhole() {
+    java.util.Properties properties = new java.util.Properties();
+    properties.setProperty("goldylox.serializer", "java");
+    Cache<String, Stamp> cache = managers.newManager("in-place-java", properties)
+        .createCache("stamps", new MutableConfiguration<String, Stamp>());
+    HeapTier<String> heap = (HeapTier<String>) cache.unwrap(GoldyloxCache.class).tier();
+    cache.put("k", new Stamp(1, 1, -1, 20));
+    RewritableBytes record = heap.rewritable("k");
+    assertThat(record).as("a Java serialization record of a small value").isNotNull();
+    cache.put("k", new Stamp(1, 2, -1, 20));
+    assertThat(heap.rewritable("k")).isSameAs(record);
+    assertThat(cache.get("k")).isEqualTo(new Stamp(1, 2, -1, 20));
+  }
+
+  @Test
   void aValueOverTheInPlaceLimitIsStoredAndReadBackWhole() {
     Cache<String, Stamp> cache = defaultCache();
     for (int size : new int[] {100, 1_000, 100, 10_000, 200, 200}) {

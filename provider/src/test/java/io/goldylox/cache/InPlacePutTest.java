@@ -116,14 +116,14 @@ class InPlacePutTest {
         return;
       }
       long[] lastSeen = new long[writers + 1];
-      while (writing.get()) {
+      do { // at least one read, however late this thread is scheduled
         Stamp stamp = cache.get("hot");
         assertThat(stamp.intact()).as("value read whole: %s", stamp).isTrue();
         assertThat(stamp.sequence).as("writer %s went back in time", stamp.writer)
             .isGreaterThanOrEqualTo(lastSeen[stamp.writer]);
         lastSeen[stamp.writer] = stamp.sequence;
         reads.incrementAndGet();
-      }
+      } while (writing.get());
     });
     Stamp last = cache.get("hot");
     assertThat(last.sequence).isEqualTo(puts);

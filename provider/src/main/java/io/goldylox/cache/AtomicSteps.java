@@ -229,6 +229,20 @@ final class AtomicSteps<K, V> {
     return live.value() == stored && live.expireAtMillis() == deadline ? live : new StoredEntry(stored, deadline);
   }
 
+  /**
+   * The entry a plain put of {@code stored} leaves where {@code current} was. An eternal policy leaves an update's
+   * deadline unchanged; only entries persisted under another policy have one at all. Static, so that the put's
+   * closure captures the stored form alone.
+   */
+  static StoredEntry plainPut(StoredEntry current, Object stored) {
+    if (current == null) {
+      return new StoredEntry(stored, StoredEntry.ETERNAL);
+    }
+    long deadline = current.isMortal() && !current.isExpiredAt(System.currentTimeMillis())
+        ? current.expireAtMillis() : StoredEntry.ETERNAL;
+    return storedEntry(current, stored, deadline);
+  }
+
   private void write(K key, V value) {
     try {
       writer.write(new CacheEntry<>(key, value));

@@ -283,7 +283,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
         Object stored = copier.toStored(value);
         K copy = copier.copyKey(key);
         if (!tier.storeBlind(copy, new StoredEntry(stored, StoredEntry.ETERNAL))) {
-          tier.compute(copy, (k, current) -> plainPut(current, stored)); // captures only stored
+          tier.compute(copy, (k, current) -> AtomicSteps.plainPut(current, stored)); // captures only stored
         }
       }
       statistics.recordPuts(1);
@@ -291,20 +291,6 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       return;
     }
     steps.finish(steps.execute(copier.copyKey(key), PUT, value, null, 0), start, PUT_TIME);
-  }
-
-  /**
-   * The entry a plain put of {@code stored} leaves where {@code current} was. An eternal policy leaves an update's
-   * deadline unchanged; only entries persisted under another policy have one at all. Static, so that the put's
-   * closure captures the stored form alone.
-   */
-  private static StoredEntry plainPut(StoredEntry current, Object stored) {
-    if (current == null) {
-      return new StoredEntry(stored, StoredEntry.ETERNAL);
-    }
-    long deadline = current.isMortal() && !current.isExpiredAt(System.currentTimeMillis())
-        ? current.expireAtMillis() : StoredEntry.ETERNAL;
-    return AtomicSteps.storedEntry(current, stored, deadline);
   }
 
   /**

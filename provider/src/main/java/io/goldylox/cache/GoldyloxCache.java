@@ -65,8 +65,9 @@ import javax.cache.processor.EntryProcessorResult;
  * A hit allocates nothing (by reference). A single-key operation allocates its {@link EntryOperation} (step
  * function, entry view and report in one object; the bodies are non-capturing constants) and the
  * {@link StoredEntry} it stores, none when it stores the very object it holds already. A put in a plain cache
- * (see {@link #isPlainPut}) skips the operation object: on a plain {@link HeapTier} it is one map store of a new
- * entry; on other tiers one small closure around the stored form.
+ * (see {@link #isPlainPut}) skips the operation object: on a plain {@link HeapTier} it overwrites a present key in
+ * place (nothing allocated by reference) or is one map store of a new entry; on other tiers one small closure
+ * around the stored form.
  *
  * <h2>Where the code is</h2>
  * This class keeps the paths that must not pay for a call more (the lock-free {@code get}, the store-only
@@ -273,10 +274,11 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       // Nothing to tell and nothing to compute: no writer, no journal, no deadline, no listener for the change.
       if (plainHeap != null) {
         // An eternal cache's heap holds only eternal entries (no lower tier restores mortal ones): the previous
-        // entry does not matter. By value, a present key's small value is overwritten in place (no lock, no new
-        // object for the map to point to); otherwise a blind store holds the key's lock shortest.
+        // entry does not matter. A present key is overwritten in place (no lock, no new object for the map to
+        // point to): by value a small value's bytes, by reference the entry's value; otherwise a blind store holds
+        // the key's lock shortest.
         Object stored = rewritable == null ? copier.toStored(value) : copier.rewriteOrStored(value, key, rewritable);
-        if (stored != Copier.REWRITTEN) {
+        if (stored != Copier.REWRITTEN && (rewritable != null || !plainHeap.rewrite(key, stored))) {
           plainHeap.store(copier.copyKey(key), new StoredEntry(stored, StoredEntry.ETERNAL));
         }
       } else {

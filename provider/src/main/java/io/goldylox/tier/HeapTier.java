@@ -9,20 +9,25 @@ import java.util.function.BiFunction;
 /**
  * The on-heap tier: a {@link ConcurrentHashMap} from key to {@link StoredEntry}. Reads are lock-free lookups;
  * {@link #compute} holds the key's bin lock only while the function runs. A plain put of a present key may instead
- * overwrite its value's bytes in place ({@link #rewritable}, lock-free). Touched by callers' threads and by the
- * cache's background workers (expiry sweeps), never by a thread that waits for another.
+ * overwrite it in place, lock-free: by value its bytes ({@link #rewritable}), by reference the entry's value
+ * ({@link #rewrite}); atomic steps freeze what they read so that no such write lands inside them. Touched by
+ * callers' threads and by the cache's background workers (expiry sweeps), never by a thread that waits for
+ * another (but for a freeze on an in-place write in progress, see {@link StoredEntry}).
  *
  * @param <K> the key type
  */
 public final class HeapTier<K> implements Tier<K> {
 
   private final ConcurrentHashMap<K, StoredEntry> map = new ConcurrentHashMap<>();
-  /** Whether values may be {@link RewritableBytes} (a store-by-value cache), so atomic steps freeze them. */
+  /**
+   * Whether values may be {@link RewritableBytes} (a store-by-value cache), so atomic steps freeze them; else
+   * (by reference) puts may rewrite eternal entries ({@link #rewrite}), so atomic steps freeze those.
+   */
   private final boolean rewritableValues;
 
   /**
-   * @param rewritableValues whether the cache stores by value, so that its puts may keep {@link RewritableBytes}
-   *     (a store-by-reference heap's atomic steps then skip the freezing wrapper)
+   * @param rewritableValues whether the cache stores by value, so that its puts may keep {@link RewritableBytes};
+   *     else puts may store a new value into an eternal entry
    */
   public HeapTier(boolean rewritableValues) {
     this.rewritableValues = rewritableValues;
@@ -34,9 +39,10 @@ public final class HeapTier<K> implements Tier<K> {
   }
 
   /**
-   * Runs {@code function} as the key's atomic step. A {@link RewritableBytes} value is frozen while it runs, so
-   * that no in-place write ({@link #rewritable}) publishes between the function's read and its result; it stays
-   * frozen if the step replaced or removed the entry, and is thawed if the step kept it. (Should the map itself
+   * Runs {@code function} as the key's atomic step. What a put may overwrite in place is frozen while it runs (a
+   * {@link RewritableBytes} value by value, an eternal entry by reference), so that no in-place write
+   * ({@link #rewritable}, {@link #rewrite}) lands between the function's read and its result; it stays frozen if
+   * the step replaced or removed the entry, and is thawed if the step kept it. (Should the map itself
    * fail after the function returned a new entry, the record stays mapped and frozen: puts then store a new entry
    * instead of rewriting it, which is slower, never wrong.)
    */
@@ -44,7 +50,23 @@ public final class HeapTier<K> implements Tier<K> {
   public StoredEntry compute(
       K key, BiFunction<? super K, ? super StoredEntry, ? extends StoredEntry> function) {
     if (!rewritableValues) {
-      return map.compute(key, function);
+      return map.compute(key, (k, current) -> {
+        if (current == null || current.isMortal()) {
+          return function.apply(k, current); // never rewritten in place
+        }
+        current.freeze();
+        StoredEntry next;
+        try {
+          next = function.apply(k, current);
+        } catch (RuntimeException | Error e) {
+          current.thaw();
+          throw e;
+        }
+        if (next == current) {
+          current.thaw();
+        }
+        return next;
+      });
     }
     return map.compute(key, (k, current) -> {
       if (current == null || !(current.value() instanceof RewritableBytes)) {
@@ -64,6 +86,20 @@ public final class HeapTier<K> implements Tier<K> {
       }
       return next;
     });
+  }
+
+  /**
+   * By reference: makes {@code value} the value of {@code key}'s eternal entry in place ({@link
+   * StoredEntry#tryRewrite}: lock-free, allocation-free, never waiting) and returns {@code true}; {@code false} if
+   * the key has no entry, a mortal one, one an atomic step or another put holds, or this heap stores by value, and
+   * the caller then maps a new entry ({@link #store}).
+   */
+  public boolean rewrite(Object key, Object value) {
+    if (rewritableValues) {
+      return false;
+    }
+    StoredEntry current = map.get(key);
+    return current != null && current.tryRewrite(value);
   }
 
   /**

@@ -1,24 +1,66 @@
 package io.goldylox.tier;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
  * One mapping's value as a tier holds it: the stored form of the value (see
  * {@link io.goldylox.serialization.Copier}) and its absolute expiry deadline in wall-clock milliseconds.
  *
- * <p>The value is final; a write replaces the whole {@code StoredEntry} inside the tier's per-key atomic step.
- * The deadline is volatile and may be moved later by a read that applies the expiry policy's access duration
- * without taking the key's lock. That write races benignly with a concurrent replacement: it then lands on an
- * entry that is no longer mapped and has no effect.
+ * <p>A write normally replaces the whole {@code StoredEntry} inside the tier's per-key atomic step. Two writes
+ * touch an entry in place instead:
+ * <ul>
+ *   <li>A read that applies the expiry policy's access duration moves the deadline later without taking the key's
+ *   lock ({@link #setExpireAtMillis}). That write races benignly with a concurrent replacement: it then lands on an
+ *   entry that is no longer mapped and has no effect.</li>
+ *   <li>In a store-by-reference {@link HeapTier}, a plain put of a present key with an eternal entry stores the new
+ *   value into it ({@link #tryRewrite}): no new object for the map node to point to, no map lock.</li>
+ * </ul>
+ *
+ * <h2>The in-place write's protocol</h2>
+ * An eternal entry's deadline word doubles as its write state: {@link #ETERNAL} (free), {@code WRITING} (a put is
+ * storing its value) or {@code FROZEN} (an atomic step is deciding on the value, or replaced this entry). A write
+ * takes {@code WRITING} by CAS from {@code ETERNAL}, stores the value and gives {@code ETERNAL} back; one that finds
+ * anything else fails at once, and the put maps a new entry instead (it never waits). An atomic step freezes the
+ * entry ({@link #freeze}) before its function reads the value, so no put lands between its read and its result; a
+ * step that keeps the entry thaws it ({@link #thaw}), one that replaces it leaves it frozen for good (a put still
+ * holding it then fails). The freeze waits for a write it finds in progress, which is two stores long. Readers
+ * read the value without looking at the state: a reference is read whole, old or new. The marks are never
+ * visible outside: {@link #expireAtMillis()} and {@link #isMortal()} report an entry with a mark as eternal.
+ *
+ * <p>Threads: callers' threads (reads, in-place puts, steps under the key's lock) and background workers (expiry
+ * sweeps, tier movers), none of which waits on another, except a freeze on a write in progress as above.
  */
 public final class StoredEntry {
 
   /** Deadline of an entry that never expires. */
   public static final long ETERNAL = Long.MAX_VALUE;
+  /** The deadline word of an eternal entry that an atomic step holds (or replaced): no in-place write. */
+  static final long FROZEN = Long.MAX_VALUE - 1;
+  /** The deadline word of an eternal entry whose value an in-place put is storing. */
+  static final long WRITING = Long.MAX_VALUE - 2;
+  /** Spins of a freeze on a write in progress before it yields the processor between checks. */
+  private static final int SPINS_BEFORE_YIELD = 64;
 
-  private final Object value;
+  private static final VarHandle VALUE;
+  private static final VarHandle DEADLINE;
+
+  static {
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      VALUE = lookup.findVarHandle(StoredEntry.class, "value", Object.class);
+      DEADLINE = lookup.findVarHandle(StoredEntry.class, "expireAtMillis", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** Changed only by {@link #tryRewrite}, under {@code WRITING}. */
+  private volatile Object value;
   private volatile long expireAtMillis;
 
   public StoredEntry(Object value, long expireAtMillis) {
-    this.value = value;
+    VALUE.set(this, value); // a plain store: the volatile store after it publishes both, at the cost of one fence
     this.expireAtMillis = expireAtMillis;
   }
 
@@ -29,7 +71,8 @@ public final class StoredEntry {
 
   /** The wall-clock millisecond from which this entry is expired; {@link #ETERNAL} for never. */
   public long expireAtMillis() {
-    return expireAtMillis;
+    long deadline = expireAtMillis;
+    return deadline >= WRITING ? ETERNAL : deadline;
   }
 
   /** Moves the deadline (access expiry). */
@@ -44,6 +87,44 @@ public final class StoredEntry {
 
   /** Whether this entry can expire at all (reading the clock is only needed then). */
   public boolean isMortal() {
-    return expireAtMillis != ETERNAL;
+    return expireAtMillis < WRITING;
+  }
+
+  /**
+   * Stores {@code newValue} as this entry's value if it is eternal and neither frozen nor being written; otherwise
+   * changes nothing and returns {@code false} at once (the caller maps a new entry). Lock-free, allocation-free.
+   */
+  boolean tryRewrite(Object newValue) {
+    if (!DEADLINE.compareAndSet(this, ETERNAL, WRITING)) {
+      return false;
+    }
+    VALUE.setRelease(this, newValue);
+    DEADLINE.setRelease(this, ETERNAL);
+    return true;
+  }
+
+  /**
+   * Keeps in-place writes out until {@link #thaw} (an eternal entry; a mortal one is never rewritten and is left
+   * as it is). Called inside the key's atomic step only, so by one thread at a time per mapped entry. Waits for a
+   * write in progress to give the entry back: two stores, unless its thread was descheduled between them.
+   */
+  void freeze() {
+    for (int spins = 0; ; spins++) {
+      long deadline = expireAtMillis;
+      if (deadline != WRITING) {
+        if (deadline != ETERNAL || DEADLINE.compareAndSet(this, ETERNAL, FROZEN)) {
+          return;
+        }
+      } else if (spins < SPINS_BEFORE_YIELD) {
+        Thread.onSpinWait();
+      } else {
+        Thread.yield();
+      }
+    }
+  }
+
+  /** Lets in-place writes in again after {@link #freeze}, unless the step gave the entry a deadline. */
+  void thaw() {
+    DEADLINE.compareAndSet(this, FROZEN, ETERNAL);
   }
 }

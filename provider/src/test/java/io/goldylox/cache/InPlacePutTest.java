@@ -6,6 +6,7 @@ import io.goldylox.serialization.RewritableBytes;
 import io.goldylox.testing.Parallel;
 import io.goldylox.testing.TestManagers;
 import io.goldylox.tier.HeapTier;
+import io.goldylox.tier.StoredEntry;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Arrays;
@@ -15,13 +16,17 @@ import javax.cache.Cache;
 import javax.cache.configuration.MutableConfiguration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Puts into a default (unbounded, eternal, by-value) cache overwrite a present key's small value in place
- * ({@code RewritableBytes}). Checked here through the JCache API: the record is rewritten (the same object stays
- * mapped), a value over the in-place limit takes the ordinary path; and hammered on real threads: readers never
- * see a torn value and never go back in time while records are rewritten, grown and replaced, and an atomic step
- * (replace) never decides on a value that a concurrent put has already overwritten.
+ * ({@code RewritableBytes}), and by reference the same cache stores the new value into the key's entry
+ * ({@code StoredEntry.tryRewrite}). Checked here through the JCache API: the record or entry is rewritten (the same
+ * object stays mapped), a value over the in-place limit and an atomic step take the ordinary path; and hammered on
+ * real threads, both ways: readers never see a torn value and never go back in time while records are rewritten,
+ * grown and replaced, and an atomic step (replace) never decides on a value that a concurrent put has already
+ * overwritten.
  */
 class InPlacePutTest {
 
@@ -85,12 +90,18 @@ class InPlacePutTest {
   }
 
   private Cache<String, Stamp> defaultCache() {
-    return managers.newManager("in-place").createCache("stamps", new MutableConfiguration<String, Stamp>());
+    return cache(true);
   }
 
-  @Test
-  void readersNeverSeeATornOrOlderValueWhileWritersOverwriteInPlace() throws Exception {
-    Cache<String, Stamp> cache = defaultCache();
+  private Cache<String, Stamp> cache(boolean byValue) {
+    return managers.newManager("in-place").createCache("stamps",
+        new MutableConfiguration<String, Stamp>().setStoreByValue(byValue));
+  }
+
+  @ParameterizedTest(name = "by value: {0}")
+  @ValueSource(booleans = {true, false})
+  void readersNeverSeeATornOrOlderValueWhileWritersOverwriteInPlace(boolean byValue) throws Exception {
+    Cache<String, Stamp> cache = cache(byValue);
     int writers = 2;
     int readers = 2;
     int puts = 200_000;
@@ -154,6 +165,30 @@ class InPlacePutTest {
   }
 
   @Test
+  void byReferenceAPutOfAPresentKeyStoresIntoItsEntryAndAnAtomicStepMapsANewOne() {
+    Cache<String, Stamp> cache = cache(false);
+    HeapTier<String> heap = (HeapTier<String>) cache.unwrap(GoldyloxCache.class).tier();
+    Stamp first = new Stamp(1, 1, -1, 10);
+    cache.put("k", first);
+    StoredEntry entry = heap.get("k");
+    Stamp second = new Stamp(1, 2, -1, 10);
+    cache.put("k", second);
+    assertThat(heap.get("k")).as("the entry is rewritten in place").isSameAs(entry);
+    assertThat(cache.get("k")).isSameAs(second);
+    assertThat(cache.getAndPut("k", first)).isSameAs(second);
+    StoredEntry stepped = heap.get("k");
+    assertThat(stepped).as("an atomic step maps an entry of its own").isNotSameAs(entry);
+    assertThat(entry.value()).as("the replaced entry keeps its value").isSameAs(second);
+    cache.put("k", second);
+    assertThat(heap.get("k")).isSameAs(stepped);
+    assertThat(entry.value()).as("a put never lands in an entry a step replaced").isSameAs(second);
+    assertThat(cache.get("k")).isSameAs(second);
+    cache.remove("k");
+    cache.put("k", first);
+    assertThat(cache.get("k")).isSameAs(first);
+  }
+
+  @Test
   void withJavaSerializationTooAPutRewritesTheRecordAndReadsBackWhole() {
     java.util.Properties properties = new java.util.Properties();
     properties.setProperty("goldylox.serializer", "java");
@@ -184,9 +219,10 @@ class InPlacePutTest {
    * that put's stamp or a replacement based on it. A replacement based on an older stamp would mean the replace
    * decided on a value that the put had already overwritten in place: an atomic step that was not atomic.
    */
-  @Test
-  void aReplaceNeverDecidesOnAValueAPutHasOverwritten() throws Exception {
-    Cache<String, Stamp> cache = defaultCache();
+  @ParameterizedTest(name = "by value: {0}")
+  @ValueSource(booleans = {true, false})
+  void aReplaceNeverDecidesOnAValueAPutHasOverwritten(boolean byValue) throws Exception {
+    Cache<String, Stamp> cache = cache(byValue);
     int puts = 200_000;
     cache.put("hot", new Stamp(1, 0, -1, 100));
     AtomicBoolean putting = new AtomicBoolean(true);

@@ -1,0 +1,110 @@
+package io.goldylox.tier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The by-reference in-place write's protocol ({@link StoredEntry#tryRewrite}, {@link StoredEntry#freeze},
+ * {@link StoredEntry#thaw}), each interleaving stepped on purpose: a free eternal entry takes a new value, a frozen
+ * or mortal one refuses it, a freeze waits for a write in progress (an entry made with the {@code WRITING} word
+ * stands for a put between its two stores), the marks never show as a deadline, and the heap tier's atomic step
+ * freezes the entry it reads, thaws it only if kept, and thaws it when the step throws. {@code InPlacePutTest}
+ * hammers the same through the cache.
+ */
+class StoredEntryTest {
+
+  @Test
+  void aFreeEternalEntryTakesANewValueAndAFrozenOrMortalOneRefusesIt() {
+    StoredEntry entry = new StoredEntry("one", StoredEntry.ETERNAL);
+    assertThat(entry.tryRewrite("two")).isTrue();
+    assertThat(entry.value()).isEqualTo("two");
+
+    entry.freeze();
+    assertThat(entry.tryRewrite("three")).as("frozen").isFalse();
+    assertThat(entry.value()).isEqualTo("two");
+    entry.freeze(); // a second freeze of a frozen entry (one the map failed to replace) returns at once
+    entry.thaw();
+    assertThat(entry.tryRewrite("three")).isTrue();
+    assertThat(entry.value()).isEqualTo("three");
+
+    StoredEntry mortal = new StoredEntry("one", 1_000L);
+    assertThat(mortal.tryRewrite("two")).as("mortal").isFalse();
+    mortal.freeze();
+    mortal.thaw();
+    assertThat(mortal.expireAtMillis()).as("freezing leaves a mortal entry's deadline alone").isEqualTo(1_000L);
+  }
+
+  @Test
+  void theMarksReadAsEternal() {
+    StoredEntry entry = new StoredEntry("v", StoredEntry.ETERNAL);
+    entry.freeze();
+    assertThat(entry.expireAtMillis()).isEqualTo(StoredEntry.ETERNAL);
+    assertThat(entry.isMortal()).isFalse();
+    assertThat(entry.isExpiredAt(System.currentTimeMillis())).isFalse();
+    StoredEntry writing = new StoredEntry("v", StoredEntry.WRITING);
+    assertThat(writing.expireAtMillis()).isEqualTo(StoredEntry.ETERNAL);
+    assertThat(writing.isMortal()).isFalse();
+    assertThat(writing.tryRewrite("w")).as("a second put while one writes").isFalse();
+  }
+
+  @Test
+  void aFreezeWaitsForAWriteInProgressAndThenHoldsTheEntry() throws Exception {
+    // The word a put holds between taking the entry and giving it back, with its value already stored.
+    StoredEntry entry = new StoredEntry("written", StoredEntry.WRITING);
+    CompletableFuture<Object> stepRead = CompletableFuture.supplyAsync(() -> {
+      entry.freeze();
+      return entry.value();
+    });
+    Thread.sleep(50); // the freeze spins, then yields, as long as the write holds the entry
+    assertThat(stepRead).as("frozen while a write is in progress").isNotDone();
+    entry.setExpireAtMillis(StoredEntry.ETERNAL); // the write gives the entry back
+    assertThat(stepRead.get(10, TimeUnit.SECONDS)).isEqualTo("written");
+    assertThat(entry.tryRewrite("late")).as("held by the step now").isFalse();
+  }
+
+  @Test
+  void theHeapTiersAtomicStepFreezesTheEntryItReadsAndThawsItOnlyIfKept() {
+    HeapTier<String> heap = new HeapTier<>(false);
+    StoredEntry first = new StoredEntry("one", StoredEntry.ETERNAL);
+    heap.store("k", first);
+    heap.compute("k", (key, current) -> {
+      assertThat(heap.rewrite("k", "inside")).as("a put inside the key's atomic step").isFalse();
+      return current; // kept
+    });
+    assertThat(heap.rewrite("k", "two")).isTrue();
+    assertThat(heap.get("k")).isSameAs(first);
+    assertThat(first.value()).isEqualTo("two");
+
+    StoredEntry replacement = new StoredEntry("three", StoredEntry.ETERNAL);
+    heap.compute("k", (key, current) -> replacement);
+    assertThat(first.tryRewrite("late")).as("the replaced entry stays frozen").isFalse();
+    assertThat(first.value()).isEqualTo("two");
+    assertThat(heap.rewrite("k", "four")).isTrue();
+    assertThat(heap.get("k")).isSameAs(replacement);
+    assertThat(replacement.value()).isEqualTo("four");
+
+    assertThat(heap.rewrite("absent", "x")).isFalse();
+    assertThat(new HeapTier<String>(true).rewrite("k", "x")).as("a by-value heap rewrites bytes, not entries")
+        .isFalse();
+  }
+
+  @Test
+  void aStepThatThrowsThawsTheEntry() {
+    HeapTier<String> heap = new HeapTier<>(false);
+    StoredEntry entry = new StoredEntry("one", StoredEntry.ETERNAL);
+    heap.store("k", entry);
+    AtomicReference<Boolean> insideRewrite = new AtomicReference<>();
+    assertThatThrownBy(() -> heap.compute("k", (key, current) -> {
+      insideRewrite.set(heap.rewrite("k", "inside"));
+      throw new IllegalStateException("a processor failed");
+    })).isInstanceOf(IllegalStateException.class);
+    assertThat(insideRewrite.get()).isFalse();
+    assertThat(heap.rewrite("k", "two")).isTrue();
+    assertThat(entry.value()).isEqualTo("two");
+  }
+}

@@ -49,43 +49,54 @@ public final class HeapTier<K> implements Tier<K> {
   @Override
   public StoredEntry compute(
       K key, BiFunction<? super K, ? super StoredEntry, ? extends StoredEntry> function) {
-    if (!rewritableValues) {
-      return map.compute(key, (k, current) -> {
-        if (current == null || current.isMortal()) {
-          return function.apply(k, current); // never rewritten in place
-        }
-        current.freeze();
-        StoredEntry next;
-        try {
-          next = function.apply(k, current);
-        } catch (RuntimeException | Error e) {
-          current.thaw();
-          throw e;
-        }
-        if (next == current) {
-          current.thaw();
-        }
-        return next;
-      });
-    }
     return map.compute(key, (k, current) -> {
-      if (current == null || !(current.value() instanceof RewritableBytes)) {
+      Object held = rewritablePart(current);
+      if (held == null) {
         return function.apply(k, current);
       }
-      RewritableBytes held = (RewritableBytes) current.value();
-      held.freeze();
+      freeze(held);
       StoredEntry next;
       try {
         next = function.apply(k, current);
       } catch (RuntimeException | Error e) {
-        held.thaw();
+        thaw(held);
         throw e;
       }
       if (next == current) {
-        held.thaw();
+        thaw(held);
       }
       return next;
     });
+  }
+
+  /**
+   * What a put may overwrite in place in {@code current}: by value its {@link RewritableBytes}, by reference the
+   * entry itself if eternal; {@code null} if nothing.
+   */
+  private Object rewritablePart(StoredEntry current) {
+    if (current == null) {
+      return null;
+    }
+    if (rewritableValues) {
+      return current.value() instanceof RewritableBytes ? current.value() : null;
+    }
+    return current.isMortal() ? null : current;
+  }
+
+  private static void freeze(Object held) {
+    if (held instanceof RewritableBytes) {
+      ((RewritableBytes) held).freeze();
+    } else {
+      ((StoredEntry) held).freeze();
+    }
+  }
+
+  private static void thaw(Object held) {
+    if (held instanceof RewritableBytes) {
+      ((RewritableBytes) held).thaw();
+    } else {
+      ((StoredEntry) held).thaw();
+    }
   }
 
   /**

@@ -66,7 +66,8 @@ import javax.cache.processor.EntryProcessorResult;
  * function, entry view and report in one object; the bodies are non-capturing constants) and the
  * {@link StoredEntry} it stores, none when it stores the very object it holds already. A put in a plain cache
  * (see {@link #isPlainPut}) skips the operation object: on a plain {@link HeapTier} it overwrites a present key in
- * place (nothing allocated by reference) or is one map store of a new entry; on other tiers one small closure
+ * place (by reference, and by value for immutable values and small records, nothing allocated) or is one map store
+ * of a new entry; on other tiers one small closure
  * around the stored form.
  *
  * <h2>Where the code is</h2>
@@ -275,10 +276,10 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       if (plainHeap != null) {
         // An eternal cache's heap holds only eternal entries (no lower tier restores mortal ones): the previous
         // entry does not matter. A present key is overwritten in place (no lock, no new object for the map to
-        // point to): by value a small value's bytes, by reference the entry's value; otherwise a blind store holds
-        // the key's lock shortest.
+        // point to): by value a small value's bytes in the key's record, else the entry's stored form; otherwise a
+        // blind store holds the key's lock shortest.
         Object stored = rewritable == null ? copier.toStored(value) : copier.rewriteOrStored(value, key, rewritable);
-        if (stored != Copier.REWRITTEN && (rewritable != null || !plainHeap.rewrite(key, stored))) {
+        if (stored != Copier.REWRITTEN && !plainHeap.rewrite(key, stored)) {
           plainHeap.store(copier.copyKey(key), new StoredEntry(stored, StoredEntry.ETERNAL));
         }
       } else {

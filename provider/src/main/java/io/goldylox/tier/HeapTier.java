@@ -9,8 +9,8 @@ import java.util.function.BiFunction;
 /**
  * The on-heap tier: a {@link ConcurrentHashMap} from key to {@link StoredEntry}. Reads are lock-free lookups;
  * {@link #compute} holds the key's bin lock only while the function runs. A plain put of a present key may instead
- * overwrite it in place, lock-free: by value its bytes ({@link #rewritable}), by reference the entry's value
- * ({@link #rewrite}); atomic steps freeze what they read so that no such write lands inside them. Touched by
+ * overwrite it in place, lock-free: the entry's stored form ({@link #rewrite}), or by value a small value's bytes
+ * in its record ({@link #rewritable}); atomic steps freeze what they read so that no such write lands inside them. Touched by
  * callers' threads and by the cache's background workers (expiry sweeps), never by a thread that waits for
  * another (but for a freeze on an in-place write in progress, see {@link StoredEntry}).
  *
@@ -20,14 +20,13 @@ public final class HeapTier<K> implements Tier<K> {
 
   private final ConcurrentHashMap<K, StoredEntry> map = new ConcurrentHashMap<>();
   /**
-   * Whether values may be {@link RewritableBytes} (a store-by-value cache), so atomic steps freeze them; else
-   * (by reference) puts may rewrite eternal entries ({@link #rewrite}), so atomic steps freeze those.
+   * Whether values may be {@link RewritableBytes} (a store-by-value cache), so atomic steps freeze them as well
+   * as the eternal entries that puts may rewrite ({@link #rewrite}).
    */
   private final boolean rewritableValues;
 
   /**
-   * @param rewritableValues whether the cache stores by value, so that its puts may keep {@link RewritableBytes};
-   *     else puts may store a new value into an eternal entry
+   * @param rewritableValues whether the cache stores by value, so that its puts may keep {@link RewritableBytes}
    */
   public HeapTier(boolean rewritableValues) {
     this.rewritableValues = rewritableValues;
@@ -39,9 +38,9 @@ public final class HeapTier<K> implements Tier<K> {
   }
 
   /**
-   * Runs {@code function} as the key's atomic step. What a put may overwrite in place is frozen while it runs (a
-   * {@link RewritableBytes} value by value, an eternal entry by reference), so that no in-place write
-   * ({@link #rewritable}, {@link #rewrite}) lands between the function's read and its result; it stays frozen if
+   * Runs {@code function} as the key's atomic step. What a put may overwrite in place is frozen while it runs (an
+   * eternal entry, and by value its {@link RewritableBytes} record), so that no in-place write
+   * ({@link #rewrite}, {@link #rewritable}) lands between the function's read and its result; it stays frozen if
    * the step replaced or removed the entry, and is thawed if the step kept it. (Should the map itself
    * fail after the function returned a new entry, the record stays mapped and frozen: puts then store a new entry
    * instead of rewriting it, which is slower, never wrong.)
@@ -50,67 +49,47 @@ public final class HeapTier<K> implements Tier<K> {
   public StoredEntry compute(
       K key, BiFunction<? super K, ? super StoredEntry, ? extends StoredEntry> function) {
     return map.compute(key, (k, current) -> {
-      Object held = rewritablePart(current);
-      if (held == null) {
-        return function.apply(k, current);
+      if (current == null || current.isMortal()) {
+        return function.apply(k, current); // a mortal entry is never rewritten in place
       }
-      freeze(held);
+      current.freeze();
+      // Read only once the entry is frozen: no put can swap the record out of it any more.
+      Object stored = current.value();
+      RewritableBytes record = rewritableValues && stored instanceof RewritableBytes ? (RewritableBytes) stored : null;
+      if (record != null) {
+        record.freeze();
+      }
       StoredEntry next;
       try {
         next = function.apply(k, current);
       } catch (RuntimeException | Error e) {
-        thaw(held);
+        thaw(current, record);
         throw e;
       }
       if (next == current) {
-        thaw(held);
+        thaw(current, record);
       }
       return next;
     });
   }
 
-  /**
-   * What a put may overwrite in place in {@code current}: by value its {@link RewritableBytes}, by reference the
-   * entry itself if eternal; {@code null} if nothing.
-   */
-  private Object rewritablePart(StoredEntry current) {
-    if (current == null) {
-      return null;
+  private static void thaw(StoredEntry entry, RewritableBytes record) {
+    if (record != null) {
+      record.thaw();
     }
-    if (rewritableValues) {
-      return current.value() instanceof RewritableBytes ? current.value() : null;
-    }
-    return current.isMortal() ? null : current;
-  }
-
-  private static void freeze(Object held) {
-    if (held instanceof RewritableBytes) {
-      ((RewritableBytes) held).freeze();
-    } else {
-      ((StoredEntry) held).freeze();
-    }
-  }
-
-  private static void thaw(Object held) {
-    if (held instanceof RewritableBytes) {
-      ((RewritableBytes) held).thaw();
-    } else {
-      ((StoredEntry) held).thaw();
-    }
+    entry.thaw();
   }
 
   /**
-   * By reference: makes {@code value} the value of {@code key}'s eternal entry in place ({@link
-   * StoredEntry#tryRewrite}: lock-free, allocation-free, never waiting) and returns {@code true}; {@code false} if
-   * the key has no entry, a mortal one, one an atomic step or another put holds, or this heap stores by value, and
-   * the caller then maps a new entry ({@link #store}).
+   * Makes {@code stored} the stored form of {@code key}'s eternal entry in place ({@link StoredEntry#tryRewrite}:
+   * lock-free, allocation-free, never waiting) and returns {@code true}; {@code false} if the key has no entry, a
+   * mortal one, or one an atomic step or another put holds, and the caller then maps a new entry ({@link #store}).
+   * By value, for a stored form that is not written into the key's record (an immutable value, bytes over the
+   * record's limit, a record that another put held).
    */
-  public boolean rewrite(Object key, Object value) {
-    if (rewritableValues) {
-      return false;
-    }
+  public boolean rewrite(Object key, Object stored) {
     StoredEntry current = map.get(key);
-    return current != null && current.tryRewrite(value);
+    return current != null && current.tryRewrite(stored);
   }
 
   /**
@@ -120,8 +99,11 @@ public final class HeapTier<K> implements Tier<K> {
    */
   public RewritableBytes rewritable(Object key) {
     StoredEntry current = map.get(key);
-    return current != null && current.value() instanceof RewritableBytes && !current.isMortal()
-        ? (RewritableBytes) current.value() : null;
+    if (current == null || current.isMortal()) {
+      return null;
+    }
+    Object stored = current.value(); // once: a put may store another form into the entry meanwhile
+    return stored instanceof RewritableBytes ? (RewritableBytes) stored : null;
   }
 
   /**

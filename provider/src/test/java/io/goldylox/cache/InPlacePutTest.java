@@ -189,6 +189,36 @@ class InPlacePutTest {
   }
 
   @Test
+  void byValueAnImmutableOrLargeValueIsStoredIntoTheEntry() {
+    Cache<String, Object> cache = managers.newManager("in-place").createCache("mixed",
+        new MutableConfiguration<String, Object>());
+    HeapTier<String> heap = (HeapTier<String>) cache.unwrap(GoldyloxCache.class).tier();
+    cache.put("k", "first");
+    StoredEntry entry = heap.get("k");
+    cache.put("k", "second");
+    assertThat(heap.get("k")).as("an immutable value goes into the entry").isSameAs(entry);
+    assertThat(cache.get("k")).isEqualTo("second");
+    Stamp large = new Stamp(1, 1, -1, 400);
+    cache.put("k", large);
+    assertThat(heap.get("k")).as("so do a large value's bytes").isSameAs(entry);
+    assertThat(cache.get("k")).isEqualTo(large).isNotSameAs(large);
+    Stamp small = new Stamp(1, 2, -1, 10);
+    cache.put("k", small);
+    RewritableBytes record = heap.rewritable("k");
+    assertThat(heap.get("k")).as("and a new record").isSameAs(entry);
+    cache.put("k", new Stamp(1, 3, -1, 10));
+    assertThat(heap.rewritable("k")).as("which the next put rewrites").isSameAs(record);
+    assertThat(cache.get("k")).isEqualTo(new Stamp(1, 3, -1, 10));
+    assertThat(cache.replace("k", new Stamp(1, 3, -1, 10), 42L)).isTrue();
+    StoredEntry replaced = heap.get("k");
+    assertThat(replaced).as("an atomic step maps an entry of its own").isNotSameAs(entry);
+    cache.put("k", 43L);
+    assertThat(heap.get("k")).isSameAs(replaced);
+    assertThat(cache.get("k")).isEqualTo(43L);
+    assertThat(entry.value()).as("the step's entry stays frozen").isSameAs(record);
+  }
+
+  @Test
   void withJavaSerializationTooAPutRewritesTheRecordAndReadsBackWhole() {
     java.util.Properties properties = new java.util.Properties();
     properties.setProperty("goldylox.serializer", "java");

@@ -3,6 +3,7 @@ package io.goldylox.tier;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.goldylox.serialization.RewritableBytes;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -89,8 +90,28 @@ class StoredEntryTest {
     assertThat(replacement.value()).isEqualTo("four");
 
     assertThat(heap.rewrite("absent", "x")).isFalse();
-    assertThat(new HeapTier<String>(true).rewrite("k", "x")).as("a by-value heap rewrites bytes, not entries")
-        .isFalse();
+    heap.store("mortal", new StoredEntry("m", 1_000L));
+    assertThat(heap.rewrite("mortal", "x")).isFalse();
+  }
+
+  @Test
+  void byValueTheStepFreezesTheEntryAndItsRecord() {
+    HeapTier<String> heap = new HeapTier<>(true);
+    RewritableBytes record = new RewritableBytes(new byte[] {1});
+    StoredEntry entry = new StoredEntry(record, StoredEntry.ETERNAL);
+    heap.store("k", entry);
+    heap.compute("k", (key, current) -> {
+      assertThat(record.tryRewrite(new byte[] {2}, 1)).as("the record, inside the step").isFalse();
+      assertThat(heap.rewrite("k", "immutable")).as("the entry, inside the step").isFalse();
+      return current;
+    });
+    assertThat(record.tryRewrite(new byte[] {3}, 1)).isTrue();
+    assertThat(heap.rewrite("k", "immutable")).as("an immutable value replaces the record in place").isTrue();
+    assertThat(heap.get("k")).isSameAs(entry);
+    assertThat(entry.value()).isEqualTo("immutable");
+    heap.compute("k", (key, current) -> new StoredEntry("next", StoredEntry.ETERNAL));
+    assertThat(record.tryRewrite(new byte[] {4}, 1)).as("unmapped, but only frozen if it was the value").isTrue();
+    assertThat(entry.tryRewrite("late")).as("the replaced entry stays frozen").isFalse();
   }
 
   @Test

@@ -104,7 +104,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   private final Tier<K> tier;
   /** {@link #tier} when it is a plain {@link HeapTier}, where a plain put is one map store; else null. */
   private final HeapTier<K> plainHeap;
-  /** By value with a {@link #plainHeap}: finds the record a put may overwrite in place; else {@code null}. */
+  /** By value with in-place puts: finds the record a put may overwrite in place; else {@code null}. */
   private final Function<Object, RewritableBytes> rewritable;
   /**
    * Whether a stored value may be {@code SerializedBytes} to decode. Not in a plain heap by reference: its values
@@ -152,7 +152,6 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     this.copier = copier;
     this.tier = tier;
     this.plainHeap = tier instanceof HeapTier ? (HeapTier<K>) tier : null;
-    this.rewritable = plainHeap != null && copier instanceof ValueCopier ? plainHeap::rewritable : null;
     this.storedMayBeSerialized = !(tier instanceof HeapTier && copier instanceof ReferenceCopier);
     this.asyncExecutor = workers.async();
     this.expiryPolicy = configuration.getExpiryPolicyFactory().create();
@@ -174,6 +173,14 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
         && configuration.getCacheWriterFactory() != null
         ? (CacheWriter<K, V>) configuration.getCacheWriterFactory().create() : null;
     this.writer = createdWriter;
+    // Puts overwrite present keys in place where they may be plain and no read moves a deadline (the deadline
+    // word of an entry is its in-place write state).
+    boolean inPlace = plainHeap != null && writer == null && writeBehind == null && eternal
+        && !accessMayChangeDeadline;
+    if (inPlace) {
+      plainHeap.allowInPlacePuts();
+    }
+    this.rewritable = inPlace && copier instanceof ValueCopier ? plainHeap::rewritable : null;
     this.events = new EventDispatcher<>(this, workers.events(), maxPendingEventsPerListener);
     for (CacheEntryListenerConfiguration<K, V> listener : configuration.getCacheEntryListenerConfigurations()) {
       events.register(listener);

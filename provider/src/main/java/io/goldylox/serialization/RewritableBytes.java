@@ -126,9 +126,13 @@ public final class RewritableBytes {
     return false;
   }
 
-  /** Stops writes from publishing until {@link #thaw}; the current bytes stay as they are. */
-  public void freeze() {
-    STATE.getAndBitwiseOr(this, FROZEN);
+  /**
+   * Stops writes from publishing until {@link #thaw}; the current bytes stay as they are. Returns whether this call
+   * froze the record: {@code false} if it was frozen already (by an enclosing step on the same key, whose entry
+   * processor stepped on its own key again; only the step that froze the record may thaw it).
+   */
+  public boolean freeze() {
+    return ((int) STATE.getAndBitwiseOr(this, FROZEN) & FROZEN) == 0;
   }
 
   /** Lets writes publish again (an atomic step that kept this record). */

@@ -24,6 +24,8 @@ public final class HeapTier<K> implements Tier<K> {
    * as the eternal entries that puts may rewrite ({@link #rewrite}).
    */
   private final boolean rewritableValues;
+  /** Set once by {@link #allowInPlacePuts}, before any other thread sees this tier. */
+  private boolean inPlacePuts;
 
   /**
    * @param rewritableValues whether the cache stores by value, so that its puts may keep {@link RewritableBytes}
@@ -48,17 +50,19 @@ public final class HeapTier<K> implements Tier<K> {
   @Override
   public StoredEntry compute(
       K key, BiFunction<? super K, ? super StoredEntry, ? extends StoredEntry> function) {
+    if (!inPlacePuts) {
+      return map.compute(key, function);
+    }
     return map.compute(key, (k, current) -> {
-      if (current == null || current.isMortal()) {
-        return function.apply(k, current); // a mortal entry is never rewritten in place
+      if (current == null || !current.freeze()) {
+        // Nothing to freeze: no entry, a mortal one (never rewritten in place), or one an enclosing step on the
+        // same key froze (its processor stepped on its own key again), which that step thaws.
+        return function.apply(k, current);
       }
-      current.freeze();
       // Read only once the entry is frozen: no put can swap the record out of it any more.
       Object stored = current.value();
-      RewritableBytes record = rewritableValues && stored instanceof RewritableBytes ? (RewritableBytes) stored : null;
-      if (record != null) {
-        record.freeze();
-      }
+      RewritableBytes record = rewritableValues && stored instanceof RewritableBytes && ((RewritableBytes) stored)
+          .freeze() ? (RewritableBytes) stored : null;
       StoredEntry next;
       try {
         next = function.apply(k, current);
@@ -73,11 +77,23 @@ public final class HeapTier<K> implements Tier<K> {
     });
   }
 
+  /** Thaws what {@link #compute} froze: the entry, and the record if it froze one. */
   private static void thaw(StoredEntry entry, RewritableBytes record) {
     if (record != null) {
       record.thaw();
     }
     entry.thaw();
+  }
+
+  /**
+   * Lets plain puts overwrite present keys in place ({@link #rewrite}, {@link #rewritable}), and so makes
+   * {@link #compute} freeze what it reads. Called by the owning cache's constructor, before the cache is
+   * published (through its manager's map, which orders this write before any other thread's use), and only for a
+   * cache whose puts may be plain (eternal, no writer, no write-behind) and whose reads never move a deadline
+   * (the deadline word of an entry carries the in-place write's state; {@link StoredEntry}).
+   */
+  public void allowInPlacePuts() {
+    inPlacePuts = true;
   }
 
   /**
@@ -88,6 +104,9 @@ public final class HeapTier<K> implements Tier<K> {
    * record's limit, a record that another put held).
    */
   public boolean rewrite(Object key, Object stored) {
+    if (!inPlacePuts) {
+      return false;
+    }
     StoredEntry current = map.get(key);
     return current != null && current.tryRewrite(stored);
   }
@@ -98,6 +117,9 @@ public final class HeapTier<K> implements Tier<K> {
    * and the caller stores a new entry ({@link #store}).
    */
   public RewritableBytes rewritable(Object key) {
+    if (!inPlacePuts) {
+      return null;
+    }
     StoredEntry current = map.get(key);
     if (current == null || current.isMortal()) {
       return null;

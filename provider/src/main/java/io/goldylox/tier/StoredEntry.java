@@ -75,7 +75,10 @@ public final class StoredEntry {
     return deadline >= WRITING ? ETERNAL : deadline;
   }
 
-  /** Moves the deadline (access expiry). */
+  /**
+   * Moves the deadline (access expiry). Never called on an entry that may carry a mark: in-place puts are only
+   * allowed in caches whose reads never move a deadline (see {@link HeapTier#allowInPlacePuts}).
+   */
   public void setExpireAtMillis(long expireAtMillis) {
     this.expireAtMillis = expireAtMillis;
   }
@@ -98,22 +101,33 @@ public final class StoredEntry {
     if (!DEADLINE.compareAndSet(this, ETERNAL, WRITING)) {
       return false;
     }
-    VALUE.setRelease(this, newValue);
-    DEADLINE.setRelease(this, ETERNAL);
+    try {
+      VALUE.setRelease(this, newValue);
+    } finally {
+      // Volatile, not release: its fence orders the put before the caller's next load, as a map's volatile store
+      // would (with a release store, put(x); get(y) on one thread and put(y); get(x) on another could both miss).
+      // In a finally block so that not even an asynchronous error leaves the entry held.
+      DEADLINE.setVolatile(this, ETERNAL);
+    }
     return true;
   }
 
   /**
-   * Keeps in-place writes out until {@link #thaw} (an eternal entry; a mortal one is never rewritten and is left
-   * as it is). Called inside the key's atomic step only, so by one thread at a time per mapped entry. Waits for a
-   * write in progress to give the entry back: two stores, unless its thread was descheduled between them.
+   * Keeps in-place writes out until {@link #thaw} and returns {@code true}; {@code false} if there was nothing to
+   * do: a mortal entry (never rewritten) or one already frozen (by an enclosing step on the same key, whose entry
+   * processor stepped on its own key again; only the step that froze the entry may thaw it). Called inside the
+   * key's atomic step only. Waits for a write in progress to give the entry back: two stores, unless its thread
+   * was descheduled between them.
    */
-  void freeze() {
+  boolean freeze() {
     for (int spins = 0; ; spins++) {
       long deadline = expireAtMillis;
       if (deadline != WRITING) {
-        if (deadline != ETERNAL || DEADLINE.compareAndSet(this, ETERNAL, FROZEN)) {
-          return;
+        if (deadline != ETERNAL) {
+          return false;
+        }
+        if (DEADLINE.compareAndSet(this, ETERNAL, FROZEN)) {
+          return true;
         }
       } else if (spins < SPINS_BEFORE_YIELD) {
         Thread.onSpinWait();

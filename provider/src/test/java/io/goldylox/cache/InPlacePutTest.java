@@ -25,8 +25,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * ({@code StoredEntry.tryRewrite}). Checked here through the JCache API: the record or entry is rewritten (the same
  * object stays mapped), a value over the in-place limit and an atomic step take the ordinary path; and hammered on
  * real threads, both ways: readers never see a torn value and never go back in time while records are rewritten,
- * grown and replaced, and an atomic step (replace) never decides on a value that a concurrent put has already
- * overwritten.
+ * grown and replaced (by reference a value is one object, so only the order is at stake), and an atomic step
+ * (replace) never decides on a value that a concurrent put has already overwritten. {@code InPlacePutOrderingTest}
+ * has the orderings found in review; {@code StoredEntryTest} and {@code RewritableBytesTest} step the protocols.
  */
 class InPlacePutTest {
 
@@ -180,8 +181,7 @@ class InPlacePutTest {
     assertThat(stepped).as("an atomic step maps an entry of its own").isNotSameAs(entry);
     assertThat(entry.value()).as("the replaced entry keeps its value").isSameAs(second);
     cache.put("k", second);
-    assertThat(heap.get("k")).isSameAs(stepped);
-    assertThat(entry.value()).as("a put never lands in an entry a step replaced").isSameAs(second);
+    assertThat(heap.get("k")).as("the next put rewrites the step's entry").isSameAs(stepped);
     assertThat(cache.get("k")).isSameAs(second);
     cache.remove("k");
     cache.put("k", first);
@@ -215,7 +215,6 @@ class InPlacePutTest {
     cache.put("k", 43L);
     assertThat(heap.get("k")).isSameAs(replaced);
     assertThat(cache.get("k")).isEqualTo(43L);
-    assertThat(entry.value()).as("the step's entry stays frozen").isSameAs(record);
   }
 
   @Test

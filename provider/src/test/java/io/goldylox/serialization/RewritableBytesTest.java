@@ -148,6 +148,7 @@ class RewritableBytesTest {
   @Test
   void theHeapTiersAtomicStepFreezesTheRecordItReadsAndThawsItOnlyIfKept() {
     HeapTier<String> heap = new HeapTier<>(true);
+    heap.allowInPlacePuts();
     RewritableBytes first = new RewritableBytes(bytes("one"));
     heap.store("k", new StoredEntry(first, StoredEntry.ETERNAL));
 
@@ -169,6 +170,7 @@ class RewritableBytesTest {
   @Test
   void aStepThatThrowsThawsTheRecord() {
     HeapTier<String> heap = new HeapTier<>(true);
+    heap.allowInPlacePuts();
     RewritableBytes record = new RewritableBytes(bytes("one"));
     heap.store("k", new StoredEntry(record, StoredEntry.ETERNAL));
     try {
@@ -185,6 +187,7 @@ class RewritableBytesTest {
   @Test
   void onlyEternalEntriesAndRewritableValuesWithinTheLimitAreRewritten() {
     HeapTier<String> heap = new HeapTier<>(true);
+    heap.allowInPlacePuts();
     heap.store("mortal", new StoredEntry(new RewritableBytes(bytes("m")), System.currentTimeMillis() + 60_000));
     heap.store("plain", new StoredEntry(new SerializedBytes(bytes("p")), StoredEntry.ETERNAL));
     heap.store("small", new StoredEntry(new RewritableBytes(bytes("s")), StoredEntry.ETERNAL));

@@ -19,23 +19,54 @@ import org.junit.jupiter.api.Test;
  */
 class StoredEntryTest {
 
+  private static HeapTier<String> inPlace(HeapTier<String> heap) {
+    heap.allowInPlacePuts();
+    return heap;
+  }
+
+  @Test
+  void aHeapThatDoesNotAllowInPlacePutsNeitherRewritesNorFreezes() {
+    HeapTier<String> heap = new HeapTier<>(false);
+    StoredEntry entry = new StoredEntry("one", StoredEntry.ETERNAL);
+    heap.store("k", entry);
+    assertThat(heap.rewrite("k", "two")).isFalse();
+    heap.compute("k", (key, current) -> {
+      assertThat(current.tryRewrite("inside")).as("not frozen: no put could land here anyway").isTrue();
+      return current;
+    });
+  }
+
+  @Test
+  void aNestedStepOnTheSameKeyLeavesTheEnclosingStepsFreeze() {
+    // An entry processor that invokes on its own key: the map's bin lock is re-entrant, so the inner step runs.
+    HeapTier<String> heap = inPlace(new HeapTier<>(false));
+    StoredEntry entry = new StoredEntry("one", StoredEntry.ETERNAL);
+    heap.store("k", entry);
+    heap.compute("k", (key, current) -> {
+      assertThat(heap.compute("k", (k2, inner) -> inner)).as("the inner step keeps the entry").isSameAs(entry);
+      assertThat(heap.rewrite("k", "inside")).as("still frozen for the enclosing step").isFalse();
+      return current;
+    });
+    assertThat(heap.rewrite("k", "after")).isTrue();
+  }
+
   @Test
   void aFreeEternalEntryTakesANewValueAndAFrozenOrMortalOneRefusesIt() {
     StoredEntry entry = new StoredEntry("one", StoredEntry.ETERNAL);
     assertThat(entry.tryRewrite("two")).isTrue();
     assertThat(entry.value()).isEqualTo("two");
 
-    entry.freeze();
+    assertThat(entry.freeze()).isTrue();
     assertThat(entry.tryRewrite("three")).as("frozen").isFalse();
     assertThat(entry.value()).isEqualTo("two");
-    entry.freeze(); // a second freeze of a frozen entry (one the map failed to replace) returns at once
+    assertThat(entry.freeze()).as("a nested step's freeze takes nothing (and must not thaw)").isFalse();
     entry.thaw();
     assertThat(entry.tryRewrite("three")).isTrue();
     assertThat(entry.value()).isEqualTo("three");
 
     StoredEntry mortal = new StoredEntry("one", 1_000L);
     assertThat(mortal.tryRewrite("two")).as("mortal").isFalse();
-    mortal.freeze();
+    assertThat(mortal.freeze()).isFalse();
     mortal.thaw();
     assertThat(mortal.expireAtMillis()).as("freezing leaves a mortal entry's deadline alone").isEqualTo(1_000L);
   }
@@ -58,7 +89,7 @@ class StoredEntryTest {
     // The word a put holds between taking the entry and giving it back, with its value already stored.
     StoredEntry entry = new StoredEntry("written", StoredEntry.WRITING);
     CompletableFuture<Object> stepRead = CompletableFuture.supplyAsync(() -> {
-      entry.freeze();
+      assertThat(entry.freeze()).isTrue();
       return entry.value();
     });
     Thread.sleep(50); // the freeze spins, then yields, as long as the write holds the entry
@@ -70,7 +101,7 @@ class StoredEntryTest {
 
   @Test
   void theHeapTiersAtomicStepFreezesTheEntryItReadsAndThawsItOnlyIfKept() {
-    HeapTier<String> heap = new HeapTier<>(false);
+    HeapTier<String> heap = inPlace(new HeapTier<>(false));
     StoredEntry first = new StoredEntry("one", StoredEntry.ETERNAL);
     heap.store("k", first);
     heap.compute("k", (key, current) -> {
@@ -96,7 +127,7 @@ class StoredEntryTest {
 
   @Test
   void byValueTheStepFreezesTheEntryAndItsRecord() {
-    HeapTier<String> heap = new HeapTier<>(true);
+    HeapTier<String> heap = inPlace(new HeapTier<>(true));
     RewritableBytes record = new RewritableBytes(new byte[] {1});
     StoredEntry entry = new StoredEntry(record, StoredEntry.ETERNAL);
     heap.store("k", entry);
@@ -116,7 +147,7 @@ class StoredEntryTest {
 
   @Test
   void aStepThatThrowsThawsTheEntry() {
-    HeapTier<String> heap = new HeapTier<>(false);
+    HeapTier<String> heap = inPlace(new HeapTier<>(false));
     StoredEntry entry = new StoredEntry("one", StoredEntry.ETERNAL);
     heap.store("k", entry);
     AtomicReference<Boolean> insideRewrite = new AtomicReference<>();

@@ -13,9 +13,7 @@ import io.goldylox.expiry.ExpirySweeper;
 import io.goldylox.internal.Workers;
 import io.goldylox.serialization.Copier;
 import io.goldylox.serialization.ReferenceCopier;
-import io.goldylox.serialization.RewritableBytes;
 import io.goldylox.serialization.SerializedBytes;
-import io.goldylox.serialization.ValueCopier;
 import io.goldylox.spi.GoldyloxCacheManager;
 import io.goldylox.stats.CacheStatistics;
 import io.goldylox.tier.HeapTier;
@@ -33,7 +31,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executor;
-import java.util.function.Function;
 import javax.cache.Cache;
 import javax.cache.configuration.CacheEntryListenerConfiguration;
 import javax.cache.configuration.Configuration;
@@ -65,9 +62,9 @@ import javax.cache.processor.EntryProcessorResult;
  * A hit allocates nothing (by reference). A single-key operation allocates its {@link EntryOperation} (step
  * function, entry view and report in one object; the bodies are non-capturing constants) and the
  * {@link StoredEntry} it stores, none when it stores the very object it holds already. A put in a plain cache
- * (see {@link #isPlainPut}) skips the operation object: on a plain {@link HeapTier} it overwrites a present key in
- * place (by reference, and by value for immutable values and small records, nothing allocated) or is one map store
- * of a new entry; on other tiers one small closure
+ * (see {@link #isPlainPut}) skips the operation object ({@link PlainPuts}): on a plain {@link HeapTier} it overwrites
+ * a present key in place (by reference, and by value for immutable values and small records, nothing allocated) or
+ * is one map store of a new entry; on other tiers one small closure
  * around the stored form.
  *
  * <h2>Where the code is</h2>
@@ -102,10 +99,8 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   private final String name;
   private final Copier copier;
   private final Tier<K> tier;
-  /** {@link #tier} when it is a plain {@link HeapTier}, where a plain put is one map store; else null. */
-  private final HeapTier<K> plainHeap;
-  /** By value with in-place puts: finds the record a put may overwrite in place; else {@code null}. */
-  private final Function<Object, RewritableBytes> rewritable;
+  /** The put of a plain cache ({@link #isPlainPut}): in place, or one store. */
+  private final PlainPuts<K> plainPuts;
   /**
    * Whether a stored value may be {@code SerializedBytes} to decode. Not in a plain heap by reference: its values
    * are the callers' own objects, so a hit returns the value without touching it (one memory access less).
@@ -151,7 +146,6 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     this.name = name;
     this.copier = copier;
     this.tier = tier;
-    this.plainHeap = tier instanceof HeapTier ? (HeapTier<K>) tier : null;
     this.storedMayBeSerialized = !(tier instanceof HeapTier && copier instanceof ReferenceCopier);
     this.asyncExecutor = workers.async();
     this.expiryPolicy = configuration.getExpiryPolicyFactory().create();
@@ -173,14 +167,8 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
         && configuration.getCacheWriterFactory() != null
         ? (CacheWriter<K, V>) configuration.getCacheWriterFactory().create() : null;
     this.writer = createdWriter;
-    // Puts overwrite present keys in place where they may be plain and no read moves a deadline (the deadline
-    // word of an entry is its in-place write state).
-    boolean inPlace = plainHeap != null && writer == null && writeBehind == null && eternal
-        && !accessMayChangeDeadline;
-    if (inPlace) {
-      plainHeap.allowInPlacePuts();
-    }
-    this.rewritable = inPlace && copier instanceof ValueCopier ? plainHeap::rewritable : null;
+    this.plainPuts = new PlainPuts<>(tier, copier,
+        writer == null && writeBehind == null && eternal && !accessMayChangeDeadline);
     this.events = new EventDispatcher<>(this, workers.events(), maxPendingEventsPerListener);
     for (CacheEntryListenerConfiguration<K, V> listener : configuration.getCacheEntryListenerConfigurations()) {
       events.register(listener);
@@ -279,23 +267,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     Objects.requireNonNull(value, "value");
     long start = statistics.startNanos();
     if (isPlainPut()) {
-      // Nothing to tell and nothing to compute: no writer, no journal, no deadline, no listener for the change.
-      if (plainHeap != null) {
-        // An eternal cache's heap holds only eternal entries (no lower tier restores mortal ones): the previous
-        // entry does not matter. A present key is overwritten in place (no lock, no new object for the map to
-        // point to): by value a small value's bytes in the key's record, else the entry's stored form; otherwise a
-        // blind store holds the key's lock shortest.
-        Object stored = rewritable == null ? copier.toStored(value) : copier.rewriteOrStored(value, key, rewritable);
-        if (stored != Copier.REWRITTEN && !plainHeap.rewrite(key, stored)) {
-          plainHeap.store(copier.copyKey(key), new StoredEntry(stored, StoredEntry.ETERNAL));
-        }
-      } else {
-        Object stored = copier.toStored(value);
-        K copy = copier.copyKey(key);
-        if (!tier.storeBlind(copy, new StoredEntry(stored, StoredEntry.ETERNAL))) {
-          tier.compute(copy, (k, current) -> AtomicSteps.plainPut(current, stored)); // captures only stored
-        }
-      }
+      plainPuts.put(key, value);
       statistics.recordPuts(1);
       statistics.recordPutTime(start);
       return;

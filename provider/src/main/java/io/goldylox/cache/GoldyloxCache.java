@@ -70,7 +70,8 @@ import javax.cache.processor.EntryProcessorResult;
  * <h2>Where the code is</h2>
  * This class keeps the paths that must not pay for a call more (the lock-free {@code get}, the choice of a
  * store-only {@code put}, whose store {@link PlainPuts} makes), the lifecycle and the monitoring accessors, and
- * checks the multi-key calls before handing them on. {@link SingleKeyOperations} has the other single-key operations, {@link BulkOperations} the multi-key ones,
+ * checks the multi-key calls before handing them on. {@link SingleKeyOperations} has the other single-key
+ * operations, {@link BulkOperations} the multi-key ones,
  * {@link CacheLoading} loading, {@link CacheIterator} iteration, {@link AsyncView} the asynchronous view, and
  * {@link LiveConfiguration} listener registration, configuration copies and the statistics and management switches.
  *

@@ -10,9 +10,9 @@ import java.util.function.BiFunction;
  * The on-heap tier: a {@link ConcurrentHashMap} from key to {@link StoredEntry}. Reads are lock-free lookups;
  * {@link #compute} holds the key's bin lock only while the function runs. A plain put of a present key may instead
  * overwrite it in place, lock-free: the entry's stored form ({@link #rewrite}), or by value a small value's bytes
- * in its record ({@link #rewritable}); atomic steps freeze what they read so that no such write lands inside them. Touched by
- * callers' threads and by the cache's background workers (expiry sweeps), never by a thread that waits for
- * another (but for a freeze on an in-place write in progress, see {@link StoredEntry}).
+ * in its record ({@link #rewritable}); atomic steps freeze what they read so that no such write lands inside
+ * them. Touched by callers' threads and by the cache's background workers (expiry sweeps), never by a thread that
+ * waits for another (but for a freeze on an in-place write in progress, see {@link StoredEntry}).
  *
  * @param <K> the key type
  */

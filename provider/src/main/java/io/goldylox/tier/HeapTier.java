@@ -4,7 +4,9 @@ import io.goldylox.serialization.RewritableBytes;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
+import javax.cache.CacheException;
 
 /**
  * The on-heap tier: a {@link ConcurrentHashMap} from key to {@link StoredEntry}. Reads are lock-free lookups;
@@ -18,6 +20,9 @@ import java.util.function.BiFunction;
  */
 public final class HeapTier<K> implements Tier<K> {
 
+  /** {@link #maxFreezeWaitNanos} of a cache's heap: ten seconds. */
+  static final long DEFAULT_MAX_FREEZE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
+
   private final ConcurrentHashMap<K, StoredEntry> map = new ConcurrentHashMap<>();
   /**
    * Whether values may be {@link RewritableBytes} (a store-by-value cache), so atomic steps freeze them as well
@@ -26,12 +31,23 @@ public final class HeapTier<K> implements Tier<K> {
   private final boolean rewritableValues;
   /** Set once by {@link #allowInPlacePuts}, before any other thread sees this tier. */
   private boolean inPlacePuts;
+  /**
+   * How long an atomic step waits for an in-place write to give its entry back before it fails: far beyond a
+   * descheduled thread's two stores, so only a stopped or suspended thread reaches it.
+   */
+  private final long maxFreezeWaitNanos;
 
   /**
    * @param rewritableValues whether the cache stores by value, so that its puts may keep {@link RewritableBytes}
    */
   public HeapTier(boolean rewritableValues) {
+    this(rewritableValues, DEFAULT_MAX_FREEZE_WAIT_NANOS);
+  }
+
+  /** As {@link #HeapTier(boolean)}, with another bound on a step's wait for an in-place write (tests). */
+  HeapTier(boolean rewritableValues, long maxFreezeWaitNanos) {
     this.rewritableValues = rewritableValues;
+    this.maxFreezeWaitNanos = maxFreezeWaitNanos;
   }
 
   @Override
@@ -54,7 +70,7 @@ public final class HeapTier<K> implements Tier<K> {
       return map.compute(key, function);
     }
     return map.compute(key, (k, current) -> {
-      if (current == null || !current.freeze()) {
+      if (current == null || !freeze(k, current)) {
         // Nothing to freeze: no entry, a mortal one (never rewritten in place), or one an enclosing step on the
         // same key froze (its processor stepped on its own key again), which that step thaws.
         return function.apply(k, current);
@@ -75,6 +91,20 @@ public final class HeapTier<K> implements Tier<K> {
       }
       return next;
     });
+  }
+
+  /**
+   * {@link StoredEntry#freeze} with this heap's bound on the wait for a write in progress.
+   *
+   * @throws CacheException naming the key if a put has held its entry that long
+   */
+  private boolean freeze(K key, StoredEntry entry) {
+    try {
+      return entry.freeze(maxFreezeWaitNanos);
+    } catch (StoredEntry.HeldEntryException e) {
+      throw new CacheException("Key " + key + ": " + e.getMessage() + "; this operation did not run, the next plain"
+          + " put of the key replaces the entry", e);
+    }
   }
 
   /** Thaws what {@link #compute} froze: the entry, and the record if it froze one. */

@@ -117,9 +117,15 @@ public final class StoredEntry {
    * do: a mortal entry (never rewritten) or one already frozen (by an enclosing step on the same key, whose entry
    * processor stepped on its own key again; only the step that froze the entry may thaw it). Called inside the
    * key's atomic step only. Waits for a write in progress to give the entry back: two stores, unless its thread
-   * was descheduled between them.
+   * was descheduled between them; spinning, then yielding the processor.
+   *
+   * @param maxWaitNanos how long a write may hold the entry before this gives up
+   * @throws HeldEntryException if a write held the entry for {@code maxWaitNanos}: its thread was stopped
+   *     ({@code Thread.stop}) or is suspended (a debugger) in the middle of it. The entry is left as it is; the
+   *     next plain put of the key maps a new entry in its place, and a write that resumes lands in the one it took.
    */
-  boolean freeze() {
+  boolean freeze(long maxWaitNanos) {
+    long waitingSince = 0;
     for (int spins = 0; ; spins++) {
       long deadline = expireAtMillis;
       if (deadline != WRITING) {
@@ -132,8 +138,24 @@ public final class StoredEntry {
       } else if (spins < SPINS_BEFORE_YIELD) {
         Thread.onSpinWait();
       } else {
+        long now = System.nanoTime();
+        if (waitingSince == 0) {
+          waitingSince = now;
+        } else if (now - waitingSince >= maxWaitNanos) {
+          throw new HeldEntryException(now - waitingSince);
+        }
         Thread.yield();
       }
+    }
+  }
+
+  /** A {@link #freeze} that waited too long for an in-place write to give the entry back. */
+  static final class HeldEntryException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    HeldEntryException(long waitedNanos) {
+      super("an in-place put has held the entry for " + waitedNanos / 1_000_000 + " ms (its thread was stopped or is"
+          + " suspended in the middle of it)", null, false, false);
     }
   }
 

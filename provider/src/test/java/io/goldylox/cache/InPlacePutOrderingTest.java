@@ -23,8 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * What in-place puts (see {@code InPlacePutTest}) must keep of a map's ordering, found in review: a put is ordered
  * before its thread's next read of another key (store buffering, on real threads); an entry processor that steps
  * on its own key again does not let a put in while the outer step runs; and a cache whose reads move deadlines
- * (an access duration, even an eternal one) never puts in place, since an entry's deadline word is the in-place
- * write's state.
+ * never puts in place, since an entry's deadline word is the in-place write's state.
  */
 class InPlacePutOrderingTest {
 
@@ -108,10 +107,15 @@ class InPlacePutOrderingTest {
     assertThat(cache.get("k")).as("the put, ordered after the invoke").isEqualTo("P");
   }
 
+  /**
+   * A cache whose reads move deadlines never puts in place. With the built-in policies this holds because such a
+   * policy (here an eternal access duration) is asked per operation, so puts are not plain at all; the cache's own
+   * guard (no in-place puts where a read may move a deadline, which would clear a put's mark) covers an eternal
+   * policy with an access duration, which none of the built-in ones is, and is not reached by this test.
+   */
   @ParameterizedTest(name = "by value: {0}")
   @ValueSource(booleans = {false, true})
   void aCacheWhoseReadsMoveDeadlinesStoresANewEntryPerPut(boolean byValue) {
-    // Eternal, so puts are plain; but every read sets the deadline again, which would clear a put's mark.
     Cache<String, String> cache = managers.newManager("ordering").createCache("touched",
         new MutableConfiguration<String, String>().setStoreByValue(byValue)
             .setExpiryPolicyFactory(FactoryBuilder.factoryOf(new AccessedExpiryPolicy(Duration.ETERNAL))));

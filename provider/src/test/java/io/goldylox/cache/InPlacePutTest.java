@@ -188,6 +188,52 @@ class InPlacePutTest {
     assertThat(cache.get("k")).isSameAs(first);
   }
 
+  /**
+   * By value, the two in-place forms and atomic steps at once: writer 1 puts small values (written into the key's
+   * record), writer 2 small values of other sizes and every third one over the record's limit (stored into the
+   * entry, swapping the record out), and a replacer replaces whatever a writer's stamp it reads with one naming it.
+   * Each writer reads the key back after every put: its own stamp must be the one it just put, and a replacement
+   * of its stamps must be based on that one (else a put was lost, or a replace decided on an overwritten value).
+   * Fails without the freeze of the entry, and without the freeze of its record.
+   */
+  @Test
+  void recordWritesEntrySwapsAndReplacesAtOnceLoseNothing() throws Exception {
+    Cache<String, Stamp> cache = defaultCache();
+    int puts = 200_000;
+    cache.put("hot", new Stamp(1, 0, -1, 100));
+    AtomicBoolean putting = new AtomicBoolean(true);
+    AtomicLong replaced = new AtomicLong();
+    Parallel.run(3, LIMIT, thread -> {
+      if (thread < 2) {
+        int writer = thread + 1;
+        for (long sequence = 1; sequence <= puts; sequence++) {
+          int padding = writer == 1 ? 100 : sequence % 3 == 0 ? 400 : 60 + (int) (sequence % 50);
+          cache.put("hot", new Stamp(writer, sequence, -1, padding));
+          Stamp read = cache.get("hot");
+          if (read.writer == writer) {
+            assertThat(read.sequence).as("writer %s read back after put %s", writer, sequence).isEqualTo(sequence);
+          } else if (read.writer == 3 && read.basedOn / 1_000_000_000L == writer) {
+            assertThat(read.basedOn % 1_000_000_000L).as("a replacement read back by writer %s after put %s: %s",
+                writer, sequence, read).isGreaterThanOrEqualTo(sequence);
+          }
+        }
+        if (writer == 1) {
+          putting.set(false);
+        }
+        return;
+      }
+      long replacements = 0;
+      while (putting.get()) {
+        Stamp current = cache.get("hot");
+        if (current.writer != 3 && cache.replace("hot", current,
+            new Stamp(3, ++replacements, current.writer * 1_000_000_000L + current.sequence, 100))) {
+          replaced.incrementAndGet();
+        }
+      }
+    });
+    assertThat(replaced.get()).as("replaces that won").isPositive();
+  }
+
   @Test
   void byValueAnImmutableOrLargeValueIsStoredIntoTheEntry() {
     Cache<String, Object> cache = managers.newManager("in-place").createCache("mixed",

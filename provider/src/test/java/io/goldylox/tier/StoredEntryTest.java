@@ -19,6 +19,8 @@ import org.junit.jupiter.api.Test;
  */
 class StoredEntryTest {
 
+  private static final long FOREVER = Long.MAX_VALUE;
+
   private static HeapTier<String> inPlace(HeapTier<String> heap) {
     heap.allowInPlacePuts();
     return heap;
@@ -56,17 +58,17 @@ class StoredEntryTest {
     assertThat(entry.tryRewrite("two")).isTrue();
     assertThat(entry.value()).isEqualTo("two");
 
-    assertThat(entry.freeze()).isTrue();
+    assertThat(entry.freeze(FOREVER)).isTrue();
     assertThat(entry.tryRewrite("three")).as("frozen").isFalse();
     assertThat(entry.value()).isEqualTo("two");
-    assertThat(entry.freeze()).as("a nested step's freeze takes nothing (and must not thaw)").isFalse();
+    assertThat(entry.freeze(FOREVER)).as("a nested step's freeze takes nothing (and must not thaw)").isFalse();
     entry.thaw();
     assertThat(entry.tryRewrite("three")).isTrue();
     assertThat(entry.value()).isEqualTo("three");
 
     StoredEntry mortal = new StoredEntry("one", 1_000L);
     assertThat(mortal.tryRewrite("two")).as("mortal").isFalse();
-    assertThat(mortal.freeze()).isFalse();
+    assertThat(mortal.freeze(FOREVER)).isFalse();
     mortal.thaw();
     assertThat(mortal.expireAtMillis()).as("freezing leaves a mortal entry's deadline alone").isEqualTo(1_000L);
   }
@@ -74,7 +76,7 @@ class StoredEntryTest {
   @Test
   void theMarksReadAsEternal() {
     StoredEntry entry = new StoredEntry("v", StoredEntry.ETERNAL);
-    entry.freeze();
+    entry.freeze(FOREVER);
     assertThat(entry.expireAtMillis()).isEqualTo(StoredEntry.ETERNAL);
     assertThat(entry.isMortal()).isFalse();
     assertThat(entry.isExpiredAt(System.currentTimeMillis())).isFalse();
@@ -89,7 +91,7 @@ class StoredEntryTest {
     // The word a put holds between taking the entry and giving it back, with its value already stored.
     StoredEntry entry = new StoredEntry("written", StoredEntry.WRITING);
     CompletableFuture<Object> stepRead = CompletableFuture.supplyAsync(() -> {
-      assertThat(entry.freeze()).isTrue();
+      assertThat(entry.freeze(FOREVER)).isTrue();
       return entry.value();
     });
     Thread.sleep(50); // the freeze spins, then yields, as long as the write holds the entry
@@ -97,6 +99,26 @@ class StoredEntryTest {
     entry.setExpireAtMillis(StoredEntry.ETERNAL); // the write gives the entry back
     assertThat(stepRead.get(10, TimeUnit.SECONDS)).isEqualTo("written");
     assertThat(entry.tryRewrite("late")).as("held by the step now").isFalse();
+  }
+
+  /**
+   * A put whose thread was stopped ({@code Thread.stop}) or suspended between taking the entry and giving it back
+   * (an entry made with the {@code WRITING} word): a step fails after the heap's bound, naming the key, instead of
+   * holding the map's bin lock for good; the next plain put maps a new entry and steps work again.
+   */
+  @Test
+  void aStepGivesUpOnAnEntryAPutNeverGaveBackAndTheNextPutReplacesIt() {
+    assertThatThrownBy(() -> new StoredEntry("v", StoredEntry.WRITING).freeze(TimeUnit.MILLISECONDS.toNanos(20)))
+        .isInstanceOf(StoredEntry.HeldEntryException.class).hasMessageContaining("has held the entry for");
+    HeapTier<String> heap = inPlace(new HeapTier<>(false, TimeUnit.MILLISECONDS.toNanos(50)));
+    StoredEntry stuck = new StoredEntry("held", StoredEntry.WRITING);
+    heap.store("k", stuck);
+    assertThatThrownBy(() -> heap.compute("k", (key, current) -> current))
+        .isInstanceOf(javax.cache.CacheException.class).hasMessageStartingWith("Key k: an in-place put has held");
+    assertThat(heap.rewrite("k", "put")).as("the held entry refuses the put").isFalse();
+    heap.store("k", new StoredEntry("put", StoredEntry.ETERNAL)); // what the plain put then does
+    assertThat(heap.compute("k", (key, current) -> new StoredEntry("stepped", StoredEntry.ETERNAL)).value())
+        .isEqualTo("stepped");
   }
 
   @Test

@@ -62,10 +62,10 @@ import javax.cache.processor.EntryProcessorResult;
  * A hit allocates nothing (by reference). A single-key operation allocates its {@link EntryOperation} (step
  * function, entry view and report in one object; the bodies are non-capturing constants) and the
  * {@link StoredEntry} it stores, none when it stores the very object it holds already. A put in a plain cache
- * (see {@link #isPlainPut}) skips the operation object ({@link PlainPuts}): on a plain {@link HeapTier} it overwrites
- * a present key in place (by reference, and by value for immutable values and small records, nothing allocated) or
- * is one map store of a new entry; on other tiers one small closure
- * around the stored form.
+ * (see {@link #isPlainPut}) skips the operation object ({@link PlainPuts}): on a plain {@link HeapTier} whose reads
+ * never move a deadline it overwrites a present key in place (by reference nothing allocated, by value the copy)
+ * or is one map store of a new entry; on other tiers one small closure around the stored form. In a cache that puts
+ * in place, an atomic step also allocates the 16-byte wrapper that freezes what it reads ({@link HeapTier}).
  *
  * <h2>Where the code is</h2>
  * This class keeps the paths that must not pay for a call more (the lock-free {@code get}, the choice of a

@@ -12,9 +12,12 @@ import java.util.function.Function;
  * The put of a plain cache ({@code GoldyloxCache.isPlainPut}: eternal, no writer, no journal, no listener for the
  * change), which has nothing to tell and nothing to compute: a store. On a {@link HeapTier} that allows in-place
  * puts, a present key is overwritten in place, by value a small value's bytes in the key's record and otherwise
- * the entry's stored form (no lock, no new object for the map to point to); else a blind store, which holds the
+ * the entry's stored form (no lock, no new entry; by value a new copy unless the bytes went into the record); else
+ * a blind store, which holds the
  * key's lock shortest; on other tiers a blind store if the tier takes one, else one step around the stored form.
- * Decides once, at construction, whether puts may be made in place, and tells the heap. Called by callers' threads;
+ * Decides once, at construction, whether puts may be made in place, and tells the heap. (A by-value cache whose
+ * reads move deadlines puts no record in place either, although records do not use the deadline word: slower,
+ * never wrong.) Called by callers' threads;
  * holds no state of its own beyond final fields.
  *
  * @param <K> the key type

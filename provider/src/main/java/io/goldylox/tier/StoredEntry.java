@@ -13,8 +13,9 @@ import java.lang.invoke.VarHandle;
  *   <li>A read that applies the expiry policy's access duration moves the deadline later without taking the key's
  *   lock ({@link #setExpireAtMillis}). That write races benignly with a concurrent replacement: it then lands on an
  *   entry that is no longer mapped and has no effect.</li>
- *   <li>In a store-by-reference {@link HeapTier}, a plain put of a present key with an eternal entry stores the new
- *   value into it ({@link #tryRewrite}): no new object for the map node to point to, no map lock.</li>
+ *   <li>In a {@link HeapTier} that allows in-place puts, a plain put of a present key with an eternal entry stores
+ *   its stored form into it ({@link #tryRewrite}): by reference the value, by value what does not go into the
+ *   key's record. No new entry for the map node to point to, no map lock.</li>
  * </ul>
  *
  * <h2>The in-place write's protocol</h2>
@@ -120,9 +121,11 @@ public final class StoredEntry {
    * was descheduled between them; spinning, then yielding the processor.
    *
    * @param maxWaitNanos how long a write may hold the entry before this gives up
-   * @throws HeldEntryException if a write held the entry for {@code maxWaitNanos}: its thread was stopped
-   *     ({@code Thread.stop}) or is suspended (a debugger) in the middle of it. The entry is left as it is; the
-   *     next plain put of the key maps a new entry in its place, and a write that resumes lands in the one it took.
+   * @throws HeldEntryException if a write held the entry for {@code maxWaitNanos}: its thread is suspended (a
+   *     debugger) in the middle of it, or was stopped ({@code Thread.stop}) at an instant the give-back's
+   *     {@code finally} does not cover. The entry is left as it is (taking it over could lose a suspended write
+   *     that resumes); until the next plain put of the key maps a new entry in its place, every step on the key
+   *     waits this long and fails.
    */
   boolean freeze(long maxWaitNanos) {
     long waitingSince = 0;

@@ -27,7 +27,12 @@ import org.apache.fory.memory.MemoryBuffer;
  * fields falls back to Java serialization ({@link JdkStreamForySerializer}), because Java rebuilds that
  * superclass's state with its no-arg constructor instead of copying it.
  *
- * <p>Every record starts with a format byte: {@value #TAG_FORY} for a Fory stream; {@code String}, {@code Long}
+ * <p>Every record starts with a format byte: {@value #TAG_FORY} for a Fory stream with reference tracking,
+ * {@value #TAG_FORY_UNTRACKED} for one without, written for the classes whose instances cannot reach one object twice
+ * ({@link SharingFreeTypes}: a DTO of primitives, strings, enums and a primitive array), where tracking references
+ * costs an identity hash and a table entry per object on every write and read (the table, per thread and old, also
+ * takes a reference to each young value: a card for G1 to refine) and could not change what comes back;
+ * {@code String}, {@code Long}
  * and {@code Integer} are written in {@link JavaSerializer}'s compact forms (tags 1 to 3), byte for byte as that
  * serializer writes them. Reading dispatches on the first byte, so bytes written by Java serialization (the
  * default before Fory: {@code 0xAC} or the compact tags) are read back too, through a {@link JavaSerializer}.
@@ -47,11 +52,16 @@ public final class ForySerializer implements Serializer {
   public static final String NAME = "fory";
   /** The first byte of a Fory record. */
   static final byte TAG_FORY = 0x46;
+  /** The first byte of a Fory record written without reference tracking. */
+  static final byte TAG_FORY_UNTRACKED = 0x66;
 
   /** Writes; the reader too, unless this is a guarded serializer. */
   private final ThreadSafeFory writer;
   /** Reads: a Fory of its own with a type checker in a guarded serializer (Fory checks classes on writes too). */
   private final ThreadSafeFory fory;
+  /** As {@link #writer} and {@link #fory}, without reference tracking (for {@link SharingFreeTypes}). */
+  private final ThreadSafeFory untrackedWriter;
+  private final ThreadSafeFory untracked;
   private final JavaSerializer java;
   private final ClassLoader classLoader;
   private final ClassPolicy policy;
@@ -86,17 +96,20 @@ public final class ForySerializer implements Serializer {
   }
 
   private ForySerializer(ClassLoader classLoader, JavaSerializer java, ClassPolicy policy) {
-    this(classLoader, java, policy, null, ThreadLocal.withInitial(ForyBuffers::new));
+    this(classLoader, java, policy, null, null, ThreadLocal.withInitial(ForyBuffers::new));
   }
 
   private ForySerializer(ClassLoader classLoader, JavaSerializer java, ClassPolicy policy, ThreadSafeFory writer,
-      ThreadLocal<ForyBuffers> buffers) {
+      ThreadSafeFory untrackedWriter, ThreadLocal<ForyBuffers> buffers) {
     this.classLoader = classLoader;
     this.buffers = buffers;
     this.java = java;
     this.policy = policy;
-    this.fory = build(classLoader, java, policy);
-    this.writer = writer != null ? writer : policy == null ? fory : build(classLoader, java, null);
+    this.fory = build(classLoader, java, policy, true);
+    this.writer = writer != null ? writer : policy == null ? fory : build(classLoader, java, null, true);
+    this.untracked = build(classLoader, java, policy, false);
+    this.untrackedWriter = untrackedWriter != null ? untrackedWriter
+        : policy == null ? untracked : build(classLoader, java, null, false);
   }
 
   private static final Object LOG_LEVEL_LOCK = new Object();
@@ -112,7 +125,8 @@ public final class ForySerializer implements Serializer {
     }
   }
 
-  private static ThreadSafeFory build(ClassLoader classLoader, JavaSerializer java, ClassPolicy policy) {
+  private static ThreadSafeFory build(ClassLoader classLoader, JavaSerializer java, ClassPolicy policy,
+      boolean trackReferences) {
     ThreadSafeFory fory;
     // Fory warns at every build that class registration is not required and unknown classes can be read. Goldylox
     // checks the classes of bytes from outside the process itself (ClassPolicy), and heap copies need no check, so
@@ -123,7 +137,7 @@ public final class ForySerializer implements Serializer {
       try {
         fory = Fory.builder()
             .withLanguage(Language.JAVA)
-            .withRefTracking(true)
+            .withRefTracking(trackReferences)
             .requireClassRegistration(false)
             .suppressClassRegistrationWarnings(true)
             .withClassLoader(classLoader)
@@ -178,7 +192,8 @@ public final class ForySerializer implements Serializer {
 
   @Override
   public Serializer guarded(ClassPolicy policy) {
-    return new ForySerializer(classLoader, (JavaSerializer) java.guarded(policy), policy, writer, buffers);
+    return new ForySerializer(classLoader, (JavaSerializer) java.guarded(policy), policy, writer, untrackedWriter,
+        buffers);
   }
 
   @Override
@@ -201,8 +216,13 @@ public final class ForySerializer implements Serializer {
     }
     try {
       try {
-        buffer.writeByte(TAG_FORY);
-        writer.serialize(buffer, value);
+        if (SharingFreeTypes.isSharingFree(type)) {
+          buffer.writeByte(TAG_FORY_UNTRACKED);
+          untrackedWriter.serialize(buffer, value);
+        } else {
+          buffer.writeByte(TAG_FORY);
+          writer.serialize(buffer, value);
+        }
       } catch (RuntimeException e) {
         throw new SerializationException("Fory cannot serialize a " + type.getName() + ": " + e, e);
       }
@@ -244,7 +264,7 @@ public final class ForySerializer implements Serializer {
       throw new SerializationException("Not a stored value: no bytes", null);
     }
     byte tag = bytes[0];
-    if (tag == TAG_FORY) {
+    if (tag == TAG_FORY || tag == TAG_FORY_UNTRACKED) {
       ForyBuffers scratchBuffers = buffers.get();
       MemoryBuffer buffer = scratchBuffers.takeReader(bytes, 1, length - 1);
       boolean scratch = buffer != null;
@@ -252,7 +272,7 @@ public final class ForySerializer implements Serializer {
         buffer = MemoryBuffer.fromByteArray(bytes, 1, length - 1); // a read re-entered on this thread
       }
       try {
-        return fory.deserialize(buffer);
+        return (tag == TAG_FORY ? fory : untracked).deserialize(buffer);
       } catch (InsecureException e) {
         throw new ClassRejectedException("Refused a class while reading a stored value: " + e.getMessage(), e);
       } catch (RuntimeException e) {

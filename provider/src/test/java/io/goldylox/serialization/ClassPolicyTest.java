@@ -108,6 +108,33 @@ class ClassPolicyTest {
     assertThat(Gadget.instantiations()).isGreaterThan(before);
   }
 
+  /** Not allowed by any policy here; counts its constructions (Fory rebuilds a record through its constructor). */
+  record Stranger(long id) implements Serializable {
+    static final java.util.concurrent.atomic.AtomicInteger CONSTRUCTED = new java.util.concurrent.atomic.AtomicInteger();
+
+    Stranger {
+      CONSTRUCTED.incrementAndGet();
+    }
+  }
+
+  @Test
+  void valuesWrittenWithoutReferenceTrackingAreCheckedToo() {
+    ForySerializer fory = new ForySerializer(loader);
+    ClassPolicy policy = ClassPolicy.of("lines", List.of(String.class, Line.class), List.of());
+    Serializer guarded = fory.guarded(policy);
+    byte[] allowed = fory.serialize(new Line("apple", 3));
+    assertThat(allowed[0]).isEqualTo(ForySerializer.TAG_FORY_UNTRACKED);
+    assertThat(guarded.deserialize(allowed, loader)).isEqualTo(new Line("apple", 3));
+
+    byte[] planted = fory.serialize(new Stranger(7));
+    assertThat(planted[0]).isEqualTo(ForySerializer.TAG_FORY_UNTRACKED);
+    int before = Stranger.CONSTRUCTED.get();
+    assertThatThrownBy(() -> guarded.deserialize(planted, loader)).isInstanceOf(ClassRejectedException.class);
+    assertThat(Stranger.CONSTRUCTED.get()).as("never instantiated").isEqualTo(before);
+    assertThat(policy.rejected()).isEqualTo(1);
+    assertThat(fory.deserialize(planted, loader)).as("a heap copy needs no check").isEqualTo(new Stranger(7));
+  }
+
   @Test
   void recordsWrittenByJavaSerializationAreCheckedToo() {
     JavaSerializer java = new JavaSerializer();

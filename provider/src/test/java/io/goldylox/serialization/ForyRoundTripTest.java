@@ -11,6 +11,7 @@ import java.io.ObjectOutputStream;
 import java.io.ObjectStreamException;
 import java.io.Serializable;
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -434,5 +435,69 @@ class ForyRoundTripTest {
     List<Object> copy = (List<Object>) viaFory(outer);
     assertThat(copy.get(0)).isSameAs(copy.get(1)).isNotSameAs(shared);
     assertThat(copy.get(2)).isSameAs(copy);
+  }
+
+  /** Written without reference tracking (nothing in it can be reached twice): read back as Java reads it back. */
+  static final class Reading implements Serializable {
+    private static final long serialVersionUID = 1L;
+    long at = 42;
+    String sensor = "s-1";
+    Long boxed = null;
+    Instant taken = Instant.ofEpochSecond(7);
+    Planet planet = Planet.EARTH;
+    byte[] samples = {1, 2, 3};
+    int[] flags = {};
+    transient String label = "transient";
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Reading r && r.at == at && Objects.equals(r.sensor, sensor) && Objects.equals(r.boxed, boxed)
+          && r.taken.equals(taken) && r.planet == planet && Arrays.equals(r.samples, samples)
+          && Arrays.equals(r.flags, flags) && Objects.equals(r.label, label);
+    }
+
+    @Override
+    public int hashCode() {
+      return Long.hashCode(at);
+    }
+  }
+
+  /** Two fields of one array type holding the same array: written with tracking, so they still share it. */
+  static final class Twin implements Serializable {
+    private static final long serialVersionUID = 1L;
+    byte[] left;
+    byte[] right;
+  }
+
+  @Test
+  void valuesWithoutSharedReferencesAreWrittenUntrackedAndReadBackAsJavaReadsThem() {
+    Reading reading = new Reading();
+    assertThat(fory.serialize(reading)[0]).isEqualTo(ForySerializer.TAG_FORY_UNTRACKED);
+    Reading copy = (Reading) sameAsJava(reading);
+    assertThat(copy.samples).isNotSameAs(reading.samples).containsExactly(1, 2, 3);
+    assertThat(copy.label).as("a transient field comes back as its default").isNull();
+    assertThat(copy.planet).isSameAs(Planet.EARTH);
+
+    Twin twin = new Twin();
+    twin.left = new byte[] {9};
+    twin.right = twin.left;
+    assertThat(fory.serialize(twin)[0]).isEqualTo(ForySerializer.TAG_FORY);
+    for (Twin back : List.of((Twin) viaFory(twin), (Twin) viaJava(twin))) {
+      assertThat(back.right).isSameAs(back.left).containsExactly(9);
+    }
+  }
+
+  @Test
+  void aValueWrittenWithTrackingBeforeStillReadsBack() {
+    // What this serializer wrote for the same class before it wrote such classes untracked: its format byte and a
+    // Fory stream with reference tracking, from a Fory configured as this one configures its tracking instance.
+    byte[] stream = org.apache.fory.Fory.builder().withLanguage(org.apache.fory.config.Language.JAVA)
+        .withRefTracking(true).requireClassRegistration(false).withClassLoader(getClass().getClassLoader()).build()
+        .serialize(new Reading());
+    byte[] earlier = new byte[stream.length + 1];
+    earlier[0] = ForySerializer.TAG_FORY;
+    System.arraycopy(stream, 0, earlier, 1, stream.length);
+    assertThat(fory.deserialize(earlier, getClass().getClassLoader())).usingRecursiveComparison()
+        .isEqualTo(viaJava(new Reading()));
   }
 }

@@ -22,10 +22,12 @@ import org.apache.fory.memory.MemoryBuffer;
  * two): classes with {@code writeReplace}, {@code readResolve} or {@code writeObject}/{@code readObject}, and
  * {@code Externalizable} ones, go through Fory's JDK-compatible serializers, which call those methods (a
  * {@code readResolve} singleton stays a singleton); records are rebuilt through their canonical constructor, enums
- * as their constants, other classes without running a constructor. Two cases where Fory's own serializers differ
- * are configured here: a {@code LinkedHashMap} keeps its access order ({@link LinkedHashMapForySerializer}), and a {@code Serializable} class under a non-{@code Serializable} superclass with
- * fields falls back to Java serialization ({@link JdkStreamForySerializer}), because Java rebuilds that
- * superclass's state with its no-arg constructor instead of copying it.
+ * as their constants, other classes without running a constructor. Three cases where Fory's own serializers differ
+ * are configured here: a {@code LinkedHashMap} keeps its access order ({@link LinkedHashMapForySerializer}); a
+ * {@code Serializable} class under a non-{@code Serializable} superclass with fields falls back to Java
+ * serialization ({@link JdkStreamForySerializer}), because Java rebuilds that superclass's state with its no-arg
+ * constructor instead of copying it; and so does a class that declares {@code serialPersistentFields}, of which
+ * Java writes only the fields it names.
  *
  * <p>Every record starts with a format byte: {@value #TAG_FORY} for a Fory stream with reference tracking,
  * {@value #TAG_FORY_UNTRACKED} for one without, written for the classes whose instances cannot reach one object twice
@@ -152,8 +154,9 @@ public final class ForySerializer implements Serializer {
     // Likewise a Serializable class under a non-Serializable superclass with state: Java serialization rebuilds
     // that state with the superclass's no-arg constructor instead of copying it.
     // Such objects go as a Java serialization stream inside the Fory stream.
+    // And a class that names its serialized fields (serialPersistentFields): Fory would copy all of them.
     fory.setSerializerFactory((instance, type) -> statefulNonSerializableSuperclass(type)
-        ? new JdkStreamForySerializer(instance, type, java, classLoader) : null);
+        || namesItsSerializedFields(type) ? new JdkStreamForySerializer(instance, type, java, classLoader) : null);
     if (policy != null) {
       // Throwing, not returning false: on some paths (a class met nested in a field) Fory goes on after a false.
       fory.setTypeChecker((resolver, className) -> {
@@ -312,6 +315,25 @@ public final class ForySerializer implements Serializer {
         if (!Modifier.isStatic(field.getModifiers())) {
           return true;
         }
+      }
+    }
+    return false;
+  }
+
+  /** Whether {@code type} is Serializable and declares {@code serialPersistentFields} (Java writes only those). */
+  static boolean namesItsSerializedFields(Class<?> type) {
+    if (!Serializable.class.isAssignableFrom(type) || type.isRecord() || type.isEnum() || type.isArray()
+        || Externalizable.class.isAssignableFrom(type) || type.getName().startsWith("java.")) {
+      return false;
+    }
+    for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
+      try {
+        Field field = c.getDeclaredField("serialPersistentFields");
+        if (Modifier.isStatic(field.getModifiers())) {
+          return true;
+        }
+      } catch (NoSuchFieldException e) {
+        // not in this class
       }
     }
     return false;

@@ -26,7 +26,8 @@ import java.util.Set;
  *
  * <p>An array of a primitive type qualifies. A class qualifies when its superclass is {@code Object} (or
  * {@code Record}), it is not a JDK class, an enum, synthetic or hidden, not {@code Externalizable}, declares none of Java serialization's hooks
- * ({@code writeObject}, {@code readObject}, {@code readObjectNoData}, {@code writeReplace}, {@code readResolve}),
+ * ({@code writeObject}, {@code readObject}, {@code readObjectNoData}, {@code writeReplace}, {@code readResolve},
+ * {@code serialPersistentFields}),
  * and each of its serialized fields (not static, not transient) is declared as
  * <ul>
  *   <li>a primitive;</li>
@@ -86,6 +87,9 @@ final class SharingFreeTypes {
     }
     Set<Class<?>> arrayTypes = new HashSet<>();
     for (Field field : type.getDeclaredFields()) {
+      if (field.getName().equals("serialPersistentFields")) {
+        return false; // Java serialization's own field list: such a class goes through a Java stream
+      }
       int modifiers = field.getModifiers();
       if (Modifier.isStatic(modifiers) || Modifier.isTransient(modifiers)) {
         continue;

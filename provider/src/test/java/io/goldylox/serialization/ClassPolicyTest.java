@@ -135,6 +135,26 @@ class ClassPolicyTest {
     assertThat(fory.deserialize(planted, loader)).as("a heap copy needs no check").isEqualTo(new Stranger(7));
   }
 
+  enum Secret { A, B }
+
+  /** Written without reference tracking, with a field of an enum that only the declared-type walk would allow. */
+  static final class HoldsSecret implements Serializable {
+    private static final long serialVersionUID = 1L;
+    Secret secret = Secret.B;
+    int x = 1;
+  }
+
+  @Test
+  void aDisallowedClassInsideAnUntrackedRecordIsRefused() {
+    ForySerializer fory = new ForySerializer(loader);
+    ClassPolicy policy = ClassPolicy.of("holders", List.of(), List.of(HoldsSecret.class.getName()));
+    byte[] bytes = fory.serialize(new HoldsSecret());
+    assertThat(bytes[0]).isEqualTo(ForySerializer.TAG_FORY_UNTRACKED);
+    assertThatThrownBy(() -> fory.guarded(policy).deserialize(bytes, loader))
+        .isInstanceOf(ClassRejectedException.class).hasMessageContaining(Secret.class.getName());
+    assertThat(policy.rejected()).isEqualTo(1);
+  }
+
   @Test
   void recordsWrittenByJavaSerializationAreCheckedToo() {
     JavaSerializer java = new JavaSerializer();

@@ -487,17 +487,50 @@ class ForyRoundTripTest {
     }
   }
 
-  @Test
-  void aValueWrittenWithTrackingBeforeStillReadsBack() {
-    // What this serializer wrote for the same class before it wrote such classes untracked: its format byte and a
-    // Fory stream with reference tracking, from a Fory configured as this one configures its tracking instance.
+  /** Its format byte and a Fory stream with reference tracking: what this serializer wrote for any class before. */
+  private byte[] trackedRecord(Object value) {
+    // The tracking instance's settings that matter for these classes (no LinkedHashMap in them, no Java stream).
     byte[] stream = org.apache.fory.Fory.builder().withLanguage(org.apache.fory.config.Language.JAVA)
         .withRefTracking(true).requireClassRegistration(false).withClassLoader(getClass().getClassLoader()).build()
-        .serialize(new Reading());
-    byte[] earlier = new byte[stream.length + 1];
-    earlier[0] = ForySerializer.TAG_FORY;
-    System.arraycopy(stream, 0, earlier, 1, stream.length);
-    assertThat(fory.deserialize(earlier, getClass().getClassLoader())).usingRecursiveComparison()
-        .isEqualTo(viaJava(new Reading()));
+        .serialize(value);
+    byte[] record = new byte[stream.length + 1];
+    record[0] = ForySerializer.TAG_FORY;
+    System.arraycopy(stream, 0, record, 1, stream.length);
+    return record;
+  }
+
+  @Test
+  void aValueWrittenWithTrackingBeforeStillReadsBack() {
+    assertThat(fory.deserialize(trackedRecord(new Reading()), getClass().getClassLoader()))
+        .usingRecursiveComparison().isEqualTo(viaJava(new Reading()));
+    // A tracked record with a back-reference (one array in two fields) is read by the tracking instance, so the
+    // sharing is kept, by the guarded reader too (bytes from a disk tier or a journal).
+    Twin twin = new Twin();
+    twin.left = new byte[] {4};
+    twin.right = twin.left;
+    byte[] record = trackedRecord(twin);
+    Serializer guarded = fory.guarded(ClassPolicy.of("twins", List.of(Twin.class), List.of()));
+    for (Serializer reader : List.of(fory, guarded)) {
+      Twin back = (Twin) reader.deserialize(record, getClass().getClassLoader());
+      assertThat(back.right).isSameAs(back.left).containsExactly(4);
+    }
+  }
+
+  /** Names its serialized fields: Java serialization writes {@code kept} and brings {@code dropped} back as 0. */
+  static final class Persistent implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private static final java.io.ObjectStreamField[] serialPersistentFields = {
+        new java.io.ObjectStreamField("kept", int.class)};
+    int kept = 1;
+    int dropped = 2;
+  }
+
+  @Test
+  void serialPersistentFieldsIsHonoured() {
+    Persistent java = (Persistent) viaJava(new Persistent());
+    Persistent byFory = (Persistent) viaFory(new Persistent());
+    assertThat(java.dropped).isZero();
+    assertThat(byFory.kept).isEqualTo(1);
+    assertThat(byFory.dropped).isEqualTo(java.dropped);
   }
 }

@@ -31,6 +31,44 @@ final class BatchWriter<K, V> {
     }
   }
 
+  /**
+   * A batch's two writer calls, built from its slots: by the flusher when it prepares the batch, so that the
+   * writer lane only makes the calls, and again by the lane if it left slots out. Immutable once built, but for the
+   * entry list, which the writer empties of what it wrote.
+   */
+  static final class Calls<K, V> {
+    final List<Backlog.Slot<K, V>> writes = new ArrayList<>();
+    final List<Backlog.Slot<K, V>> deletes = new ArrayList<>();
+    /** The writes' entries, in their order: what writeAll gets. */
+    final List<Cache.Entry<? extends K, ? extends V>> entries;
+    /** The same entries, kept: what the writer left in {@link #entries} failed, matched by identity. */
+    final List<Cache.Entry<? extends K, ? extends V>> given;
+    final List<K> keys;
+    final int size;
+    long operations;
+    int retried;
+
+    Calls(List<Backlog.Slot<K, V>> slots) {
+      this.size = slots.size();
+      for (Backlog.Slot<K, V> slot : slots) {
+        operations += slot.operations;
+        if (slot.attempts > 0) {
+          retried++;
+        }
+        (slot.isDelete() ? deletes : writes).add(slot);
+      }
+      entries = new ArrayList<>(writes.size());
+      for (Backlog.Slot<K, V> slot : writes) {
+        entries.add(new CacheEntry<>(slot.key, slot.value));
+      }
+      given = List.copyOf(entries);
+      keys = new ArrayList<>(deletes.size());
+      for (Backlog.Slot<K, V> slot : deletes) {
+        keys.add(slot.key);
+      }
+    }
+  }
+
   private final CacheWriter<K, V> writer;
   private final WriteBehindMetrics metrics;
 
@@ -39,42 +77,30 @@ final class BatchWriter<K, V> {
     this.metrics = metrics;
   }
 
-  /** Delivers {@code batch} (distinct keys, values decoded). VM errors propagate; anything else is a failure. */
-  Outcome<K, V> deliver(List<Backlog.Slot<K, V>> batch) {
-    long operations = 0;
-    for (Backlog.Slot<K, V> slot : batch) {
-      operations += slot.operations;
-      if (slot.attempts > 0) {
-        metrics.retries.increment();
-      }
+  /** Makes {@code calls} (distinct keys, values decoded). VM errors propagate; anything else is a failure. */
+  Outcome<K, V> deliver(Calls<K, V> calls) {
+    if (calls.retried > 0) {
+      metrics.retries.add(calls.retried);
     }
     metrics.batches.increment();
-    metrics.batchedOperations.add(operations);
-    metrics.lastBatchSize.set(batch.size());
-    Outcome<K, V> outcome = new Outcome<>(batch.size());
-    List<Backlog.Slot<K, V>> writes = new ArrayList<>(batch.size());
-    List<Backlog.Slot<K, V>> deletes = new ArrayList<>();
-    for (Backlog.Slot<K, V> slot : batch) {
-      (slot.isDelete() ? deletes : writes).add(slot);
-    }
+    metrics.batchedOperations.add(calls.operations);
+    metrics.lastBatchSize.set(calls.size);
+    Outcome<K, V> outcome = new Outcome<>(calls.size);
     long start = System.nanoTime();
-    if (!writes.isEmpty()) {
-      writeAll(writes, outcome);
+    if (!calls.writes.isEmpty()) {
+      writeAll(calls, outcome);
     }
-    if (!deletes.isEmpty()) {
-      deleteAll(deletes, outcome);
+    if (!calls.deletes.isEmpty()) {
+      deleteAll(calls, outcome);
     }
     metrics.lastBatchWriterNanos.set(System.nanoTime() - start);
-    metrics.writerEntries.add(batch.size());
+    metrics.writerEntries.add(calls.size);
     return outcome;
   }
 
-  private void writeAll(List<Backlog.Slot<K, V>> group, Outcome<K, V> outcome) {
-    List<Cache.Entry<? extends K, ? extends V>> entries = new ArrayList<>(group.size());
-    for (Backlog.Slot<K, V> slot : group) {
-      entries.add(new CacheEntry<>(slot.key, slot.value));
-    }
-    List<Cache.Entry<? extends K, ? extends V>> given = List.copyOf(entries); // the writer removes what it wrote
+  private void writeAll(Calls<K, V> calls, Outcome<K, V> outcome) {
+    List<Backlog.Slot<K, V>> group = calls.writes;
+    List<Cache.Entry<? extends K, ? extends V>> entries = calls.entries;
     Throwable error = call(() -> writer.writeAll(entries));
     if (error == null) {
       outcome.succeeded.addAll(group);
@@ -84,7 +110,7 @@ final class BatchWriter<K, V> {
     Set<Object> left = Collections.newSetFromMap(new IdentityHashMap<>());
     left.addAll(entries);
     for (int i = 0; i < group.size(); i++) {
-      if (left.contains(given.get(i))) {
+      if (left.contains(calls.given.get(i))) {
         outcome.failed.put(group.get(i), error);
       } else {
         outcome.succeeded.add(group.get(i));
@@ -92,11 +118,9 @@ final class BatchWriter<K, V> {
     }
   }
 
-  private void deleteAll(List<Backlog.Slot<K, V>> group, Outcome<K, V> outcome) {
-    List<K> keys = new ArrayList<>(group.size());
-    for (Backlog.Slot<K, V> slot : group) {
-      keys.add(slot.key);
-    }
+  private void deleteAll(Calls<K, V> calls, Outcome<K, V> outcome) {
+    List<Backlog.Slot<K, V>> group = calls.deletes;
+    List<K> keys = calls.keys;
     Throwable error = call(() -> writer.deleteAll(keys));
     if (error == null) {
       outcome.succeeded.addAll(group);

@@ -18,8 +18,8 @@ import javax.cache.integration.CacheWriter;
  * again as soon as it returns.
  *
  * <p>A lane calls the writer one call at a time, in the order the flusher handed it the batches. The flusher
- * hands a lane at most {@link Flusher#PIPELINE_DEPTH} batches that are not yet {@link Batch#done} (the one in the
- * writer and the next), a key always goes to the same lane, and it is in at most one batch until that batch is
+ * hands a lane at most {@link Flusher#PIPELINE_DEPTH} batches that are not yet settled (the one in the writer and
+ * those queued behind it), a key always goes to the same lane, and it is in at most one batch until that batch is
  * settled, so per-key order is kept.
  *
  * <h2>Threads</h2>
@@ -27,7 +27,7 @@ import javax.cache.integration.CacheWriter;
  * journal, {@link #run} by the lane's own thread. A batch's slots go to the lane through the queue (its offer
  * happens-before its poll) and come back with the volatile write of {@link Batch#done}; until it has seen a batch
  * done the flusher writes none of the fields of its slots that the lane reads. The lane parks when it has nothing,
- * and is unparked by a submit; it unparks the flusher when a batch is done.
+ * and is unparked by a submit; it unparks the flusher when it finished a batch and at most one is left queued.
  */
 final class WriterLane<K, V> implements Runnable {
 
@@ -42,6 +42,13 @@ final class WriterLane<K, V> implements Runnable {
     final int lane;
     /** Whether the batch was handed over while another was outstanding: the lane then checks for skips. */
     boolean queuedBehind;
+    /**
+     * The journal's operation count when the flusher began claiming the batch's keys: if it has not moved by the
+     * time the lane takes the batch, no key of it can have been written again since, and the lane skips the check.
+     */
+    long sequenceAtClaim;
+    /** The writer calls of {@link #slots}, built by the flusher (again by the lane if it leaves slots out). */
+    BatchWriter.Calls<K, V> calls;
     /** Set by the lane before {@link #done}: slots whose key was written again while the batch waited; or null. */
     List<Backlog.Slot<K, V>> skipped;
     /** Slots whose value could not be decoded (dead-lettered when the batch is settled), with why; or null. */
@@ -67,15 +74,19 @@ final class WriterLane<K, V> implements Runnable {
 
   private final BatchWriter<K, V> batchWriter;
   private final Backlog<K, V> backlog;
+  /** The journal's operation count (see {@link Batch#sequenceAtClaim}). */
+  private final java.util.concurrent.atomic.AtomicLong sequence;
   private final Thread thread;
   private volatile Thread flusher;
   /** Batches handed over and not yet taken by the lane, in the order handed over. */
   private final ConcurrentLinkedQueue<Batch<K, V>> queue = new ConcurrentLinkedQueue<>();
   private volatile boolean stopping;
 
-  WriterLane(String threadName, BatchWriter<K, V> batchWriter, Backlog<K, V> backlog) {
+  WriterLane(String threadName, BatchWriter<K, V> batchWriter, Backlog<K, V> backlog,
+      java.util.concurrent.atomic.AtomicLong sequence) {
     this.batchWriter = batchWriter;
     this.backlog = backlog;
+    this.sequence = sequence;
     this.thread = new Thread(this, threadName);
     thread.setDaemon(true);
   }
@@ -124,9 +135,10 @@ final class WriterLane<K, V> implements Runnable {
 
   /**
    * A batch that waited behind another: keys written again since the flusher claimed them are left out (once per
-   * slot), so that the flusher delivers their newest operation next instead of the writer getting both.
+   * slot), so that the flusher delivers their newest operation next instead of the writer getting both. Returns
+   * whether it left any out.
    */
-  private void leaveOutSuperseded(Batch<K, V> batch) {
+  private boolean leaveOutSuperseded(Batch<K, V> batch) {
     List<Backlog.Slot<K, V>> kept = null;
     for (int i = 0; i < batch.slots.size(); i++) {
       Backlog.Slot<K, V> slot = batch.slots.get(i);
@@ -143,7 +155,20 @@ final class WriterLane<K, V> implements Runnable {
     if (kept != null) {
       batch.slots.clear();
       batch.slots.addAll(kept);
+      return true;
     }
+    return false;
+  }
+
+  /** Whether at most {@code n} batches are queued (the queue is short: the flusher bounds it). */
+  private boolean queuedAtMost(int n) {
+    int queued = 0;
+    for (java.util.Iterator<Batch<K, V>> it = queue.iterator(); it.hasNext(); it.next()) {
+      if (++queued > n) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override
@@ -164,16 +189,25 @@ final class WriterLane<K, V> implements Runnable {
         return; // abandoned (or stopped) meanwhile: the batch stays in the journal
       }
       try {
-        if (batch.queuedBehind) {
-          leaveOutSuperseded(batch);
+        // Only an operation appended since the claim can supersede a claimed one: a racing append that the count
+        // does not show yet costs at most one extra writer entry (the key's newest operation is delivered next).
+        if (batch.queuedBehind && sequence.get() != batch.sequenceAtClaim && leaveOutSuperseded(batch)) {
+          batch.calls = batch.slots.isEmpty() ? null : new BatchWriter.Calls<>(batch.slots);
         }
-        batch.outcome = batch.slots.isEmpty() ? null : batchWriter.deliver(batch.slots);
+        batch.outcome = batch.calls == null ? null : batchWriter.deliver(batch.calls);
       } catch (Throwable t) { // BatchWriter lets only VM errors through; the flusher rethrows it
         batch.fatal = t;
         stopping = true; // the flusher stops on it: no further batch goes to the writer
       }
       batch.done = true;
-      LockSupport.unpark(flusher);
+      // The flusher takes done batches whenever it wakes; it must be woken by the lane only once the lane is about
+      // to run dry: when at most one batch is queued (the one the lane starts next), so that the flusher prepares
+      // more while the writer works on it. With more queued, the lane goes on without the unpark's system call; the
+      // flusher parks only after it checked for done batches, and a queue that shrinks reaches one. A fatal error
+      // wakes it at once: the lane stops, and the flusher must stop on it.
+      if (batch.fatal != null || queuedAtMost(1)) {
+        LockSupport.unpark(flusher);
+      }
     }
   }
 }

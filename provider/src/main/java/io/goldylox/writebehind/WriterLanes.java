@@ -22,12 +22,12 @@ final class WriterLanes<K, V> {
 
   @SuppressWarnings("unchecked")
   WriterLanes(String cacheName, int count, java.util.function.Supplier<BatchWriter<K, V>> batchWriters,
-      Backlog<K, V> backlog) {
+      Backlog<K, V> backlog, java.util.concurrent.atomic.AtomicLong sequence) {
     lanes = new WriterLane[count];
     outstanding = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       String name = "goldylox-writebehind-" + cacheName + "-writer" + (count == 1 ? "" : "-" + i);
-      lanes[i] = new WriterLane<>(name, batchWriters.get(), backlog);
+      lanes[i] = new WriterLane<>(name, batchWriters.get(), backlog, sequence);
       outstanding.add(new ArrayList<>(Flusher.PIPELINE_DEPTH));
     }
   }

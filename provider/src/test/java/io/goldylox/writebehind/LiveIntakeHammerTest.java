@@ -35,12 +35,12 @@ class LiveIntakeHammerTest {
 
   /**
    * Writer calls to wait for, after the writer stops failing, until the batch that was in the writer then (and may
-   * still fail) has been settled: the writer thread holds up to two batches, and the flusher hands it the one after
-   * them only when the first is done, in the round that settles it. A batch makes at most two calls (writeAll,
-   * deleteAll), so after the current batch's other call and the next two batches' four, the sixth call is of a
-   * batch handed over after the current one was settled.
+   * still fail) has been settled: the writer thread holds up to {@link Flusher#PIPELINE_DEPTH} batches, and the
+   * flusher hands it the one after them only when the first is done, in the round that settles it. A batch makes
+   * at most two calls (writeAll, deleteAll), so after the current batch's other call and the next batches' two
+   * each, the call after those is of a batch handed over after the current one was settled.
    */
-  private static final int CALLS_UNTIL_SETTLED = 6;
+  private static final int CALLS_UNTIL_SETTLED = 2 * Flusher.PIPELINE_DEPTH + 2;
 
   private static final int THREADS = 4;
   private static final int OPERATIONS_PER_THREAD = 50_000;

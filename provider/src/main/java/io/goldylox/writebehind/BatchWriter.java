@@ -33,8 +33,8 @@ final class BatchWriter<K, V> {
 
   /**
    * A batch's two writer calls, built from its slots: by the flusher when it prepares the batch, so that the
-   * writer lane only makes the calls, and again by the lane if it left slots out. Immutable once built, but for the
-   * entry list, which the writer empties of what it wrote.
+   * writer lane only makes the calls, and again by the lane if it left slots out. Not changed once built, but for
+   * the entry and key lists, which the writer empties of what it wrote.
    */
   static final class Calls<K, V> {
     final List<Backlog.Slot<K, V>> writes = new ArrayList<>();
@@ -45,8 +45,8 @@ final class BatchWriter<K, V> {
     final List<Cache.Entry<? extends K, ? extends V>> given;
     final List<K> keys;
     final int size;
-    long operations;
-    int retried;
+    private long operations;
+    private int retried;
 
     Calls(List<Backlog.Slot<K, V>> slots) {
       this.size = slots.size();

@@ -73,13 +73,8 @@ final class Flusher<K, V> implements Runnable {
   static final long CHECKPOINT_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   /** The fewest records (keys, with coalescing) the flusher reads ahead of its writer; more with large batches. */
   static final int MIN_READ_AHEAD = 1 << 17;
-  /**
-   * Batches handed to a writer lane at a time: the one in the writer and two more. With two behind it, a lane that
-   * finishes a batch wakes the flusher only when at most one is left behind the batch it starts next (see
-   * {@link WriterLane}): the flusher then settles the finished ones and prepares the next two in one wake-up, while
-   * the writer works, instead of a wake-up per batch (an unpark costs the lane 5-140 µs between two writer calls).
-   */
-  static final int PIPELINE_DEPTH = 3;
+  /** Batches handed to the writer lane at a time: the one in the writer and the next. */
+  static final int PIPELINE_DEPTH = 2;
 
   private final String cacheName;
   private final WriteBehindConfig settings;

@@ -19,7 +19,7 @@ import javax.cache.integration.CacheWriter;
  *
  * <p>A lane calls the writer one call at a time, in the order the flusher handed it the batches. The flusher
  * hands a lane at most {@link Flusher#PIPELINE_DEPTH} batches that are not yet settled (the one in the writer and
- * those queued behind it), a key always goes to the same lane, and it is in at most one batch until that batch is
+ * the next), a key always goes to the same lane, and it is in at most one batch until that batch is
  * settled, so per-key order is kept.
  *
  * <h2>Threads</h2>
@@ -27,7 +27,7 @@ import javax.cache.integration.CacheWriter;
  * journal, {@link #run} by the lane's own thread. A batch's slots go to the lane through the queue (its offer
  * happens-before its poll) and come back with the volatile write of {@link Batch#done}; until it has seen a batch
  * done the flusher writes none of the fields of its slots that the lane reads. The lane parks when it has nothing,
- * and is unparked by a submit; it unparks the flusher when it finished a batch and at most one is left queued.
+ * and is unparked by a submit; it unparks the flusher when a batch is done.
  */
 final class WriterLane<K, V> implements Runnable {
 
@@ -160,17 +160,6 @@ final class WriterLane<K, V> implements Runnable {
     return false;
   }
 
-  /** Whether at most {@code n} batches are queued (the queue is short: the flusher bounds it). */
-  private boolean queuedAtMost(int n) {
-    int queued = 0;
-    for (java.util.Iterator<Batch<K, V>> it = queue.iterator(); it.hasNext(); it.next()) {
-      if (++queued > n) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   @Override
   public void run() {
     while (true) {
@@ -200,14 +189,9 @@ final class WriterLane<K, V> implements Runnable {
         stopping = true; // the flusher stops on it: no further batch goes to the writer
       }
       batch.done = true;
-      // The flusher takes done batches whenever it wakes; it must be woken by the lane only once the lane is about
-      // to run dry: when at most one batch is queued (the one the lane starts next), so that the flusher prepares
-      // more while the writer works on it. With more queued, the lane goes on without the unpark's system call; the
-      // flusher parks only after it checked for done batches, and a queue that shrinks reaches one. A fatal error
-      // wakes it at once: the lane stops, and the flusher must stop on it.
-      if (batch.fatal != null || queuedAtMost(1)) {
-        LockSupport.unpark(flusher);
-      }
+      // Every time, even with a batch queued: skipping it would leave a finished batch unsettled (its keys pending,
+      // counted as lag, its failures not retried) for as long as the next writer call takes.
+      LockSupport.unpark(flusher);
     }
   }
 }

@@ -525,4 +525,44 @@ class WriterLaneTest {
     assertThat(rounds).as("flusher rounds during 3,000 appends").isLessThan(100);
     assertThat(journal.metrics().writerCalls()).as("nothing due yet").isZero();
   }
+
+  /**
+   * A batch the writer finished is settled at once, even while the writer thread is in its next, slow call: its
+   * keys leave the pending index (the lag counts them no more) without waiting for that call to return.
+   */
+  @Test
+  void aBatchTheWriterFinishedIsSettledWhileTheNextCallIsSlow() throws Exception {
+    java.util.concurrent.CountDownLatch first = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch second = new java.util.concurrent.CountDownLatch(1);
+    AtomicInteger started = new AtomicInteger();
+    WriteBehindJournal<String, String> journal = open(discarding(call -> {
+      started.set(call);
+      try {
+        if (call == 1) {
+          first.await(30, java.util.concurrent.TimeUnit.SECONDS);
+        } else if (call == 2) {
+          second.await(30, java.util.concurrent.TimeUnit.SECONDS); // a slow writer call
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }), "settle");
+    journal.put("first", "1");
+    Await.until(() -> started.get() == 1, Duration.ofSeconds(10), journal::toString);
+    for (int i = 0; i < 100; i++) { // two more batches of 50 behind the first call
+      journal.put("k" + i, "v" + i);
+    }
+    Thread.sleep(300); // time for the flusher to queue the next batch behind the call in progress
+    first.countDown();
+    Await.until(() -> started.get() == 2, Duration.ofSeconds(10), journal::toString);
+    try {
+      Await.until(() -> journal.metrics().delivered() >= 1 && journal.pending("first") == null,
+          Duration.ofSeconds(5), () -> "first batch not settled: delivered=" + journal.metrics().delivered()
+              + " pending(first)=" + journal.pending("first"));
+    } finally {
+      second.countDown();
+    }
+    Await.drained(journal);
+    assertThat(journal.metrics().delivered()).isEqualTo(101);
+  }
 }

@@ -14,8 +14,8 @@ import javax.cache.integration.CacheWriter;
  * Wraps the benchmark's {@link H2KvWriter} and keeps a copy of every call the flusher made, so the same calls can
  * be made again, directly, on a fresh database: the writer's own floor, in the same run. Copying a batch costs a
  * few microseconds inside the flusher's writer call; {@link #bookkeepingNanos()} says how many, to be taken out of
- * the flusher's time (a writer of an application makes no such copy). Optionally holds every call until {@link #release()} (a
- * writer that is down), which is how the replay benchmark's child builds its backlog.
+ * the flusher's time (a writer of an application makes no such copy). Optionally holds every call until
+ * {@link #release()} (a writer that is down), which is how the replay benchmark's child builds its backlog.
  *
  * <p>Called by the flusher thread. {@link #calls()} may be read by another thread at any time (it copies under the
  * writer's lock); the shadow's times are read after the journal closed.

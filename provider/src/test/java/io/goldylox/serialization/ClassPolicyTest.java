@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.goldylox.serialization.other.Gadget;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.io.Serializable;
 import java.math.BigDecimal;
 import java.time.LocalDate;
@@ -110,7 +111,7 @@ class ClassPolicyTest {
 
   /** Not allowed by any policy here; counts its constructions (Fory rebuilds a record through its constructor). */
   record Stranger(long id) implements Serializable {
-    static final java.util.concurrent.atomic.AtomicInteger CONSTRUCTED = new java.util.concurrent.atomic.AtomicInteger();
+    static final AtomicInteger CONSTRUCTED = new AtomicInteger();
 
     Stranger {
       CONSTRUCTED.incrementAndGet();

@@ -7,6 +7,7 @@ import io.goldylox.config.ConfigLoader;
 import io.goldylox.config.ConfigurationException;
 import io.goldylox.serialization.other.Gadget;
 import io.goldylox.testing.TestManagers;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.io.IOException;
 import java.io.Serializable;
 import java.net.URI;
@@ -83,6 +84,35 @@ class OutsideBytesTest {
     Cache<String, Object> strict = things(config(null));
     assertThat(strict.get("allowed")).isNull();
     assertThat(strict.get("list")).isEqualTo(List.of("x", "y"));
+  }
+
+  /** Written without Fory's reference tracking (nothing in it can be reached twice): allowed by name. */
+  public record Reading(long at, String sensor, byte[] samples) implements Serializable {}
+
+  /** Written without reference tracking too, never allowed; counts its constructions (Fory rebuilds a record so). */
+  public record Stranger(long id) implements Serializable {
+    static final AtomicInteger CONSTRUCTED = new AtomicInteger();
+
+    public Stranger {
+      CONSTRUCTED.incrementAndGet();
+    }
+  }
+
+  @Test
+  void valuesWrittenWithoutReferenceTrackingAreCheckedAfterARestartToo() throws IOException {
+    Cache<String, Object> cache = things(config(Reading.class.getName()));
+    cache.put("reading", new Reading(7, "s-1", new byte[] {1, 2, 3}));
+    cache.put("stranger", new Stranger(9));
+    managers.remove(0).close(); // spills the heap to the disk tier
+
+    int before = Stranger.CONSTRUCTED.get();
+    Cache<String, Object> reopened = things(config(Reading.class.getName()));
+    Reading reading = (Reading) reopened.get("reading");
+    assertThat(reading.at()).isEqualTo(7);
+    assertThat(reading.sensor()).isEqualTo("s-1");
+    assertThat(reading.samples()).containsExactly(1, 2, 3);
+    assertThat(reopened.get("stranger")).as("a refused class is a miss").isNull();
+    assertThat(Stranger.CONSTRUCTED.get()).as("and is never instantiated").isEqualTo(before);
   }
 
   @Test

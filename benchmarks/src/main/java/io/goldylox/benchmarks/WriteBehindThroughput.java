@@ -174,7 +174,8 @@ public final class WriteBehindThroughput {
         .append(seconds(warmup)).append(" warm-up run (not reported) compiles the hot paths first")
         .append(replayWarmups > 0 && (scenarios.contains("replay") || scenarios.contains("replay-wide"))
             ? ", then " + replayWarmups + " replays of the same size as *replay* (not reported) compile the"
-                + " replay's own code (without them C2 compiled the claims, decoding and settling of a replay during the third)"
+                + " replay's own code (without them C2 compiled the claims, decoding and settling of a replay"
+                + " during the third)"
             : "")
         .append(".\n");
     Files.createDirectories(markdown.toAbsolutePath().getParent());

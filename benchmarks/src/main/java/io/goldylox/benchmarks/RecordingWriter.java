@@ -17,8 +17,9 @@ import javax.cache.integration.CacheWriter;
  * the flusher's time (a writer of an application makes no such copy). Optionally holds every call until
  * {@link #release()} (a writer that is down), which is how the replay benchmark's child builds its backlog.
  *
- * <p>Called by the flusher thread. {@link #calls()} may be read by another thread at any time (it copies under the
- * writer's lock); the shadow's times are read after the journal closed.
+ * <p>Called by the writer lane's thread ({@code goldylox-writebehind-<cache>-writer}). {@link #calls()} may be read
+ * by another thread at any time (it copies under the writer's lock); the shadow's times are read after the journal
+ * closed.
  */
 final class RecordingWriter implements CacheWriter<String, String> {
 

@@ -12,8 +12,8 @@ import javax.cache.integration.CacheWriter;
  * A thread that calls the user's {@link CacheWriter} for one write-behind journal
  * ({@code goldylox-writebehind-<cache>-writer}, or {@code -writer-<i>} with {@code concurrency} above 1, each
  * for the keys that hash to it: see {@link WriterLanes}): it takes one batch at a time from the
- * {@link Flusher}, hands it to the {@link BatchWriter}, and hands the outcome back. While the writer works on one batch, the flusher claims
- * and decodes the next one and settles the one before, so with a backlog the flusher's own cost (the pending
+ * {@link Flusher}, hands it to the {@link BatchWriter}, and hands the outcome back. While the writer works on one
+ * batch, the flusher claims and decodes the next one (and builds its writer calls) and settles the one before, so with a backlog the flusher's own cost (the pending
  * index, decoding, the checkpoint) overlaps the writer's time instead of adding to it, and the writer is called
  * again as soon as it returns.
  *
@@ -40,7 +40,10 @@ final class WriterLane<K, V> implements Runnable {
     final List<Backlog.Slot<K, V>> slots;
     /** The writer lane the batch's keys belong to. */
     final int lane;
-    /** Whether the batch was handed over while another was outstanding: the lane then checks for skips. */
+    /**
+     * Whether the batch was handed over while another was outstanding: the lane then checks for skips, if an
+     * operation was appended since the claim.
+     */
     boolean queuedBehind;
     /**
      * The journal's operation count when the flusher began claiming the batch's keys: if it has not moved by the

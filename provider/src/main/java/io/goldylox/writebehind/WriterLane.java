@@ -13,9 +13,9 @@ import javax.cache.integration.CacheWriter;
  * ({@code goldylox-writebehind-<cache>-writer}, or {@code -writer-<i>} with {@code concurrency} above 1, each
  * for the keys that hash to it: see {@link WriterLanes}): it takes one batch at a time from the
  * {@link Flusher}, hands it to the {@link BatchWriter}, and hands the outcome back. While the writer works on one
- * batch, the flusher claims and decodes the next one (and builds its writer calls) and settles the one before, so with a backlog the flusher's own cost (the pending
- * index, decoding, the checkpoint) overlaps the writer's time instead of adding to it, and the writer is called
- * again as soon as it returns.
+ * batch, the flusher claims and decodes the next one (and builds its writer calls) and settles the one before, so
+ * with a backlog the flusher's own cost (the pending index, decoding, the checkpoint) overlaps the writer's time
+ * instead of adding to it, and the writer is called again as soon as it returns.
  *
  * <p>A lane calls the writer one call at a time, in the order the flusher handed it the batches. The flusher
  * hands a lane at most {@link Flusher#PIPELINE_DEPTH} batches that are not yet settled (the one in the writer and

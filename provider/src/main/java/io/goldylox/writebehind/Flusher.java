@@ -305,6 +305,9 @@ final class Flusher<K, V> implements Runnable {
       lastAttemptsGiven = true;
     }
     WriterLane.Batch<K, V> finished = lanes.takeDone();
+    if (finished != null && finished.fatal != null) {
+      sneakyThrow(finished.fatal); // before any lane is handed another batch: the flusher stops on it
+    }
     if (finished != null) {
       // The lane gets its next batch before this one is settled (its keys are still in flight, so none of them is
       // in the new batch): settling, with its checkpoint write, then overlaps two writer calls, not one.

@@ -31,8 +31,8 @@ import org.apache.fory.memory.MemoryBuffer;
  *
  * <p>Every record starts with a format byte: {@value #TAG_FORY} for a Fory stream with reference tracking,
  * {@value #TAG_FORY_UNTRACKED} for one without, written for the classes whose instances cannot reach one object twice
- * ({@link SharingFreeTypes}: a DTO of primitives, strings, boxed and {@code java.time} values, enums, and at most
- * one array per primitive type), where tracking references
+ * ({@link SharingFreeTypes}: a DTO of primitives, strings, boxed and {@code java.time} values, enums, arrays of
+ * primitives and plain JDK collections of such values, no two fields holding one object), where tracking references
  * costs an identity hash and a table entry per object on every write and read (the table, per thread and old, also
  * takes a reference to each young value: a card for G1 to refine) and could not change what comes back;
  * {@code String}, {@code Long}
@@ -220,7 +220,7 @@ public final class ForySerializer implements Serializer {
     }
     try {
       try {
-        if (SharingFreeTypes.isSharingFree(type)) {
+        if (SharingFreeTypes.isSharingFree(value)) {
           buffer.writeByte(TAG_FORY_UNTRACKED);
           untrackedWriter.serialize(buffer, value);
         } else {

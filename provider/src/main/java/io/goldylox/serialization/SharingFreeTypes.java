@@ -16,7 +16,14 @@ import java.time.Period;
 import java.time.Year;
 import java.time.YearMonth;
 import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.LinkedList;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -35,7 +42,13 @@ import java.util.Set;
  *   the final {@code java.time} types): copies of them already come back as equal objects, not the same one;</li>
  *   <li>an enum (its constants come back as the constants);</li>
  *   <li>an array of a primitive type, at most one field per array type: two fields of one array type could hold the
- *   same array, which only tracking would keep as one.</li>
+ *   same array, which only tracking would keep as one;</li>
+ *   <li>a collection or map interface ({@code Collection}, {@code List}, {@code Set}, {@code Map}) or one of the
+ *   JDK's plain collections: checked on each instance ({@link #isSharingFree(Object)}). Such a value is written
+ *   untracked only if each of these fields is null or one of those plain JDK collections, no two of them (nor of its
+ *   primitive arrays) are the same object, and every element, key and value in them is null, an enum constant or of
+ *   a type Fory never tracks. A {@code UserProfile} with a {@code List<String>} of roles qualifies; one whose list
+ *   holds its own objects, or two fields holding one list, is written with tracking.</li>
  * </ul>
  * A field declared as anything else (an interface, a non-final class, a collection, another class of the
  * application) may hold an object reachable twice, so such a class keeps reference tracking. The decision is on
@@ -55,40 +68,133 @@ final class SharingFreeTypes {
   private static final Set<String> HOOKS = Set.of("writeObject", "readObject", "readObjectNoData", "writeReplace",
       "readResolve");
 
-  private static final ClassValue<Boolean> DECISIONS = new ClassValue<>() {
+  /** Declared field types whose values are checked on each instance. */
+  private static final Set<Class<?>> CONTAINER_TYPES = Set.of(Collection.class, List.class, Set.class, Map.class,
+      ArrayList.class, LinkedList.class, HashSet.class, LinkedHashSet.class, HashMap.class);
+
+  /**
+   * The containers whose instances Fory writes as their elements (or entries) alone: no field of their own that
+   * could hold anything. Access-ordered maps and sorted ones (a comparator) are not among them.
+   */
+  private static final Set<Class<?>> PLAIN_CONTAINERS = Set.copyOf(List.of(ArrayList.class, LinkedList.class,
+      HashSet.class, LinkedHashSet.class, HashMap.class, List.of().getClass(), List.of(1).getClass(),
+      List.of(1, 2, 3).getClass(), Set.of().getClass(), Set.of(1).getClass(), Set.of(1, 2, 3).getClass(),
+      Map.of().getClass(), Map.of(1, 1).getClass(), Map.of(1, 1, 2, 2).getClass()));
+
+  /** What a class's instances need: never untracked, always, or a check of some of their fields. */
+  private static final class Shape {
+    static final Shape NEVER = new Shape(null);
+    static final Shape ALWAYS = new Shape(new Field[0]);
+
+    /** The fields to check on each instance (containers and primitive arrays); null: never. */
+    final Field[] checked;
+
+    Shape(Field[] checked) {
+      this.checked = checked;
+    }
+  }
+
+  private static final ClassValue<Shape> SHAPES = new ClassValue<>() {
     @Override
-    protected Boolean computeValue(Class<?> type) {
+    protected Shape computeValue(Class<?> type) {
       return decide(type);
     }
   };
 
   private SharingFreeTypes() {}
 
-  /** Whether an instance of exactly {@code type} can never reach one object twice. */
-  static boolean isSharingFree(Class<?> type) {
-    return DECISIONS.get(type);
-  }
-
-  private static boolean decide(Class<?> type) {
-    if (type.isArray()) {
-      return type.getComponentType().isPrimitive(); // an array of references may hold one object twice
-    }
-    Class<?> superclass = type.getSuperclass();
-    if (superclass != Object.class && superclass != Record.class) {
-      return false; // also enums, interfaces and primitives (no superclass or a JDK one)
-    }
-    if (type.isSynthetic() || type.isHidden() || Externalizable.class.isAssignableFrom(type) || isJdk(type)) {
+  /** Whether {@code value} (not null) can reach no object twice but those Fory never tracks. */
+  static boolean isSharingFree(Object value) {
+    Shape shape = SHAPES.get(value.getClass());
+    if (shape.checked == null) {
       return false;
     }
-    for (Method method : type.getDeclaredMethods()) {
-      if (HOOKS.contains(method.getName())) {
+    Field[] checked = shape.checked;
+    if (checked.length == 0) {
+      return true;
+    }
+    try {
+      Object[] seen = new Object[checked.length];
+      for (int i = 0; i < checked.length; i++) {
+        Object held = checked[i].get(value);
+        if (held == null) {
+          continue;
+        }
+        for (int j = 0; j < i; j++) {
+          if (seen[j] == held) {
+            return false; // one object in two fields
+          }
+        }
+        seen[i] = held;
+        if (!held.getClass().isArray() && !plainOfUntracked(held)) {
+          return false;
+        }
+      }
+      return true;
+    } catch (IllegalAccessException e) {
+      return false;
+    }
+  }
+
+  /** Whether {@code container} is one of the plain JDK containers and holds only untracked elements. */
+  private static boolean plainOfUntracked(Object container) {
+    if (!PLAIN_CONTAINERS.contains(container.getClass())) {
+      return false;
+    }
+    if (container instanceof Map<?, ?> map) {
+      for (Map.Entry<?, ?> entry : map.entrySet()) {
+        if (!untracked(entry.getKey()) || !untracked(entry.getValue())) {
+          return false;
+        }
+      }
+      return true;
+    }
+    for (Object element : (Collection<?>) container) {
+      if (!untracked(element)) {
         return false;
       }
     }
+    return true;
+  }
+
+  private static boolean untracked(Object element) {
+    return element == null || UNTRACKED.contains(element.getClass()) || element instanceof Enum<?>;
+  }
+
+  /** Whether every instance of exactly {@code type} is sharing-free, with no check of its own (for tests). */
+  static boolean isSharingFree(Class<?> type) {
+    Shape shape = SHAPES.get(type);
+    return shape.checked != null && shape.checked.length == 0;
+  }
+
+  /** Whether instances of exactly {@code type} may be sharing-free, depending on what they hold (for tests). */
+  static boolean mayBeSharingFree(Class<?> type) {
+    return SHAPES.get(type).checked != null;
+  }
+
+  private static Shape decide(Class<?> type) {
+    if (type.isArray()) {
+      // An array of references may hold one object twice.
+      return type.getComponentType().isPrimitive() ? Shape.ALWAYS : Shape.NEVER;
+    }
+    Class<?> superclass = type.getSuperclass();
+    if (superclass != Object.class && superclass != Record.class) {
+      return Shape.NEVER; // also enums, interfaces and primitives (no superclass or a JDK one)
+    }
+    if (type.isSynthetic() || type.isHidden() || Externalizable.class.isAssignableFrom(type) || isJdk(type)) {
+      return Shape.NEVER;
+    }
+    for (Method method : type.getDeclaredMethods()) {
+      if (HOOKS.contains(method.getName())) {
+        return Shape.NEVER;
+      }
+    }
     Set<Class<?>> arrayTypes = new HashSet<>();
+    List<Field> arrays = new ArrayList<>();
+    List<Field> containers = new ArrayList<>();
     for (Field field : type.getDeclaredFields()) {
       if (field.getName().equals("serialPersistentFields")) {
-        return false; // Java serialization's own field list: such a class goes through a Java stream
+        return Shape.NEVER; // Java serialization's own field list: such a class goes through a Java stream
       }
       int modifiers = field.getModifiers();
       if (Modifier.isStatic(modifiers) || Modifier.isTransient(modifiers)) {
@@ -98,12 +204,35 @@ final class SharingFreeTypes {
       if (declared.isPrimitive() || UNTRACKED.contains(declared) || declared.isEnum()) {
         continue;
       }
-      if (declared.isArray() && declared.getComponentType().isPrimitive() && arrayTypes.add(declared)) {
+      if (declared.isArray() && declared.getComponentType().isPrimitive()) {
+        if (!arrayTypes.add(declared)) {
+          containers.add(field); // a second field of one array type: checked on each instance
+        }
+        arrays.add(field);
         continue;
       }
-      return false;
+      if (CONTAINER_TYPES.contains(declared)) {
+        containers.add(field);
+        continue;
+      }
+      return Shape.NEVER;
     }
-    return true;
+    if (containers.isEmpty()) {
+      return Shape.ALWAYS; // at most one array per type and nothing else that could be shared
+    }
+    // Each instance is checked: its containers' contents, and that no two of its containers and arrays are one.
+    List<Field> checked = new ArrayList<>(containers);
+    for (Field array : arrays) {
+      if (!checked.contains(array)) {
+        checked.add(array);
+      }
+    }
+    for (Field field : checked) {
+      if (!field.trySetAccessible()) {
+        return Shape.NEVER;
+      }
+    }
+    return new Shape(checked.toArray(new Field[0]));
   }
 
   private static boolean isJdk(Class<?> type) {

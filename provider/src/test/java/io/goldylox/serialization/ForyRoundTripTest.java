@@ -533,4 +533,42 @@ class ForyRoundTripTest {
     assertThat(byFory.kept).isEqualTo(1);
     assertThat(byFory.dropped).isEqualTo(java.dropped);
   }
+
+  /** A Spring-style DTO with a list of strings and a map of counters. */
+  static final class Profile implements Serializable {
+    private static final long serialVersionUID = 1L;
+    String id = "u-1";
+    long visits = 3;
+    Instant last = Instant.ofEpochSecond(9);
+    List<String> roles = new ArrayList<>(List.of("admin", "user"));
+    Map<String, Long> counters = new HashMap<>(Map.of("logins", 2L));
+    List<String> tags = List.of("t");
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Profile p && p.id.equals(id) && p.visits == visits && p.last.equals(last)
+          && Objects.equals(p.roles, roles) && Objects.equals(p.counters, counters) && Objects.equals(p.tags, tags);
+    }
+
+    @Override
+    public int hashCode() {
+      return id.hashCode();
+    }
+  }
+
+  @Test
+  void aDtoWithAListOfStringsIsWrittenUntrackedAndOneWithASharedListTracked() {
+    Profile profile = new Profile();
+    assertThat(fory.serialize(profile)[0]).isEqualTo(ForySerializer.TAG_FORY_UNTRACKED);
+    Profile copy = (Profile) sameAsJava(profile);
+    assertThat(copy.roles).isNotSameAs(profile.roles).containsExactly("admin", "user");
+    assertThat(copy.roles).isInstanceOf(ArrayList.class);
+
+    Profile shared = new Profile();
+    shared.tags = shared.roles;
+    assertThat(fory.serialize(shared)[0]).isEqualTo(ForySerializer.TAG_FORY);
+    for (Profile back : List.of((Profile) viaFory(shared), (Profile) viaJava(shared))) {
+      assertThat(back.tags).isSameAs(back.roles);
+    }
+  }
 }

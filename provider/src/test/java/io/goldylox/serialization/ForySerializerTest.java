@@ -107,7 +107,8 @@ class ForySerializerTest {
 
   @Test
   void everyRecordStartsWithItsFormatByte() {
-    assertThat(fory.serialize(new Box())[0]).isEqualTo(ForySerializer.TAG_FORY);
+    // A list of strings in a field: nothing in it can be reached twice, so no reference tracking.
+    assertThat(fory.serialize(new Box())[0]).isEqualTo(ForySerializer.TAG_FORY_UNTRACKED);
     assertThat(fory.serialize(List.of(1))[0]).isEqualTo(ForySerializer.TAG_FORY);
     // The usual keys are written exactly as Java serialization's compact forms, so both read them alike.
     JavaSerializer java = new JavaSerializer();

@@ -106,7 +106,9 @@ class SharingFreeTypesTest {
 
   @Test
   void anythingThatCouldHoldOneObjectTwiceKeepsTracking() {
-    for (Class<?> type : List.of(Twin.class, WithList.class, WithObject.class, Node.class, Nested.class,
+    assertThat(SharingFreeTypes.isSharingFree(Twin.class)).as("checked on each instance").isFalse();
+    assertThat(SharingFreeTypes.isSharingFree(WithList.class)).as("checked on each instance").isFalse();
+    for (Class<?> type : List.of(WithObject.class, Node.class, Nested.class,
         Derived.class, Base[].class, Reading[].class, Object[].class, Unit.class, String.class,
         java.util.ArrayList.class)) {
       assertThat(SharingFreeTypes.isSharingFree(type)).as(type.getName()).isFalse();
@@ -118,5 +120,64 @@ class SharingFreeTypesTest {
     for (Class<?> type : List.of(Replaced.class, Resolved.class, OwnStream.class)) {
       assertThat(SharingFreeTypes.isSharingFree(type)).as(type.getName()).isFalse();
     }
+  }
+
+  /** A Spring-style DTO: its list and map are checked on each instance. */
+  static final class Profile implements Serializable {
+    private static final long serialVersionUID = 1L;
+    String id = "u-1";
+    long visits = 3;
+    Instant last = Instant.EPOCH;
+    List<String> roles = new java.util.ArrayList<>(List.of("admin", "user"));
+    java.util.Map<String, Long> counters = new java.util.HashMap<>(java.util.Map.of("logins", 2L));
+  }
+
+  static final class TwoLists implements Serializable {
+    private static final long serialVersionUID = 1L;
+    List<String> a = new java.util.ArrayList<>();
+    List<String> b = new java.util.ArrayList<>();
+  }
+
+  @Test
+  void containersAreCheckedOnEachInstance() {
+    assertThat(SharingFreeTypes.isSharingFree(Profile.class)).as("not for every instance").isFalse();
+    assertThat(SharingFreeTypes.mayBeSharingFree(Profile.class)).isTrue();
+    Profile profile = new Profile();
+    assertThat(SharingFreeTypes.isSharingFree(profile)).isTrue();
+    profile.roles = List.of("x", "y", "z");
+    profile.counters = null;
+    assertThat(SharingFreeTypes.isSharingFree(profile)).as("immutable list, null map").isTrue();
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  @Test
+  void anInstanceWhoseContainersCouldShareIsTracked() {
+    Profile polluted = new Profile();
+    ((List) polluted.roles).add(new Profile()); // an element Fory would track, through a raw type
+    assertThat(SharingFreeTypes.isSharingFree(polluted)).isFalse();
+
+    Profile customList = new Profile();
+    customList.roles = new java.util.ArrayList<>() {}; // a subclass: fields of its own could hold anything
+    assertThat(SharingFreeTypes.isSharingFree(customList)).isFalse();
+
+    Profile sorted = new Profile();
+    sorted.counters = new java.util.TreeMap<>(java.util.Map.of("a", 1L)); // a comparator
+    assertThat(SharingFreeTypes.isSharingFree(sorted)).isFalse();
+
+    Profile accessOrdered = new Profile();
+    accessOrdered.counters = new java.util.LinkedHashMap<>(16, 0.75f, true);
+    assertThat(SharingFreeTypes.isSharingFree(accessOrdered)).isFalse();
+
+    TwoLists two = new TwoLists();
+    assertThat(SharingFreeTypes.isSharingFree(two)).as("two lists").isTrue();
+    two.b = two.a;
+    assertThat(SharingFreeTypes.isSharingFree(two)).as("one list in two fields").isFalse();
+
+    Twin twin = new Twin();
+    twin.left = new byte[1];
+    twin.right = new byte[1];
+    assertThat(SharingFreeTypes.isSharingFree(twin)).as("two arrays").isTrue();
+    twin.right = twin.left;
+    assertThat(SharingFreeTypes.isSharingFree(twin)).as("one array in two fields").isFalse();
   }
 }

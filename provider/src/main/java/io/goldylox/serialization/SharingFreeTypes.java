@@ -4,6 +4,8 @@ import java.io.Externalizable;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -211,7 +213,7 @@ final class SharingFreeTypes {
         arrays.add(field);
         continue;
       }
-      if (CONTAINER_TYPES.contains(declared)) {
+      if (CONTAINER_TYPES.contains(declared) && mayHoldOnlyUntracked(field)) {
         containers.add(field);
         continue;
       }
@@ -233,6 +235,23 @@ final class SharingFreeTypes {
       }
     }
     return new Shape(checked.toArray(new Field[0]));
+  }
+
+  /**
+   * Whether a container field's declared element types allow untracked elements: false for a {@code List<Order>}
+   * (its instances would fail the check every time, so it is not made), true for {@code List<String>}, a raw type,
+   * a wildcard or a type variable (the check on each instance decides).
+   */
+  private static boolean mayHoldOnlyUntracked(Field field) {
+    if (!(field.getGenericType() instanceof ParameterizedType parameterized)) {
+      return true;
+    }
+    for (Type argument : parameterized.getActualTypeArguments()) {
+      if (argument instanceof Class<?> element && !UNTRACKED.contains(element) && !element.isEnum()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean isJdk(Class<?> type) {

@@ -138,6 +138,19 @@ class SharingFreeTypesTest {
     List<String> b = new java.util.ArrayList<>();
   }
 
+  /** A list of the application's own objects: those could be shared, so no instance is checked at all. */
+  static final class Orders implements Serializable {
+    private static final long serialVersionUID = 1L;
+    List<Point> points = new java.util.ArrayList<>();
+  }
+
+  @Test
+  void aContainerOfApplicationObjectsKeepsTrackingWithoutACheck() {
+    assertThat(SharingFreeTypes.mayBeSharingFree(Orders.class)).isFalse();
+    assertThat(SharingFreeTypes.isSharingFree(new Orders())).as("even when empty").isFalse();
+    assertThat(SharingFreeTypes.mayBeSharingFree(WithList.class)).as("List<String>").isTrue();
+  }
+
   @Test
   void containersAreCheckedOnEachInstance() {
     assertThat(SharingFreeTypes.isSharingFree(Profile.class)).as("not for every instance").isFalse();

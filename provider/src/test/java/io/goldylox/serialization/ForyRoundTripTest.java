@@ -23,6 +23,7 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
@@ -556,13 +557,31 @@ class ForyRoundTripTest {
     }
   }
 
+  /** Containers whose order, enum constants and nulls must come back as they were. */
+  static final class Holder implements Serializable {
+    private static final long serialVersionUID = 1L;
+    Set<String> ordered = new LinkedHashSet<>(List.of("c", "a", "b"));
+    List<Planet> planets = new ArrayList<>(Arrays.asList(Planet.EARTH, null, Planet.MERCURY));
+  }
+
   @Test
   void aDtoWithAListOfStringsIsWrittenUntrackedAndOneWithASharedListTracked() {
     Profile profile = new Profile();
     assertThat(fory.serialize(profile)[0]).isEqualTo(ForySerializer.TAG_FORY_UNTRACKED);
     Profile copy = (Profile) sameAsJava(profile);
+    Profile javaCopy = (Profile) viaJava(profile);
     assertThat(copy.roles).isNotSameAs(profile.roles).containsExactly("admin", "user");
-    assertThat(copy.roles).isInstanceOf(ArrayList.class);
+    assertThat(copy.roles.getClass()).isEqualTo(javaCopy.roles.getClass()).isEqualTo(ArrayList.class);
+    assertThat(copy.counters.getClass()).isEqualTo(javaCopy.counters.getClass()).isEqualTo(HashMap.class);
+    assertThat(copy.tags.getClass()).isEqualTo(javaCopy.tags.getClass());
+
+    // Order, enum constants with bodies and nulls, untracked as well.
+    Holder holder = new Holder();
+    assertThat(fory.serialize(holder)[0]).isEqualTo(ForySerializer.TAG_FORY_UNTRACKED);
+    Holder holderBack = (Holder) viaFory(holder);
+    assertThat(holderBack.ordered).isInstanceOf(LinkedHashSet.class).containsExactly("c", "a", "b");
+    assertThat(holderBack.planets).containsExactly(Planet.EARTH, null, Planet.MERCURY);
+    assertThat(holderBack.planets.get(0)).isSameAs(Planet.EARTH);
 
     Profile shared = new Profile();
     shared.tags = shared.roles;

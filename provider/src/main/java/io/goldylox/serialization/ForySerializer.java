@@ -303,8 +303,7 @@ public final class ForySerializer implements Serializer {
    * superclass, below {@code Object}, has instance fields.
    */
   static boolean statefulNonSerializableSuperclass(Class<?> type) {
-    if (!Serializable.class.isAssignableFrom(type) || type.isRecord() || type.isEnum() || type.isArray()
-        || Externalizable.class.isAssignableFrom(type) || type.getName().startsWith("java.")) {
+    if (!fieldSerializedApplicationClass(type)) {
       return false;
     }
     Class<?> superclass = type.getSuperclass();
@@ -323,8 +322,7 @@ public final class ForySerializer implements Serializer {
 
   /** Whether {@code type} is Serializable and declares {@code serialPersistentFields} (Java writes only those). */
   static boolean namesItsSerializedFields(Class<?> type) {
-    if (!Serializable.class.isAssignableFrom(type) || type.isRecord() || type.isEnum() || type.isArray()
-        || Externalizable.class.isAssignableFrom(type) || type.getName().startsWith("java.")) {
+    if (!fieldSerializedApplicationClass(type)) {
       return false;
     }
     for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
@@ -338,6 +336,15 @@ public final class ForySerializer implements Serializer {
       }
     }
     return false;
+  }
+
+  /**
+   * Whether Java serialization writes {@code type} field by field from the application's own declaration: a
+   * {@code Serializable} class that is not a record, enum, array, {@code Externalizable} or JDK class.
+   */
+  private static boolean fieldSerializedApplicationClass(Class<?> type) {
+    return Serializable.class.isAssignableFrom(type) && !type.isRecord() && !type.isEnum() && !type.isArray()
+        && !Externalizable.class.isAssignableFrom(type) && !type.getName().startsWith("java.");
   }
 
   private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {

@@ -1,6 +1,7 @@
 package io.goldylox.tck;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
@@ -11,6 +12,8 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import javax.cache.Cache;
 import javax.cache.CacheException;
 import javax.cache.CacheManager;
@@ -42,7 +45,8 @@ public class WithoutChronicleFlagsTest {
 
   @Test
   public void aWriteBehindCacheIsRefusedWithTheFlagsToAddWhileOtherCachesWork() throws Exception {
-    Path journal = Files.createTempDirectory("goldylox-no-flags").resolve("journal");
+    Path directory = Files.createTempDirectory("goldylox-no-flags");
+    Path journal = directory.resolve("journal");
     try (CacheManager manager = new GoldyloxCachingProvider().getCacheManager(
         URI.create("urn:goldylox:without-chronicle-flags"), getClass().getClassLoader())) {
       Cache<String, String> plain = manager.createCache("plain", new MutableConfiguration<String, String>());
@@ -62,6 +66,13 @@ public class WithoutChronicleFlagsTest {
       }
       assertEquals("1", plain.get("a"));
       assertTrue(manager.getCache("behind") == null);
+      assertFalse("a refused write-behind cache created its journal", Files.exists(journal));
+    } finally {
+      try (Stream<Path> files = Files.walk(directory)) { // just the directory, unless the assertion above failed
+        for (Path file : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+          Files.delete(file);
+        }
+      }
     }
   }
 }

@@ -8,9 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.Locale;
-import java.util.stream.Stream;
 import javax.cache.Cache;
 import javax.cache.integration.CacheWriter;
 
@@ -55,12 +53,12 @@ public final class FlusherOverhead {
       Path journal = dir.resolve("journal");
       WriteBehindThroughput.killedWithBacklog(journal, operations, keys);
       Path pristine = dir.resolve("pristine");
-      copy(journal, pristine);
+      WriteBehindThroughput.copyTree(journal, pristine);
       RecordingWriter.install(new NothingWriter());
       double best = Double.MAX_VALUE;
       for (int round = 0; round < rounds; round++) {
         delete(journal);
-        copy(pristine, journal);
+        WriteBehindThroughput.copyTree(pristine, journal);
         WriteBehindConfig settings = WriteBehindConfig.builder().writer(new RecordingWriter.Given())
             .journal(journal).batchSize(200).maxDelay(Duration.ofMillis(50)).coalesce(true).build();
         long start = System.nanoTime();
@@ -82,27 +80,9 @@ public final class FlusherOverhead {
     }
   }
 
-  private static void copy(Path from, Path to) throws Exception {
-    try (Stream<Path> files = Files.walk(from)) {
-      for (Path file : (Iterable<Path>) files::iterator) {
-        Path target = to.resolve(from.relativize(file).toString());
-        if (Files.isDirectory(file)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(file, target);
-        }
-      }
-    }
-  }
-
   private static void delete(Path dir) throws Exception {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path file : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
-        Files.delete(file);
-      }
+    if (Files.exists(dir)) {
+      WriteBehindThroughput.deleteTree(dir);
     }
   }
 }

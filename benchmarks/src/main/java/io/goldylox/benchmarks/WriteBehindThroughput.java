@@ -36,8 +36,9 @@ import java.util.stream.Stream;
  *   <li>{@code live-wide}: as fast as one thread can over 1,000,000 keys, where coalescing rarely helps and the writer is the
  *   bottleneck throughout;</li>
  *   <li>{@code replay}: a child JVM journals {@code --backlog} operations over {@code --keys} keys with a writer
- *   that never returns and is killed with SIGKILL; then this JVM opens the journal and calls {@code close()}, timed
- *   together and apart (open is the scan that rebuilds the pending index; close delivers);</li>
+ *   that never returns and is killed with SIGKILL; then this JVM opens a copy of that journal and calls
+ *   {@code close()}, timed together and apart (open is the scan that rebuilds the pending index; close delivers).
+ *   One child per size: every replay of it delivers a fresh copy of the same journal;</li>
  *   <li>{@code replay-wide}: the same with 500,000 operations over 100,000 keys, whose delivery takes seconds, so
  *   that its ratio to the floor is not the noise of a 40-millisecond delivery.</li>
  * </ul>
@@ -69,6 +70,14 @@ public final class WriteBehindThroughput {
   private static final java.util.Map<String, List<Double>> RATIOS = new java.util.LinkedHashMap<>();
   /** Replays run so far (for the order in which a replay creates its two databases). */
   private static int replayRuns;
+  /**
+   * Per replay size ({@code operations/keys}): the journal a killed child left, which every replay of that size
+   * delivers a copy of. One child per size, not one per replay: a replay then costs a copy instead of a JVM, so
+   * enough of them run for C2 to finish compiling the replay's code (the scan at open, claims, settling) before
+   * the measured ones, and every measured replay delivers the same journal.
+   */
+  private static final java.util.Map<String, Path> PRISTINE = new java.util.HashMap<>();
+  private static Path pristineRoot;
 
   private WriteBehindThroughput() {}
 
@@ -101,13 +110,15 @@ public final class WriteBehindThroughput {
     if (scenarios.contains("live-wide")) {
       rows.add(live("live-wide", seconds, 1_000_000, Integer.MAX_VALUE));
     }
-    int replays = intArg(args, "--replays", 5);
-    int replayWarmups = intArg(args, "--replay-warmup", 4);
+    int replays = intArg(args, "--replays", 12);
+    int replayWarmups = intArg(args, "--replay-warmup", 30);
     if (scenarios.contains("replay") || scenarios.contains("replay-wide")) {
       // The live warm-up does not run the replay's own code (the pending index built by the scan at open, values
       // decoded from the journal, the backlog emptied batch by batch), and H2's is compiled by then: without these,
       // the first replays ran with C2 compiling that code beside the writer (its claims, decoding and settling
-      // compiled during the third replay), so they measured the JIT against an already compiled floor.
+      // compiled during the third replay), so they measured the JIT against an already compiled floor. With four
+      // of them C2 still took one of the two cores for 15-250 ms of every measured replay (H2's commit path and
+      // the scan, called once per batch or per replay, cross C2's thresholds slowly): 30 take it to a few ms.
       for (int i = 0; i < replayWarmups; i++) {
         System.out.println("replay warm-up (not reported): " + replay("replay-warm-up", backlog, keys));
       }
@@ -122,6 +133,9 @@ public final class WriteBehindThroughput {
         rows.add(replay("replay-wide", WIDE_BACKLOG, WIDE_BACKLOG_KEYS));
       }
     }
+    if (pristineRoot != null) {
+      delete(pristineRoot);
+    }
     StringBuilder md = new StringBuilder();
     md.append("# Write-behind delivery against the writer's floor\n\n")
         .append("`java <chronicle flags> -cp benchmarks/target/benchmarks.jar ")
@@ -132,8 +146,8 @@ public final class WriteBehindThroughput {
         .append("| scenario | operations | keys | caller ops/s | max lag | writer entries | entries per key |")
         .append(" flusher entries/s (busy) | floor entries/s | flusher / floor | paced floor entries/s |")
         .append(" flusher / paced floor | paced floor beside the caller entries/s | flusher / it |")
-        .append(" writer share of busy | flusher + writer threads CPU / busy | open ms | close ms |\n")
-        .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        .append(" writer share of busy | flusher + writer threads CPU / busy | open ms | close ms | JIT ms |\n")
+        .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     rows.forEach(md::append);
     md.append("\nScenarios run more than once, all runs together (entries over the summed times):\n\n");
     TOTALS.forEach((scenario, total) -> {
@@ -170,12 +184,16 @@ public final class WriteBehindThroughput {
         .append("it is what delivery adds to the writer (preparing and settling batches where they do not overlap ")
         .append("the writer, handing batches between the two threads, starting and stopping) plus the time it waited ")
         .append("for a core. *flusher + writer threads CPU / busy*: the two threads' CPU time (read every millisecond ")
-        .append("while they live) over the busy time; above 1 where the flusher worked beside the writer. A ")
+        .append("while they live) over the busy time; above 1 where the flusher worked beside the writer. *JIT ms*: ")
+        .append("the compilers' time during the run (the JVM's sum over its compiler threads): a compiler takes one ")
+        .append("of the two cores, so the flusher's work no longer overlaps the writer's. Every replay of a size ")
+        .append("delivers a copy of the same journal, left by one child JVM killed with SIGKILL (copied sparse and ")
+        .append("forced to the disk before the replay opens it). A ")
         .append(seconds(warmup)).append(" warm-up run (not reported) compiles the hot paths first")
         .append(replayWarmups > 0 && (scenarios.contains("replay") || scenarios.contains("replay-wide"))
             ? ", then " + replayWarmups + " replays of the same size as *replay* (not reported) compile the"
-                + " replay's own code (without them C2 compiled the claims, decoding and settling of a replay"
-                + " during the third)"
+                + " replay's own code and H2's commit path (with four, C2 was still compiling for 15-250 ms of"
+                + " each measured replay)"
             : "")
         .append(".\n");
     Files.createDirectories(markdown.toAbsolutePath().getParent());
@@ -209,6 +227,7 @@ public final class WriteBehindThroughput {
       long floorNanos = -1;
       long pacedNanos = -1;
       long besideNanos = -1;
+      long jit;
       ThreadCpuWatch cpu;
       ThreadCpuWatch writerCpu;
       try (H2KvWriter h2 = new H2KvWriter(url(dir, "db"));
@@ -218,6 +237,7 @@ public final class WriteBehindThroughput {
         recording = new RecordingWriter(h2, false);
         RecordingWriter.install(recording);
         java.util.Set<Long> threadsBefore = ThreadCpuWatch.threadIds();
+        long jitBefore = jitMillis();
         WriteBehindJournal<String, String> journal = WriteBehindJournal.open(settings(dir), new JavaSerializer(),
             WriteBehindThroughput.class.getClassLoader(), name);
         cpu = ThreadCpuWatch.of("goldylox-writebehind-" + name, threadsBefore);
@@ -276,6 +296,7 @@ public final class WriteBehindThroughput {
         long closeStart = System.nanoTime();
         journal.close();
         closeNanos = System.nanoTime() - closeStart;
+        jit = jitMillis() - jitBefore;
         cpu.close();
         writerCpu.close();
         if (interleaved) {
@@ -290,7 +311,7 @@ public final class WriteBehindThroughput {
         }
       }
       return row(name, operations, keys, operations * 1e9 / callerNanos, maxLag, recording, metrics, dir,
-          Double.NaN, closeNanos / 1e6, floorNanos, pacedNanos, besideNanos, cpu.cpuNanos() + writerCpu.cpuNanos());
+          Double.NaN, closeNanos / 1e6, floorNanos, pacedNanos, besideNanos, cpu.cpuNanos() + writerCpu.cpuNanos(), jit);
     } finally {
       delete(dir);
     }
@@ -336,15 +357,17 @@ public final class WriteBehindThroughput {
   }
 
   private static String replay(String name, int backlog, int keys) throws Exception {
+    Path pristine = pristine(backlog, keys);
     Path dir = Files.createTempDirectory("goldylox-wb-replay");
     try {
-      killedWithBacklog(dir.resolve("journal"), backlog, keys);
+      copyTree(pristine, dir.resolve("journal"));
       RecordingWriter recording;
       WriteBehindMetrics metrics;
       double openMillis;
       double closeMillis;
       ThreadCpuWatch cpu;
       ThreadCpuWatch writerCpu;
+      long jit;
       // Which of the two databases is created first alternates between runs: on this machine the order moved the
       // ratio of their speeds by up to 15% in some runs.
       boolean floorFirst = (replayRuns++ & 1) == 1;
@@ -355,6 +378,7 @@ public final class WriteBehindThroughput {
         recording = new RecordingWriter(h2, false, floor);
         RecordingWriter.install(recording);
         java.util.Set<Long> threadsBefore = ThreadCpuWatch.threadIds();
+        long jitBefore = jitMillis();
         long start = System.nanoTime();
         WriteBehindJournal<String, String> journal = WriteBehindJournal.open(settings(dir), new JavaSerializer(),
             WriteBehindThroughput.class.getClassLoader(), "replay");
@@ -363,6 +387,7 @@ public final class WriteBehindThroughput {
         writerCpu = ThreadCpuWatch.of("goldylox-writebehind-replay-writer", threadsBefore);
         journal.close();
         long closed = System.nanoTime();
+        jit = jitMillis() - jitBefore;
         cpu.close();
         writerCpu.close();
         openMillis = (opened - start) / 1e6;
@@ -373,7 +398,8 @@ public final class WriteBehindThroughput {
         }
       }
       return row(name, metrics.replayed(), keys, Double.NaN, metrics.replayed(), recording, metrics, dir,
-          openMillis, closeMillis - recording.shadowNanos() / 1e6, recording.shadowNanos(), -1, -1, cpu.cpuNanos() + writerCpu.cpuNanos());
+          openMillis, closeMillis - recording.shadowNanos() / 1e6, recording.shadowNanos(), -1, -1,
+          cpu.cpuNanos() + writerCpu.cpuNanos(), jit);
     } finally {
       delete(dir);
     }
@@ -383,6 +409,83 @@ public final class WriteBehindThroughput {
    * Leaves in {@code journalDir} what a killed node leaves: a child JVM journals {@code operations} operations over
    * {@code keys} keys with a writer that never returns, and is killed with SIGKILL once all are acknowledged.
    */
+  /** The journal a killed child left with {@code operations} over {@code keys} keys, made at the first call. */
+  private static Path pristine(int operations, int keys) throws Exception {
+    String size = operations + "-" + keys;
+    Path journal = PRISTINE.get(size);
+    if (journal == null) {
+      if (pristineRoot == null) {
+        pristineRoot = Files.createTempDirectory("goldylox-wb-pristine");
+      }
+      journal = pristineRoot.resolve(size).resolve("journal");
+      killedWithBacklog(journal, operations, keys);
+      PRISTINE.put(size, journal);
+    }
+    return journal;
+  }
+
+  /** The compilers' accumulated time so far (the JVM's estimate, summed over its compiler threads). */
+  private static long jitMillis() {
+    return java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
+  }
+
+  /**
+   * Copies a journal directory for a replay: sparse (a Chronicle cycle file is mostly holes: 17 MB of 80 MB for
+   * the issue's backlog, which a plain copy would write out in full) and forced to the disk, so that the replay
+   * does not run beside the writeback of its own setup.
+   */
+  static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> files = Files.walk(from)) {
+      for (Path file : (Iterable<Path>) files::iterator) {
+        Path target = to.resolve(from.relativize(file).toString());
+        if (Files.isDirectory(file)) {
+          Files.createDirectories(target);
+        } else {
+          copySparse(file, target);
+        }
+      }
+    }
+  }
+
+  private static void copySparse(Path from, Path to) throws IOException {
+    try (java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(from);
+        java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(to,
+            java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+      java.nio.ByteBuffer block = java.nio.ByteBuffer.allocateDirect(64 * 1024);
+      long size = in.size();
+      for (long position = 0; position < size; position += block.capacity()) {
+        block.clear();
+        while (block.hasRemaining() && in.read(block, position + block.position()) > 0) {
+          // until the block is full or the file ends
+        }
+        block.flip();
+        if (!allZero(block)) {
+          while (block.hasRemaining()) {
+            out.write(block, position + block.position());
+          }
+        }
+      }
+      if (out.size() < size) {
+        out.write(java.nio.ByteBuffer.allocate(1), size - 1); // the length, with the holes before it unwritten
+      }
+      out.force(true);
+    }
+  }
+
+  private static boolean allZero(java.nio.ByteBuffer block) {
+    for (int i = block.position(); i + Long.BYTES <= block.limit(); i += Long.BYTES) {
+      if (block.getLong(i) != 0) {
+        return false;
+      }
+    }
+    for (int i = block.limit() & ~(Long.BYTES - 1); i < block.limit(); i++) {
+      if (block.get(i) != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   static void killedWithBacklog(Path journalDir, int operations, int keys) throws Exception {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -465,7 +568,7 @@ public final class WriteBehindThroughput {
 
   private static String row(String name, long operations, int keys, double callerRate, long maxLag,
       RecordingWriter recording, WriteBehindMetrics metrics, Path dir, double openMillis, double closeMillis,
-      long measuredFloorNanos, long pacedFloorNanos, long besideFloorNanos, long flusherCpuNanos)
+      long measuredFloorNanos, long pacedFloorNanos, long besideFloorNanos, long flusherCpuNanos, long jitMillis)
       throws Exception {
     List<RecordingWriter.Call> calls = recording.calls();
     long entries = RecordingWriter.entries(calls);
@@ -490,7 +593,7 @@ public final class WriteBehindThroughput {
     long distinctKeys = Math.min(keys, operations);
     System.out.printf(Locale.ROOT, "%s: %s%n", name, metrics);
     return String.format(Locale.ROOT,
-        "| %s | %,d | %,d | %s | %,d | %,d | %.2f | %,.0f | %,.0f | %.2f | %s | %s | %s | %s | %s | %.2f | %s | %.0f |%n",
+        "| %s | %,d | %,d | %s | %,d | %,d | %.2f | %,.0f | %,.0f | %.2f | %s | %s | %s | %s | %s | %.2f | %s | %.0f | %d |%n",
         name, operations, keys, Double.isNaN(callerRate) ? "-" : String.format(Locale.ROOT, "%,.0f", callerRate),
         maxLag, entries, (double) entries / distinctKeys, rates.flusherRate(), rates.floorRate(), rates.ratio(),
         Double.isNaN(rates.pacedRate()) ? "-" : String.format(Locale.ROOT, "%,.0f", rates.pacedRate()),
@@ -499,7 +602,7 @@ public final class WriteBehindThroughput {
         besideFloorNanos <= 0 ? "-" : String.format(Locale.ROOT, "%.2f",
             rates.flusherRate() / (entries * 1e9 / besideFloorNanos)),
         String.format(Locale.ROOT, "%.2f", rates.writerShare()), rates.cpuShare(),
-        Double.isNaN(openMillis) ? "-" : String.format(Locale.ROOT, "%.0f", openMillis), closeMillis);
+        Double.isNaN(openMillis) ? "-" : String.format(Locale.ROOT, "%.0f", openMillis), closeMillis, jitMillis);
   }
 
   private static String seconds(int seconds) {

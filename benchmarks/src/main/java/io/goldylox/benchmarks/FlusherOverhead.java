@@ -53,12 +53,12 @@ public final class FlusherOverhead {
       Path journal = dir.resolve("journal");
       WriteBehindThroughput.killedWithBacklog(journal, operations, keys);
       Path pristine = dir.resolve("pristine");
-      WriteBehindThroughput.copyTree(journal, pristine);
+      JournalFiles.copyTree(journal, pristine);
       RecordingWriter.install(new NothingWriter());
       double best = Double.MAX_VALUE;
       for (int round = 0; round < rounds; round++) {
         delete(journal);
-        WriteBehindThroughput.copyTree(pristine, journal);
+        JournalFiles.copyTree(pristine, journal);
         WriteBehindConfig settings = WriteBehindConfig.builder().writer(new RecordingWriter.Given())
             .journal(journal).batchSize(200).maxDelay(Duration.ofMillis(50)).coalesce(true).build();
         long start = System.nanoTime();
@@ -82,7 +82,7 @@ public final class FlusherOverhead {
 
   private static void delete(Path dir) throws Exception {
     if (Files.exists(dir)) {
-      WriteBehindThroughput.deleteTree(dir);
+      JournalFiles.deleteTree(dir);
     }
   }
 }

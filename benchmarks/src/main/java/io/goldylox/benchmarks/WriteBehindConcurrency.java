@@ -104,7 +104,7 @@ public final class WriteBehindConcurrency {
             entries[index] += result[1];
           }
         } finally {
-          WriteBehindThroughput.deleteTree(dir);
+          JournalFiles.deleteTree(dir);
         }
       }
     }

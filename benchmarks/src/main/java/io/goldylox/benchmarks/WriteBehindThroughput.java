@@ -5,19 +5,16 @@ import io.goldylox.serialization.JavaSerializer;
 import io.goldylox.writebehind.WriteBehindJournal;
 import io.goldylox.writebehind.WriteBehindMetrics;
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Issue 12's write-behind delivery benchmark: does the flusher deliver at the writer's own speed? The writer is
@@ -134,7 +131,7 @@ public final class WriteBehindThroughput {
       }
     }
     if (pristineRoot != null) {
-      delete(pristineRoot);
+      JournalFiles.deleteTree(pristineRoot);
     }
     StringBuilder md = new StringBuilder();
     md.append("# Write-behind delivery against the writer's floor\n\n")
@@ -313,7 +310,7 @@ public final class WriteBehindThroughput {
       return row(name, operations, keys, operations * 1e9 / callerNanos, maxLag, recording, metrics, dir,
           Double.NaN, closeNanos / 1e6, floorNanos, pacedNanos, besideNanos, cpu.cpuNanos() + writerCpu.cpuNanos(), jit);
     } finally {
-      delete(dir);
+      JournalFiles.deleteTree(dir);
     }
   }
 
@@ -360,7 +357,7 @@ public final class WriteBehindThroughput {
     Path pristine = pristine(backlog, keys);
     Path dir = Files.createTempDirectory("goldylox-wb-replay");
     try {
-      copyTree(pristine, dir.resolve("journal"));
+      JournalFiles.copyTree(pristine, dir.resolve("journal"));
       RecordingWriter recording;
       WriteBehindMetrics metrics;
       double openMillis;
@@ -401,7 +398,7 @@ public final class WriteBehindThroughput {
           openMillis, closeMillis - recording.shadowNanos() / 1e6, recording.shadowNanos(), -1, -1,
           cpu.cpuNanos() + writerCpu.cpuNanos(), jit);
     } finally {
-      delete(dir);
+      JournalFiles.deleteTree(dir);
     }
   }
 
@@ -427,63 +424,6 @@ public final class WriteBehindThroughput {
   /** The compilers' accumulated time so far (the JVM's estimate, summed over its compiler threads). */
   private static long jitMillis() {
     return java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
-  }
-
-  /**
-   * Copies a journal directory for a replay: sparse (a Chronicle cycle file is mostly holes: 17 MB of 80 MB for
-   * the issue's backlog, which a plain copy would write out in full) and forced to the disk, so that the replay
-   * does not run beside the writeback of its own setup.
-   */
-  static void copyTree(Path from, Path to) throws IOException {
-    try (Stream<Path> files = Files.walk(from)) {
-      for (Path file : (Iterable<Path>) files::iterator) {
-        Path target = to.resolve(from.relativize(file).toString());
-        if (Files.isDirectory(file)) {
-          Files.createDirectories(target);
-        } else {
-          copySparse(file, target);
-        }
-      }
-    }
-  }
-
-  private static void copySparse(Path from, Path to) throws IOException {
-    try (java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(from);
-        java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(to,
-            java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
-      java.nio.ByteBuffer block = java.nio.ByteBuffer.allocateDirect(64 * 1024);
-      long size = in.size();
-      for (long position = 0; position < size; position += block.capacity()) {
-        block.clear();
-        while (block.hasRemaining() && in.read(block, position + block.position()) > 0) {
-          // until the block is full or the file ends
-        }
-        block.flip();
-        if (!allZero(block)) {
-          while (block.hasRemaining()) {
-            out.write(block, position + block.position());
-          }
-        }
-      }
-      if (out.size() < size) {
-        out.write(java.nio.ByteBuffer.allocate(1), size - 1); // the length, with the holes before it unwritten
-      }
-      out.force(true);
-    }
-  }
-
-  private static boolean allZero(java.nio.ByteBuffer block) {
-    for (int i = block.position(); i + Long.BYTES <= block.limit(); i += Long.BYTES) {
-      if (block.getLong(i) != 0) {
-        return false;
-      }
-    }
-    for (int i = block.limit() & ~(Long.BYTES - 1); i < block.limit(); i++) {
-      if (block.get(i) != 0) {
-        return false;
-      }
-    }
-    return true;
   }
 
   static void killedWithBacklog(Path journalDir, int operations, int keys) throws Exception {
@@ -628,15 +568,4 @@ public final class WriteBehindThroughput {
   }
 
   /** Deletes {@code dir} and everything under it. */
-  static void deleteTree(Path dir) throws IOException {
-    delete(dir);
-  }
-
-  private static void delete(Path dir) throws IOException {
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 }

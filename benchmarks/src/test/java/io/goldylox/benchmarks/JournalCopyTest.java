@@ -34,7 +34,7 @@ class JournalCopyTest {
     Files.createFile(empty);
 
     Path to = dir.resolve("copy");
-    WriteBehindThroughput.copyTree(from, to);
+    JournalFiles.copyTree(from, to);
 
     assertThat(Files.mismatch(cycle, to.resolve("20261207-04F.cq4"))).isEqualTo(-1L);
     assertThat(Files.readString(to.resolve("sub").resolve("checkpoint"))).isEqualTo("x");
@@ -62,7 +62,7 @@ class JournalCopyTest {
       file.setLength(1024 * 1024 + 17);
     }
 
-    WriteBehindThroughput.copyTree(from, dir.resolve("copy"));
+    JournalFiles.copyTree(from, dir.resolve("copy"));
 
     Path copy = dir.resolve("copy").resolve("cycle.cq4");
     assertThat(Files.size(copy)).isEqualTo(1024 * 1024 + 17);

@@ -24,9 +24,11 @@ import java.util.concurrent.atomic.LongAdder;
  * allow-list ({@code serializer.allow} in the configuration file, the {@code goldylox.serializer.allow} property).
  *
  * <p>Allow-list entries are a class name ({@code com.example.Order}), a package ({@code com.example.*}: its classes
- * and their nested classes) or a package tree ({@code com.example.**}). Subclasses and implementations of the
- * declared types are not allowed implicitly: name them. A refusal is counted ({@link #rejected()}) and logged as a
- * WARN once per class.
+ * and their nested classes) or a package tree ({@code com.example.**}). A class nested in an allowed class that is
+ * not the JDK's is allowed with it ({@code Order$Line}, the {@code Money$Proxy} its {@code writeReplace} returns,
+ * {@code Op$1} for an enum constant with a body): it is the same source file's code, and the serial form of such a
+ * class often is one. Subclasses and implementations of the declared types are not allowed implicitly: name them.
+ * A refusal is counted ({@link #rejected()}) and logged as a WARN once per class.
  *
  * <p>Built once per cache on the thread that creates it, immutable apart from its counters; consulted by any
  * thread that decodes (callers, the tiered store's mover, the write-behind flusher, Redis readers).
@@ -173,7 +175,7 @@ public final class ClassPolicy {
     if (name.startsWith("L") && name.endsWith(";")) {
       name = name.substring(1, name.length() - 1);
     }
-    if (JDK_VALUES.contains(name) || exact.contains(name)) {
+    if (JDK_VALUES.contains(name) || exact.contains(name) || nestedInAllowed(name)) {
       return true;
     }
     for (String prefix : JDK_PREFIXES) {
@@ -189,6 +191,17 @@ public final class ClassPolicy {
     for (String pkg : packages) {
       if (name.startsWith(pkg) && name.indexOf('.', pkg.length()) < 0) {
         return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether {@code name} is nested (at any depth) in a class of {@link #exact} that is not the JDK's. */
+  private boolean nestedInAllowed(String name) {
+    for (int dollar = name.lastIndexOf('$'); dollar > 0; dollar = name.lastIndexOf('$', dollar - 1)) {
+      String outer = name.substring(0, dollar);
+      if (exact.contains(outer)) {
+        return !isJdk(outer);
       }
     }
     return false;

@@ -40,6 +40,8 @@ final class DiskRecovery<K> {
   private final boolean verifyRecovered;
   private final LongAdder corruptRecords;
   private final LongAdder rejectedRecords;
+  /** Records left out because the class policy refused their key (also counted in rejectedRecords). */
+  long refusedKeys;
 
   DiskRecovery(DiskLog<K> log, Serializer serializer, ClassLoader classLoader, boolean verifyRecovered,
       LongAdder corruptRecords, LongAdder rejectedRecords) {
@@ -150,6 +152,7 @@ final class DiskRecovery<K> {
         key = read;
       } catch (ClassRejectedException e) {
         rejectedRecords.increment(); // the policy logs once per class
+        refusedKeys++;
         pos += HEADER + length;
         continue;
       } catch (RuntimeException e) {

@@ -80,7 +80,9 @@ import javax.cache.CacheException;
  * value classes and the serializer's format ({@link DiskTierFormat}); a mismatch at open applies
  * {@link OnIncompatible}. Records found at open came from files that others may have written: their keys are
  * decoded through the given (guarded) serializer, and each value once more before it first leaves the tier
- * ({@link #rejectedRecords()}).
+ * ({@link #rejectedRecords()}). A key whose class the policy refuses cannot be indexed: {@link OnIncompatible}
+ * decides then too (fail: the tier is not opened and the record stays in its file; wipe: it is left out). A
+ * refused value is a miss and stays in its file, so it reads once its class is allowed.
  *
  * <h2>Classes</h2>
  * This class opens the directory (lock and metadata), serves reads and callers' writes, and owns the counters.
@@ -205,7 +207,18 @@ public final class DiskTier<K> implements LowerTier<K> {
       DiskTierFormat.check(dir, keyType, valueType, serializer, onIncompatible);
       DiskTier<K> tier = new DiskTier<>(dir, capacityBytes, segmentBytes, serializer, classLoader, lockChannel,
           lock);
-      tier.recover();
+      long refusedKeys = tier.recover();
+      if (refusedKeys > 0) {
+        String what = "Disk tier " + dir + ": the keys of " + refusedKeys + " records are of classes this cache"
+            + " does not allow (the WARN lines 'refused to instantiate ...' above name them)";
+        if (onIncompatible == OnIncompatible.FAIL) {
+          tier.close();
+          throw new CacheException(what + "; on-incompatible = fail, so the tier was not opened and nothing was"
+              + " deleted. If the classes are yours, add them to serializer.allow; on-incompatible = wipe drops"
+              + " those records");
+        }
+        LOG.log(Level.WARNING, what + "; on-incompatible = wipe: those records are dropped");
+      }
       if (backgroundCompaction) {
         tier.compactor.start();
       }
@@ -247,9 +260,15 @@ public final class DiskTier<K> implements LowerTier<K> {
     return DiskSegment.id(file);
   }
 
-  /** Rebuilds the keydir from the segments at open (see {@link DiskRecovery}). */
-  private void recover() throws IOException {
-    new DiskRecovery<>(log, serializer, classLoader, verifyRecovered, corruptRecords, rejectedRecords).recover();
+  /**
+   * Rebuilds the keydir from the segments at open (see {@link DiskRecovery}); returns how many records it left out
+   * because their key's class is refused.
+   */
+  private long recover() throws IOException {
+    DiskRecovery<K> recovery = new DiskRecovery<>(log, serializer, classLoader, verifyRecovered, corruptRecords,
+        rejectedRecords);
+    recovery.recover();
+    return recovery.refusedKeys;
   }
 
   // ---------------------------------------------------------------------------------------------------------

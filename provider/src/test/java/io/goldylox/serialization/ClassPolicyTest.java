@@ -179,4 +179,101 @@ class ClassPolicyTest {
         List.of("io.goldylox.serialization.other.*")));
     assertThat(guarded.deserialize(fory.serialize(new Gadget()), loader)).isInstanceOf(Gadget.class);
   }
+
+  /** An enum whose constants have bodies: each constant is an instance of a class nested in it ({@code Op$1}). */
+  enum Op {
+    ADD {
+      @Override
+      int apply(int a, int b) {
+        return a + b;
+      }
+    },
+    SUB {
+      @Override
+      int apply(int a, int b) {
+        return a - b;
+      }
+    };
+
+    abstract int apply(int a, int b);
+  }
+
+  /** A value class with a serialization proxy, the pattern of Effective Java: its serial form is a nested class. */
+  static final class Money implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final String currency;
+    final long cents;
+
+    Money(String currency, long cents) {
+      this.currency = currency;
+      this.cents = cents;
+    }
+
+    private Object writeReplace() {
+      return new Proxy(currency + ":" + cents);
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.InvalidObjectException {
+      throw new java.io.InvalidObjectException("a proxy is required");
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Money && ((Money) o).currency.equals(currency) && ((Money) o).cents == cents;
+    }
+
+    @Override
+    public int hashCode() {
+      return Long.hashCode(cents);
+    }
+
+    private static final class Proxy implements Serializable {
+      private static final long serialVersionUID = 1L;
+      private final String text;
+
+      Proxy(String text) {
+        this.text = text;
+      }
+
+      private Object readResolve() {
+        int colon = text.indexOf(':');
+        return new Money(text.substring(0, colon), Long.parseLong(text.substring(colon + 1)));
+      }
+    }
+  }
+
+  @Test
+  void classesNestedInAnAllowedApplicationClassAreAllowedWithIt() {
+    ClassPolicy policy = ClassPolicy.of("c", List.of(Order.class, Op.class, java.util.List.class),
+        List.of("com.example.Exact"));
+    assertThat(policy.allows(Op.class.getName() + "$1")).as("an enum constant's body").isTrue();
+    assertThat(policy.allows(Order.class.getName() + "$Inner$Deeper")).isTrue();
+    assertThat(policy.allows("com.example.Exact$Builder")).as("nested in an allow-list entry").isTrue();
+    assertThat(policy.allows("com.example.ExactOther")).isFalse();
+    assertThat(policy.allows("com.example.Other$Exact")).isFalse();
+    assertThat(policy.allows(ClassPolicyTest.class.getName() + "$Stranger"))
+        .as("nested in the test class, which is not allowed itself").isFalse();
+    assertThat(policy.allows("java.util.List$Anything")).as("not for the JDK's classes").isFalse();
+    assertThat(policy.allows("java.util.HashMap$Node")).isFalse();
+  }
+
+  @Test
+  void anEnumConstantWithABodyAndAWriteReplaceProxyReadBackThroughBothGuardedReaders() {
+    ForySerializer fory = new ForySerializer(loader);
+    JavaSerializer java = new JavaSerializer();
+    ClassPolicy policy = ClassPolicy.of("c", List.of(Op.class, Money.class), List.of());
+    // Fory's records through Fory's guarded reader; Java's through both (Fory's reads what Java wrote).
+    List<List<Serializer>> pairs = List.of(List.of(fory, fory.guarded(policy)), List.of(java, fory.guarded(policy)),
+        List.of(java, java.guarded(policy)));
+    for (List<Serializer> pair : pairs) {
+      Serializer writer = pair.get(0);
+      Serializer reader = pair.get(1);
+      Object op = reader.deserialize(writer.serialize(Op.SUB), loader);
+      assertThat(op).as(writer + " -> " + reader).isSameAs(Op.SUB);
+      assertThat(((Op) op).apply(5, 3)).isEqualTo(2);
+      assertThat(reader.deserialize(writer.serialize(new Money("EUR", 1250)), loader))
+          .as(writer + " -> " + reader).isEqualTo(new Money("EUR", 1250));
+    }
+    assertThat(policy.rejected()).isZero();
+  }
 }

@@ -1,6 +1,7 @@
 package io.goldylox.tier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.goldylox.serialization.ClassPolicy;
 import io.goldylox.serialization.ForySerializer;
@@ -9,12 +10,15 @@ import io.goldylox.serialization.other.Gadget;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import javax.cache.CacheException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * After a restart a disk tier's files are outside input: keys and values naming a class the cache's policy does
- * not allow are misses, counted, and never instantiated; what was written since the open is the process's own.
+ * not allow are never instantiated; a refused value is a miss, counted, and stays in its file; a refused key cannot
+ * be indexed, so {@link OnIncompatible} decides (fail: the tier does not open, and nothing is lost; wipe: the record
+ * is left out). What was written since the open is the process's own.
  */
 class DiskTierClassPolicyTest {
 
@@ -24,16 +28,21 @@ class DiskTierClassPolicyTest {
   private final ClassLoader loader = getClass().getClassLoader();
   private final ForySerializer fory = new ForySerializer(loader);
 
-  private DiskTier<Object> open(Serializer serializer) {
-    return DiskTier.open(dir, 1 << 20, 64 << 10, serializer, loader, Object.class, Object.class,
-        OnIncompatible.FAIL);
+  private DiskTier<Object> open(Serializer serializer, OnIncompatible onIncompatible) {
+    return DiskTier.open(dir, 1 << 20, 64 << 10, serializer, loader, Object.class, Object.class, onIncompatible);
   }
 
-  @Test
-  void aRefusedClassFoundAtOpenIsAMissAndIsNeverInstantiated() {
-    ClassPolicy policy = ClassPolicy.of("test", List.of(String.class, Object.class), List.of());
-    Serializer guarded = fory.guarded(policy);
-    try (DiskTier<Object> tier = open(guarded)) {
+  private static ClassPolicy strict() {
+    return ClassPolicy.of("test", List.of(String.class, Object.class), List.of());
+  }
+
+  private static ClassPolicy allowingGadgets() {
+    return ClassPolicy.of("test", List.of(Object.class), List.of("io.goldylox.serialization.other.**"));
+  }
+
+  /** A string key with a list value, a string key with a gadget value, and a key holding a gadget. */
+  private void writeThree() {
+    try (DiskTier<Object> tier = open(fory.guarded(strict()), OnIncompatible.FAIL)) {
       tier.put("list", fory.serialize(new ArrayList<>(List.of("a"))), StoredEntry.ETERNAL);
       tier.put("gadget", fory.serialize(new Gadget()), StoredEntry.ETERNAL);
       tier.put(new ArrayList<>(List.of(new Gadget())), fory.serialize("a gadget in the key"), StoredEntry.ETERNAL);
@@ -41,10 +50,33 @@ class DiskTierClassPolicyTest {
       assertThat(tier.get("gadget")).isNotNull();
       assertThat(tier.rejectedRecords()).isZero();
     }
+  }
+
+  @Test
+  void aRefusedKeyFoundAtOpenFailsTheOpenByDefaultAndNothingIsLost() {
+    writeThree();
     int before = Gadget.instantiations();
-    ClassPolicy afterRestart = ClassPolicy.of("test", List.of(String.class, Object.class), List.of());
-    try (DiskTier<Object> tier = open(fory.guarded(afterRestart))) {
-      assertThat(tier.size()).as("the record whose key is refused was skipped at open").isEqualTo(2);
+    ClassPolicy afterRestart = strict();
+    assertThatThrownBy(() -> open(fory.guarded(afterRestart), OnIncompatible.FAIL))
+        .isInstanceOf(CacheException.class)
+        .hasMessageContaining("the keys of 1 records are of classes this cache does not allow")
+        .hasMessageContaining("serializer.allow").hasMessageContaining("on-incompatible = wipe");
+    assertThat(Gadget.instantiations()).as("nothing of it ran").isEqualTo(before);
+    assertThat(afterRestart.rejected()).isEqualTo(1);
+    // The failed open released the directory and deleted nothing: with the class allowed, all three are there.
+    try (DiskTier<Object> tier = open(fory.guarded(allowingGadgets()), OnIncompatible.FAIL)) {
+      assertThat(tier.size()).as("the record with the gadget key was indexed").isEqualTo(3);
+      assertThat(tier.rejectedRecords()).isZero();
+    }
+  }
+
+  @Test
+  void withWipeARefusedKeyIsLeftOutAndARefusedValueIsAMissThatStaysInItsFile() {
+    writeThree();
+    int before = Gadget.instantiations();
+    ClassPolicy afterRestart = strict();
+    try (DiskTier<Object> tier = open(fory.guarded(afterRestart), OnIncompatible.WIPE)) {
+      assertThat(tier.size()).as("the record whose key is refused was left out at open").isEqualTo(2);
       assertThat(tier.rejectedRecords()).isEqualTo(1);
       assertThat(fory.deserialize(tier.get("list").bytes(), loader)).isEqualTo(List.of("a"));
       assertThat(tier.get("gadget")).as("a refused value is a miss").isNull();
@@ -52,17 +84,25 @@ class DiskTierClassPolicyTest {
       assertThat(tier.rejectedRecords()).isEqualTo(3);
       assertThat(afterRestart.rejected()).isEqualTo(3);
       assertThat(Gadget.instantiations()).as("nothing of it ran").isEqualTo(before);
-      // A value verified once is not decoded again; a value put now is the process's own.
+      // A value verified once is not decoded again.
       assertThat(tier.get("list")).isNotNull();
-      tier.put("gadget", fory.serialize(new Gadget()), StoredEntry.ETERNAL);
-      assertThat(tier.get("gadget")).isNotNull();
       assertThat(afterRestart.rejected()).isEqualTo(3);
     }
-    // With the class allowed, the same file reads.
-    try (DiskTier<Object> tier = open(fory.guarded(ClassPolicy.of("test", List.of(Object.class),
-        List.of("io.goldylox.serialization.other.**"))))) {
+    // With the class allowed, the refused value reads: it stayed in its file.
+    try (DiskTier<Object> tier = open(fory.guarded(allowingGadgets()), OnIncompatible.FAIL)) {
       assertThat(fory.deserialize(tier.get("gadget").bytes(), loader)).isInstanceOf(Gadget.class);
       assertThat(tier.rejectedRecords()).isZero();
+    }
+  }
+
+  @Test
+  void aValuePutSinceTheOpenIsTheProcesssOwn() {
+    writeThree();
+    ClassPolicy afterRestart = strict();
+    try (DiskTier<Object> tier = open(fory.guarded(afterRestart), OnIncompatible.WIPE)) {
+      tier.put("gadget", fory.serialize(new Gadget()), StoredEntry.ETERNAL);
+      assertThat(tier.get("gadget")).isNotNull();
+      assertThat(afterRestart.rejected()).as("the key refused at open only").isEqualTo(1);
     }
   }
 }

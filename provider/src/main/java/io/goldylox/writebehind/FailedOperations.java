@@ -6,7 +6,10 @@ import io.goldylox.config.WriteBehindConfig;
  * What the flusher does with an operation the writer failed on: it is carried on by a later operation of its key,
  * retried after a backoff, left in the journal (during close), or, after {@code max-attempts}, moved to the
  * dead-letter journal with a WARN; and with a record whose key cannot be read back (straight to the dead letters).
- * A dead letter that cannot be written keeps its operation pending.
+ * A dead letter that cannot be written keeps its operation pending. At most {@link #LOGGED_PER_MINUTE} dead
+ * letters a minute get a WARN of their own (naming the key); the others are counted in the next minute's summary
+ * line or the one at close ({@link #reportUnlogged}), so a failing writer or a refused class over a large backlog
+ * cannot flood the log (the {@code deadLetters} metric counts all of them).
  *
  * <p>Threads: the flusher thread only, under the flusher's state lock (it touches the backlog and Chronicle).
  */
@@ -19,6 +22,10 @@ final class FailedOperations<K, V> {
   private final Backlog<K, V> backlog;
   private final DeadLetterJournal deadLetters;
   private final WriteBehindMetrics metrics;
+  static final int LOGGED_PER_MINUTE = 10;
+  private long windowStartMillis;
+  private int loggedInWindow;
+  private long unlogged;
 
   FailedOperations(String cacheName, WriteBehindConfig.Retry retry, Backlog<K, V> backlog,
       DeadLetterJournal deadLetters, WriteBehindMetrics metrics) {
@@ -69,9 +76,12 @@ final class FailedOperations<K, V> {
       return;
     }
     metrics.deadLetters.increment();
-    LOG.log(System.Logger.Level.WARNING, "Write-behind of cache '" + cacheName + "' gave up on the "
-        + (record.isDelete() ? "delete" : "put") + " of key " + abbreviate(String.valueOf(slot.key)) + " after "
-        + attempts + " attempts and moved it to the dead-letter journal " + deadLetters.directory() + ": " + error);
+    if (mayLog()) {
+      LOG.log(System.Logger.Level.WARNING, "Write-behind of cache '" + cacheName + "' gave up on the "
+          + (record.isDelete() ? "delete" : "put") + " of key " + abbreviate(String.valueOf(slot.key)) + " after "
+          + attempts + " attempts and moved it to the dead-letter journal " + deadLetters.directory() + ": "
+          + error);
+    }
     metrics.resolved.add(backlog.resolve(slot));
   }
 
@@ -82,8 +92,36 @@ final class FailedOperations<K, V> {
     deadLetters.append(record, record.attempts + 1, error); // a failure stops the flusher: nothing is lost
     metrics.deadLetters.increment();
     metrics.resolved.increment();
-    LOG.log(System.Logger.Level.WARNING, "Write-behind of cache '" + cacheName + "' moved an operation whose key"
-        + " cannot be read back to the dead-letter journal " + deadLetters.directory());
+    if (mayLog()) {
+      LOG.log(System.Logger.Level.WARNING, "Write-behind of cache '" + cacheName + "' moved an operation whose"
+          + " key cannot be read back to the dead-letter journal " + deadLetters.directory());
+    }
+  }
+
+  /** Whether this dead letter gets a line of its own; opens a new minute, reporting the last one's unlogged. */
+  private boolean mayLog() {
+    long now = System.currentTimeMillis();
+    if (now - windowStartMillis >= 60_000) {
+      reportUnlogged();
+      windowStartMillis = now;
+      loggedInWindow = 0;
+    }
+    if (loggedInWindow < LOGGED_PER_MINUTE) {
+      loggedInWindow++;
+      return true;
+    }
+    unlogged++;
+    return false;
+  }
+
+  /** Logs how many dead letters had no line of their own since the last report (called at close too). */
+  void reportUnlogged() {
+    if (unlogged > 0) {
+      LOG.log(System.Logger.Level.WARNING, "Write-behind of cache '" + cacheName + "' moved " + unlogged
+          + " more operations to the dead-letter journal " + deadLetters.directory() + " (not logged one by one;"
+          + " at most " + LOGGED_PER_MINUTE + " a minute are)");
+      unlogged = 0;
+    }
   }
 
   private static String abbreviate(String text) {

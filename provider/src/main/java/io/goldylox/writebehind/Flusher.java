@@ -271,6 +271,7 @@ final class Flusher<K, V> implements Runnable {
             tailer.close();
           }
           checkpoint.close();
+          failures.reportUnlogged();
         }
       }
       lanes.stop(); // a batch still in flight (the flusher failed) finishes its writer call first

@@ -55,8 +55,10 @@ final class Replay<K, V> {
         try {
           key = (K) serializer.deserialize(record.key, loader);
         } catch (RuntimeException e) {
-          LOG.log(System.Logger.Level.WARNING, "Cannot read back the key of a write-behind operation in "
-              + journal + " (" + e + "); it goes to the dead-letter journal");
+          if (replay.unreadable.isEmpty()) { // one line per replay: the count follows in the summary below
+            LOG.log(System.Logger.Level.WARNING, "Cannot read back the key of a write-behind operation in "
+                + journal + " (" + e + "); it goes to the dead-letter journal");
+          }
           replay.unreadable.add(record);
           continue;
         }
@@ -66,6 +68,7 @@ final class Replay<K, V> {
       tailer.close();
     }
     replay.backlog.takeFolded(); // folded at open: not "coalesced" by this run's flusher
+    long unreadableValues = 0;
     for (Backlog.Slot<K, V> slot : replay.backlog.slots()) {
       JournalRecord newest = slot.newest();
       V value = null;
@@ -74,8 +77,10 @@ final class Replay<K, V> {
           value = (V) serializer.deserialize(newest.value, loader);
         } catch (RuntimeException e) {
           // The flusher meets the same failure and dead-letters the operation; reads just do not see it.
-          LOG.log(System.Logger.Level.WARNING, "Cannot read back a write-behind value in " + journal + " (" + e
-              + "); the operation goes to the dead-letter journal");
+          if (unreadableValues++ == 0) { // one line per replay, with the count below
+            LOG.log(System.Logger.Level.WARNING, "Cannot read back a write-behind value in " + journal + " (" + e
+                + "); the operation goes to the dead-letter journal");
+          }
           // No pending entry for the key: a live write starts its count at 1. This makes the slot's first claim
           // of such a write settle the replayed operations too.
           slot.settledBase = -slot.operations;
@@ -89,6 +94,11 @@ final class Replay<K, V> {
       long operations = slot.operations + (slot.later == null ? 0 : slot.later.size());
       pending.put(slot.key, new Pending<>(newest.sequence, value, newest.key, newest.value, newest.index,
           newest.createdMillis, operations, slot.firstCreatedMillis, true));
+    }
+    if (replay.unreadable.size() + unreadableValues > 1) {
+      LOG.log(System.Logger.Level.WARNING, "Replaying " + journal + ": " + replay.unreadable.size()
+          + " operations whose key and " + unreadableValues + " keys whose newest value cannot be read back (as"
+          + " above) go to the dead-letter journal");
     }
     replay.operations = replay.backlog.operations() + replay.unreadable.size();
     return replay;

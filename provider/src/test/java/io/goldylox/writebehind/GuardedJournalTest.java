@@ -145,4 +145,118 @@ class GuardedJournalTest {
     }
     assertThat(policy.rejected()).as("nothing of this run went through the guard").isZero();
   }
+
+  /** A declared value type whose serial form is a nested proxy (Effective Java's serialization proxy). */
+  static final class Money implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    final long cents;
+
+    Money(long cents) {
+      this.cents = cents;
+    }
+
+    private Object writeReplace() {
+      return new Proxy(cents);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Money && ((Money) o).cents == cents;
+    }
+
+    @Override
+    public int hashCode() {
+      return Long.hashCode(cents);
+    }
+
+    private static final class Proxy implements java.io.Serializable {
+      private static final long serialVersionUID = 1L;
+      private final long cents;
+
+      Proxy(long cents) {
+        this.cents = cents;
+      }
+
+      private Object readResolve() {
+        return new Money(cents);
+      }
+    }
+  }
+
+  /** Leaves {@code values} in the journal at {@code settings}: the writer blocks on a first put and close gives up. */
+  private static void leaveInJournal(WriteBehindConfig settings, Serializer serializer, ClassLoader loader,
+      Map<String, Object> values) {
+    RecordingWriter stuck = new RecordingWriter(true);
+    WriteBehindJournal<Object, Object> first = WriteBehindJournal.open(settings, stuck, serializer, loader, "first",
+        ChronicleJournal.DEFAULT_ROLL_CYCLE);
+    first.put("warm", "up");
+    Await.until(() -> first.metrics().batches() > 0, Duration.ofSeconds(10), first::toString);
+    values.forEach(first::put);
+    first.close();
+    assertThat(first.metrics().leftAtClose()).isGreaterThanOrEqualTo(values.size());
+    stuck.gate.countDown();
+  }
+
+  @Test
+  void aValueWhoseSerialFormIsANestedProxyOfTheDeclaredTypeIsDeliveredAfterARestart() {
+    ClassLoader loader = getClass().getClassLoader();
+    ForySerializer fory = new ForySerializer(loader);
+    ClassPolicy policy = ClassPolicy.of("money", List.of(String.class, Money.class), List.of());
+    WriteBehindConfig settings = TestConfigs.config(dir.resolve("money")).maxDelay(Duration.ofMillis(5))
+        .closeTimeout(Duration.ofMillis(300)).build();
+    leaveInJournal(settings, fory.guarded(policy), loader, Map.of("a", new Money(125), "b", new Money(7)));
+
+    RecordingWriter writer = new RecordingWriter(false);
+    try (WriteBehindJournal<Object, Object> reopened = WriteBehindJournal.open(settings, writer,
+        fory.guarded(policy), loader, "reopened", ChronicleJournal.DEFAULT_ROLL_CYCLE)) {
+      Await.drained(reopened);
+      assertThat(writer.written).containsEntry("a", new Money(125)).containsEntry("b", new Money(7));
+      assertThat(reopened.metrics().deadLetters()).isZero();
+    }
+    assertThat(policy.rejected()).isZero();
+  }
+
+  @Test
+  void aLargeRefusedBacklogIsDeadLetteredWithoutALineForEachOperation() {
+    ClassLoader loader = getClass().getClassLoader();
+    ForySerializer fory = new ForySerializer(loader);
+    WriteBehindConfig settings = TestConfigs.config(dir.resolve("refused")).maxDelay(Duration.ofMillis(5))
+        .closeTimeout(Duration.ofMillis(300)).build();
+    Map<String, Object> gadgets = new java.util.HashMap<>();
+    for (int i = 0; i < 100; i++) {
+      gadgets.put("g" + i, new Gadget());
+    }
+    leaveInJournal(settings, fory.guarded(policy()), loader, gadgets);
+
+    List<java.util.logging.LogRecord> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler handler = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord record) {
+        if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+          warnings.add(record);
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    List<java.util.logging.Logger> loggers = List.of(java.util.logging.Logger.getLogger(Flusher.class.getName()),
+        java.util.logging.Logger.getLogger(Replay.class.getName()));
+    loggers.forEach(logger -> logger.addHandler(handler));
+    try (WriteBehindJournal<Object, Object> reopened = WriteBehindJournal.open(settings,
+        new RecordingWriter(false), fory.guarded(policy()), loader, "reopened", ChronicleJournal.DEFAULT_ROLL_CYCLE)) {
+      Await.drained(reopened);
+      assertThat(reopened.metrics().deadLetters()).isEqualTo(100);
+    } finally {
+      loggers.forEach(logger -> logger.removeHandler(handler));
+    }
+    // The replay's first failure and its summary; ten dead letters of their own; the other 90 in one line at close.
+    assertThat(warnings).hasSizeLessThanOrEqualTo(2 + FailedOperations.LOGGED_PER_MINUTE + 1);
+    assertThat(warnings).anySatisfy(record -> assertThat(record.getMessage()).contains("moved 90 more operations"));
+    assertThat(warnings).anySatisfy(record -> assertThat(record.getMessage())
+        .contains("0 operations whose key and 100 keys whose newest value cannot be read back"));
+  }
 }

@@ -1,5 +1,6 @@
 package io.goldylox.config;
 
+import io.goldylox.tier.DiskTier;
 import io.goldylox.tier.OnIncompatible;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -206,8 +207,8 @@ public final class Defaults {
     /** Each cache gets a disk tier of {@code bytes} in {@code <root>/<cache name>}. */
     public Builder disk(Path root, long bytes) {
       Objects.requireNonNull(root, "root");
-      if (bytes <= 0) {
-        throw new IllegalArgumentException("disk size must be positive, not " + bytes);
+      if (bytes < DiskTier.MIN_CAPACITY_BYTES) {
+        throw new IllegalArgumentException(GoldyloxConfiguration.diskTooSmall(bytes));
       }
       this.diskRoot = root.toAbsolutePath().normalize();
       this.diskBytes = bytes;

@@ -1,5 +1,6 @@
 package io.goldylox.config;
 
+import io.goldylox.tier.DiskTier;
 import io.goldylox.tier.OnIncompatible;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigObject;
@@ -176,6 +177,9 @@ final class FileConfigReader {
       block.require("disk.path", "a disk tier needs a path and a size");
       block.require("disk.size", "a disk tier needs a path and a size");
       long disk = block.positiveBytes("disk.size");
+      if (disk < DiskTier.MIN_CAPACITY_BYTES) {
+        throw block.fail("disk.size", GoldyloxConfiguration.diskTooSmall(disk));
+      }
       if (offHeap > 0 && offHeap >= disk) {
         throw block.fail("off-heap.size", GoldyloxConfiguration.offHeapNotBelowDisk(offHeap, disk));
       }
@@ -264,7 +268,11 @@ final class FileConfigReader {
     if (diskHere) {
       cache.require("disk.path", "a disk tier needs a path and a size");
       cache.require("disk.size", "a disk tier needs a path and a size");
-      configuration.setDisk(cache.path("disk.path"), cache.positiveBytes("disk.size"));
+      long diskBytes = cache.positiveBytes("disk.size");
+      if (diskBytes < DiskTier.MIN_CAPACITY_BYTES) {
+        throw cache.fail("disk.size", GoldyloxConfiguration.diskTooSmall(diskBytes));
+      }
+      configuration.setDisk(cache.path("disk.path"), diskBytes);
     } else if (!cache.isNull("disk")) {
       defaults.diskPathFor(name).ifPresent(path -> configuration.setDisk(path, defaults.diskBytes().getAsLong()));
     }

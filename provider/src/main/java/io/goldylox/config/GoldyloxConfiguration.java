@@ -1,5 +1,6 @@
 package io.goldylox.config;
 
+import io.goldylox.tier.DiskTier;
 import io.goldylox.tier.OnIncompatible;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -175,6 +176,11 @@ public final class GoldyloxConfiguration<K, V> extends MutableConfiguration<K, V
         + maxDirect + " bytes); raise -XX:MaxDirectMemorySize or lower the size";
   }
 
+  static String diskTooSmall(long diskBytes) {
+    return "disk size must be at least " + DiskTier.MIN_CAPACITY_BYTES + " bytes (8 KiB: two segments of the"
+        + " smallest size), not " + diskBytes;
+  }
+
   static String offHeapNotBelowDisk(long offHeapBytes, long diskBytes) {
     return "off-heap size (" + offHeapBytes + " bytes) must be smaller than disk size (" + diskBytes
         + " bytes): a higher tier that is not smaller than the tier below it only duplicates it";
@@ -254,8 +260,8 @@ public final class GoldyloxConfiguration<K, V> extends MutableConfiguration<K, V
    */
   public GoldyloxConfiguration<K, V> setDisk(Path path, long bytes) {
     Objects.requireNonNull(path, "path");
-    if (bytes <= 0) {
-      throw new IllegalArgumentException("disk size must be positive, not " + bytes);
+    if (bytes < DiskTier.MIN_CAPACITY_BYTES) {
+      throw new IllegalArgumentException(diskTooSmall(bytes));
     }
     this.diskPath = path.toAbsolutePath().normalize().toString();
     this.diskBytes = bytes;

@@ -103,6 +103,8 @@ public final class DiskTier<K> implements LowerTier<K> {
   static final String META_FILE = "goldylox-disk.properties";
   static final long MAX_SEGMENT_BYTES = 64L << 20;
   static final long MIN_SEGMENT_BYTES = 4L << 10;
+  /** The smallest disk tier: two segments of the smallest size (8 KiB). */
+  public static final long MIN_CAPACITY_BYTES = 2 * MIN_SEGMENT_BYTES;
 
   private static final System.Logger LOG = System.getLogger(DiskTier.class.getName());
 

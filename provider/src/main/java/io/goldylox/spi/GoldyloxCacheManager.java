@@ -126,11 +126,13 @@ public final class GoldyloxCacheManager implements CacheManager {
         throw new CacheException("A cache named " + cacheName + " already exists in " + uri);
       }
       GoldyloxConfiguration<K, V> copy = GoldyloxConfiguration.merge(fileConfig.defaults(), cacheName, configuration);
+      // Bytes from outside the process (disk files, the journal, the remote store) are read through the guarded
+      // serializer; the copier checks each key and value stored against the same policy, to warn at the put.
+      ClassPolicy policy = needsGuard(copy) ? classPolicy(cacheName, copy) : null;
       Copier copier = copy.isStoreByValue()
-          ? new ValueCopier(serializer, this::getClassLoaderOrDefault)
-          : new ReferenceCopier(serializer, this::getClassLoaderOrDefault);
-      // Bytes from outside the process (disk files, the journal, the remote store) are read through this one.
-      Serializer guarded = needsGuard(copy) ? serializer.guarded(classPolicy(cacheName, copy)) : serializer;
+          ? new ValueCopier(serializer, this::getClassLoaderOrDefault, policy)
+          : new ReferenceCopier(serializer, this::getClassLoaderOrDefault, policy);
+      Serializer guarded = policy != null ? serializer.guarded(policy) : serializer;
       Tier<K> tier = nearCacheOver(cacheName, copy, copier, guarded, tierFor(cacheName, copy, guarded));
       WriteBehindJournal<K, V> writeBehind = null;
       GoldyloxCache<K, V> cache;

@@ -316,6 +316,53 @@ class ForyRoundTripTest {
     assertThat(copy.cachedLabel).as("a transient field comes back as its default").isNull();
   }
 
+  /** Public, with a public no-arg constructor, a transient field with an initializer, and a constructor count. */
+  public static final class Session implements Serializable {
+    private static final long serialVersionUID = 1L;
+    static final java.util.concurrent.atomic.AtomicInteger CONSTRUCTED = new java.util.concurrent.atomic.AtomicInteger();
+    public String user = "nobody";
+    transient int hits = 7;
+
+    public Session() {
+      CONSTRUCTED.incrementAndGet();
+    }
+  }
+
+  /** The same, package-private: Fory does not use its constructor. */
+  static final class HiddenSession implements Serializable {
+    private static final long serialVersionUID = 1L;
+    String user = "nobody";
+    transient int hits = 7;
+  }
+
+  /**
+   * A documented difference (README, "Choosing a serializer"): for a public class with a public no-arg
+   * constructor, Fory builds the copy with that constructor, so its field initializers and body run and a transient
+   * field keeps the value they give it; Java serialization runs no constructor of a Serializable class and leaves it
+   * 0. A package-private class is built without one, as Java does. Pinned so that a Fory upgrade that changes
+   * either is noticed (and the README corrected).
+   */
+  @Test
+  void aNoArgConstructorRunsUnderForyWhereJavaSerializationRunsNone() {
+    Session session = new Session();
+    session.user = "ada";
+    session.hits = 99;
+    int before = Session.CONSTRUCTED.get();
+    Session byJava = (Session) viaJava(session);
+    assertThat(Session.CONSTRUCTED.get()).isEqualTo(before);
+    assertThat(byJava.user).isEqualTo("ada");
+    assertThat(byJava.hits).isZero();
+    Session byFory = (Session) viaFory(session);
+    assertThat(Session.CONSTRUCTED.get()).as("Fory ran the constructor").isEqualTo(before + 1);
+    assertThat(byFory.user).isEqualTo("ada");
+    assertThat(byFory.hits).as("the initializer's value, not Java's 0").isEqualTo(7);
+
+    HiddenSession hidden = new HiddenSession();
+    hidden.hits = 99;
+    assertThat(((HiddenSession) viaFory(hidden)).hits).isZero();
+    assertThat(((HiddenSession) viaJava(hidden)).hits).isZero();
+  }
+
   /** A superclass that is not Serializable: Java serialization runs its no-arg constructor, not its fields. */
   static class Base {
     int generation = 1;

@@ -196,15 +196,16 @@ public final class DiskTier<K> implements LowerTier<K> {
     try {
       Files.createDirectories(dir);
       lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      String holder = "another process";
       try {
         lock = lockChannel.tryLock();
       } catch (OverlappingFileLockException e) {
         lock = null;
+        holder = "another cache in this JVM (of this cache manager or another)";
       }
       if (lock == null) {
-        throw new CacheException("Disk tier path " + dir + " is already in use by another cache manager (the"
-            + " lock file " + dir.resolve(LOCK_FILE) + " is held); close that manager first or configure another"
-            + " disk path");
+        throw new CacheException("Disk tier path " + dir + " is already in use by " + holder + " (the lock file "
+            + dir.resolve(LOCK_FILE) + " is held); close that cache first or configure another disk path");
       }
       DiskTierFormat.check(dir, keyType, valueType, serializer, onIncompatible);
       DiskTier<K> tier = new DiskTier<>(dir, capacityBytes, segmentBytes, serializer, classLoader, lockChannel,

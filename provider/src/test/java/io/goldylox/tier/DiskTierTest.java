@@ -141,7 +141,7 @@ class DiskTierTest {
     first.put("a", value(1, 3), 1L);
     assertThatThrownBy(this::open).isInstanceOf(CacheException.class)
         .hasMessageContaining(dir.toAbsolutePath().normalize().toString())
-        .hasMessageContaining("already in use");
+        .hasMessageContaining("already in use by another cache in this JVM");
     first.close();
     try (DiskTier<Object> again = open()) {
       assertThat(again.get("a").bytes()).isEqualTo(value(1, 3));

@@ -24,10 +24,13 @@ import java.util.concurrent.atomic.LongAdder;
  * allow-list ({@code serializer.allow} in the configuration file, the {@code goldylox.serializer.allow} property).
  *
  * <p>Allow-list entries are a class name ({@code com.example.Order}), a package ({@code com.example.*}: its classes
- * and their nested classes) or a package tree ({@code com.example.**}). A class nested in an allowed class that is
- * not the JDK's is allowed with it ({@code Order$Line}, the {@code Money$Proxy} its {@code writeReplace} returns,
- * {@code Op$1} for an enum constant with a body): it is the same source file's code, and the serial form of such a
- * class often is one. Subclasses and implementations of the declared types are not allowed implicitly: name them.
+ * and their nested classes) or a package tree ({@code com.example.**}). A class declared inside a declared type, or
+ * inside one of the application classes their fields reach, is allowed with it ({@code Order$Line}, the
+ * {@code Money$Proxy} its {@code writeReplace} returns, {@code Op$1} for an enum constant with a body): it is the
+ * same source file's code, and the serial form of such a class often is one. That is checked on the class itself,
+ * not on its name: it is loaded without being initialized (no code of it runs) and must be a member of the same
+ * nest ({@link Class#getNestHost()}), so a class generated at run time under such a name (a CGLIB or Hibernate proxy,
+ * a lambda) is not. Subclasses and implementations of the declared types are not allowed implicitly: name them.
  * A refusal is counted ({@link #rejected()}) and logged as a WARN once per class.
  *
  * <p>Built once per cache on the thread that creates it, immutable apart from its counters; consulted by any
@@ -61,6 +64,10 @@ public final class ClassPolicy {
 
   private final String owner;
   private final Set<String> exact;
+  /** The walked application classes (declared types and what their fields reach), whose nest members are allowed. */
+  private final java.util.Map<String, Class<?>> nestOuters;
+  /** Class names found to be members of an outer's nest (only positive answers: a name costs a lookup each time). */
+  private final ConcurrentHashMap<String, Boolean> nestMembers = new ConcurrentHashMap<>();
   private final List<String> packages;
   private final List<String> trees;
   private final ConcurrentHashMap<String, Boolean> warned = new ConcurrentHashMap<>();
@@ -74,9 +81,11 @@ public final class ClassPolicy {
   };
   private final ConcurrentHashMap<String, Boolean> warnedStored = new ConcurrentHashMap<>();
 
-  private ClassPolicy(String owner, Set<String> exact, List<String> packages, List<String> trees) {
+  private ClassPolicy(String owner, Set<String> exact, java.util.Map<String, Class<?>> nestOuters,
+      List<String> packages, List<String> trees) {
     this.owner = owner;
     this.exact = Set.copyOf(exact);
+    this.nestOuters = java.util.Map.copyOf(nestOuters);
     this.packages = List.copyOf(packages);
     this.trees = List.copyOf(trees);
   }
@@ -101,8 +110,9 @@ public final class ClassPolicy {
         exact.add(checkName(raw, entry));
       }
     }
-    walk(declared, exact);
-    return new ClassPolicy(owner, exact, packages, trees);
+    java.util.Map<String, Class<?>> nestOuters = new java.util.HashMap<>();
+    walk(declared, exact, nestOuters);
+    return new ClassPolicy(owner, exact, nestOuters, packages, trees);
   }
 
   private static String checkName(String raw, String name) {
@@ -118,8 +128,11 @@ public final class ClassPolicy {
     return name;
   }
 
-  /** Adds the declared types and, for non-JDK classes, the types of their fields, transitively. */
-  private static void walk(Collection<Class<?>> declared, Set<String> names) {
+  /**
+   * Adds the declared types and, for non-JDK classes, the types of their fields, transitively; the non-JDK classes
+   * among them go to {@code outers} too.
+   */
+  private static void walk(Collection<Class<?>> declared, Set<String> names, java.util.Map<String, Class<?>> outers) {
     Deque<Type> pending = new ArrayDeque<>(declared);
     Set<Class<?>> visited = new HashSet<>();
     while (!pending.isEmpty() && visited.size() < MAX_WALKED_TYPES) {
@@ -152,6 +165,7 @@ public final class ClassPolicy {
         if (isJdk(type1.getName())) {
           continue; // a JDK class's private fields say nothing about what the cache holds
         }
+        outers.put(type1.getName(), type1);
         for (Class<?> c = type1; c != null && c != Object.class; c = c.getSuperclass()) {
           if (c != type1 && visited.add(c)) {
             names.add(c.getName()); // a Java stream names every serializable superclass
@@ -171,7 +185,10 @@ public final class ClassPolicy {
         || name.startsWith("sun.") || name.startsWith("com.sun.");
   }
 
-  /** Whether the policy lets a class of this name be instantiated (no counting, no logging). */
+  /**
+   * Whether the policy lets a class of this name be instantiated (no counting, no logging). A name under a walked
+   * application class is looked up (loaded, not initialized) to check that it is nested in it.
+   */
   public boolean allows(String className) {
     String name = className;
     while (name.startsWith("[")) {
@@ -204,13 +221,32 @@ public final class ClassPolicy {
     return false;
   }
 
-  /** Whether {@code name} is nested (at any depth) in a class of {@link #exact} that is not the JDK's. */
+  /**
+   * Whether {@code name} is a class declared (at any depth) inside one of {@link #nestOuters}: named under it, in
+   * its package, and, loaded without initialization through the outer's loader, a member of the outer's nest.
+   */
   private boolean nestedInAllowed(String name) {
+    if (nestMembers.containsKey(name)) {
+      return true;
+    }
     for (int dollar = name.lastIndexOf('$'); dollar > 0; dollar = name.lastIndexOf('$', dollar - 1)) {
-      String outer = name.substring(0, dollar);
-      if (exact.contains(outer)) {
-        return !isJdk(outer);
+      Class<?> outer = nestOuters.get(name.substring(0, dollar));
+      if (outer == null) {
+        continue;
       }
+      if (name.indexOf('.', dollar) >= 0) {
+        return false; // another package
+      }
+      try {
+        Class<?> candidate = Class.forName(name, false, outer.getClassLoader());
+        if (candidate != outer && candidate.getNestHost() == outer.getNestHost() && !candidate.isHidden()) {
+          nestMembers.put(name, Boolean.TRUE);
+          return true;
+        }
+      } catch (ClassNotFoundException | LinkageError | SecurityException e) {
+        // not a class of that loader: refused
+      }
+      return false;
     }
     return false;
   }

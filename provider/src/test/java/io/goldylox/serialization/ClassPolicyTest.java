@@ -242,17 +242,29 @@ class ClassPolicyTest {
     }
   }
 
+  /** Declares a serializable lambda: its class is hidden, generated at run time under Money's name. */
+  static final class WithLambda implements Serializable {
+    private static final long serialVersionUID = 1L;
+    Runnable task = (Runnable & Serializable) () -> { };
+  }
+
   @Test
-  void classesNestedInAnAllowedApplicationClassAreAllowedWithIt() {
-    ClassPolicy policy = ClassPolicy.of("c", List.of(Order.class, Op.class, java.util.List.class),
-        List.of("com.example.Exact"));
-    assertThat(policy.allows(Op.class.getName() + "$1")).as("an enum constant's body").isTrue();
-    assertThat(policy.allows(Order.class.getName() + "$Inner$Deeper")).isTrue();
-    assertThat(policy.allows("com.example.Exact$Builder")).as("nested in an allow-list entry").isTrue();
-    assertThat(policy.allows("com.example.ExactOther")).isFalse();
-    assertThat(policy.allows("com.example.Other$Exact")).isFalse();
+  void classesDeclaredInsideAnAllowedApplicationClassAreAllowedWithIt() {
+    ClassPolicy policy = ClassPolicy.of("c", List.of(Order.class, Op.class, Money.class, WithLambda.class,
+        java.util.List.class), List.of("com.example.Exact"));
+    assertThat(policy.allows(Op.SUB.getClass().getName())).as("an enum constant's body").isTrue();
+    assertThat(Op.SUB.getClass().getName()).isEqualTo(Op.class.getName() + "$2");
+    assertThat(policy.allows(Money.class.getName() + "$Proxy")).as("a private member class").isTrue();
+    // Named under an allowed class, but not a class declared in it:
+    assertThat(policy.allows(Order.class.getName() + "$Inner")).as("no such class").isFalse();
+    assertThat(policy.allows(Order.class.getName() + "$$SpringCGLIB$$0")).as("a generated subclass").isFalse();
+    assertThat(policy.allows(Order.class.getName() + "$x.Gadget")).as("another package").isFalse();
+    String lambda = new WithLambda().task.getClass().getName();
+    assertThat(lambda).startsWith(WithLambda.class.getName() + "$$Lambda");
+    assertThat(policy.allows(lambda)).as("a lambda's hidden class").isFalse();
     assertThat(policy.allows(ClassPolicyTest.class.getName() + "$Stranger"))
-        .as("nested in the test class, which is not allowed itself").isFalse();
+        .as("in the same nest (this test class), but not declared in an allowed class").isFalse();
+    assertThat(policy.allows("com.example.Exact$Builder")).as("an allow-list name is that class only").isFalse();
     assertThat(policy.allows("java.util.List$Anything")).as("not for the JDK's classes").isFalse();
     assertThat(policy.allows("java.util.HashMap$Node")).isFalse();
   }

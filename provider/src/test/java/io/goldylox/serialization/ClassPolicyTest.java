@@ -288,4 +288,20 @@ class ClassPolicyTest {
     }
     assertThat(policy.rejected()).isZero();
   }
+
+  /**
+   * Java's guarded reader refuses a serializable lambda (its serial form, {@code SerializedLambda}, is not
+   * allowed), even inside an allowed class. Fory's does not: it checks only the capturing class and rebuilds the
+   * lambda through it (a known limit, README "Threat model"; Fory 0.13.1 reads lambdas past a serializer
+   * registered for them).
+   */
+  @Test
+  void javasGuardedReaderRefusesASerializableLambdaEvenInsideAnAllowedClass() {
+    JavaSerializer java = new JavaSerializer();
+    ClassPolicy policy = ClassPolicy.of("c", List.of(WithLambda.class), List.of());
+    WithLambda value = new WithLambda();
+    assertThatThrownBy(() -> java.guarded(policy).deserialize(java.serialize(value), loader))
+        .isInstanceOf(ClassRejectedException.class);
+    assertThat(policy.rejected()).isEqualTo(1);
+  }
 }

@@ -40,8 +40,12 @@ final class DiskRecovery<K> {
   private final boolean verifyRecovered;
   private final LongAdder corruptRecords;
   private final LongAdder rejectedRecords;
-  /** Records left out because the class policy refused their key (also counted in rejectedRecords). */
-  long refusedKeys;
+  /**
+   * The keys the class policy refused, as their bytes, and whether the newest record of each is a put (a live
+   * entry that could not be indexed) rather than a tombstone. Every refused record is also counted in
+   * rejectedRecords.
+   */
+  final java.util.Map<ByteBuffer, Boolean> refusedKeys = new java.util.HashMap<>();
 
   DiskRecovery(DiskLog<K> log, Serializer serializer, ClassLoader classLoader, boolean verifyRecovered,
       LongAdder corruptRecords, LongAdder rejectedRecords) {
@@ -152,7 +156,7 @@ final class DiskRecovery<K> {
         key = read;
       } catch (ClassRejectedException e) {
         rejectedRecords.increment(); // the policy logs once per class
-        refusedKeys++;
+        refusedKeys.put(ByteBuffer.wrap(keyBytes), type == PUT); // later records of the key win, as in the keydir
         pos += HEADER + length;
         continue;
       } catch (RuntimeException e) {

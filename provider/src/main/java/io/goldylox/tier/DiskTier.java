@@ -80,9 +80,10 @@ import javax.cache.CacheException;
  * value classes and the serializer's format ({@link DiskTierFormat}); a mismatch at open applies
  * {@link OnIncompatible}. Records found at open came from files that others may have written: their keys are
  * decoded through the given (guarded) serializer, and each value once more before it first leaves the tier
- * ({@link #rejectedRecords()}). A key whose class the policy refuses cannot be indexed: {@link OnIncompatible}
- * decides then too (fail: the tier is not opened and the record stays in its file; wipe: it is left out). A
- * refused value is a miss and stays in its file, so it reads once its class is allowed.
+ * ({@link #rejectedRecords()}). A key whose class the policy refuses cannot be indexed: if its newest record is a
+ * put, {@link OnIncompatible} decides then too (fail: the tier is not opened and no entry is removed; wipe: a
+ * tombstone of the key's bytes removes the entry for good, and the compactor carries such tombstones). A refused
+ * value is a miss and stays in its file, so it reads once its class is allowed.
  *
  * <h2>Classes</h2>
  * This class opens the directory (lock and metadata), serves reads and callers' writes, and owns the counters.
@@ -210,17 +211,18 @@ public final class DiskTier<K> implements LowerTier<K> {
       DiskTierFormat.check(dir, keyType, valueType, serializer, onIncompatible);
       DiskTier<K> tier = new DiskTier<>(dir, capacityBytes, segmentBytes, serializer, classLoader, lockChannel,
           lock);
-      long refusedKeys = tier.recover();
-      if (refusedKeys > 0) {
-        String what = "Disk tier " + dir + ": the keys of " + refusedKeys + " records are of classes this cache"
-            + " does not allow (the WARN lines 'refused to instantiate ...' above name them)";
+      List<byte[]> refused = tier.recover();
+      if (!refused.isEmpty()) {
+        String what = "Disk tier " + dir + ": " + refused.size() + " entries have keys of classes this cache does"
+            + " not allow (the WARN lines 'refused to instantiate ...' above name them)";
         if (onIncompatible == OnIncompatible.FAIL) {
           tier.close();
-          throw new CacheException(what + "; on-incompatible = fail, so the tier was not opened and nothing was"
-              + " deleted. If the classes are yours, add them to serializer.allow; on-incompatible = wipe drops"
-              + " those records");
+          throw new CacheException(what + "; on-incompatible = fail, so the tier was not opened and no entry was"
+              + " removed. If the classes are yours, add them to serializer.allow; on-incompatible = wipe removes"
+              + " those entries");
         }
-        LOG.log(Level.WARNING, what + "; on-incompatible = wipe: those records are dropped");
+        tier.removeRefused(refused);
+        LOG.log(Level.WARNING, what + "; on-incompatible = wipe: they are removed");
       }
       if (backgroundCompaction) {
         tier.compactor.start();
@@ -264,14 +266,38 @@ public final class DiskTier<K> implements LowerTier<K> {
   }
 
   /**
-   * Rebuilds the keydir from the segments at open (see {@link DiskRecovery}); returns how many records it left out
-   * because their key's class is refused.
+   * Rebuilds the keydir from the segments at open (see {@link DiskRecovery}); returns the bytes of the keys whose
+   * class is refused and whose newest record is a put: entries that could not be indexed.
    */
-  private long recover() throws IOException {
+  private List<byte[]> recover() throws IOException {
     DiskRecovery<K> recovery = new DiskRecovery<>(log, serializer, classLoader, verifyRecovered, corruptRecords,
         rejectedRecords);
     recovery.recover();
-    return recovery.refusedKeys;
+    List<byte[]> live = new java.util.ArrayList<>();
+    recovery.refusedKeys.forEach((key, isPut) -> {
+      if (isPut) {
+        byte[] bytes = new byte[key.remaining()];
+        key.duplicate().get(bytes);
+        live.add(bytes);
+      }
+    });
+    return live;
+  }
+
+  /**
+   * Removes, at open, entries whose key could not be read back ({@code on-incompatible = wipe}): a tombstone of
+   * each key's bytes, so that they do not come back at a later open with their class allowed (the compactor carries
+   * such tombstones like any other).
+   */
+  private void removeRefused(List<byte[]> keys) {
+    log.appendLock.lock();
+    try {
+      for (byte[] keyBytes : keys) {
+        log.append(encode(TOMBSTONE, 0L, keyBytes, new byte[0]), keyBytes.length, 0, 0L);
+      }
+    } finally {
+      log.appendLock.unlock();
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.goldylox.serialization.ClassPolicy;
 import io.goldylox.serialization.ForySerializer;
 import io.goldylox.serialization.Serializer;
+import io.goldylox.serialization.other.Badge;
 import io.goldylox.serialization.other.Gadget;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * After a restart a disk tier's files are outside input: keys and values naming a class the cache's policy does
  * not allow are never instantiated; a refused value is a miss, counted, and stays in its file; a refused key cannot
- * be indexed, so {@link OnIncompatible} decides (fail: the tier does not open, and nothing is lost; wipe: the record
- * is left out). What was written since the open is the process's own.
+ * be indexed, so {@link OnIncompatible} decides for a live entry (fail: the tier does not open, and nothing is lost;
+ * wipe: the entry is removed for good). What was written since the open is the process's own.
  */
 class DiskTierClassPolicyTest {
 
@@ -40,12 +41,12 @@ class DiskTierClassPolicyTest {
     return ClassPolicy.of("test", List.of(Object.class), List.of("io.goldylox.serialization.other.**"));
   }
 
-  /** A string key with a list value, a string key with a gadget value, and a key holding a gadget. */
+  /** A string key with a list value, a string key with a gadget value, and a key of a refused class. */
   private void writeThree() {
     try (DiskTier<Object> tier = open(fory.guarded(strict()), OnIncompatible.FAIL)) {
       tier.put("list", fory.serialize(new ArrayList<>(List.of("a"))), StoredEntry.ETERNAL);
       tier.put("gadget", fory.serialize(new Gadget()), StoredEntry.ETERNAL);
-      tier.put(new ArrayList<>(List.of(new Gadget())), fory.serialize("a gadget in the key"), StoredEntry.ETERNAL);
+      tier.put(new Badge("refused key"), fory.serialize("a refused class in the key"), StoredEntry.ETERNAL);
       // Written by this process since the open: its own bytes, handed out as they are.
       assertThat(tier.get("gadget")).isNotNull();
       assertThat(tier.rejectedRecords()).isZero();
@@ -59,19 +60,38 @@ class DiskTierClassPolicyTest {
     ClassPolicy afterRestart = strict();
     assertThatThrownBy(() -> open(fory.guarded(afterRestart), OnIncompatible.FAIL))
         .isInstanceOf(CacheException.class)
-        .hasMessageContaining("the keys of 1 records are of classes this cache does not allow")
+        .hasMessageContaining("1 entries have keys of classes this cache does not allow")
         .hasMessageContaining("serializer.allow").hasMessageContaining("on-incompatible = wipe");
     assertThat(Gadget.instantiations()).as("nothing of it ran").isEqualTo(before);
     assertThat(afterRestart.rejected()).isEqualTo(1);
     // The failed open released the directory and deleted nothing: with the class allowed, all three are there.
     try (DiskTier<Object> tier = open(fory.guarded(allowingGadgets()), OnIncompatible.FAIL)) {
-      assertThat(tier.size()).as("the record with the gadget key was indexed").isEqualTo(3);
+      assertThat(tier.size()).as("the entry with the refused key was indexed").isEqualTo(3);
+      assertThat(fory.deserialize(tier.get(new Badge("refused key")).bytes(), loader))
+          .isEqualTo("a refused class in the key");
       assertThat(tier.rejectedRecords()).isZero();
     }
   }
 
   @Test
-  void withWipeARefusedKeyIsLeftOutAndARefusedValueIsAMissThatStaysInItsFile() {
+  void aRefusedKeyWhoseEntryWasRemovedBeforeTheRestartDoesNotFailTheOpen() {
+    Object gadgetKey = new Badge("k");
+    try (DiskTier<Object> tier = open(fory.guarded(strict()), OnIncompatible.FAIL)) {
+      tier.put("list", fory.serialize(new ArrayList<>(List.of("a"))), StoredEntry.ETERNAL);
+      tier.put(gadgetKey, fory.serialize("one"), StoredEntry.ETERNAL);
+      tier.put(gadgetKey, fory.serialize("two"), StoredEntry.ETERNAL);
+      assertThat(tier.remove(gadgetKey)).isTrue();
+    }
+    ClassPolicy afterRestart = strict();
+    try (DiskTier<Object> tier = open(fory.guarded(afterRestart), OnIncompatible.FAIL)) {
+      assertThat(tier.size()).isEqualTo(1);
+      assertThat(afterRestart.rejected()).as("its two puts and the tombstone, refused, none of them live")
+          .isEqualTo(3);
+    }
+  }
+
+  @Test
+  void withWipeARefusedKeyIsRemovedForGoodAndARefusedValueIsAMissThatStaysInItsFile() {
     writeThree();
     int before = Gadget.instantiations();
     ClassPolicy afterRestart = strict();
@@ -88,9 +108,11 @@ class DiskTierClassPolicyTest {
       assertThat(tier.get("list")).isNotNull();
       assertThat(afterRestart.rejected()).isEqualTo(3);
     }
-    // With the class allowed, the refused value reads: it stayed in its file.
+    // With the class allowed, the refused value reads: it stayed in its file. The entry whose key was refused
+    // under wipe does not come back: it was removed.
     try (DiskTier<Object> tier = open(fory.guarded(allowingGadgets()), OnIncompatible.FAIL)) {
       assertThat(fory.deserialize(tier.get("gadget").bytes(), loader)).isInstanceOf(Gadget.class);
+      assertThat(tier.size()).isEqualTo(2);
       assertThat(tier.rejectedRecords()).isZero();
     }
   }

@@ -7,8 +7,9 @@ import io.goldylox.config.WriteBehindConfig;
  * retried after a backoff, left in the journal (during close), or, after {@code max-attempts}, moved to the
  * dead-letter journal with a WARN; and with a record whose key cannot be read back (straight to the dead letters).
  * A dead letter that cannot be written keeps its operation pending. At most {@link #LOGGED_PER_MINUTE} dead
- * letters a minute get a WARN of their own (naming the key); the others are counted in the next minute's summary
- * line or the one at close ({@link #reportUnlogged}), so a failing writer or a refused class over a large backlog
+ * letters a minute get a WARN of their own (naming the key); the others are counted in a summary line
+ * ({@link #reportUnlogged}) when the flusher runs out of work, when a new minute's first dead letter comes, and at
+ * close (also when close gives up on the flusher), so a failing writer or a refused class over a large backlog
  * cannot flood the log (the {@code deadLetters} metric counts all of them).
  *
  * <p>Threads: the flusher thread only, under the flusher's state lock (it touches the backlog and Chronicle).
@@ -23,7 +24,8 @@ final class FailedOperations<K, V> {
   private final DeadLetterJournal deadLetters;
   private final WriteBehindMetrics metrics;
   static final int LOGGED_PER_MINUTE = 10;
-  private long windowStartMillis;
+  private long windowStartNanos = System.nanoTime() - WINDOW_NANOS;
+  private static final long WINDOW_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
   private int loggedInWindow;
   private long unlogged;
 
@@ -100,10 +102,10 @@ final class FailedOperations<K, V> {
 
   /** Whether this dead letter gets a line of its own; opens a new minute, reporting the last one's unlogged. */
   private boolean mayLog() {
-    long now = System.currentTimeMillis();
-    if (now - windowStartMillis >= 60_000) {
+    long now = System.nanoTime();
+    if (now - windowStartNanos >= WINDOW_NANOS) {
       reportUnlogged();
-      windowStartMillis = now;
+      windowStartNanos = now;
       loggedInWindow = 0;
     }
     if (loggedInWindow < LOGGED_PER_MINUTE) {

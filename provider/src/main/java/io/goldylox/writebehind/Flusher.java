@@ -221,6 +221,7 @@ final class Flusher<K, V> implements Runnable {
       synchronized (stateLock) {
         abandoned = true;
         checkpoint.close(); // the flusher touches it only under this lock, and never again now
+        failures.reportUnlogged(); // likewise: the flusher uses it only under this lock
       }
       thread.interrupt();
       lanes.abandon();
@@ -351,6 +352,7 @@ final class Flusher<K, V> implements Runnable {
           return false;
         }
         checkpoint(true);
+        failures.reportUnlogged(); // out of work: the dead letters of this episode that had no line of their own
       }
       if (closingNow) {
         return false; // drained: nothing left to read and nothing ready; what failed during close stays

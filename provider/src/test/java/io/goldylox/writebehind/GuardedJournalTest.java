@@ -31,7 +31,7 @@ class GuardedJournalTest {
   Path dir;
 
   /** Records what it is given; blocks every call until its gate opens. */
-  static final class RecordingWriter implements CacheWriter<Object, Object> {
+  static class RecordingWriter implements CacheWriter<Object, Object> {
     final Map<Object, Object> written = new ConcurrentHashMap<>();
     final CountDownLatch gate;
 
@@ -258,5 +258,63 @@ class GuardedJournalTest {
     assertThat(warnings).anySatisfy(record -> assertThat(record.getMessage()).contains("moved 90 more operations"));
     assertThat(warnings).anySatisfy(record -> assertThat(record.getMessage())
         .contains("0 operations whose key and 100 keys whose newest value cannot be read back"));
+  }
+
+  /** Fails the first {@code failing} writeAll entries (each a dead letter at max-attempts 1), then writes. */
+  static final class FailingWriter extends RecordingWriter {
+    private int failing;
+
+    FailingWriter(int failing) {
+      super(false);
+      this.failing = failing;
+    }
+
+    @Override
+    public void writeAll(Collection<Cache.Entry<?, ?>> entries) {
+      if (failing > 0) {
+        failing -= entries.size();
+        throw new javax.cache.integration.CacheWriterException("down");
+      }
+      super.writeAll(entries);
+    }
+  }
+
+  @Test
+  void deadLettersWithoutALineOfTheirOwnAreSummedUpOnceTheFlusherRunsOutOfWork() {
+    ClassLoader loader = getClass().getClassLoader();
+    ForySerializer fory = new ForySerializer(loader);
+    WriteBehindConfig settings = TestConfigs.config(dir.resolve("outage")).batchSize(1)
+        .maxDelay(Duration.ofMillis(1)).retry(Duration.ofMillis(1), Duration.ofMillis(1), 1).build();
+    List<java.util.logging.LogRecord> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler handler = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord record) {
+        if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+          warnings.add(record);
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    java.util.logging.Logger logger = java.util.logging.Logger.getLogger(Flusher.class.getName());
+    logger.addHandler(handler);
+    try (WriteBehindJournal<Object, Object> journal = WriteBehindJournal.open(settings, new FailingWriter(30), fory,
+        loader, "outage", ChronicleJournal.DEFAULT_ROLL_CYCLE)) {
+      for (int i = 0; i < 30; i++) {
+        journal.put("k" + i, "v" + i);
+      }
+      // Not at close: as soon as the outage's backlog is worked off.
+      Await.until(() -> warnings.stream().anyMatch(r -> r.getMessage().contains("moved 20 more operations")),
+          Duration.ofSeconds(10), () -> journal + " " + warnings.size() + " warnings");
+      assertThat(journal.metrics().deadLetters()).isEqualTo(30);
+      assertThat(warnings.stream().filter(r -> r.getMessage().contains("gave up on the put"))).hasSize(
+          FailedOperations.LOGGED_PER_MINUTE);
+    } finally {
+      logger.removeHandler(handler);
+    }
   }
 }

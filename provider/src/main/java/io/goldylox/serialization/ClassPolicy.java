@@ -266,16 +266,17 @@ public final class ClassPolicy {
   }
 
   /**
-   * Called as a caller's key or value is stored in a cache whose bytes also live outside the heap (a disk tier, a
-   * write-behind journal, a remote store): if the policy would refuse its class when those bytes are read back, a
-   * WARN says so now, once per class, instead of a miss after the restart. Checks the object's own class, not the
-   * classes it holds. Cheap: one {@link ClassValue} lookup.
+   * Called as a caller's key or value enters a cache whose bytes also live outside the heap (a disk tier, a
+   * write-behind journal, a remote store; a key also on lookups of a by-value cache): if the policy would refuse
+   * its class when those bytes are read back, a WARN says so now, once per class, instead of a miss after the
+   * restart. Checks the object's own class, not the classes it holds or what its {@code writeReplace} writes.
+   * Cheap: one {@link ClassValue} lookup.
    */
   public void noteStored(Object keyOrValue) {
     Class<?> type = keyOrValue.getClass();
     if (!readsBack.get(type) && warnedStored.putIfAbsent(type.getName(), Boolean.TRUE) == null) {
-      LOG.log(System.Logger.Level.WARNING, owner + ": stores a " + type.getName() + ", a class it does not read"
-          + " back from its disk tier, write-behind journal or remote store (it reads its declared types, their"
+      LOG.log(System.Logger.Level.WARNING, owner + " was given a key or value of class " + type.getName()
+          + ", which it does not read back from its disk tier, write-behind journal or remote store (it reads its declared types, their"
           + " field types and nested classes, the JDK's value types and serializer.allow): after a restart, or on"
           + " another node, that entry is a miss and its write-behind operation a dead letter. If the class is"
           + " yours, add it to serializer.allow (or goldylox.serializer.allow). Logged once per class.");

@@ -28,10 +28,13 @@ import java.util.concurrent.atomic.LongAdder;
  * inside one of the application classes their fields reach, is allowed with it ({@code Order$Line}, the
  * {@code Money$Proxy} its {@code writeReplace} returns, {@code Op$1} for an enum constant with a body): it is the
  * same source file's code, and the serial form of such a class often is one. That is checked on the class itself,
- * not on its name: it is loaded without being initialized (no code of it runs) and must be a member of the same
- * nest ({@link Class#getNestHost()}), so a class generated at run time under such a name (a CGLIB or Hibernate proxy,
- * a lambda) is not. Subclasses and implementations of the declared types are not allowed implicitly: name them.
- * A refusal is counted ({@link #rejected()}) and logged as a WARN once per class.
+ * not on its name: it is loaded without being initialized (no code of it runs) and its chain of enclosing classes
+ * ({@link Class#getEnclosingClass()}, from the class files' own attributes, also those of classes compiled for Java
+ * 8 or by other languages, which have no nest attributes) must reach the allowed class, so a class generated at
+ * run time under such a name (a CGLIB or Hibernate proxy, a lambda) is not. Names longer than
+ * {@value #MAX_NAME_LENGTH} characters are refused at once. Subclasses and implementations of the declared types
+ * are not allowed implicitly: name them.
+ * A refusal is counted ({@link #rejected()}) and logged as a WARN once per class (for the first 1,024 classes).
  *
  * <p>Built once per cache on the thread that creates it, immutable apart from its counters; consulted by any
  * thread that decodes (callers, the tiered store's mover, the write-behind flusher, Redis readers).
@@ -61,6 +64,10 @@ public final class ClassPolicy {
       "java.util.Collections$Empty", "java.util.Collections$Singleton", "java.util.Collections$Synchronized");
 
   private static final int MAX_WALKED_TYPES = 1_000;
+  /** Longer class names are refused unread (the JDK's own limit is 65,535 bytes of modified UTF-8). */
+  static final int MAX_NAME_LENGTH = 1_000;
+  /** At most this many refused names are remembered for their once-per-class WARN; later ones log no line. */
+  private static final int MAX_WARNED = 1_024;
 
   private final String owner;
   private final Set<String> exact;
@@ -190,6 +197,9 @@ public final class ClassPolicy {
    * application class is looked up (loaded, not initialized) to check that it is nested in it.
    */
   public boolean allows(String className) {
+    if (className.length() > MAX_NAME_LENGTH) {
+      return false;
+    }
     String name = className;
     while (name.startsWith("[")) {
       name = name.substring(1);
@@ -239,14 +249,24 @@ public final class ClassPolicy {
       }
       try {
         Class<?> candidate = Class.forName(name, false, outer.getClassLoader());
-        if (candidate != outer && candidate.getNestHost() == outer.getNestHost() && !candidate.isHidden()) {
+        if (!candidate.isHidden() && enclosedBy(candidate, outer)) {
           nestMembers.put(name, Boolean.TRUE);
           return true;
         }
-      } catch (ClassNotFoundException | LinkageError | SecurityException e) {
-        // not a class of that loader: refused
+      } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
+        // not a class of that loader (or the loader failed): refused
       }
       return false;
+    }
+    return false;
+  }
+
+  /** Whether {@code outer} is among the classes that enclose {@code candidate}, lexically. */
+  private static boolean enclosedBy(Class<?> candidate, Class<?> outer) {
+    for (Class<?> c = candidate.getEnclosingClass(); c != null; c = c.getEnclosingClass()) {
+      if (c == outer) {
+        return true;
+      }
     }
     return false;
   }
@@ -257,7 +277,7 @@ public final class ClassPolicy {
       return true;
     }
     rejected.increment();
-    if (warned.putIfAbsent(className, Boolean.TRUE) == null) {
+    if (warned.size() < MAX_WARNED && warned.putIfAbsent(className, Boolean.TRUE) == null) {
       LOG.log(System.Logger.Level.WARNING, owner + ": refused to instantiate " + className + " from stored or"
           + " remote bytes; the entry is treated as a miss. If the class is yours, add it to serializer.allow"
           + " (or goldylox.serializer.allow). Logged once per class.");

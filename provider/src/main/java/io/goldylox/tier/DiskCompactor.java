@@ -205,9 +205,8 @@ final class DiskCompactor<K> {
           K read = (K) serializer.deserialize(keyBytes, classLoader);
           key = read;
         } catch (RuntimeException e) {
-          // A key that cannot be read back (its class is refused): never in the keydir, so nothing newer of it
-          // here; carried all the same, or an older put of it would come back once its class is allowed.
-          key = null;
+          pos += HEADER + length; // a key that was not readable at open: no record of it is in the keydir
+          continue;
         }
         byte[] record = new byte[HEADER + length];
         data.get(pos, record);
@@ -215,7 +214,7 @@ final class DiskCompactor<K> {
         try {
           // Absent now means the latest record of the key is a tombstone: copying it after everything is safe.
           // Deleted meanwhile means it was the oldest: its tombstones shadow nothing any more.
-          if (!log.closed && !segment.deleted && (key == null || !log.keydir.containsKey(key))) {
+          if (!log.closed && !segment.deleted && !log.keydir.containsKey(key)) {
             log.append(record, keyLen, 0, 0L);
           }
         } finally {

@@ -81,9 +81,9 @@ import javax.cache.CacheException;
  * {@link OnIncompatible}. Records found at open came from files that others may have written: their keys are
  * decoded through the given (guarded) serializer, and each value once more before it first leaves the tier
  * ({@link #rejectedRecords()}). A key whose class the policy refuses cannot be indexed: if its newest record is a
- * put, {@link OnIncompatible} decides then too (fail: the tier is not opened and no entry is removed; wipe: a
- * tombstone of the key's bytes removes the entry for good, and the compactor carries such tombstones). A refused
- * value is a miss and stays in its file, so it reads once its class is allowed.
+ * put, {@link OnIncompatible} decides then too, as for data of other classes (fail: the tier is not opened and no
+ * entry is removed; wipe: the tier is emptied, since a key that cannot be read cannot be compared with the others).
+ * A refused value is a miss and stays in its file, so it reads once its class is allowed.
  *
  * <h2>Classes</h2>
  * This class opens the directory (lock and metadata), serves reads and callers' writes, and owns the counters.
@@ -211,18 +211,22 @@ public final class DiskTier<K> implements LowerTier<K> {
       DiskTierFormat.check(dir, keyType, valueType, serializer, onIncompatible);
       DiskTier<K> tier = new DiskTier<>(dir, capacityBytes, segmentBytes, serializer, classLoader, lockChannel,
           lock);
-      List<byte[]> refused = tier.recover();
-      if (!refused.isEmpty()) {
-        String what = "Disk tier " + dir + ": " + refused.size() + " entries have keys of classes this cache does"
-            + " not allow (the WARN lines 'refused to instantiate ...' above name them)";
+      int refused = tier.recover();
+      if (refused > 0) {
+        String what = "Disk tier " + dir + ": " + refused + " entries have keys of classes this cache does not"
+            + " allow (the WARN lines 'refused to instantiate ...' above name them)";
+        tier.close();
         if (onIncompatible == OnIncompatible.FAIL) {
-          tier.close();
           throw new CacheException(what + "; on-incompatible = fail, so the tier was not opened and no entry was"
-              + " removed. If the classes are yours, add them to serializer.allow; on-incompatible = wipe removes"
-              + " those entries");
+              + " removed. If the classes are yours, add them to serializer.allow; on-incompatible = wipe deletes"
+              + " the tier's entries");
         }
-        tier.removeRefused(refused);
-        LOG.log(Level.WARNING, what + "; on-incompatible = wipe: they are removed");
+        // As for data of other classes: a key that cannot be read cannot be compared with the keys that can (an
+        // equal key may be stored in another form), so no single entry can be removed soundly.
+        LOG.log(Level.WARNING, what + "; on-incompatible = wipe: deleting all its entries");
+        DiskTierFormat.deleteSegments(dir);
+        return open(directory, capacityBytes, segmentBytes, serializer, classLoader, keyType, valueType,
+            onIncompatible, backgroundCompaction);
       }
       if (backgroundCompaction) {
         tier.compactor.start();
@@ -266,38 +270,18 @@ public final class DiskTier<K> implements LowerTier<K> {
   }
 
   /**
-   * Rebuilds the keydir from the segments at open (see {@link DiskRecovery}); returns the bytes of the keys whose
-   * class is refused and whose newest record is a put: entries that could not be indexed.
+   * Rebuilds the keydir from the segments at open (see {@link DiskRecovery}); returns how many keys of a refused
+   * class have a put as their newest record: entries that could not be indexed.
    */
-  private List<byte[]> recover() throws IOException {
+  private int recover() throws IOException {
     DiskRecovery<K> recovery = new DiskRecovery<>(log, serializer, classLoader, verifyRecovered, corruptRecords,
         rejectedRecords);
     recovery.recover();
-    List<byte[]> live = new java.util.ArrayList<>();
-    recovery.refusedKeys.forEach((key, isPut) -> {
-      if (isPut) {
-        byte[] bytes = new byte[key.remaining()];
-        key.duplicate().get(bytes);
-        live.add(bytes);
-      }
-    });
-    return live;
-  }
-
-  /**
-   * Removes, at open, entries whose key could not be read back ({@code on-incompatible = wipe}): a tombstone of
-   * each key's bytes, so that they do not come back at a later open with their class allowed (the compactor carries
-   * such tombstones like any other).
-   */
-  private void removeRefused(List<byte[]> keys) {
-    log.appendLock.lock();
-    try {
-      for (byte[] keyBytes : keys) {
-        log.append(encode(TOMBSTONE, 0L, keyBytes, new byte[0]), keyBytes.length, 0, 0L);
-      }
-    } finally {
-      log.appendLock.unlock();
+    int live = 0;
+    for (boolean isPut : recovery.refusedKeys.values()) {
+      live += isPut ? 1 : 0;
     }
+    return live;
   }
 
   // ---------------------------------------------------------------------------------------------------------

@@ -202,7 +202,7 @@ final class DiskTierFormat {
     return Legacy.OTHER;
   }
 
-  private static void deleteSegments(Path dir) throws IOException {
+  static void deleteSegments(Path dir) throws IOException {
     for (Path segment : DiskTier.listSegments(dir)) {
       Files.deleteIfExists(segment);
     }

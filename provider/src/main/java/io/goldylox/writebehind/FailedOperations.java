@@ -7,9 +7,9 @@ import io.goldylox.config.WriteBehindConfig;
  * retried after a backoff, left in the journal (during close), or, after {@code max-attempts}, moved to the
  * dead-letter journal with a WARN; and with a record whose key cannot be read back (straight to the dead letters).
  * A dead letter that cannot be written keeps its operation pending. At most {@link #LOGGED_PER_MINUTE} dead
- * letters a minute get a WARN of their own (naming the key); the others are counted in a summary line
- * ({@link #reportUnlogged}) when the flusher runs out of work, when a new minute's first dead letter comes, and at
- * close (also when close gives up on the flusher), so a failing writer or a refused class over a large backlog
+ * letters a minute get a WARN of their own (naming the key); the others are counted in one summary line a minute
+ * at most ({@link #reportIfDue}: the flusher wakes for it when the minute ends) and one at close (also when close
+ * gives up on the flusher, {@link #reportUnlogged}), so a failing writer or a refused class over a large backlog
  * cannot flood the log (the {@code deadLetters} metric counts all of them).
  *
  * <p>Threads: the flusher thread only, under the flusher's state lock (it touches the backlog and Chronicle).
@@ -114,6 +114,28 @@ final class FailedOperations<K, V> {
     }
     unlogged++;
     return false;
+  }
+
+  /** If dead letters had no line of their own and their minute is over: the summary line, and a new minute. */
+  void reportIfDue() {
+    long now = System.nanoTime();
+    if (unlogged > 0 && now - windowStartNanos >= WINDOW_NANOS) {
+      reportUnlogged();
+      windowStartNanos = now;
+      loggedInWindow = 0;
+    }
+  }
+
+  /**
+   * When the summary of dead letters without a line of their own falls due ({@link System#currentTimeMillis()}
+   * time, for the flusher's timed park), or {@link Long#MAX_VALUE} when there is none to make.
+   */
+  long summaryDueMillis() {
+    if (unlogged == 0) {
+      return Long.MAX_VALUE;
+    }
+    long left = Math.max(0, windowStartNanos + WINDOW_NANOS - System.nanoTime());
+    return System.currentTimeMillis() + java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(left) + 1;
   }
 
   /** Logs how many dead letters had no line of their own since the last report (called at close too). */

@@ -352,14 +352,15 @@ final class Flusher<K, V> implements Runnable {
           return false;
         }
         checkpoint(true);
-        failures.reportUnlogged(); // out of work: the dead letters of this episode that had no line of their own
+        failures.reportIfDue(); // out of work: the summary of dead letters without a line, once their minute is over
       }
       if (closingNow) {
         return false; // drained: nothing left to read and nothing ready; what failed during close stays
       }
     }
     // Wake for a batch that fills or falls due in a lane with room, for a due retry, or for a lane to finish one.
-    long wakeAtMillis = Math.min(batchDueMillis, backlog.nextDueMillis());
+    // (failures is written only by this thread while it runs, so reading it here needs no lock)
+    long wakeAtMillis = Math.min(Math.min(batchDueMillis, backlog.nextDueMillis()), failures.summaryDueMillis());
     if (inFlight && idleLane) {
       // Another lane is in the writer, so the flusher is filling: a lone append to an idle lane does not wake it,
       // and no finished batch may come for long (a slow writer call). Look again within max-delay, so that lane's

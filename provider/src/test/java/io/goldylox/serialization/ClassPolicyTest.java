@@ -270,6 +270,44 @@ class ClassPolicyTest {
   }
 
   @Test
+  void classesCompiledForJava8WithoutNestAttributesAreRecognisedByTheirEnclosingClass(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path source = dir.resolve("p8");
+    java.nio.file.Files.createDirectories(source);
+    java.nio.file.Files.writeString(source.resolve("Money.java"), "package p8;\n"
+        + "public class Money implements java.io.Serializable {\n"
+        + "  long cents;\n"
+        + "  private Object writeReplace() { return new Proxy(); }\n"
+        + "  private static final class Proxy implements java.io.Serializable { }\n"
+        + "}\n");
+    java.nio.file.Files.writeString(source.resolve("Op.java"), "package p8;\n"
+        + "public enum Op { ADD { int apply(int a) { return a + 1; } }; abstract int apply(int a); }\n");
+    javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
+    int status = javac.run(null, null, null, "--release", "8", "-nowarn", "-d", dir.resolve("classes").toString(),
+        source.resolve("Money.java").toString(), source.resolve("Op.java").toString());
+    assertThat(status).isZero();
+    try (java.net.URLClassLoader classes = new java.net.URLClassLoader(
+        new java.net.URL[] {dir.resolve("classes").toUri().toURL()}, loader)) {
+      Class<?> money = classes.loadClass("p8.Money");
+      Class<?> op = classes.loadClass("p8.Op");
+      Class<?> proxy = classes.loadClass("p8.Money$Proxy");
+      assertThat(proxy.getNestHost()).as("a Java 8 class file has no nest attributes").isSameAs(proxy);
+      ClassPolicy policy = ClassPolicy.of("c", List.of(money, op), List.of());
+      assertThat(policy.allows("p8.Money$Proxy")).isTrue();
+      assertThat(policy.allows("p8.Op$1")).isTrue();
+      assertThat(policy.allows("p8.Money$Missing")).isFalse();
+    }
+  }
+
+  @Test
+  void anOverlongNameIsRefusedUnread() {
+    ClassPolicy policy = ClassPolicy.of("c", List.of(Order.class), List.of("com.example.**"));
+    String name = "com.example." + "$".repeat(ClassPolicy.MAX_NAME_LENGTH);
+    assertThat(policy.allows(name)).as("inside an allowed tree, but too long").isFalse();
+    assertThat(policy.allows(Order.class.getName() + "$".repeat(60_000))).isFalse();
+  }
+
+  @Test
   void anEnumConstantWithABodyAndAWriteReplaceProxyReadBackThroughBothGuardedReaders() {
     ForySerializer fory = new ForySerializer(loader);
     JavaSerializer java = new JavaSerializer();

@@ -279,42 +279,73 @@ class GuardedJournalTest {
     }
   }
 
+  /** Collects the WARN lines of the flusher's logger while it is installed. */
+  private static final class Warnings extends java.util.logging.Handler implements AutoCloseable {
+    final List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.logging.Logger logger = java.util.logging.Logger.getLogger(Flusher.class.getName());
+
+    Warnings() {
+      logger.addHandler(this);
+    }
+
+    @Override
+    public void publish(java.util.logging.LogRecord record) {
+      if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+        records.add(record);
+      }
+    }
+
+    long containing(String text) {
+      return records.stream().filter(r -> r.getMessage().contains(text)).count();
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {
+      logger.removeHandler(this);
+    }
+  }
+
   @Test
-  void deadLettersWithoutALineOfTheirOwnAreSummedUpOnceTheFlusherRunsOutOfWork() {
+  void deadLettersBeyondTenAMinuteAreSummedUpInOneLineAtClose() {
     ClassLoader loader = getClass().getClassLoader();
     ForySerializer fory = new ForySerializer(loader);
     WriteBehindConfig settings = TestConfigs.config(dir.resolve("outage")).batchSize(1)
         .maxDelay(Duration.ofMillis(1)).retry(Duration.ofMillis(1), Duration.ofMillis(1), 1).build();
-    List<java.util.logging.LogRecord> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
-    java.util.logging.Handler handler = new java.util.logging.Handler() {
-      @Override
-      public void publish(java.util.logging.LogRecord record) {
-        if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
-          warnings.add(record);
-        }
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-    java.util.logging.Logger logger = java.util.logging.Logger.getLogger(Flusher.class.getName());
-    logger.addHandler(handler);
-    try (WriteBehindJournal<Object, Object> journal = WriteBehindJournal.open(settings, new FailingWriter(30), fory,
-        loader, "outage", ChronicleJournal.DEFAULT_ROLL_CYCLE)) {
+    try (Warnings warnings = new Warnings()) {
+      WriteBehindJournal<Object, Object> journal = WriteBehindJournal.open(settings, new FailingWriter(30), fory,
+          loader, "outage", ChronicleJournal.DEFAULT_ROLL_CYCLE);
       for (int i = 0; i < 30; i++) {
         journal.put("k" + i, "v" + i);
       }
-      // Not at close: as soon as the outage's backlog is worked off.
-      Await.until(() -> warnings.stream().anyMatch(r -> r.getMessage().contains("moved 20 more operations")),
-          Duration.ofSeconds(10), () -> journal + " " + warnings.size() + " warnings");
-      assertThat(journal.metrics().deadLetters()).isEqualTo(30);
-      assertThat(warnings.stream().filter(r -> r.getMessage().contains("gave up on the put"))).hasSize(
+      Await.until(() -> journal.metrics().deadLetters() == 30, Duration.ofSeconds(10), journal::toString);
+      journal.close();
+      assertThat(warnings.containing("gave up on the put")).isEqualTo(FailedOperations.LOGGED_PER_MINUTE);
+      assertThat(warnings.containing("moved 20 more operations")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aTrickleOfDeadLettersWithIdleGapsStillGetsAtMostTenLinesAMinute() throws InterruptedException {
+    ClassLoader loader = getClass().getClassLoader();
+    ForySerializer fory = new ForySerializer(loader);
+    WriteBehindConfig settings = TestConfigs.config(dir.resolve("trickle")).batchSize(1)
+        .maxDelay(Duration.ofMillis(1)).retry(Duration.ofMillis(1), Duration.ofMillis(1), 1).build();
+    try (Warnings warnings = new Warnings()) {
+      WriteBehindJournal<Object, Object> journal = WriteBehindJournal.open(settings,
+          new FailingWriter(Integer.MAX_VALUE), fory, loader, "trickle", ChronicleJournal.DEFAULT_ROLL_CYCLE);
+      for (int i = 0; i < 40; i++) {
+        journal.put("k" + i, "v" + i);
+        Thread.sleep(15); // the flusher runs out of work between two
+      }
+      Await.until(() -> journal.metrics().deadLetters() == 40, Duration.ofSeconds(10), journal::toString);
+      assertThat(warnings.records).as("before close: the ten lines of the minute").hasSize(
           FailedOperations.LOGGED_PER_MINUTE);
-    } finally {
-      logger.removeHandler(handler);
+      journal.close();
+      assertThat(warnings.containing("moved 30 more operations")).isEqualTo(1);
+      assertThat(warnings.records).hasSize(FailedOperations.LOGGED_PER_MINUTE + 1);
     }
   }
 }

@@ -175,8 +175,8 @@ final class DiskCompactor<K> {
       }
     }
     // Tombstones: only needed while an older segment may still hold a put they shadow.
-    if (!log.isOldest(segment)) {
-      carryTombstones(segment);
+    if (!log.isOldest(segment) && !carryTombstones(segment)) {
+      return; // it holds a tombstone that cannot be carried: it stays until the roll reclaims it as the oldest
     }
     log.appendLock.lock();
     try {
@@ -189,7 +189,13 @@ final class DiskCompactor<K> {
     }
   }
 
-  private void carryTombstones(DiskSegment segment) {
+  /**
+   * Copies the segment's tombstones whose key is absent to the head; false, with the segment marked uncompactable,
+   * if one of them has a key that cannot be read (its class is refused): whether an older put of it is shadowed
+   * cannot be known, and carrying it could place it after a newer put of an equal key stored in another form, so
+   * the segment keeps its place in the log until it is the oldest, when its tombstones shadow nothing.
+   */
+  private boolean carryTombstones(DiskSegment segment) {
     ByteBuffer data = segment.buffer;
     int pos = 0;
     while (pos + HEADER <= segment.end && !log.closed && !segment.deleted) {
@@ -205,8 +211,8 @@ final class DiskCompactor<K> {
           K read = (K) serializer.deserialize(keyBytes, classLoader);
           key = read;
         } catch (RuntimeException e) {
-          pos += HEADER + length; // a key that was not readable at open: no record of it is in the keydir
-          continue;
+          segment.uncompactable = true;
+          return false;
         }
         byte[] record = new byte[HEADER + length];
         data.get(pos, record);
@@ -223,5 +229,6 @@ final class DiskCompactor<K> {
       }
       pos += HEADER + length;
     }
+    return true;
   }
 }

@@ -215,18 +215,20 @@ public final class DiskTier<K> implements LowerTier<K> {
       if (refused > 0) {
         String what = "Disk tier " + dir + ": " + refused + " entries have keys of classes this cache does not"
             + " allow (the WARN lines 'refused to instantiate ...' above name them)";
-        tier.close();
         if (onIncompatible == OnIncompatible.FAIL) {
+          tier.close();
           throw new CacheException(what + "; on-incompatible = fail, so the tier was not opened and no entry was"
               + " removed. If the classes are yours, add them to serializer.allow; on-incompatible = wipe deletes"
               + " the tier's entries");
         }
         // As for data of other classes: a key that cannot be read cannot be compared with the keys that can (an
-        // equal key may be stored in another form), so no single entry can be removed soundly.
-        LOG.log(Level.WARNING, what + "; on-incompatible = wipe: deleting all its entries");
+        // equal key may be stored in another form), so no single entry can be removed soundly. Deleted while the
+        // directory's lock is still held; then the tier starts again, empty, on the same lock.
+        tier.log.close();
         DiskTierFormat.deleteSegments(dir);
-        return open(directory, capacityBytes, segmentBytes, serializer, classLoader, keyType, valueType,
-            onIncompatible, backgroundCompaction);
+        LOG.log(Level.WARNING, what + "; on-incompatible = wipe: deleted all its entries");
+        tier = new DiskTier<>(dir, capacityBytes, segmentBytes, serializer, classLoader, lockChannel, lock);
+        tier.recover();
       }
       if (backgroundCompaction) {
         tier.compactor.start();

@@ -300,6 +300,7 @@ final class Flusher<K, V> implements Runnable {
         return false;
       }
       fill();
+      failures.reportIfDue(); // the summary of dead letters without a line of their own, once their minute is over
     }
     metrics.oldestMillis.set(backlog.oldestCreatedMillis());
     if (closingNow && !lastAttemptsGiven) {
@@ -352,15 +353,18 @@ final class Flusher<K, V> implements Runnable {
           return false;
         }
         checkpoint(true);
-        failures.reportIfDue(); // out of work: the summary of dead letters without a line, once their minute is over
       }
       if (closingNow) {
         return false; // drained: nothing left to read and nothing ready; what failed during close stays
       }
     }
     // Wake for a batch that fills or falls due in a lane with room, for a due retry, or for a lane to finish one.
-    // (failures is written only by this thread while it runs, so reading it here needs no lock)
-    long wakeAtMillis = Math.min(Math.min(batchDueMillis, backlog.nextDueMillis()), failures.summaryDueMillis());
+    long wakeAtMillis = Math.min(batchDueMillis, backlog.nextDueMillis());
+    if (ready == 0 && !inFlight) {
+      // Idle: wake for the summary of dead letters when it falls due (a busy flusher makes it at its next round).
+      // Read without the lock: only this thread writes it while the flusher runs (close() only once it gave up).
+      wakeAtMillis = Math.min(wakeAtMillis, failures.summaryDueMillis());
+    }
     if (inFlight && idleLane) {
       // Another lane is in the writer, so the flusher is filling: a lone append to an idle lane does not wake it,
       // and no finished batch may come for long (a slow writer call). Look again within max-delay, so that lane's

@@ -2,6 +2,8 @@ package io.goldylox.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.goldylox.testing.SerialForms.Money;
+import io.goldylox.testing.SerialForms.Op;
 import io.goldylox.testing.TestManagers;
 import java.io.IOException;
 import java.io.Serializable;
@@ -28,61 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
  * the cache will not read back (a subclass of the declared value type) is named by a WARN at the put.
  */
 class DeclaredTypesRestartTest {
-
-  /** An enum key whose constants have bodies: each is an instance of a nested class ({@code Op$1}). */
-  public enum Op {
-    ADD {
-      @Override
-      int apply(int a, int b) {
-        return a + b;
-      }
-    },
-    SUB {
-      @Override
-      int apply(int a, int b) {
-        return a - b;
-      }
-    };
-
-    abstract int apply(int a, int b);
-  }
-
-  /** A value with a serialization proxy: what is written is {@code Money$Proxy}. */
-  public static class Money implements Serializable {
-    private static final long serialVersionUID = 1L;
-    final long cents;
-
-    public Money(long cents) {
-      this.cents = cents;
-    }
-
-    private Object writeReplace() {
-      return new Proxy(cents);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o != null && o.getClass() == getClass() && ((Money) o).cents == cents;
-    }
-
-    @Override
-    public int hashCode() {
-      return Long.hashCode(cents);
-    }
-
-    private static final class Proxy implements Serializable {
-      private static final long serialVersionUID = 1L;
-      private final long cents;
-
-      Proxy(long cents) {
-        this.cents = cents;
-      }
-
-      private Object readResolve() {
-        return new Money(cents);
-      }
-    }
-  }
 
   /** A subclass of the declared value type: not read back unless named in serializer.allow. */
   public static final class Tip extends Money {

@@ -7,6 +7,7 @@ import io.goldylox.serialization.ClassPolicy;
 import io.goldylox.serialization.ForySerializer;
 import io.goldylox.serialization.Serializer;
 import io.goldylox.serialization.other.Gadget;
+import io.goldylox.testing.SerialForms.Money;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -144,43 +145,6 @@ class GuardedJournalTest {
       assertThat(journal.metrics().deadLetters()).isZero();
     }
     assertThat(policy.rejected()).as("nothing of this run went through the guard").isZero();
-  }
-
-  /** A declared value type whose serial form is a nested proxy (Effective Java's serialization proxy). */
-  static final class Money implements java.io.Serializable {
-    private static final long serialVersionUID = 1L;
-    final long cents;
-
-    Money(long cents) {
-      this.cents = cents;
-    }
-
-    private Object writeReplace() {
-      return new Proxy(cents);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Money && ((Money) o).cents == cents;
-    }
-
-    @Override
-    public int hashCode() {
-      return Long.hashCode(cents);
-    }
-
-    private static final class Proxy implements java.io.Serializable {
-      private static final long serialVersionUID = 1L;
-      private final long cents;
-
-      Proxy(long cents) {
-        this.cents = cents;
-      }
-
-      private Object readResolve() {
-        return new Money(cents);
-      }
-    }
   }
 
   /** Leaves {@code values} in the journal at {@code settings}: the writer blocks on a first put and close gives up. */

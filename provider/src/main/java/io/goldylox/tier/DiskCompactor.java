@@ -105,7 +105,8 @@ final class DiskCompactor<K> {
     DiskSegment best = null;
     double bestRatio = 0.5;
     for (DiskSegment segment : log.segments.values()) {
-      if (segment == log.active || segment.end == 0 || segment.uncompactable) {
+      if (segment == log.active || segment.end == 0 || segment.uncompactable
+          || segment.heldByTombstone && !log.isOldest(segment)) {
         continue;
       }
       double ratio = (double) segment.liveBytes.get() / segment.end;
@@ -118,6 +119,10 @@ final class DiskCompactor<K> {
   }
 
   private void compact(DiskSegment segment) {
+    if (!log.isOldest(segment) && hasUnreadableTombstone(segment)) {
+      segment.heldByTombstone = true; // before anything is copied: the segment stays as it is
+      return;
+    }
     long now = System.currentTimeMillis();
     // Live puts: copy each record verbatim to the head, unless a newer write replaced it meanwhile.
     for (Map.Entry<K, DiskLocation> entry : log.keydir.entrySet()) {
@@ -176,7 +181,7 @@ final class DiskCompactor<K> {
     }
     // Tombstones: only needed while an older segment may still hold a put they shadow.
     if (!log.isOldest(segment) && !carryTombstones(segment)) {
-      return; // it holds a tombstone that cannot be carried: it stays until the roll reclaims it as the oldest
+      return; // a tombstone that cannot be read came in meanwhile (not from callers: they write readable keys)
     }
     log.appendLock.lock();
     try {
@@ -190,10 +195,34 @@ final class DiskCompactor<K> {
   }
 
   /**
-   * Copies the segment's tombstones whose key is absent to the head; false, with the segment marked uncompactable,
-   * if one of them has a key that cannot be read (its class is refused): whether an older put of it is shadowed
-   * cannot be known, and carrying it could place it after a newer put of an equal key stored in another form, so
-   * the segment keeps its place in the log until it is the oldest, when its tombstones shadow nothing.
+   * Whether the segment holds a tombstone whose key cannot be read (its class is refused). Such a tombstone cannot
+   * be carried: whether an older put of it is shadowed cannot be known, and carrying it could place it after a newer
+   * put of an equal key stored in another form. So the segment keeps its place in the log until it is the oldest,
+   * when its tombstones shadow nothing.
+   */
+  private boolean hasUnreadableTombstone(DiskSegment segment) {
+    ByteBuffer data = segment.buffer;
+    int pos = 0;
+    while (pos + HEADER <= segment.end) {
+      int length = data.getInt(pos + 4);
+      int body = pos + HEADER;
+      if (data.get(body) == TOMBSTONE) {
+        byte[] keyBytes = new byte[data.getInt(body + 9)];
+        data.get(body + 13, keyBytes);
+        try {
+          serializer.deserialize(keyBytes, classLoader);
+        } catch (RuntimeException e) {
+          return true;
+        }
+      }
+      pos += HEADER + length;
+    }
+    return false;
+  }
+
+  /**
+   * Copies the segment's tombstones whose key is absent to the head; false, with the segment held, if one of them
+   * has a key that cannot be read ({@link #hasUnreadableTombstone}, checked before compaction began).
    */
   private boolean carryTombstones(DiskSegment segment) {
     ByteBuffer data = segment.buffer;
@@ -211,7 +240,7 @@ final class DiskCompactor<K> {
           K read = (K) serializer.deserialize(keyBytes, classLoader);
           key = read;
         } catch (RuntimeException e) {
-          segment.uncompactable = true;
+          segment.heldByTombstone = true;
           return false;
         }
         byte[] record = new byte[HEADER + length];

@@ -36,6 +36,12 @@ final class DiskSegment {
   volatile boolean deleted;
   /** Set by compaction when a live record is larger than a segment (a tier reopened smaller): never compacted. */
   volatile boolean uncompactable;
+  /**
+   * Set by compaction when the segment holds a tombstone whose key cannot be read (its class refused): not
+   * compacted while older segments remain, whose puts it may shadow, so it keeps its segment slot until it is the
+   * oldest (a cost only while refused keys are on disk).
+   */
+  volatile boolean heldByTombstone;
 
   DiskSegment(long id, Path path, MappedByteBuffer buffer, int capacity) {
     this.id = id;

@@ -359,12 +359,10 @@ final class Flusher<K, V> implements Runnable {
       }
     }
     // Wake for a batch that fills or falls due in a lane with room, for a due retry, or for a lane to finish one.
-    long wakeAtMillis = Math.min(batchDueMillis, backlog.nextDueMillis());
-    if (ready == 0 && !inFlight) {
-      // Idle: wake for the summary of dead letters when it falls due (a busy flusher makes it at its next round).
-      // Read without the lock: only this thread writes it while the flusher runs (close() only once it gave up).
-      wakeAtMillis = Math.min(wakeAtMillis, failures.summaryDueMillis());
-    }
+    // And for the summary of dead letters when it falls due: this round made it if it was due (reportIfDue above),
+    // so the time is in the future or there is none. Read without the lock: only this thread writes it while the
+    // flusher runs (close() only once it gave up).
+    long wakeAtMillis = Math.min(Math.min(batchDueMillis, backlog.nextDueMillis()), failures.summaryDueMillis());
     if (inFlight && idleLane) {
       // Another lane is in the writer, so the flusher is filling: a lone append to an idle lane does not wake it,
       // and no finished batch may come for long (a slow writer call). Look again within max-delay, so that lane's

@@ -341,9 +341,9 @@ class GuardedJournalTest {
   }
 
   /**
-   * A summary that falls due while a writer call is in flight is made at the flusher's next round; it does not make
-   * the flusher wake every millisecond until the call returns (found by review: 1,822 rounds in 2 s). The minute is
-   * moved into the past through the field, instead of waiting for it.
+   * A summary that falls due while a writer call is in flight (one that never returns: a store timing out) is made
+   * when it falls due, and does not make the flusher wake every millisecond (found by reviews: 1,822 rounds in 2 s;
+   * then no summary until the call returned). The minute is moved through the field, instead of waiting for it.
    */
   @Test
   void aDueSummaryDoesNotMakeTheFlusherSpinWhileAWriterCallIsInFlight() throws Exception {
@@ -368,8 +368,11 @@ class GuardedJournalTest {
         Object failures = failuresField.get(flusherField.get(journal));
         java.lang.reflect.Field start = FailedOperations.class.getDeclaredField("windowStartNanos");
         start.setAccessible(true);
-        start.setLong(failures, System.nanoTime() - java.util.concurrent.TimeUnit.MINUTES.toNanos(2));
-        journal.put("slow2", "v"); // wakes the flusher: the summary is due, a writer call is in flight
+        // The minute ends 300 ms from now; the put wakes the flusher, which parks again (a writer call in flight),
+        // until then: nothing else wakes it, and the call does not return.
+        start.setLong(failures, System.nanoTime() - java.util.concurrent.TimeUnit.SECONDS.toNanos(60)
+            + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(300));
+        journal.put("slow2", "v");
         Await.until(() -> warnings.containing("moved 5 more operations") == 1, Duration.ofSeconds(10),
             journal::toString);
         long before = journal.flusherRounds();

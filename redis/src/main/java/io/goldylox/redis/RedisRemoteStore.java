@@ -208,6 +208,9 @@ public final class RedisRemoteStore implements RemoteStore {
       try {
         reply = scripts.run(Script.LOCK, lockKeys, token, lease);
       } catch (RuntimeException e) {
+        // A call that timed out may still run once Redis answers again (it was sent): release its token after it,
+        // on the same connection, so the key is not left locked for a lease by a lock nobody holds.
+        releaseAbandoned(key, token);
         throw failures.wrap("lock (EVALSHA)", e);
       }
       if (((Long) reply.get(0)) == 1L) {
@@ -226,6 +229,21 @@ public final class RedisRemoteStore implements RemoteStore {
       }
       LockSupport.parkNanos(this, Math.min(backoff, waitNanos - waited));
       backoff = Math.min(backoff * 2, MAX_BACKOFF_NANOS);
+    }
+  }
+
+  /** Sends the unlock of a lock attempt whose answer never came; its own failure leaves the lock to its lease. */
+  private void releaseAbandoned(byte[] key, byte[] token) {
+    try {
+      scripts.runAsync(Script.UNLOCK, new byte[][] {keys.lock(key)}, token).whenComplete((released, error) -> {
+        if (error != null) {
+          LOG.log(System.Logger.Level.DEBUG, () -> failures.wrap("unlock an abandoned lock (EVALSHA)", error)
+              .getMessage() + "; the lock is left to its lease (" + config.lockLease() + ")");
+        }
+      });
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, () -> failures.wrap("unlock an abandoned lock (EVALSHA)", e).getMessage()
+          + "; the lock is left to its lease (" + config.lockLease() + ")");
     }
   }
 

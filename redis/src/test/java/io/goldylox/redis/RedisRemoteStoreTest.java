@@ -353,4 +353,58 @@ class RedisRemoteStoreTest {
     assertThatThrownBy(() -> store.get(b("k"))).isInstanceOf(RemoteStoreException.class)
         .hasMessageContaining(server.uri());
   }
+
+  /** Keeps redis-server busy for {@code millis} with a Lua loop (other clients' commands queue behind it). */
+  private static java.util.concurrent.CompletableFuture<String> stall(long millis) throws Exception {
+    String script = "local s=redis.call('TIME') local a=s[1]*1000000+s[2] while true do"
+        + " local t=redis.call('TIME') if t[1]*1000000+t[2]-a > " + millis * 1000 + " then break end end"
+        + " return 1";
+    java.util.concurrent.CompletableFuture<String> stall = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> server.command("EVAL \"" + script + "\" 0"));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!busy()) {
+      assertThat(System.nanoTime()).as("redis-server runs the busy script").isLessThan(deadline);
+    }
+    return stall;
+  }
+
+  /** Whether redis-server leaves a PING unanswered for 300 ms. */
+  private static boolean busy() throws java.io.IOException {
+    try (java.net.Socket socket = new java.net.Socket()) {
+      socket.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), server.port()),
+          1000);
+      socket.setSoTimeout(300);
+      socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      socket.getInputStream().read();
+      return false;
+    } catch (java.net.SocketTimeoutException e) {
+      return true;
+    }
+  }
+
+  /**
+   * A lock call that times out behind a busy server still runs once the server answers again (it was sent): the
+   * store then releases that token, so the key is not left locked for a lease by a lock nobody holds (found by a
+   * new-user trial: every node's writes of the key failed for the 5-s lease).
+   */
+  @Test
+  void aLockAttemptThatTimedOutDoesNotLeaveTheKeyLocked() throws Exception {
+    RedisRemoteStore a = open(config("t:").timeout(Duration.ofMillis(200)).lockLease(Duration.ofSeconds(30))
+        .build());
+    RedisRemoteStore b = open();
+    put(a, "k", "v1");
+    java.util.concurrent.CompletableFuture<String> stall = stall(1_000);
+    assertThatThrownBy(() -> a.lock(b("k"))).isInstanceOf(RemoteStoreException.class)
+        .hasMessageContaining("did not answer");
+    assertThat(stall.get(10, TimeUnit.SECONDS)).isEqualTo(":1");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!server.command("EXISTS t:l:k").equals(":0")) {
+      assertThat(System.nanoTime()).as("the abandoned lock is released within seconds, not after its 30-s lease")
+          .isLessThan(deadline);
+      Thread.sleep(10);
+    }
+    put(b, "k", "v2");
+    assertThat(s(a.get(b("k")))).isEqualTo("v2");
+  }
 }

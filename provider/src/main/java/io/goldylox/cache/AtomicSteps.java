@@ -272,26 +272,52 @@ final class AtomicSteps<K, V> {
     execute(key, NOTHING, null, null, 0).deliverSyncEvents();
   }
 
-  /** One sweep of the expiry timer: removes what expired by {@code now}, returns the earliest other deadline. */
+  /** How soon a sweep comes back for entries it could not expire because the remote store failed. */
+  static final long REMOTE_RETRY_MILLIS = 1_000;
+
+  /**
+   * One sweep of the expiry timer: removes what expired by {@code now}, returns the earliest other deadline. What
+   * failed is logged once per sweep, with the count: a synchronous EXPIRED listener that threw (the log is the only
+   * place to report it), or the remote store (an entry it could not expire stays, and the sweep comes back for it
+   * within {@link #REMOTE_RETRY_MILLIS}).
+   */
   long sweepExpired(long now) {
     long earliest = StoredEntry.ETERNAL;
     if (cache.isClosed()) {
       return earliest;
     }
+    RuntimeException listenerFailure = null;
+    int listenerFailures = 0;
+    RuntimeException remoteFailure = null;
+    int remoteFailures = 0;
     for (Iterator<Map.Entry<K, StoredEntry>> it = tier.localIterator(); it.hasNext(); ) {
       Map.Entry<K, StoredEntry> mapping = it.next();
       StoredEntry entry = mapping.getValue();
       if (entry.isExpiredAt(now)) {
         try {
           expire(mapping.getKey());
+        } catch (io.goldylox.remote.RemoteStoreException e) {
+          remoteFailure = remoteFailure == null ? e : remoteFailure;
+          remoteFailures++;
+          earliest = Math.min(earliest, now + REMOTE_RETRY_MILLIS);
         } catch (RuntimeException e) {
-          // A synchronous EXPIRED listener threw on the sweeper thread: nobody to report it to but the log.
-          System.getLogger(GoldyloxCache.class.getName()).log(System.Logger.Level.WARNING,
-              "An EXPIRED listener of cache " + cache.getName() + " threw during an expiry sweep", e);
+          listenerFailure = listenerFailure == null ? e : listenerFailure;
+          listenerFailures++;
         }
       } else if (entry.expireAtMillis() < earliest) {
         earliest = entry.expireAtMillis();
       }
+    }
+    System.Logger log = System.getLogger(GoldyloxCache.class.getName());
+    if (remoteFailure != null) {
+      log.log(System.Logger.Level.WARNING, "Expiry sweep of cache " + cache.getName() + ": the remote store failed"
+          + " for " + remoteFailures + " expired entries (" + remoteFailure.getMessage() + "); they stay until a"
+          + " sweep within " + REMOTE_RETRY_MILLIS + " ms, or a read, expires them");
+    }
+    if (listenerFailure != null) {
+      log.log(System.Logger.Level.WARNING, "An EXPIRED listener of cache " + cache.getName() + " threw during an"
+          + " expiry sweep" + (listenerFailures > 1 ? " (" + listenerFailures + " times in it; the first:)" : ""),
+          listenerFailure);
     }
     return earliest;
   }

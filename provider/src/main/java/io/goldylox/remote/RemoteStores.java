@@ -18,6 +18,7 @@ public final class RemoteStores {
    */
   public static RemoteStore open(RemoteConfig config, String cacheName, ClassLoader loader) {
     String scheme = config.uri().getScheme();
+    java.util.Set<String> found = new java.util.LinkedHashSet<>();
     try {
       for (ClassLoader candidate : new ClassLoader[] {loader, RemoteStores.class.getClassLoader()}) {
         if (candidate == null) {
@@ -27,11 +28,17 @@ public final class RemoteStores {
           if (factory.supports(scheme)) {
             return factory.open(config, cacheName);
           }
+          found.add(factory.getClass().getName());
         }
       }
     } catch (ServiceConfigurationError e) {
       throw new RemoteStoreException("Cache '" + cacheName + "': cannot load a remote store factory for "
           + config.maskedUri() + ": " + e.getMessage(), e);
+    }
+    if (!found.isEmpty()) {
+      throw new RemoteStoreException("Cache '" + cacheName + "' has a remote store " + config.maskedUri()
+          + ", and no remote store on the class path handles the scheme '" + scheme + "' (found " + found
+          + "; goldylox-redis handles redis:// and rediss://)");
     }
     throw new RemoteStoreException("Cache '" + cacheName + "' has a remote store " + config.maskedUri()
         + ", and no module on the class path handles '" + scheme + "': add io.goldylox:goldylox-redis");

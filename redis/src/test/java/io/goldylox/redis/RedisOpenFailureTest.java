@@ -40,6 +40,17 @@ class RedisOpenFailureTest {
     }
   }
 
+  /** A scheme no module handles, with goldylox-redis on the class path: the message says so, not "add it". */
+  @Test
+  void aSchemeNoStoreHandlesIsNamedWithTheStoresFound() {
+    RemoteStoreException e = catchThrowableOfType(() -> io.goldylox.remote.RemoteStores.open(
+        RemoteConfig.builder("http://127.0.0.1:1/0").build(), "c", getClass().getClassLoader()),
+        RemoteStoreException.class);
+    assertThat(e).isNotNull();
+    assertThat(e.getMessage()).contains("handles the scheme 'http'").contains(RedisRemoteStoreFactory.class.getName())
+        .contains("redis:// and rediss://").doesNotContain("add io.goldylox:goldylox-redis");
+  }
+
   @Test
   void nobodyListening() {
     String uri = "redis://127.0.0.1:" + RedisServer.freePort() + "/0";

@@ -2,6 +2,7 @@ package io.goldylox.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.goldylox.testing.LogCapture;
 import io.goldylox.testing.SerialForms.Money;
 import io.goldylox.testing.SerialForms.Op;
 import io.goldylox.testing.TestManagers;
@@ -12,11 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import javax.cache.Cache;
 import javax.cache.CacheManager;
 import javax.cache.Caching;
@@ -81,24 +78,8 @@ class DeclaredTypesRestartTest {
 
   @Test
   void storingAClassTheCacheWillNotReadBackIsNamedByAWarnAtThePutOnce() throws IOException {
-    List<LogRecord> warnings = new CopyOnWriteArrayList<>();
-    Handler handler = new Handler() {
-      @Override
-      public void publish(LogRecord record) {
-        if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
-          warnings.add(record);
-        }
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-    Logger logger = Logger.getLogger(io.goldylox.serialization.ClassPolicy.class.getName());
-    logger.addHandler(handler);
-    try {
+    try (LogCapture log = new LogCapture(io.goldylox.serialization.ClassPolicy.class)) {
+      List<LogRecord> warnings = log.records;
       Cache<Op, Money> cache = ledger();
       cache.put(Op.ADD, new Money(1));
       assertThat(warnings).as("the declared type").isEmpty();
@@ -107,8 +88,6 @@ class DeclaredTypesRestartTest {
       assertThat(warnings).hasSize(1);
       assertThat(warnings.get(0).getMessage()).contains("Cache 'ledger'").contains(Tip.class.getName())
           .contains("serializer.allow");
-    } finally {
-      logger.removeHandler(handler);
     }
   }
 }

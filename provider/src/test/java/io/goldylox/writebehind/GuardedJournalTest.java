@@ -7,6 +7,7 @@ import io.goldylox.serialization.ClassPolicy;
 import io.goldylox.serialization.ForySerializer;
 import io.goldylox.serialization.Serializer;
 import io.goldylox.serialization.other.Gadget;
+import io.goldylox.testing.LogCapture;
 import io.goldylox.testing.SerialForms.Money;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -192,30 +193,15 @@ class GuardedJournalTest {
     }
     leaveInJournal(settings, fory.guarded(policy()), loader, gadgets);
 
-    List<java.util.logging.LogRecord> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
-    java.util.logging.Handler handler = new java.util.logging.Handler() {
-      @Override
-      public void publish(java.util.logging.LogRecord record) {
-        if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
-          warnings.add(record);
-        }
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-    List<java.util.logging.Logger> loggers = List.of(java.util.logging.Logger.getLogger(Flusher.class.getName()),
-        java.util.logging.Logger.getLogger(Replay.class.getName()));
-    loggers.forEach(logger -> logger.addHandler(handler));
-    try (WriteBehindJournal<Object, Object> reopened = WriteBehindJournal.open(settings,
-        new RecordingWriter(false), fory.guarded(policy()), loader, "reopened", ChronicleJournal.DEFAULT_ROLL_CYCLE)) {
+    List<java.util.logging.LogRecord> warnings = new java.util.ArrayList<>();
+    try (LogCapture flusher = new LogCapture(Flusher.class); LogCapture replay = new LogCapture(Replay.class);
+        WriteBehindJournal<Object, Object> reopened = WriteBehindJournal.open(settings, new RecordingWriter(false),
+            fory.guarded(policy()), loader, "reopened", ChronicleJournal.DEFAULT_ROLL_CYCLE)) {
       Await.drained(reopened);
       assertThat(reopened.metrics().deadLetters()).isEqualTo(100);
-    } finally {
-      loggers.forEach(logger -> logger.removeHandler(handler));
+      reopened.close(); // the summary of the unlogged dead letters comes at close
+      warnings.addAll(flusher.records);
+      warnings.addAll(replay.records);
     }
     // The replay's first failure and its summary; ten dead letters of their own; the other 90 in one line at close.
     assertThat(warnings).hasSizeLessThanOrEqualTo(2 + FailedOperations.LOGGED_PER_MINUTE + 1);
@@ -243,42 +229,13 @@ class GuardedJournalTest {
     }
   }
 
-  /** Collects the WARN lines of the flusher's logger while it is installed. */
-  private static final class Warnings extends java.util.logging.Handler implements AutoCloseable {
-    final List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final java.util.logging.Logger logger = java.util.logging.Logger.getLogger(Flusher.class.getName());
-
-    Warnings() {
-      logger.addHandler(this);
-    }
-
-    @Override
-    public void publish(java.util.logging.LogRecord record) {
-      if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
-        records.add(record);
-      }
-    }
-
-    long containing(String text) {
-      return records.stream().filter(r -> r.getMessage().contains(text)).count();
-    }
-
-    @Override
-    public void flush() {}
-
-    @Override
-    public void close() {
-      logger.removeHandler(this);
-    }
-  }
-
   @Test
   void deadLettersBeyondTenAMinuteAreSummedUpInOneLineAtClose() {
     ClassLoader loader = getClass().getClassLoader();
     ForySerializer fory = new ForySerializer(loader);
     WriteBehindConfig settings = TestConfigs.config(dir.resolve("outage")).batchSize(1)
         .maxDelay(Duration.ofMillis(1)).retry(Duration.ofMillis(1), Duration.ofMillis(1), 1).build();
-    try (Warnings warnings = new Warnings()) {
+    try (LogCapture warnings = new LogCapture(Flusher.class)) {
       WriteBehindJournal<Object, Object> journal = WriteBehindJournal.open(settings, new FailingWriter(30), fory,
           loader, "outage", ChronicleJournal.DEFAULT_ROLL_CYCLE);
       for (int i = 0; i < 30; i++) {
@@ -297,7 +254,7 @@ class GuardedJournalTest {
     ForySerializer fory = new ForySerializer(loader);
     WriteBehindConfig settings = TestConfigs.config(dir.resolve("trickle")).batchSize(1)
         .maxDelay(Duration.ofMillis(1)).retry(Duration.ofMillis(1), Duration.ofMillis(1), 1).build();
-    try (Warnings warnings = new Warnings()) {
+    try (LogCapture warnings = new LogCapture(Flusher.class)) {
       WriteBehindJournal<Object, Object> journal = WriteBehindJournal.open(settings,
           new FailingWriter(Integer.MAX_VALUE), fory, loader, "trickle", ChronicleJournal.DEFAULT_ROLL_CYCLE);
       for (int i = 0; i < 40; i++) {
@@ -351,7 +308,7 @@ class GuardedJournalTest {
     WriteBehindConfig settings = TestConfigs.config(dir.resolve("spin")).batchSize(1).maxDelay(Duration.ofMillis(5))
         .retry(Duration.ofMillis(1), Duration.ofMillis(1), 1).build();
     DeadOrSlowWriter writer = new DeadOrSlowWriter();
-    try (Warnings warnings = new Warnings()) {
+    try (LogCapture warnings = new LogCapture(Flusher.class)) {
       WriteBehindJournal<Object, Object> journal = WriteBehindJournal.open(settings, writer,
           new ForySerializer(loader), loader, "spin", ChronicleJournal.DEFAULT_ROLL_CYCLE);
       try {

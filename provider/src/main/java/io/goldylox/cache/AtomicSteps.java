@@ -90,6 +90,11 @@ final class AtomicSteps<K, V> {
     Body<K, V> typed = (Body<K, V>) (Body<?, ?>) body;
     EntryOperation<K, V> op = new EntryOperation<>(cache, typed, first, second, flags);
     tier.compute(key, op); // runs step(op, key, current) under the key's lock
+    return recorded(op);
+  }
+
+  /** Records what the step of {@code op} did: the deadline it set for the sweep, and the statistics. */
+  private EntryOperation<K, V> recorded(EntryOperation<K, V> op) {
     if (op.deadline != StoredEntry.ETERNAL) {
       sweeper.deadlineSet(op.deadline);
     }
@@ -269,7 +274,11 @@ final class AtomicSteps<K, V> {
    * lock-free read may have moved its deadline since.
    */
   void expire(K key) {
-    execute(key, NOTHING, null, null, 0).deliverSyncEvents();
+    @SuppressWarnings("unchecked")
+    Body<K, V> nothing = (Body<K, V>) (Body<?, ?>) NOTHING;
+    EntryOperation<K, V> op = new EntryOperation<>(cache, nothing, null, null, 0);
+    tier.computeExpiry(key, op); // a near cache drops its own copy only: the shared store expires its copy itself
+    recorded(op).deliverSyncEvents();
   }
 
   /** How soon a sweep comes back for entries it could not expire because the remote store failed. */

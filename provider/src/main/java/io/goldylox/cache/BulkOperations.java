@@ -103,7 +103,7 @@ final class BulkOperations<K, V> {
         statistics.recordHits(1);
         return cache.decode(entry.value());
       }
-      steps.expire(key);
+      steps.expire(copier.copyKey(key)); // a near cache may keep the shared copy under it (a moved deadline)
     }
     statistics.recordMisses(1);
     return null;

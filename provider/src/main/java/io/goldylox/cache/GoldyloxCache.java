@@ -158,6 +158,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       ((TieredTier<K>) tier).decodeOnPromotion(bytes -> copier.fromStored(new SerializedBytes(bytes)));
     }
     this.sweeper = new ExpirySweeper(workers.timer(), this::sweepExpired);
+    tier.attachExpiry(sweeper::deadlineSet, accessMayChangeDeadline);
     CacheLoader<K, V> loader = configuration.getCacheLoaderFactory() == null
         ? null : configuration.getCacheLoaderFactory().create();
     boolean readThrough = configuration.isReadThrough() && loader != null;
@@ -212,7 +213,10 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       }
     }
     statistics.recordMisses(1);
-    if (entry == null && !missMayFind) {
+    if (!missMayFind) {
+      if (entry != null) {
+        steps.expire(copier.copyKey(key)); // found expired, nothing to load: drop it (EXPIRED), a miss
+      }
       return null;
     }
     EntryOperation<K, V> op = steps.execute(copier.copyKey(key), GET, null, null, missMayFind ? LOAD_ALLOWED : 0);

@@ -3,17 +3,14 @@ package io.goldylox.remote;
 import io.goldylox.config.RemoteConfig;
 import io.goldylox.tier.StoredEntry;
 import io.goldylox.tier.Tier;
-import java.util.AbstractMap;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
+import java.util.function.LongConsumer;
 
 /**
  * A cache's storage when it has a {@code remote} block: its local tiers (heap, off-heap, disk) become a near cache
@@ -37,7 +34,8 @@ import java.util.function.BiFunction;
  *       {@code on-failure = local} the near cache serves and takes changes alone until the store answers again,
  *       and is then dropped.</li>
  *   <li><b>Expiry</b>: the deadline travels with the value and becomes the store's own expiry, so an entry
- *       expires on every node at once.</li>
+ *       expires on every node at once. A node expires its near copies alone ({@link #computeExpiry}: no round
+ *       trip, EXPIRED fired on this node), and fills report their deadlines to the cache's expiry sweep.</li>
  *   <li><b>iterator, size, clear</b> act on the shared copy; the expiry sweep visits only the local copies
  *       ({@link #localIterator}).</li>
  * </ul>
@@ -51,7 +49,6 @@ import java.util.function.BiFunction;
  */
 public final class NearCacheTier<K> implements Tier<K> {
 
-  private static final int PAGE = 256;
   private static final System.Logger LOG = System.getLogger(NearCacheTier.class.getName());
 
   private final Tier<K> local;
@@ -64,6 +61,10 @@ public final class NearCacheTier<K> implements Tier<K> {
   /** {@code on-failure = local}: serve and write the near cache alone while the store fails. */
   private final boolean localOnFailure;
   private final String cacheName;
+  /** Where fills report their deadlines, so the expiry sweep comes for them ({@link #attachExpiry}). */
+  private volatile LongConsumer sweepPlan = deadline -> { };
+  /** Whether reads move deadlines: then a near copy's deadline may be earlier than the shared one. */
+  private volatile boolean readsMoveDeadlines;
 
   private NearCacheTier(Tier<K> local, RemoteStore remote, RemoteConfig config, RemoteCodec codec,
       RemoteMetrics metrics, String cacheName) {
@@ -101,11 +102,21 @@ public final class NearCacheTier<K> implements Tier<K> {
   }
 
   @Override
+  public void attachExpiry(LongConsumer sweepPlan, boolean readsMoveDeadlines) {
+    this.sweepPlan = sweepPlan;
+    this.readsMoveDeadlines = readsMoveDeadlines;
+  }
+
+  @Override
   public StoredEntry get(Object key) {
+    StoredEntry expiredNear = null;
     if (invalidations.coherent()) {
       StoredEntry near = local.get(key);
       if (near != null) {
-        return near;
+        if (!mayLiveOnElsewhere(near)) {
+          return near;
+        }
+        expiredNear = near; // another node's read may have moved the shared deadline: the store knows
       }
     }
     byte[] keyBytes = codec.key(key);
@@ -121,10 +132,10 @@ public final class NearCacheTier<K> implements Tier<K> {
       metrics.localFallbacks.increment();
       return local.get(key); // on-failure = local: the near copy, whatever it is
     }
-    StoredEntry entry = record == null ? null : codec.decode(record);
+    StoredEntry entry = live(record);
     if (entry == null) {
       metrics.remoteMisses.increment();
-      return null;
+      return expiredNear; // the cache expires it (EXPIRED), through computeExpiry
     }
     metrics.remoteHits.increment();
     if (invalidations.unchanged(keyBytes, epoch, stripe)) {
@@ -139,12 +150,17 @@ public final class NearCacheTier<K> implements Tier<K> {
    */
   @Override
   public CompletionStage<StoredEntry> getAsync(Object key) {
+    StoredEntry expiredNear = null;
     if (invalidations.coherent()) {
       StoredEntry near = local.get(key);
       if (near != null) {
-        return CompletableFuture.completedFuture(near);
+        if (!mayLiveOnElsewhere(near)) {
+          return CompletableFuture.completedFuture(near);
+        }
+        expiredNear = near;
       }
     }
+    StoredEntry nearFound = expiredNear;
     byte[] keyBytes = codec.key(key);
     long epoch = invalidations.epoch();
     long stripe = invalidations.stripe(keyBytes);
@@ -171,10 +187,10 @@ public final class NearCacheTier<K> implements Tier<K> {
         throw error instanceof CompletionException ? (CompletionException) error : new CompletionException(error);
       }
       succeeded();
-      StoredEntry entry = record == null ? null : codec.decode(record);
+      StoredEntry entry = live(record);
       if (entry == null) {
         metrics.remoteMisses.increment();
-        return null;
+        return nearFound;
       }
       metrics.remoteHits.increment();
       if (invalidations.unchanged(keyBytes, epoch, stripe)) {
@@ -184,14 +200,77 @@ public final class NearCacheTier<K> implements Tier<K> {
     });
   }
 
-  /** Installs a value read from the store as the near copy, unless a local change or an invalidation came first. */
+  /**
+   * Installs a value read from the store as the near copy, in place of none or of an expired one, unless a local
+   * change or an invalidation came first; a mortal one is reported to the expiry sweep's plan.
+   */
   private void fill(byte[] keyBytes, StoredEntry entry, long epoch, long stripe) {
     @SuppressWarnings("unchecked")
     K key = (K) codec.decodeKey(keyBytes); // the tier keeps its own copy of the key, never the caller's object
     if (key != null) {
-      local.compute(key, (k, current) ->
-          current == null && invalidations.unchanged(keyBytes, epoch, stripe) ? entry : current);
+      StoredEntry kept = local.compute(key, (k, current) ->
+          (current == null || expired(current)) && invalidations.unchanged(keyBytes, epoch, stripe)
+              ? entry : current);
+      if (kept == entry && entry.isMortal()) {
+        sweepPlan.accept(entry.expireAtMillis());
+      }
     }
+  }
+
+  /** The entry a record read from the store stands for, or {@code null}: none, unreadable, or already expired. */
+  private StoredEntry live(byte[] record) {
+    StoredEntry entry = record == null ? null : codec.decode(record);
+    return entry == null || expired(entry) ? null : entry; // expired here though Redis's clock kept it: a miss
+  }
+
+  private static boolean expired(StoredEntry entry) {
+    return entry.isMortal() && entry.isExpiredAt(System.currentTimeMillis());
+  }
+
+  /**
+   * Whether {@code near}, a near copy, is expired while the shared copy may live on: when reads move deadlines,
+   * another node's read may have moved the shared copy's deadline later without telling this node.
+   */
+  private boolean mayLiveOnElsewhere(StoredEntry near) {
+    return near.isMortal() && readsMoveDeadlines && expired(near);
+  }
+
+  /**
+   * Expires the near copy alone: the store expires its copy itself at the same deadline, so expiring costs no
+   * round trip and no lock, and fires EXPIRED on this node for the copy it held. When reads move deadlines, an
+   * expired near copy is first checked against the shared copy (one read, no lock): if another node's read moved
+   * its deadline, the shared copy becomes the near copy instead.
+   */
+  @Override
+  public StoredEntry computeExpiry(K key,
+      BiFunction<? super K, ? super StoredEntry, ? extends StoredEntry> function) {
+    if (!readsMoveDeadlines) {
+      return local.compute(key, function);
+    }
+    return local.compute(key, (k, near) -> {
+      if (near == null || !expired(near)) {
+        return function.apply(k, near);
+      }
+      byte[] keyBytes = codec.key(k);
+      long epoch = invalidations.epoch();
+      long stripe = invalidations.stripe(keyBytes);
+      byte[] record;
+      try {
+        record = timed(() -> remote.get(keyBytes));
+      } catch (RemoteStoreException e) {
+        if (!fallsBack(e)) {
+          throw e; // the near copy stays; the sweep comes back for it
+        }
+        metrics.localFallbacks.increment();
+        return function.apply(k, near); // on-failure = local: the near copy's own deadline decides
+      }
+      StoredEntry shared = live(record);
+      if (shared != null && invalidations.unchanged(keyBytes, epoch, stripe)) {
+        sweepPlan.accept(shared.expireAtMillis());
+        return function.apply(k, shared); // live: kept, and the near copy takes the shared deadline
+      }
+      return function.apply(k, near);
+    });
   }
 
   @Override
@@ -225,10 +304,13 @@ public final class NearCacheTier<K> implements Tier<K> {
     }
     boolean released = false;
     try {
-      StoredEntry current = shared(nearCurrent, lock.value());
+      // No shared copy but an expired near copy: the store expired it; the operation finds it expired (EXPIRED).
+      StoredEntry current = lock.value() == null && nearCurrent != null && expired(nearCurrent)
+          ? nearCurrent : shared(nearCurrent, lock.value());
       long deadline = current == null ? 0 : current.expireAtMillis();
       StoredEntry next = function.apply(k, current);
-      if (next == current && (current == null || current.expireAtMillis() == deadline)) {
+      if (next == current && (current == null || current.expireAtMillis() == deadline)
+          || next == null && lock.value() == null) {
         released = true;
         remote.unlock(lock);
         return next; // nothing changed: the near copy becomes the shared one as read under the lock
@@ -351,56 +433,14 @@ public final class NearCacheTier<K> implements Tier<K> {
 
   @Override
   public boolean remove(K key, StoredEntry expected) {
-    // Only called for entries found expired: the store expires its copy itself, at the same deadline.
+    // The store expires its copy itself, at the same deadline; this removes the near copy only.
     return local.remove(key, expected);
   }
 
-  /** Every mapping of the shared copy, fetched page by page ({@value #PAGE} keys a round trip). */
+  /** Every mapping of the shared copy, fetched page by page ({@link SharedPages}). */
   @Override
   public Iterator<Map.Entry<K, StoredEntry>> iterator() {
-    Iterator<byte[]> keys = timed(remote::keys);
-    return new Iterator<>() {
-      private final List<Map.Entry<K, StoredEntry>> page = new ArrayList<>(PAGE);
-      private int next;
-
-      @Override
-      public boolean hasNext() {
-        while (next == page.size()) {
-          if (!keys.hasNext()) {
-            return false;
-          }
-          fetchPage();
-        }
-        return true;
-      }
-
-      @Override
-      public Map.Entry<K, StoredEntry> next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        return page.get(next++);
-      }
-
-      private void fetchPage() {
-        page.clear();
-        next = 0;
-        List<byte[]> batch = new ArrayList<>(PAGE);
-        while (batch.size() < PAGE && keys.hasNext()) {
-          batch.add(keys.next());
-        }
-        List<byte[]> records = timed(() -> remote.getAll(batch));
-        for (int i = 0; i < batch.size(); i++) {
-          byte[] record = records.get(i);
-          StoredEntry entry = record == null ? null : codec.decode(record);
-          @SuppressWarnings("unchecked")
-          K key = entry == null ? null : (K) codec.decodeKey(batch.get(i));
-          if (key != null) {
-            page.add(new AbstractMap.SimpleImmutableEntry<>(key, entry));
-          }
-        }
-      }
-    };
+    return new SharedPages<>(timed(remote::keys), batch -> timed(() -> remote.getAll(batch)), codec);
   }
 
   /** The near copies only: what an expiry sweep of this node visits. */

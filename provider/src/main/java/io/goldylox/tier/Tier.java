@@ -39,6 +39,25 @@ public interface Tier<K> {
   StoredEntry compute(K key, BiFunction<? super K, ? super StoredEntry, ? extends StoredEntry> function);
 
   /**
+   * An atomic step of {@code key}, as {@link #compute}, whose function changes nothing but drops an entry it finds
+   * expired (an expiry sweep, or a read that found the entry expired and has nothing to load). A tier over a
+   * store shared with other processes runs it on its own copy: the store expires its copy itself, at the same
+   * deadline.
+   */
+  default StoredEntry computeExpiry(K key,
+      BiFunction<? super K, ? super StoredEntry, ? extends StoredEntry> function) {
+    return compute(key, function);
+  }
+
+  /**
+   * Called once by the cache that owns this tier, before any operation. A tier that adds entries of its own (a
+   * near cache filled from a shared store) reports each such entry's finite deadline to {@code sweepPlan}, so
+   * that the expiry sweep comes for it; {@code readsMoveDeadlines} says whether the cache's expiry policy moves
+   * deadlines on access (then a copy held elsewhere may have a later deadline than this tier's).
+   */
+  default void attachExpiry(java.util.function.LongConsumer sweepPlan, boolean readsMoveDeadlines) {}
+
+  /**
    * A reader moved the deadline of {@code key}'s {@code entry} in place, from {@code previousDeadline}, without
    * the key's lock (access expiry). A tier that keeps a copy elsewhere passes the new deadline on, without making
    * the reader wait.

@@ -71,13 +71,24 @@ final class RedisScripts {
     /**
      * KEYS: data key. ARGV: deadline offset (0-based), the 8 new deadline bytes, expire-at ms ('' for never), the 8
      * previous deadline bytes, '1' to announce, channel, invalidation message. Rewrites the deadline inside the
-     * record and the key's expiry, if the record exists and still carries the previous deadline (not a newer
-     * value written since), and then publishes the message when asked (a deadline moved earlier).
+     * record and the key's expiry, if the record exists and either still carries the previous deadline (not a
+     * newer value written since) or carries an earlier deadline than the new one, and then publishes the message
+     * when asked (a deadline moved earlier). The second case lets readers on several nodes, each with its own
+     * near copy's deadline, all extend the shared one (deadlines are non-negative, so their big-endian bytes
+     * compare as the numbers do); it never shortens a deadline it did not see.
      */
     MOVE_DEADLINE(ScriptOutputType.INTEGER, String.join("\n",
         "local from = tonumber(ARGV[1])",
         "if redis.call('STRLEN', KEYS[1]) < from + 8 then return 0 end",
-        "if redis.call('GETRANGE', KEYS[1], from, from + 7) ~= ARGV[4] then return 0 end",
+        "local current = redis.call('GETRANGE', KEYS[1], from, from + 7)",
+        "if current ~= ARGV[4] then",
+        "  local later = false",
+        "  for i = 1, 8 do",
+        "    local n, c = string.byte(ARGV[2], i), string.byte(current, i)",
+        "    if n ~= c then later = n > c break end",
+        "  end",
+        "  if not later then return 0 end",
+        "end",
         "redis.call('SETRANGE', KEYS[1], from, ARGV[2])",
         "if ARGV[3] == '' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIREAT', KEYS[1], ARGV[3]) end",
         "if ARGV[5] == '1' then redis.call('PUBLISH', ARGV[6], ARGV[7]) end",

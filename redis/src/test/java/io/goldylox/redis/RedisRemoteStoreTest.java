@@ -162,6 +162,18 @@ class RedisRemoteStoreTest {
     long pttl = Long.parseLong(server.command("PTTL t:d:k").substring(1));
     assertThat(pttl).isGreaterThan(90_000);
 
+    // Another node's reader, whose near copy still has the first deadline: it extends a later one, never shortens.
+    long extended = moved + 30_000;
+    store.moveDeadline(b("k"), moved - 10_000, first);
+    store.moveDeadline(b("k"), extended, first);
+    assertThat(await(() -> ByteBuffer.wrap(store.get(b("k")), RemoteStore.DEADLINE_OFFSET, 8).getLong() == extended,
+        WAIT)).isTrue();
+    assertThat(Long.parseLong(server.command("PTTL t:d:k").substring(1))).isGreaterThan(120_000);
+    store.moveDeadline(b("k"), extended - 1, first);
+    store.moveDeadline(b("k"), moved, extended);
+    assertThat(await(() -> ByteBuffer.wrap(store.get(b("k")), RemoteStore.DEADLINE_OFFSET, 8).getLong() == moved,
+        WAIT)).as("an earlier deadline only from the reader that saw the current one").isTrue();
+
     store.moveDeadline(b("k"), Long.MAX_VALUE, moved);
     assertThat(await(() -> server.command("PTTL t:d:k").equals(":-1"), WAIT)).isTrue();
 

@@ -110,7 +110,8 @@ public final class RedisServer implements AutoCloseable {
   }
 
   /**
-   * Sends one inline command (after AUTH when there is a password) and returns the first line of its reply.
+   * Sends one inline command (after AUTH when there is a password) and returns the first line of its reply, or
+   * the whole of a bulk string reply (INFO, GET).
    */
   public String command(String inline) {
     try (Socket socket = new Socket()) {
@@ -128,7 +129,11 @@ public final class RedisServer implements AutoCloseable {
       }
       out.write((inline + "\r\n").getBytes(StandardCharsets.UTF_8));
       out.flush();
-      return readLine(in);
+      String line = readLine(in);
+      if (!line.startsWith("$") || line.equals("$-1")) {
+        return line;
+      }
+      return new String(in.readNBytes(Integer.parseInt(line.substring(1))), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new IllegalStateException("redis-server on port " + port + " did not answer " + inline + ": " + e, e);
     }

@@ -4,17 +4,19 @@ import io.goldylox.cache.GoldyloxCache;
 import io.goldylox.remote.NearCacheTier;
 import io.goldylox.remote.RemoteMetrics;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 
 /**
  * The remote store of a cache that has one: the {@code io.goldylox:type=Remote} bean and the meters
- * {@code goldylox.remote.hits}, {@code .misses}, {@code .round.trips}, {@code .invalidations.sent},
- * {@code .invalidations.received}, {@code .near.drops}, {@code .disconnects}, {@code .failures},
- * {@code .foreign.records} (counters), {@code goldylox.remote.round.trip.mean} (µs) and
+ * {@code goldylox.remote.hits}, {@code .misses}, {@code .invalidations.sent}, {@code .invalidations.received},
+ * {@code .near.drops}, {@code .disconnects}, {@code .failures}, {@code .foreign.records} (counters),
+ * {@code goldylox.remote.round.trip} (a function timer: round trips and their total time) and
  * {@code goldylox.remote.coherent} (1 or 0). Reads are {@code LongAdder} sums and volatile fields.
  */
 enum RemoteMetricSource implements MetricSource {
@@ -28,7 +30,11 @@ enum RemoteMetricSource implements MetricSource {
     counter(registry, tags, cache, "goldylox.remote.hits", m -> m.remoteHits(), "Local misses the store answered");
     counter(registry, tags, cache, "goldylox.remote.misses", m -> m.remoteMisses(),
         "Local misses the store did not have either");
-    counter(registry, tags, cache, "goldylox.remote.round.trips", m -> m.roundTrips(), "Round trips to the store");
+    // A function timer, not a mean gauge: a registry turns its count and total into a mean per step (Prometheus:
+    // rate of _sum over rate of _count), so a slow minute shows as one instead of vanishing in a mean since start.
+    FunctionTimer.builder("goldylox.remote.round.trip", cache, c -> metrics(c).roundTrips(),
+        c -> metrics(c).roundTripNanos(), TimeUnit.NANOSECONDS)
+        .tags(tags).description("Round trips to the store, and their total time").register(registry);
     counter(registry, tags, cache, "goldylox.remote.invalidations.sent", m -> m.invalidationsSent(),
         "Changes made here, each invalidating the other nodes' near copies");
     counter(registry, tags, cache, "goldylox.remote.invalidations.received", m -> m.invalidationsReceived(),
@@ -43,8 +49,6 @@ enum RemoteMetricSource implements MetricSource {
         "Operations served or written by the near cache alone because the store failed (on-failure = local)");
     counter(registry, tags, cache, "goldylox.remote.foreign.records", m -> m.foreignRecords(),
         "Records in the store this cache could not read");
-    Gauge.builder("goldylox.remote.round.trip.mean", cache, c -> metrics(c).meanRoundTripMicros())
-        .tags(tags).baseUnit("microseconds").description("Mean round-trip time to the store").register(registry);
     Gauge.builder("goldylox.remote.coherent", cache, c -> near(c).coherent() ? 1 : 0)
         .tags(tags).description("1 while the near cache is served, 0 while the invalidation stream is down")
         .register(registry);

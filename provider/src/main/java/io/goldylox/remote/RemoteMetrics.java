@@ -44,7 +44,12 @@ public final class RemoteMetrics {
     return roundTrips.sum();
   }
 
-  /** Mean time of a round trip to the store, in microseconds (0 before the first). */
+  /** The total time of the round trips to the store, in nanoseconds. */
+  public long roundTripNanos() {
+    return roundTripNanos.sum();
+  }
+
+  /** Mean time of a round trip to the store since the cache was created, in microseconds (0 before the first). */
   public double meanRoundTripMicros() {
     long count = roundTrips.sum();
     return count == 0 ? 0 : roundTripNanos.sum() / 1_000.0 / count;

@@ -94,6 +94,10 @@ final class RedisFailures {
     if (refused) {
       return "cannot connect (" + detail + ")";
     }
+    if (detail.contains("DB index is out of range")) {
+      return "the server has no database of the URI's number (" + detail + "; a server has 16, 0-15, unless its"
+          + " `databases` setting says otherwise)";
+    }
     if (notRedis) {
       return "it answered something that is not the Redis protocol (" + detail + ")";
     }

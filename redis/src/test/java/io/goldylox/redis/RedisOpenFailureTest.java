@@ -58,6 +58,17 @@ class RedisOpenFailureTest {
     assertThat(e).hasMessageContaining(uri).hasMessageContaining("cannot connect");
   }
 
+  /** A database number the server does not have was reported as "unreachable" (new-user trial). */
+  @Test
+  void aDatabaseTheServerDoesNotHave() {
+    RedisServer server = new RedisServer().start();
+    resources.add(server);
+    String uri = server.uri().substring(0, server.uri().lastIndexOf('/')) + "/99";
+    RemoteStoreException e = failsToOpen(RemoteConfig.builder(uri).build());
+    assertThat(e).hasMessageContaining(uri).hasMessageContaining("no database of the URI's number")
+        .hasMessageNotContaining("unreachable");
+  }
+
   @Test
   void wrongPassword() {
     RedisServer server = new RedisServer("right-pw").start();

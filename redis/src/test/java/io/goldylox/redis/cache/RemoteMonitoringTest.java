@@ -10,6 +10,7 @@ import io.goldylox.redis.testing.RedisServerExtension;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.management.ManagementFactory;
+import java.util.concurrent.TimeUnit;
 import javax.cache.Cache;
 import javax.management.JMX;
 import javax.management.MBeanServer;
@@ -64,6 +65,9 @@ class RemoteMonitoringTest {
       assertThat(registry.get("goldylox.remote.misses").functionCounter().count()).isEqualTo(1);
       assertThat(registry.get("goldylox.remote.invalidations.sent").functionCounter().count()).isEqualTo(1);
       assertThat(registry.get("goldylox.remote.coherent").gauge().value()).isEqualTo(1);
+      io.micrometer.core.instrument.FunctionTimer roundTrip = registry.get("goldylox.remote.round.trip").functionTimer();
+      assertThat(roundTrip.count()).isEqualTo(bean.getRoundTrips());
+      assertThat(roundTrip.totalTime(TimeUnit.MICROSECONDS)).isPositive();
     }
   }
 }

@@ -59,8 +59,12 @@ final class BulkOperations<K, V> {
     long start = statistics.startNanos();
     Map<K, V> result = new HashMap<>(keys.size() * 2);
     List<K> missing = null;
-    for (K key : keys) {
-      V value = readWithoutLoading(key);
+    Object[] keyArray = keys.toArray();
+    StoredEntry[] entries = cache.tier().getAll(keyArray); // a near cache reads its misses a page a round trip
+    for (int i = 0; i < keyArray.length; i++) {
+      @SuppressWarnings("unchecked")
+      K key = (K) keyArray[i];
+      V value = readWithoutLoading(key, entries[i]);
       if (value != null) {
         result.put(key, value);
       } else if (cache.missMayFind()) {
@@ -93,9 +97,11 @@ final class BulkOperations<K, V> {
     return result;
   }
 
-  /** A get that counts a hit or miss but never loads; expired entries are removed. */
-  private V readWithoutLoading(K key) {
-    StoredEntry entry = cache.tier().get(key);
+  /**
+   * A get of {@code key}, which the tier holds as {@code entry}, that counts a hit or miss but never loads; an
+   * expired entry is removed.
+   */
+  private V readWithoutLoading(K key, StoredEntry entry) {
     if (entry != null) {
       long now = entry.isMortal() || cache.accessMayChangeDeadline() ? System.currentTimeMillis() : 0L;
       if (!entry.isMortal() || !entry.isExpiredAt(now)) {

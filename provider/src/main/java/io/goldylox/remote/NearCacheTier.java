@@ -3,7 +3,9 @@ package io.goldylox.remote;
 import io.goldylox.config.RemoteConfig;
 import io.goldylox.tier.StoredEntry;
 import io.goldylox.tier.Tier;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -49,17 +51,14 @@ import java.util.function.LongConsumer;
  */
 public final class NearCacheTier<K> implements Tier<K> {
 
-  private static final System.Logger LOG = System.getLogger(NearCacheTier.class.getName());
 
   private final Tier<K> local;
   private final RemoteStore remote;
   private final RemoteCodec codec;
   private final RemoteMetrics metrics;
   private final Invalidations<K> invalidations;
-  /** Opened by a failed round trip for max(500 ms, 5 × timeout): callers then fail (or go local) at once. */
-  private final CircuitBreaker breaker;
-  /** {@code on-failure = local}: serve and write the near cache alone while the store fails. */
-  private final boolean localOnFailure;
+  /** Every call to the store: timed, counted, behind the circuit breaker, judged by on-failure. */
+  private final StoreCalls calls;
   private final String cacheName;
   /** Where fills report their deadlines, so the expiry sweep comes for them ({@link #attachExpiry}). */
   private volatile LongConsumer sweepPlan = deadline -> { };
@@ -74,8 +73,9 @@ public final class NearCacheTier<K> implements Tier<K> {
     this.metrics = metrics;
     this.cacheName = cacheName;
     this.invalidations = new Invalidations<>(local, codec, metrics, cacheName, remote.describe());
-    this.breaker = new CircuitBreaker(Math.max(TimeUnit.MILLISECONDS.toNanos(500), 5 * config.timeout().toNanos()));
-    this.localOnFailure = config.onFailure() == RemoteConfig.OnFailure.LOCAL;
+    this.calls = new StoreCalls(metrics, Math.max(TimeUnit.MILLISECONDS.toNanos(500), 5 * config.timeout().toNanos()),
+        config.onFailure() == RemoteConfig.OnFailure.LOCAL, cacheName, remote.describe(),
+        invalidations::dropNearCache);
   }
 
   /**
@@ -124,9 +124,9 @@ public final class NearCacheTier<K> implements Tier<K> {
     long stripe = invalidations.stripe(keyBytes);
     byte[] record;
     try {
-      record = timed(() -> remote.get(keyBytes));
+      record = calls.timed(() -> remote.get(keyBytes));
     } catch (RemoteStoreException e) {
-      if (!fallsBack(e)) {
+      if (!calls.fallsBack(e)) {
         throw e;
       }
       metrics.localFallbacks.increment();
@@ -142,6 +142,66 @@ public final class NearCacheTier<K> implements Tier<K> {
       fill(keyBytes, entry, epoch, stripe);
     }
     return entry;
+  }
+
+  /**
+   * {@link #get} of several keys: the near hits locally, the misses from the store together, a page of
+   * {@value SharedPages#PAGE} keys a round trip, each filled as {@link #get} fills.
+   */
+  @Override
+  public StoredEntry[] getAll(Object[] keys) {
+    StoredEntry[] entries = new StoredEntry[keys.length];
+    int[] misses = new int[keys.length];
+    int missCount = 0;
+    boolean coherent = invalidations.coherent();
+    for (int i = 0; i < keys.length; i++) {
+      StoredEntry near = coherent ? local.get(keys[i]) : null;
+      entries[i] = near; // an expired one stays unless the store has the key alive (see get)
+      if (near == null || mayLiveOnElsewhere(near)) {
+        misses[missCount++] = i;
+      }
+    }
+    for (int from = 0; from < missCount; from += SharedPages.PAGE) {
+      readPage(keys, entries, misses, from, Math.min(missCount, from + SharedPages.PAGE));
+    }
+    return entries;
+  }
+
+  /** Reads the keys {@code misses[from..to)} from the store in one round trip, into {@code entries}. */
+  private void readPage(Object[] keys, StoredEntry[] entries, int[] misses, int from, int to) {
+    List<byte[]> keyBytes = new ArrayList<>(to - from);
+    long[] stripes = new long[to - from];
+    long epoch = invalidations.epoch();
+    for (int j = 0; j < stripes.length; j++) {
+      byte[] bytes = codec.key(keys[misses[from + j]]);
+      keyBytes.add(bytes);
+      stripes[j] = invalidations.stripe(bytes);
+    }
+    List<byte[]> records;
+    try {
+      records = calls.timed(() -> remote.getAll(keyBytes));
+    } catch (RemoteStoreException e) {
+      if (!calls.fallsBack(e)) {
+        throw e;
+      }
+      metrics.localFallbacks.add(stripes.length);
+      for (int j = 0; j < stripes.length; j++) {
+        entries[misses[from + j]] = local.get(keys[misses[from + j]]); // on-failure = local: whatever it is
+      }
+      return;
+    }
+    for (int j = 0; j < stripes.length; j++) {
+      StoredEntry entry = live(records.get(j));
+      if (entry == null) {
+        metrics.remoteMisses.increment();
+        continue;
+      }
+      metrics.remoteHits.increment();
+      entries[misses[from + j]] = entry;
+      if (invalidations.unchanged(keyBytes.get(j), epoch, stripes[j])) {
+        fill(keyBytes.get(j), entry, epoch, stripes[j]);
+      }
+    }
   }
 
   /**
@@ -167,26 +227,25 @@ public final class NearCacheTier<K> implements Tier<K> {
     long start = System.nanoTime();
     CompletionStage<byte[]> read;
     try {
-      breaker.check();
+      calls.check();
       read = remote.getAsync(keyBytes);
     } catch (RemoteStoreException e) {
       read = CompletableFuture.failedFuture(e);
     }
     return read.handle((record, error) -> {
-      metrics.roundTrips.increment();
-      metrics.roundTripNanos.add(System.nanoTime() - start);
+      calls.counted(start);
       if (error != null) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof RemoteStoreException) {
-          failed((RemoteStoreException) cause);
-          if (fallsBack((RemoteStoreException) cause)) {
+          calls.failed((RemoteStoreException) cause);
+          if (calls.fallsBack((RemoteStoreException) cause)) {
             metrics.localFallbacks.increment();
             return local.get(key);
           }
         }
         throw error instanceof CompletionException ? (CompletionException) error : new CompletionException(error);
       }
-      succeeded();
+      calls.succeeded();
       StoredEntry entry = live(record);
       if (entry == null) {
         metrics.remoteMisses.increment();
@@ -256,9 +315,9 @@ public final class NearCacheTier<K> implements Tier<K> {
       long stripe = invalidations.stripe(keyBytes);
       byte[] record;
       try {
-        record = timed(() -> remote.get(keyBytes));
+        record = calls.timed(() -> remote.get(keyBytes));
       } catch (RemoteStoreException e) {
-        if (!fallsBack(e)) {
+        if (!calls.fallsBack(e)) {
           throw e; // the near copy stays; the sweep comes back for it
         }
         metrics.localFallbacks.increment();
@@ -292,9 +351,9 @@ public final class NearCacheTier<K> implements Tier<K> {
       BiFunction<? super K, ? super StoredEntry, ? extends StoredEntry> function) {
     RemoteStore.Lock lock;
     try {
-      lock = timed(() -> remote.lock(keyBytes));
+      lock = calls.timed(() -> remote.lock(keyBytes));
     } catch (RemoteStoreException e) {
-      if (!fallsBack(e)) {
+      if (!calls.fallsBack(e)) {
         throw e;
       }
       metrics.localFallbacks.increment();
@@ -319,14 +378,14 @@ public final class NearCacheTier<K> implements Tier<K> {
       long expireAt = next == null ? StoredEntry.ETERNAL : next.expireAtMillis();
       released = true;
       try {
-        timed(() -> {
+        calls.timed(() -> {
           remote.writeAndUnlock(lock, record, expireAt);
           return null;
         });
       } catch (RemoteKeyBusyException e) {
         throw e; // the lease ran out: nothing was written
       } catch (RemoteStoreException e) {
-        if (!fallsBack(e)) {
+        if (!calls.fallsBack(e)) {
           throw new AmbiguousWrite(e);
         }
         metrics.localFallbacks.increment();
@@ -356,24 +415,6 @@ public final class NearCacheTier<K> implements Tier<K> {
     }
   }
 
-  /** Whether a failure sends this operation to the near cache alone ({@code on-failure = local}, an outage). */
-  private boolean fallsBack(RemoteStoreException e) {
-    return localOnFailure && !(e instanceof RemoteKeyBusyException) && !interrupted(e);
-  }
-
-  /** Whether {@code e} comes from this caller being interrupted: no sign of an outage. */
-  private static boolean interrupted(Throwable e) {
-    if (Thread.currentThread().isInterrupted()) {
-      return true;
-    }
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof InterruptedException || t.getClass().getSimpleName().contains("Interrupted")) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   /**
    * A plain put (nothing to tell, nothing to compute, eternal): one round trip that sets and announces unless
    * another node holds the key's lock (then false: the caller takes the lock through {@link #compute}).
@@ -386,9 +427,9 @@ public final class NearCacheTier<K> implements Tier<K> {
     try {
       local.compute(key, (k, nearCurrent) -> {
         try {
-          stored[0] = timed(() -> remote.storeUnlocked(keyBytes, record));
+          stored[0] = calls.timed(() -> remote.storeUnlocked(keyBytes, record));
         } catch (RemoteStoreException e) {
-          if (!fallsBack(e)) {
+          if (!calls.fallsBack(e)) {
             throw new AmbiguousWrite(e);
           }
           metrics.localFallbacks.increment();
@@ -440,7 +481,7 @@ public final class NearCacheTier<K> implements Tier<K> {
   /** Every mapping of the shared copy, fetched page by page ({@link SharedPages}). */
   @Override
   public Iterator<Map.Entry<K, StoredEntry>> iterator() {
-    return new SharedPages<>(timed(remote::keys), batch -> timed(() -> remote.getAll(batch)), codec);
+    return new SharedPages<>(calls.timed(remote::keys), batch -> calls.timed(() -> remote.getAll(batch)), codec);
   }
 
   /** The near copies only: what an expiry sweep of this node visits. */
@@ -451,12 +492,12 @@ public final class NearCacheTier<K> implements Tier<K> {
 
   @Override
   public long size() {
-    return timed(remote::size);
+    return calls.timed(remote::size);
   }
 
   @Override
   public void clear() {
-    timed(() -> {
+    calls.timed(() -> {
       remote.clear();
       return null;
     });
@@ -505,47 +546,5 @@ public final class NearCacheTier<K> implements Tier<K> {
     invalidations.close();
     remote.close();
     local.close();
-  }
-
-  /**
-   * One call to the store, counted and timed, unless the circuit breaker is open (then it fails at once); a
-   * failure opens the breaker and goes on to the caller.
-   */
-  private <T> T timed(java.util.function.Supplier<T> call) {
-    breaker.check();
-    long start = System.nanoTime();
-    try {
-      T result = call.get();
-      succeeded();
-      return result;
-    } catch (RemoteStoreException e) {
-      failed(e);
-      throw e;
-    } finally {
-      metrics.roundTrips.increment();
-      metrics.roundTripNanos.add(System.nanoTime() - start);
-    }
-  }
-
-  private void failed(RemoteStoreException e) {
-    metrics.failures.increment();
-    if (e instanceof RemoteKeyBusyException || interrupted(e)) {
-      return; // the store answered, or this caller was interrupted: no outage
-    }
-    if (breaker.failed(e)) {
-      LOG.log(System.Logger.Level.WARNING, "Cache '" + cacheName + "': " + e.getMessage() + (localOnFailure
-          ? "; serving and writing this node's near cache alone until the store answers again (on-failure ="
-              + " local), then dropping it" : "; operations fail until it answers again (on-failure = fail)"));
-    }
-  }
-
-  private void succeeded() {
-    if (breaker.succeeded()) {
-      LOG.log(System.Logger.Level.INFO, "Cache '" + cacheName + "': " + remote.describe() + " answers again"
-          + (localOnFailure ? "; dropping the near cache, which was served and written alone meanwhile" : ""));
-      if (localOnFailure) {
-        invalidations.dropNearCache(); // what was written meanwhile was never shared: the store's copy wins
-      }
-    }
   }
 }

@@ -25,6 +25,18 @@ public interface Tier<K> {
   StoredEntry get(Object key);
 
   /**
+   * {@link #get} of each of {@code keys}, in their order ({@code null} for none): a tier that may go to the
+   * network asks for the keys it misses together (a page a round trip) instead of one by one.
+   */
+  default StoredEntry[] getAll(Object[] keys) {
+    StoredEntry[] entries = new StoredEntry[keys.length];
+    for (int i = 0; i < keys.length; i++) {
+      entries[i] = get(keys[i]);
+    }
+    return entries;
+  }
+
+  /**
    * {@link #get}, for the asynchronous view: a tier that may go to the network completes the stage later, on
    * a thread of its own, and never blocks the caller; a local tier answers at once.
    */

@@ -1,5 +1,6 @@
 package io.goldylox.redis.cache;
 
+import static io.goldylox.redis.cache.Nodes.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -20,7 +21,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import javax.cache.Cache;
 import javax.cache.CacheException;
 import javax.cache.processor.EntryProcessor;
@@ -58,15 +58,6 @@ class NearCacheCoherenceTest {
     return ((NearCacheTier<?>) cache.unwrap(GoldyloxCache.class).tier()).metrics();
   }
 
-  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within 15 s: " + what);
-      }
-      Thread.sleep(2);
-    }
-  }
 
   @Test
   void aChangeOnOneNodeIsSeenOnTheOthersAndLocalHitsTouchNoNetwork() throws Exception {

@@ -1,5 +1,6 @@
 package io.goldylox.redis.cache;
 
+import static io.goldylox.redis.cache.Nodes.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.goldylox.cache.GoldyloxCache;
@@ -12,7 +13,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import javax.cache.Cache;
 import javax.cache.configuration.FactoryBuilder;
 import javax.cache.configuration.MutableCacheEntryListenerConfiguration;
@@ -57,15 +57,6 @@ class NearCacheExpiryTest {
     return cache.unwrap(GoldyloxCache.class).expiredEntries();
   }
 
-  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within 15 s: " + what);
-      }
-      Thread.sleep(5);
-    }
-  }
 
   private static GoldyloxConfiguration<String, String> configuration(Nodes nodes, String prefix,
       javax.cache.configuration.Factory<? extends javax.cache.expiry.ExpiryPolicy> expiry) {

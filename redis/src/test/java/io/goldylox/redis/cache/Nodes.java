@@ -46,6 +46,17 @@ final class Nodes implements AutoCloseable {
         .build());
   }
 
+  /** Waits until {@code condition} holds; fails the test naming {@code what} after 20 s. */
+  static void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within 20 s: " + what);
+      }
+      Thread.sleep(2);
+    }
+  }
+
   @Override
   public void close() {
     for (CacheManager manager : managers) {

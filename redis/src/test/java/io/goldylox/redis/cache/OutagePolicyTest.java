@@ -1,5 +1,6 @@
 package io.goldylox.redis.cache;
 
+import static io.goldylox.redis.cache.Nodes.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,7 +12,6 @@ import io.goldylox.remote.RemoteMetrics;
 import io.goldylox.redis.testing.RedisServer;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import javax.cache.Cache;
 import javax.cache.CacheException;
 import org.junit.jupiter.api.AfterEach;
@@ -45,15 +45,6 @@ class OutagePolicyTest {
     return ((NearCacheTier<?>) cache.unwrap(GoldyloxCache.class).tier()).metrics();
   }
 
-  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within 20 s: " + what);
-      }
-      Thread.sleep(5);
-    }
-  }
 
   private Cache<String, String> cache(String node, String name, RemoteConfig.OnFailure onFailure) {
     RemoteConfig remote = RemoteConfig.builder(server.uri()).keyPrefix(name + ":").timeout(Duration.ofMillis(300))

@@ -1,0 +1,77 @@
+package io.goldylox.redis.cache;
+
+import static io.goldylox.redis.cache.Nodes.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.goldylox.cache.GoldyloxCache;
+import io.goldylox.remote.NearCacheTier;
+import io.goldylox.redis.testing.RedisServer;
+import io.goldylox.redis.testing.RedisServerExtension;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import javax.cache.Cache;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * {@code getAll} over a real {@code redis-server}: the keys a node's near cache misses are read together, a page
+ * of 256 a round trip, not one round trip each, and what it reads fills the near cache as single reads do.
+ */
+class NearCacheBulkReadTest {
+
+  @RegisterExtension
+  static final RedisServerExtension redis = new RedisServerExtension();
+  static final RedisServer server = redis.server();
+  private Nodes nodes;
+
+  @BeforeEach
+  void fleet() {
+    server.flushAll();
+    nodes = new Nodes(server.uri());
+  }
+
+  @AfterEach
+  void closeFleet() {
+    nodes.close();
+  }
+
+  private static NearCacheTier<?> near(Cache<?, ?> cache) {
+    return (NearCacheTier<?>) cache.unwrap(GoldyloxCache.class).tier();
+  }
+
+  @Test
+  void theMissesOfAGetAllAreReadAPageARoundTrip() throws Exception {
+    Cache<String, String> a = nodes.cache("a", "bulk", String.class, String.class);
+    Cache<String, String> b = nodes.cache("b", "bulk", String.class, String.class);
+    Map<String, String> expected = new HashMap<>();
+    for (int i = 0; i < 1_000; i++) {
+      a.put("k" + i, "v" + i);
+      expected.put("k" + i, "v" + i);
+    }
+    for (int i = 0; i < 100; i++) {
+      assertThat(b.get("k" + i)).isEqualTo("v" + i); // near copies on b for the first hundred
+    }
+    Set<String> keys = new LinkedHashSet<>(expected.keySet());
+    keys.add("absent-1");
+    keys.add("absent-2");
+
+    long roundTrips = near(b).metrics().roundTrips();
+    assertThat(b.getAll(keys)).isEqualTo(expected);
+    assertThat(near(b).metrics().roundTrips() - roundTrips).as("902 misses, 256 keys a round trip").isEqualTo(4);
+    assertThat(near(b).local().size()).as("what was read fills the near cache").isEqualTo(1_000);
+
+    roundTrips = near(b).metrics().roundTrips();
+    a.put("k7", "changed"); // b's near copy of k7 is invalidated
+    long invalidations = near(b).metrics().invalidationsReceived();
+    await(() -> near(b).metrics().invalidationsReceived() > invalidations && near(b).invalidationBacklog() == 0,
+        "b was told of the change");
+    expected.put("k7", "changed");
+    assertThat(b.getAll(keys)).isEqualTo(expected);
+    assertThat(near(b).metrics().roundTrips() - roundTrips).as("k7 and the two absent keys: one page")
+        .isEqualTo(1);
+  }
+}

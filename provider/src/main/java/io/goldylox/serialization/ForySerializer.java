@@ -53,10 +53,14 @@ public final class ForySerializer implements Serializer {
 
   /** The name of this format, as {@code goldylox.serializer} spells it. */
   public static final String NAME = "fory";
-  /** The first byte of a Fory record. */
-  static final byte TAG_FORY = 0x46;
-  /** The first byte of a Fory record written without reference tracking. */
-  static final byte TAG_FORY_UNTRACKED = 0x66;
+  /** The first byte of a Fory record: each object of a class with fields carries a hash of them. */
+  static final byte TAG_FORY = 0x47;
+  /** The first byte of a Fory record written without reference tracking, with class hashes. */
+  static final byte TAG_FORY_UNTRACKED = 0x67;
+  /** The first byte of a Fory record written before class hashes (read, never written). */
+  static final byte TAG_FORY_UNHASHED = 0x46;
+  /** The first byte of an untracked Fory record written before class hashes (read, never written). */
+  static final byte TAG_FORY_UNTRACKED_UNHASHED = 0x66;
 
   /** Writes; the reader too, unless this is a guarded serializer. */
   private final ThreadSafeFory writer;
@@ -65,6 +69,8 @@ public final class ForySerializer implements Serializer {
   /** As {@link #writer} and {@link #fory}, without reference tracking (for {@link SharingFreeTypes}). */
   private final ThreadSafeFory untrackedWriter;
   private final ThreadSafeFory untracked;
+  /** Readers of records without class hashes ({@link #TAG_FORY_UNHASHED}, tracked and not), built when first met. */
+  private volatile ThreadSafeFory[] unhashed;
   private final JavaSerializer java;
   private final ClassLoader classLoader;
   private final ClassPolicy policy;
@@ -108,11 +114,11 @@ public final class ForySerializer implements Serializer {
     this.buffers = buffers;
     this.java = java;
     this.policy = policy;
-    this.fory = build(classLoader, java, policy, true);
-    this.writer = writer != null ? writer : policy == null ? fory : build(classLoader, java, null, true);
-    this.untracked = build(classLoader, java, policy, false);
+    this.fory = build(classLoader, java, policy, true, true);
+    this.writer = writer != null ? writer : policy == null ? fory : build(classLoader, java, null, true, true);
+    this.untracked = build(classLoader, java, policy, false, true);
     this.untrackedWriter = untrackedWriter != null ? untrackedWriter
-        : policy == null ? untracked : build(classLoader, java, null, false);
+        : policy == null ? untracked : build(classLoader, java, null, false, true);
   }
 
   private static final Object LOG_LEVEL_LOCK = new Object();
@@ -128,8 +134,13 @@ public final class ForySerializer implements Serializer {
     }
   }
 
+  /**
+   * @param hashClasses whether each object of a class with fields is written with a hash of its fields' names
+   *     and types, and read only when the reading class has the same: a class changed between the write and the
+   *     read (a field renamed, retyped, added or removed) is refused instead of one field's value going to another
+   */
   private static ThreadSafeFory build(ClassLoader classLoader, JavaSerializer java, ClassPolicy policy,
-      boolean trackReferences) {
+      boolean trackReferences, boolean hashClasses) {
     ThreadSafeFory fory;
     // Fory warns at every build that class registration is not required and unknown classes can be read. Goldylox
     // checks the classes of bytes from outside the process itself (ClassPolicy), and heap copies need no check, so
@@ -141,6 +152,7 @@ public final class ForySerializer implements Serializer {
         fory = Fory.builder()
             .withLanguage(Language.JAVA)
             .withRefTracking(trackReferences)
+            .withClassVersionCheck(hashClasses)
             .requireClassRegistration(false)
             .suppressClassRegistrationWarnings(true)
             .withClassLoader(classLoader)
@@ -242,6 +254,29 @@ public final class ForySerializer implements Serializer {
     }
   }
 
+  /** The Fory that reads records of {@code tag}. */
+  private ThreadSafeFory reader(byte tag) {
+    if (tag == TAG_FORY) {
+      return fory;
+    }
+    if (tag == TAG_FORY_UNTRACKED) {
+      return untracked;
+    }
+    ThreadSafeFory[] readers = unhashed;
+    if (readers == null) {
+      synchronized (this) {
+        readers = unhashed;
+        if (readers == null) {
+          // Records written before class hashes: read as then, without the check (they cannot be checked).
+          readers = new ThreadSafeFory[] {build(classLoader, java, policy, true, false),
+              build(classLoader, java, policy, false, false)};
+          unhashed = readers;
+        }
+      }
+    }
+    return tag == TAG_FORY_UNHASHED ? readers[0] : readers[1];
+  }
+
   @Override
   public Object deserialize(byte[] bytes, ClassLoader classLoader) {
     return deserialize(bytes, bytes.length, classLoader);
@@ -268,7 +303,8 @@ public final class ForySerializer implements Serializer {
       throw new SerializationException("Not a stored value: no bytes", null);
     }
     byte tag = bytes[0];
-    if (tag == TAG_FORY || tag == TAG_FORY_UNTRACKED) {
+    if (tag == TAG_FORY || tag == TAG_FORY_UNTRACKED || tag == TAG_FORY_UNHASHED
+        || tag == TAG_FORY_UNTRACKED_UNHASHED) {
       ForyBuffers scratchBuffers = buffers.get();
       MemoryBuffer buffer = scratchBuffers.takeReader(bytes, 1, length - 1);
       boolean scratch = buffer != null;
@@ -276,7 +312,7 @@ public final class ForySerializer implements Serializer {
         buffer = MemoryBuffer.fromByteArray(bytes, 1, length - 1); // a read re-entered on this thread
       }
       try {
-        return (tag == TAG_FORY ? fory : untracked).deserialize(buffer);
+        return reader(tag).deserialize(buffer);
       } catch (InsecureException e) {
         throw new ClassRejectedException("Refused a class while reading a stored value: " + e.getMessage(), e);
       } catch (RuntimeException e) {

@@ -141,7 +141,7 @@ public final class GoldyloxCacheManager implements CacheManager {
           // The only place that touches io.goldylox.writebehind: Chronicle is loaded for such caches only.
           // Its journal files are read back through the guard; operations of this run are the callers' own bytes.
           writeBehind = WriteBehindJournal.open(copy.writeBehind().get(), serializer, guarded,
-              getClassLoaderOrDefault(), MBeanRegistrar.sanitize(cacheName));
+              getClassLoaderOrDefault(), MBeanRegistrar.sanitize(cacheName), copy.onIncompatible());
         }
         cache = new GoldyloxCache<>(this, cacheName, copy, copier, tier, writeBehind, workers, maxPendingEvents());
       } catch (RuntimeException | Error e) {

@@ -24,6 +24,10 @@ final class Replay<K, V> {
   final Backlog<K, V> backlog;
   /** Records whose key cannot be decoded: the flusher dead-letters them first. */
   final List<JournalRecord> unreadable = new ArrayList<>();
+  /** Keys whose newest value cannot be decoded: the flusher dead-letters their operations. */
+  long unreadableValues;
+  /** Why the first record that cannot be read back could not, or null. */
+  RuntimeException firstFailure;
   long maxSequence;
   /** Journaled operations found unresolved. */
   long operations;
@@ -36,8 +40,13 @@ final class Replay<K, V> {
   }
 
   @SuppressWarnings("unchecked")
+  /**
+   * @param logUnreadable whether records that cannot be read back are logged as going to the dead letters (else
+   *     the caller refuses to open and says so itself)
+   */
   static <K, V> Replay<K, V> run(ChronicleJournal journal, long position, Serializer serializer,
-      ClassLoader loader, ConcurrentHashMap<K, Pending<V>> pending, boolean coalesce, int lanes) {
+      ClassLoader loader, ConcurrentHashMap<K, Pending<V>> pending, boolean coalesce, int lanes,
+      boolean logUnreadable) {
     Replay<K, V> replay = new Replay<>(new Backlog<>(coalesce, pending, lanes), position);
     ExcerptTailer tailer = journal.tailerAt(position);
     try {
@@ -55,7 +64,8 @@ final class Replay<K, V> {
         try {
           key = (K) serializer.deserialize(record.key, loader);
         } catch (RuntimeException e) {
-          if (replay.unreadable.isEmpty()) { // one line per replay: the count follows in the summary below
+          replay.firstFailure = replay.firstFailure == null ? e : replay.firstFailure;
+          if (replay.unreadable.isEmpty() && logUnreadable) { // one line per replay: the count in the summary
             LOG.log(System.Logger.Level.WARNING, "Cannot read back the key of a write-behind operation in "
                 + journal + " (" + e + "); it goes to the dead-letter journal");
           }
@@ -68,7 +78,6 @@ final class Replay<K, V> {
       tailer.close();
     }
     replay.backlog.takeFolded(); // folded at open: not "coalesced" by this run's flusher
-    long unreadableValues = 0;
     for (Backlog.Slot<K, V> slot : replay.backlog.slots()) {
       JournalRecord newest = slot.newest();
       V value = null;
@@ -77,7 +86,8 @@ final class Replay<K, V> {
           value = (V) serializer.deserialize(newest.value, loader);
         } catch (RuntimeException e) {
           // The flusher meets the same failure and dead-letters the operation; reads just do not see it.
-          if (unreadableValues++ == 0) { // one line per replay, with the count below
+          replay.firstFailure = replay.firstFailure == null ? e : replay.firstFailure;
+          if (replay.unreadableValues++ == 0 && logUnreadable) { // one line per replay, with the count below
             LOG.log(System.Logger.Level.WARNING, "Cannot read back a write-behind value in " + journal + " (" + e
                 + "); the operation goes to the dead-letter journal");
           }
@@ -95,10 +105,10 @@ final class Replay<K, V> {
       pending.put(slot.key, new Pending<>(newest.sequence, value, newest.key, newest.value, newest.index,
           newest.createdMillis, operations, slot.firstCreatedMillis, true));
     }
-    if (replay.unreadable.size() + unreadableValues > 1) {
+    if (replay.unreadable.size() + replay.unreadableValues > 1 && logUnreadable) {
       LOG.log(System.Logger.Level.WARNING, "Replaying " + journal + ": " + replay.unreadable.size()
-          + " operations whose key and " + unreadableValues + " keys whose newest value cannot be read back (as"
-          + " above) go to the dead-letter journal");
+          + " operations whose key and " + replay.unreadableValues + " keys whose newest value cannot be read"
+          + " back (as above) go to the dead-letter journal");
     }
     replay.operations = replay.backlog.operations() + replay.unreadable.size();
     return replay;

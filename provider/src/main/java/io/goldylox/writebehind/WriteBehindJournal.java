@@ -2,6 +2,7 @@ package io.goldylox.writebehind;
 
 import io.goldylox.config.WriteBehindConfig;
 import io.goldylox.serialization.Serializer;
+import io.goldylox.tier.OnIncompatible;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 import java.util.List;
@@ -92,7 +93,8 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
   private volatile boolean closed;
 
   private WriteBehindJournal(WriteBehindConfig settings, CacheWriter<K, V> writer, boolean ownsWriter,
-      Serializer serializer, Serializer journalReader, ClassLoader loader, String cacheName, String rollCycle) {
+      Serializer serializer, Serializer journalReader, ClassLoader loader, String cacheName, String rollCycle,
+      OnIncompatible onUnreadable) {
     this.settings = settings;
     this.writer = writer;
     this.ownsWriter = ownsWriter;
@@ -104,7 +106,16 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
       Checkpoint checkpoint = new Checkpoint(settings.journal(), force);
       long position = checkpoint.read();
       Replay<K, V> replay = Replay.run(journal, position, journalReader, loader, pending, settings.coalesce(),
-          settings.concurrency());
+          settings.concurrency(), onUnreadable == OnIncompatible.WIPE);
+      long unreadable = replay.unreadable.size() + replay.unreadableValues;
+      if (unreadable > 0 && onUnreadable == OnIncompatible.FAIL) {
+        throw new CacheException("Cache '" + cacheName + "': the write-behind journal " + settings.journal()
+            + " holds " + unreadable + " unacknowledged operations this release cannot read back (the first: "
+            + replay.firstFailure + "): the classes of their keys or values, or the serializer, changed since they"
+            + " were written. Nothing was delivered or removed. Deliver them with the release that wrote them (its"
+            + " io.goldylox.writebehind.Drain command), or set on-incompatible = wipe to move them to the"
+            + " dead-letter journal " + settings.deadLetter() + " and open", replay.firstFailure);
+      }
       sequence.set(replay.maxSequence);
       metrics.replayed.set(replay.operations);
       if (replay.operations > 0) {
@@ -179,7 +190,19 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
    */
   public static <K, V> WriteBehindJournal<K, V> open(WriteBehindConfig settings, Serializer serializer,
       Serializer journalReader, ClassLoader loader, String cacheName) {
-    return open(settings, null, serializer, journalReader, loader, cacheName, ChronicleJournal.DEFAULT_ROLL_CYCLE);
+    return open(settings, serializer, journalReader, loader, cacheName, OnIncompatible.FAIL);
+  }
+
+  /**
+   * As {@link #open(WriteBehindConfig, Serializer, Serializer, ClassLoader, String)}, saying what to do with
+   * unacknowledged operations that cannot be read back (their classes or the serializer changed since):
+   * {@link OnIncompatible#FAIL} refuses to open, delivering and removing nothing (the default);
+   * {@link OnIncompatible#WIPE} moves them to the dead-letter journal, with a WARN, and opens.
+   */
+  public static <K, V> WriteBehindJournal<K, V> open(WriteBehindConfig settings, Serializer serializer,
+      Serializer journalReader, ClassLoader loader, String cacheName, OnIncompatible onUnreadable) {
+    return open(settings, null, serializer, journalReader, loader, cacheName, ChronicleJournal.DEFAULT_ROLL_CYCLE,
+        onUnreadable);
   }
 
   /**
@@ -197,6 +220,12 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
 
   static <K, V> WriteBehindJournal<K, V> open(WriteBehindConfig settings, CacheWriter<K, V> writer,
       Serializer serializer, Serializer journalReader, ClassLoader loader, String cacheName, String rollCycle) {
+    return open(settings, writer, serializer, journalReader, loader, cacheName, rollCycle, OnIncompatible.FAIL);
+  }
+
+  static <K, V> WriteBehindJournal<K, V> open(WriteBehindConfig settings, CacheWriter<K, V> writer,
+      Serializer serializer, Serializer journalReader, ClassLoader loader, String cacheName, String rollCycle,
+      OnIncompatible onUnreadable) {
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(serializer, "serializer");
     Objects.requireNonNull(journalReader, "journalReader");
@@ -208,7 +237,7 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
     ClassLoader classLoader = loader != null ? loader : WriteBehindJournal.class.getClassLoader();
     try {
       return new WriteBehindJournal<>(settings, target, owns, serializer, journalReader, classLoader, cacheName,
-          rollCycle);
+          rollCycle, Objects.requireNonNull(onUnreadable, "onUnreadable"));
     } catch (RuntimeException | Error e) {
       if (owns) {
         closeWriter(target);

@@ -535,14 +535,17 @@ class ForyRoundTripTest {
     }
   }
 
-  /** Its format byte and a Fory stream with reference tracking: what this serializer wrote for any class before. */
+  /**
+   * Its format byte and a Fory stream with reference tracking and no class hashes: what this serializer wrote for
+   * any class before it wrote untracked records, and before class hashes.
+   */
   private byte[] trackedRecord(Object value) {
     // The tracking instance's settings that matter for these classes (no LinkedHashMap in them, no Java stream).
     byte[] stream = org.apache.fory.Fory.builder().withLanguage(org.apache.fory.config.Language.JAVA)
         .withRefTracking(true).requireClassRegistration(false).withClassLoader(getClass().getClassLoader()).build()
         .serialize(value);
     byte[] record = new byte[stream.length + 1];
-    record[0] = ForySerializer.TAG_FORY;
+    record[0] = ForySerializer.TAG_FORY_UNHASHED;
     System.arraycopy(stream, 0, record, 1, stream.length);
     return record;
   }

@@ -1,6 +1,7 @@
 package io.goldylox.writebehind;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.goldylox.config.WriteBehindConfig;
 import io.goldylox.serialization.ClassPolicy;
@@ -9,6 +10,7 @@ import io.goldylox.serialization.Serializer;
 import io.goldylox.serialization.other.Gadget;
 import io.goldylox.testing.LogCapture;
 import io.goldylox.testing.SerialForms.Money;
+import io.goldylox.tier.OnIncompatible;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -98,8 +100,16 @@ class GuardedJournalTest {
     ClassPolicy policy = policy();
     Serializer guarded = fory.guarded(policy);
     RecordingWriter writer = new RecordingWriter(false);
-    try (WriteBehindJournal<Object, Object> reopened = WriteBehindJournal.open(settings, writer, guarded, loader,
-        "reopened", ChronicleJournal.DEFAULT_ROLL_CYCLE)) {
+    // By default (on-incompatible = fail) a journal holding what cannot be read back does not open, and keeps it.
+    assertThatThrownBy(() -> WriteBehindJournal.open(settings, writer, fory, guarded, loader, "refused",
+        ChronicleJournal.DEFAULT_ROLL_CYCLE, OnIncompatible.FAIL))
+        .isInstanceOf(javax.cache.CacheException.class)
+        .hasMessageContaining(settings.journal().toString())
+        .hasMessageContaining("holds 1 unacknowledged operations this release cannot read back")
+        .hasMessageContaining("Nothing was delivered or removed").hasMessageContaining("on-incompatible = wipe");
+    assertThat(writer.written).isEmpty();
+    try (WriteBehindJournal<Object, Object> reopened = WriteBehindJournal.open(settings, writer, fory, guarded,
+        loader, "reopened", ChronicleJournal.DEFAULT_ROLL_CYCLE, OnIncompatible.WIPE)) {
       Await.drained(reopened);
       assertThat(writer.written).containsEntry("list", List.of("a")).doesNotContainKey("gadget");
       assertThat(reopened.metrics().deadLetters()).isEqualTo(1);
@@ -196,7 +206,8 @@ class GuardedJournalTest {
     List<java.util.logging.LogRecord> warnings = new java.util.ArrayList<>();
     try (LogCapture flusher = new LogCapture(Flusher.class); LogCapture replay = new LogCapture(Replay.class);
         WriteBehindJournal<Object, Object> reopened = WriteBehindJournal.open(settings, new RecordingWriter(false),
-            fory.guarded(policy()), loader, "reopened", ChronicleJournal.DEFAULT_ROLL_CYCLE)) {
+            fory.guarded(policy()), fory.guarded(policy()), loader, "reopened", ChronicleJournal.DEFAULT_ROLL_CYCLE,
+            OnIncompatible.WIPE)) {
       Await.drained(reopened);
       assertThat(reopened.metrics().deadLetters()).isEqualTo(100);
       reopened.close(); // the summary of the unlogged dead letters comes at close

@@ -43,6 +43,9 @@ final class Invalidations<K> implements RemoteStore.InvalidationListener, Runnab
   private final String description;
   private final Thread worker;
   private final AtomicLongArray stripes = new AtomicLongArray(STRIPES);
+  /** Invalidations received and not yet applied, per stripe. */
+  private final java.util.concurrent.atomic.AtomicIntegerArray pending =
+      new java.util.concurrent.atomic.AtomicIntegerArray(STRIPES);
   private final AtomicLong epoch = new AtomicLong();
   private final ConcurrentLinkedQueue<byte[]> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
@@ -99,6 +102,11 @@ final class Invalidations<K> implements RemoteStore.InvalidationListener, Runnab
     return coherent && epoch.get() == epochSeen && stripes.get(index(key)) == stripeSeen;
   }
 
+  /** Whether an invalidation of {@code key}'s stripe was received and not applied yet. */
+  boolean pending(byte[] key) {
+    return pending.get(index(key)) > 0;
+  }
+
   private static int index(byte[] key) {
     int h = Arrays.hashCode(key);
     return (h ^ (h >>> 16)) & (STRIPES - 1);
@@ -115,6 +123,7 @@ final class Invalidations<K> implements RemoteStore.InvalidationListener, Runnab
       dropAll();
       return;
     }
+    pending.incrementAndGet(index(key));
     queue.add(key);
     LockSupport.unpark(worker);
   }
@@ -233,8 +242,9 @@ final class Invalidations<K> implements RemoteStore.InvalidationListener, Runnab
     }
     if (drop) {
       int discarded = 0;
-      while (queue.poll() != null) {
+      for (byte[] dropped; (dropped = queue.poll()) != null; ) {
         discarded++;
+        pending.decrementAndGet(index(dropped));
       }
       try {
         local.clear();
@@ -268,6 +278,7 @@ final class Invalidations<K> implements RemoteStore.InvalidationListener, Runnab
         local.compute(decoded, (k, current) -> null);
       }
     } finally {
+      pending.decrementAndGet(index(key));
       queued.decrementAndGet();
     }
     return true;

@@ -64,6 +64,12 @@ public final class NearCacheTier<K> implements Tier<K> {
   private volatile LongConsumer sweepPlan = deadline -> { };
   /** Whether reads move deadlines: then a near copy's deadline may be earlier than the shared one. */
   private volatile boolean readsMoveDeadlines;
+  /**
+   * The expired near copy a read last found gone from the store too, so that expiring it right after takes no
+   * second read of the store. Compared by identity: a copy the store no longer holds cannot come back alive
+   * (another node's access cannot extend a deadline that is gone; a new value is a new entry).
+   */
+  private volatile StoredEntry confirmedDead;
 
   private NearCacheTier(Tier<K> local, RemoteStore remote, RemoteConfig config, RemoteCodec codec,
       RemoteMetrics metrics, String cacheName) {
@@ -135,7 +141,7 @@ public final class NearCacheTier<K> implements Tier<K> {
     StoredEntry entry = live(record);
     if (entry == null) {
       metrics.remoteMisses.increment();
-      return expiredNear; // the cache expires it (EXPIRED), through computeExpiry
+      return confirmedDead(expiredNear); // the cache expires it (EXPIRED), through computeExpiry
     }
     metrics.remoteHits.increment();
     if (invalidations.unchanged(keyBytes, epoch, stripe)) {
@@ -249,7 +255,7 @@ public final class NearCacheTier<K> implements Tier<K> {
       StoredEntry entry = live(record);
       if (entry == null) {
         metrics.remoteMisses.increment();
-        return nearFound;
+        return confirmedDead(nearFound);
       }
       metrics.remoteHits.increment();
       if (invalidations.unchanged(keyBytes, epoch, stripe)) {
@@ -268,12 +274,20 @@ public final class NearCacheTier<K> implements Tier<K> {
     K key = (K) codec.decodeKey(keyBytes); // the tier keeps its own copy of the key, never the caller's object
     if (key != null) {
       StoredEntry kept = local.compute(key, (k, current) ->
-          (current == null || expired(current)) && invalidations.unchanged(keyBytes, epoch, stripe)
+          !expired(entry) && (current == null || expired(current)) && invalidations.unchanged(keyBytes, epoch, stripe)
               ? entry : current);
       if (kept == entry && entry.isMortal()) {
         sweepPlan.accept(entry.expireAtMillis());
       }
     }
+  }
+
+  /** Notes that the store holds no live copy of {@code expiredNear} (may be null); returns it. */
+  private StoredEntry confirmedDead(StoredEntry expiredNear) {
+    if (expiredNear != null) {
+      confirmedDead = expiredNear;
+    }
+    return expiredNear;
   }
 
   /** The entry a record read from the store stands for, or {@code null}: none, unreadable, or already expired. */
@@ -303,14 +317,15 @@ public final class NearCacheTier<K> implements Tier<K> {
   @Override
   public StoredEntry computeExpiry(K key,
       BiFunction<? super K, ? super StoredEntry, ? extends StoredEntry> function) {
-    if (!readsMoveDeadlines) {
+    byte[] keyBytesOfKey = codec.key(key);
+    if (!readsMoveDeadlines && invalidations.coherent() && !invalidations.pending(keyBytesOfKey)) {
       return local.compute(key, function);
     }
     return local.compute(key, (k, near) -> {
-      if (near == null || !expired(near)) {
-        return function.apply(k, near);
+      if (near == null || !expired(near) || near == confirmedDead) {
+        return function.apply(k, near); // absent, live, or just found gone from the store by a read
       }
-      byte[] keyBytes = codec.key(k);
+      byte[] keyBytes = keyBytesOfKey;
       long epoch = invalidations.epoch();
       long stripe = invalidations.stripe(keyBytes);
       byte[] record;
@@ -324,9 +339,12 @@ public final class NearCacheTier<K> implements Tier<K> {
         return function.apply(k, near); // on-failure = local: the near copy's own deadline decides
       }
       StoredEntry shared = live(record);
-      if (shared != null && invalidations.unchanged(keyBytes, epoch, stripe)) {
-        sweepPlan.accept(shared.expireAtMillis());
-        return function.apply(k, shared); // live: kept, and the near copy takes the shared deadline
+      if (shared != null) {
+        if (invalidations.unchanged(keyBytes, epoch, stripe)) {
+          sweepPlan.accept(shared.expireAtMillis());
+          return function.apply(k, shared); // live: kept, and the near copy takes the shared deadline
+        }
+        return null; // alive in the store but changed meanwhile: drop the near copy, no EXPIRED
       }
       return function.apply(k, near);
     });

@@ -52,6 +52,8 @@ class NearCacheBulkReadTest {
       a.put("k" + i, "v" + i);
       expected.put("k" + i, "v" + i);
     }
+    await(() -> near(b).metrics().invalidationsReceived() == 1_000 && near(b).invalidationBacklog() == 0,
+        "b was told of the puts (none can drop a near copy later)");
     for (int i = 0; i < 100; i++) {
       assertThat(b.get("k" + i)).isEqualTo("v" + i); // near copies on b for the first hundred
     }
@@ -64,11 +66,11 @@ class NearCacheBulkReadTest {
     assertThat(near(b).metrics().roundTrips() - roundTrips).as("902 misses, 256 keys a round trip").isEqualTo(4);
     assertThat(near(b).local().size()).as("what was read fills the near cache").isEqualTo(1_000);
 
-    roundTrips = near(b).metrics().roundTrips();
-    a.put("k7", "changed"); // b's near copy of k7 is invalidated
     long invalidations = near(b).metrics().invalidationsReceived();
+    a.put("k7", "changed"); // b's near copy of k7 is invalidated
     await(() -> near(b).metrics().invalidationsReceived() > invalidations && near(b).invalidationBacklog() == 0,
         "b was told of the change");
+    roundTrips = near(b).metrics().roundTrips();
     expected.put("k7", "changed");
     assertThat(b.getAll(keys)).isEqualTo(expected);
     assertThat(near(b).metrics().roundTrips() - roundTrips).as("k7 and the two absent keys: one page")

@@ -143,6 +143,13 @@ final class ConfigSection {
   }
 
   Duration duration(String relative) {
+    Object raw = config.getValue(relative).unwrapped();
+    if (raw instanceof Number && ((Number) raw).doubleValue() != 0
+        || raw instanceof String && ((String) raw).trim().matches("[0-9.]+") && !((String) raw).trim().matches("0*")) {
+      // HOCON reads a bare number as milliseconds; a user who means seconds (Ehcache's <ttl>10</ttl>) gets 1/1000.
+      throw fail(relative, "a duration needs a unit: write " + String.valueOf(raw).trim() + "ms, "
+          + String.valueOf(raw).trim() + "s or " + String.valueOf(raw).trim() + "m" + line(relative));
+    }
     Duration duration;
     try {
       duration = config.getDuration(relative);
@@ -164,13 +171,26 @@ final class ConfigSection {
     }
   }
 
+  /**
+   * An absolute path. A relative one is resolved against the working directory, as {@code java.io.File} does,
+   * with a WARN: started from another directory, the process would not find its data.
+   */
   Path path(String relative) {
     String text = string(relative);
+    Path path;
     try {
-      return Path.of(text).toAbsolutePath().normalize();
+      path = Path.of(text);
     } catch (InvalidPathException e) {
       throw fail(relative, "not a valid path: " + e.getMessage());
     }
+    Path absolute = path.toAbsolutePath().normalize();
+    if (!path.isAbsolute()) {
+      System.getLogger(ConfigSection.class.getName()).log(System.Logger.Level.WARNING, source + ": "
+          + key(relative) + " = \"" + text + "\"" + line(relative) + " is a relative path, resolved against the"
+          + " working directory to " + absolute + "; a process started from another directory will not find what"
+          + " is stored there. Give an absolute path.");
+    }
+    return absolute;
   }
 
   OnIncompatible onIncompatible(String relative) {

@@ -65,6 +65,11 @@ class ConfigValidationTest {
             "expected a list of objects"),
         arguments("goldylox.caches.o.expiry.after-write = soon", "goldylox.caches.o.expiry.after-write",
             "expected a duration"),
+        // HOCON reads a bare number as milliseconds; an Ehcache user means seconds (new-user trial).
+        arguments("goldylox.caches.o.expiry.after-write = 10", "goldylox.caches.o.expiry.after-write",
+            "a duration needs a unit: write 10ms, 10s or 10m"),
+        arguments("goldylox.caches.o.expiry.after-write = \"10\"", "goldylox.caches.o.expiry.after-write",
+            "a duration needs a unit"),
         arguments("goldylox.caches.o.key-type = 42", "goldylox.caches.o.key-type", "expected a string"),
         arguments("goldylox.caches.o.statistics = null", "goldylox.caches.o.statistics", "null is not allowed"),
         arguments("goldylox.caches.o.write-behind { writer = \"" + WRITER + "\", journal = \"/tmp/j\","
@@ -255,6 +260,22 @@ class ConfigValidationTest {
     assertThat(w.retry().maxAttempts()).isEqualTo(3);
     assertThat(w.retry().initialDelay()).isEqualTo(WriteBehindConfig.Retry.DEFAULT.initialDelay());
     assertThat(w.deadLetter()).isEqualTo(dir.resolve("j-dead-letter"));
+  }
+
+  /** A relative path is resolved against the working directory, and says so (new-user trial: data stranded). */
+  @Test
+  void aRelativePathIsResolvedAgainstTheWorkingDirectoryWithAWarning() throws IOException {
+    Path file = Files.writeString(dir.resolve("relative.conf"),
+        "goldylox.caches.o.disk { path = \"data/disk\", size = 1MiB }\n");
+    try (io.goldylox.testing.LogCapture log = new io.goldylox.testing.LogCapture(ConfigSection.class)) {
+      GoldyloxFileConfig config = ConfigLoader.load(file.toUri(), getClass().getClassLoader());
+      Path expected = Path.of("data/disk").toAbsolutePath().normalize();
+      assertThat(config.cache("o").orElseThrow().diskPath()).contains(expected);
+      assertThat(log.records).singleElement().satisfies(record -> assertThat(record.getMessage())
+          .contains(file.toUri().toString()).contains("goldylox.caches.o.disk.path = \"data/disk\" (line 1)")
+          .contains("relative path, resolved against the working directory to "
+              + Path.of("data/disk").toAbsolutePath().normalize()));
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------------

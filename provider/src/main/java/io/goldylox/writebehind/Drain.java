@@ -105,8 +105,10 @@ public final class Drain {
     }
 
     long pending;
+    String made;
     try (JournalInspection before = JournalInspection.open(directory)) {
       pending = before.operations();
+      made = before.made();
       if (pending == 0) {
         out.println(cache + ": the journal " + directory + " is empty: nothing to deliver");
         deadLetters(settings, serializer, serializerName);
@@ -121,8 +123,14 @@ public final class Drain {
       }
     }
     out.println(cache + ": " + pending + " operations to deliver from " + directory + " to "
-        + settings.writerName() + " (serializer " + serializerName + ")");
+        + settings.writerName() + " (serializer " + serializerName + "), " + made);
     out.flush();
+    if (options.dryRun) {
+      out.println(cache + ": --dry-run: nothing delivered. Delivering them overwrites what the writer's store"
+          + " received for their keys since they were made.");
+      deadLetters(settings, serializer, serializerName);
+      return EXIT_LEFT;
+    }
 
     WriteBehindMetrics metrics;
     Throwable failure;
@@ -244,7 +252,7 @@ public final class Drain {
     if (options.deadLetters != DrainOptions.DeadLetters.SUMMARY) {
       DeadLetterReport.print(letters, out);
     }
-    if (options.deadLetters == DrainOptions.DeadLetters.CLEAR) {
+    if (options.deadLetters == DrainOptions.DeadLetters.CLEAR && !options.dryRun) {
       DeadLetterReport.clear(directory);
       out.println(options.cache + ": deleted " + letters.size() + " dead letters from " + directory);
     }

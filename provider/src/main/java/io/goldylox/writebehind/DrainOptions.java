@@ -38,6 +38,8 @@ final class DrainOptions {
       "                           and bound the close after it by the same (default: until delivered)",
       "  --dead-letters print     afterwards, list the operations in the dead-letter journal",
       "  --dead-letters clear     afterwards, list them and delete them",
+      "  --dry-run                only say what would be delivered (how many operations, made when), deliver",
+      "                           nothing; exit 0 if the journal is empty, 1 if not",
       "  --help                   show this text",
       "",
       "The class path is the application's: goldylox-provider, the writer and its dependencies, the key and",
@@ -56,16 +58,18 @@ final class DrainOptions {
   /** {@code --timeout} as it was given, for messages. */
   final String timeoutText;
   final DeadLetters deadLetters;
+  final boolean dryRun;
   final boolean help;
 
   private DrainOptions(Path config, String cache, String serializer, Duration timeout, String timeoutText,
-      DeadLetters deadLetters, boolean help) {
+      DeadLetters deadLetters, boolean dryRun, boolean help) {
     this.config = config;
     this.cache = cache;
     this.serializer = serializer;
     this.timeout = timeout;
     this.timeoutText = timeoutText;
     this.deadLetters = deadLetters;
+    this.dryRun = dryRun;
     this.help = help;
   }
 
@@ -82,6 +86,7 @@ final class DrainOptions {
     String timeoutText = null;
     DeadLetters deadLetters = DeadLetters.SUMMARY;
     boolean help = false;
+    boolean dryRun = false;
     for (int i = 0; i < args.length; i++) {
       String name = args[i];
       String value = null;
@@ -92,6 +97,10 @@ final class DrainOptions {
       }
       if (name.equals("--help") || name.equals("-h")) {
         help = true;
+        continue;
+      }
+      if (name.equals("--dry-run") && value == null) {
+        dryRun = true;
         continue;
       }
       if (value == null) {
@@ -147,7 +156,7 @@ final class DrainOptions {
         throw DrainException.usage("--cache <name> is required");
       }
     }
-    return new DrainOptions(config, cache, serializer, timeout, timeoutText, deadLetters, help);
+    return new DrainOptions(config, cache, serializer, timeout, timeoutText, deadLetters, dryRun, help);
   }
 
   private static boolean isValued(String name) {

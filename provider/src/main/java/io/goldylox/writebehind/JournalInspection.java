@@ -27,11 +27,17 @@ final class JournalInspection implements AutoCloseable {
   private final ChronicleJournal journal;
   private final long operations;
   private final List<JournalRecord> first;
+  /** When the oldest and the newest pending operation were made (wall clock); 0 when there is none. */
+  private final long oldestMillis;
+  private final long newestMillis;
 
-  private JournalInspection(ChronicleJournal journal, long operations, List<JournalRecord> first) {
+  private JournalInspection(ChronicleJournal journal, long operations, List<JournalRecord> first,
+      long oldestMillis, long newestMillis) {
     this.journal = journal;
     this.operations = operations;
     this.first = first;
+    this.oldestMillis = oldestMillis;
+    this.newestMillis = newestMillis;
   }
 
   /**
@@ -48,6 +54,8 @@ final class JournalInspection implements AutoCloseable {
       long position = new Checkpoint(directory, false).read();
       Set<Long> sequences = new HashSet<>();
       List<JournalRecord> first = new ArrayList<>();
+      long oldest = 0;
+      long newest = 0;
       ExcerptTailer tailer = journal.tailerAt(position);
       try {
         while (true) {
@@ -56,6 +64,8 @@ final class JournalInspection implements AutoCloseable {
               break;
             }
             JournalRecord record = JournalRecord.read(dc.wire().bytes(), dc.index(), journal);
+            oldest = oldest == 0 ? record.createdMillis : Math.min(oldest, record.createdMillis);
+            newest = Math.max(newest, record.createdMillis);
             // An operation and its retry records share a sequence: it is one operation to deliver.
             if (sequences.add(record.sequence) && first.size() < SAMPLE) {
               first.add(record);
@@ -65,7 +75,7 @@ final class JournalInspection implements AutoCloseable {
       } finally {
         tailer.close();
       }
-      return new JournalInspection(journal, sequences.size(), first);
+      return new JournalInspection(journal, sequences.size(), first, oldest, newest);
     } catch (RuntimeException | Error e) {
       journal.close();
       throw e;
@@ -98,6 +108,14 @@ final class JournalInspection implements AutoCloseable {
   /** The operations the next open replays: distinct operations from the checkpoint on. */
   long operations() {
     return operations;
+  }
+
+  /** When the pending operations were made, for messages: "made between ... and ... (the newest ... ago)". */
+  String made() {
+    long age = System.currentTimeMillis() - newestMillis;
+    return "made between " + java.time.Instant.ofEpochMilli(oldestMillis) + " and "
+        + java.time.Instant.ofEpochMilli(newestMillis) + " (the newest " + java.time.Duration.ofMillis(Math.max(0,
+        age)).withNanos(0).toString().substring(2).toLowerCase(java.util.Locale.ROOT) + " ago)";
   }
 
   /** The first pending operations (at most {@link #SAMPLE}), one record each, in journal order. */

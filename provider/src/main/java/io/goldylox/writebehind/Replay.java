@@ -26,6 +26,9 @@ final class Replay<K, V> {
   final List<JournalRecord> unreadable = new ArrayList<>();
   /** Keys whose newest value cannot be decoded: the flusher dead-letters their operations. */
   long unreadableValues;
+  /** When the oldest and the newest unresolved operation were made (wall clock); 0 when there is none. */
+  long oldestMillis;
+  long newestMillis;
   /** Why the first record that cannot be read back could not, or null. */
   RuntimeException firstFailure;
   long maxSequence;
@@ -59,6 +62,9 @@ final class Replay<K, V> {
           record = JournalRecord.read(dc.wire().bytes(), dc.index(), journal);
         }
         replay.nextUnread = record.index + 1;
+        replay.oldestMillis = replay.oldestMillis == 0 ? record.createdMillis
+            : Math.min(replay.oldestMillis, record.createdMillis);
+        replay.newestMillis = Math.max(replay.newestMillis, record.createdMillis);
         replay.maxSequence = Math.max(replay.maxSequence, record.sequence);
         K key;
         try {

@@ -119,9 +119,7 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
       sequence.set(replay.maxSequence);
       metrics.replayed.set(replay.operations);
       if (replay.operations > 0) {
-        LOG.log(System.Logger.Level.INFO, "Write-behind of cache '" + cacheName + "': delivering "
-            + replay.operations + " unacknowledged operations on " + replay.backlog.keys() + " keys from "
-            + settings.journal());
+        logReplay(replay, settings, cacheName);
       }
       this.deadLetters = new DeadLetterJournal(settings.deadLetter(), cacheName);
       this.intake = settings.coalesce() ? new LiveIntake<>(pending, replay.nextUnread) : null;
@@ -154,6 +152,27 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
       }
       throw new CacheException("Cannot start the write-behind threads of " + settings.journal() + ": " + e, e);
     }
+  }
+
+  /** A backlog this old at open gets a WARN: other processes may have written newer values of its keys since. */
+  static final long OLD_BACKLOG_MILLIS = java.util.concurrent.TimeUnit.MINUTES.toMillis(10);
+
+  /**
+   * Says what the replay found: how many operations, over how many keys, made when. A backlog whose newest
+   * operation is older than {@link #OLD_BACKLOG_MILLIS} (a journal found again after a long time, an old path put
+   * back in the configuration) is a WARN: delivering it overwrites whatever the writer's store got since.
+   */
+  private static void logReplay(Replay<?, ?> replay, WriteBehindConfig settings, String cacheName) {
+    long age = System.currentTimeMillis() - replay.newestMillis;
+    boolean old = replay.newestMillis > 0 && age > OLD_BACKLOG_MILLIS;
+    LOG.log(old ? System.Logger.Level.WARNING : System.Logger.Level.INFO, "Write-behind of cache '" + cacheName
+        + "': delivering " + replay.operations + " unacknowledged operations on " + replay.backlog.keys()
+        + " keys from " + settings.journal() + ", made between "
+        + java.time.Instant.ofEpochMilli(replay.oldestMillis) + " and "
+        + java.time.Instant.ofEpochMilli(replay.newestMillis) + (old ? "; the newest of them is "
+            + java.time.Duration.ofMillis(age).withNanos(0) + " old: delivering them overwrites what the writer's"
+            + " store received for these keys since (from other nodes, say). To look at a journal before"
+            + " delivering it, run io.goldylox.writebehind.Drain --dry-run with the cache stopped" : ""));
   }
 
   /** Bytes the pretoucher holds allocated ahead of the append position; 0 without a pretoucher. */

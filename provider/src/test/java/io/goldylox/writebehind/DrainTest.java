@@ -150,6 +150,15 @@ class DrainTest {
       node.waitFor(10, TimeUnit.SECONDS);
     }
 
+    // --dry-run says what a drain would deliver, and when it was made, and delivers nothing.
+    Run look = drainProcess(List.of(property(DrainWriter.URL, url())), "--config", conf.toString(),
+        "--cache", "orders", "--dry-run");
+    assertThat(look.exit).as(look.toString()).isEqualTo(Drain.EXIT_LEFT);
+    assertThat(look.out).contains("orders: 2 operations to deliver").containsPattern(
+        "made between \\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z and \\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z \\(the newest \\d+s ago\\)")
+        .contains("--dry-run: nothing delivered");
+    assertThat(H2Writer.contents(url())).isEmpty();
+
     // The store is still held: the command gives up after --timeout (which also bounds close(), whose
     // close-timeout is infinite here) and says what is left, and where.
     Run stuck = drainProcess(List.of(property(DrainWriter.URL, url()), property(DrainWriter.DELAY, "60000")),

@@ -42,14 +42,22 @@ final class DeadLetterReport {
   /** One line per dead letter: put or delete, key, attempts, when the last attempt failed, and its error. */
   static void print(List<DeadLetter<Object, Object>> letters, PrintStream out) {
     for (DeadLetter<Object, Object> letter : letters) {
-      String key = String.valueOf(letter.key());
-      if (key.length() > MAX_KEY_CHARS) {
-        key = key.substring(0, MAX_KEY_CHARS) + "...";
-      }
-      out.println("  " + (letter.isDelete() ? "delete" : "put") + " key=" + key + " attempts="
-          + letter.attempts() + " failed=" + Instant.ofEpochMilli(letter.failedMillis()) + " error="
-          + oneLine(letter.error()));
+      out.println("  " + (letter.isDelete() ? "delete" : "put") + " key=" + shortened(letter.key())
+          + (letter.isDelete() ? "" : " value=" + shortened(letter.value())) + " made="
+          + Instant.ofEpochMilli(letter.createdMillis()) + " attempts=" + letter.attempts() + " failed="
+          + Instant.ofEpochMilli(letter.failedMillis()) + " error=" + oneLine(letter.error()));
     }
+  }
+
+  /** {@code value}'s {@code toString}, on one line and at most {@link #MAX_KEY_CHARS} characters. */
+  private static String shortened(Object value) {
+    String text;
+    try {
+      text = oneLine(String.valueOf(value));
+    } catch (RuntimeException e) {
+      return "(" + value.getClass().getName() + ", whose toString threw " + e + ")";
+    }
+    return text.length() > MAX_KEY_CHARS ? text.substring(0, MAX_KEY_CHARS) + "..." : text;
   }
 
   private static String oneLine(String text) {

@@ -30,7 +30,7 @@ class WriteBehindConfigTest {
     assertThat(c.syncInterval()).isEqualTo(Duration.ofMillis(10));
     assertThat(c.retry().initialDelay()).isEqualTo(Duration.ofMillis(100));
     assertThat(c.retry().maxDelay()).isEqualTo(Duration.ofSeconds(30));
-    assertThat(c.retry().maxAttempts()).isEqualTo(10);
+    assertThat(c.retry().maxAttempts()).isEqualTo(200);
     assertThat(c.closeTimeout()).isEqualTo(WriteBehindConfig.UNBOUNDED_CLOSE);
     assertThat(c.closeTimeoutBounded()).isFalse();
     assertThat(c.maxLag()).isEqualTo(1_000_000);

@@ -254,12 +254,13 @@ class DrainTest {
     assertThat(run.out).contains("orders: 3 operations to deliver")
         .contains("1 moved to the dead-letter journal")
         .contains("the dead-letter journal " + deadLetters() + " holds 1 operations:")
-        .containsPattern("  put key=poison attempts=2 failed=\\S+ error=.*test writer refused");
+        .containsPattern("  put key=poison value=p made=\\S+ attempts=2 failed=\\S+ error=.*test writer refused");
     assertThat(H2Writer.contents(url())).isEqualTo(Map.of("good1", "a", "good2", "b"));
 
     Run clear = drain("--config", conf.toString(), "--cache", "orders", "--dead-letters", "clear");
     assertThat(clear.exit).as(clear.toString()).isZero();
-    assertThat(clear.out).contains("is empty: nothing to deliver").contains("  put key=poison attempts=2")
+    assertThat(clear.out).contains("is empty: nothing to deliver")
+        .containsPattern("  put key=poison value=p made=\\S+ attempts=2")
         .contains("deleted 1 dead letters from " + deadLetters());
     assertThat(Files.exists(deadLetters())).isFalse();
 

@@ -230,6 +230,7 @@ public final class DiskTier<K> implements LowerTier<K> {
         tier = new DiskTier<>(dir, capacityBytes, segmentBytes, serializer, classLoader, lockChannel, lock);
         tier.recover();
       }
+      tier.reportOpened(capacityBytes);
       if (backgroundCompaction) {
         tier.compactor.start();
       }
@@ -240,6 +241,31 @@ public final class DiskTier<K> implements LowerTier<K> {
     } catch (RuntimeException | Error e) {
       release(lock, lockChannel);
       throw e;
+    }
+  }
+
+  /**
+   * Says what the tier found at open, when it found anything: how many entries, how many bytes of segments, when
+   * it was last written (a tier removed from the configuration and put back later serves what it held then); and
+   * a WARN when the segments take more than {@code capacityBytes} (a lowered {@code disk.size}: the oldest are
+   * evicted as writes need room, not at once).
+   */
+  private void reportOpened(long capacityBytes) throws IOException {
+    long bytes = 0;
+    long lastWritten = 0;
+    for (Path segment : listSegments(directory)) {
+      bytes += Files.size(segment);
+      lastWritten = Math.max(lastWritten, Files.getLastModifiedTime(segment).toMillis());
+    }
+    long entries = size();
+    if (entries == 0 && bytes == 0) {
+      return;
+    }
+    LOG.log(Level.INFO, "Disk tier " + directory + ": opened with " + entries + " entries in " + bytes + " bytes of"
+        + " segments, last written at " + java.time.Instant.ofEpochMilli(lastWritten));
+    if (bytes > capacityBytes) {
+      LOG.log(Level.WARNING, "Disk tier " + directory + ": its segments take " + bytes + " bytes, more than its size of "
+          + capacityBytes + " bytes (was disk.size lowered?); the oldest segments are evicted as writes need room");
     }
   }
 

@@ -43,6 +43,24 @@ class DiskTierTest {
     return b;
   }
 
+  /** A lowered size is not silently accepted (new-user trial: 20 MiB of entries under a 4 MiB size, no word). */
+  @Test
+  void aTierReopenedSmallerThanItsSegmentsSaysSo() {
+    try (DiskTier<Object> tier = open()) {
+      for (int i = 0; i < 2_000; i++) {
+        tier.put("key-" + i, value(i, 200), StoredEntry.ETERNAL);
+      }
+    }
+    try (io.goldylox.testing.LogCapture log = new io.goldylox.testing.LogCapture(DiskTier.class);
+        DiskTier<Object> tier = DiskTier.open(dir, 2L * SEGMENT, SEGMENT, new JavaSerializer(),
+            getClass().getClassLoader(), Object.class, String.class, OnIncompatible.FAIL)) {
+      assertThat(tier.size()).isEqualTo(2_000);
+      assertThat(log.records).singleElement().satisfies(record -> assertThat(record.getMessage())
+          .contains("Disk tier " + dir.toAbsolutePath().normalize()).contains("more than its size of "
+              + 2L * SEGMENT + " bytes (was disk.size lowered?)"));
+    }
+  }
+
   @Test
   void afterACleanCloseEveryEntryComesBackWithItsDeadline() {
     long base = System.currentTimeMillis() + 3_600_000;

@@ -240,6 +240,7 @@ final class EntryOperation<K, V> implements MutableEntry<K, V>, BiFunction<K, St
   @Override
   public void setValue(V newValue) {
     Objects.requireNonNull(newValue, "value");
+    cache.types.mapping(getKey(), newValue);
     value = newValue;
     storedForm = null;
     outcome = original != null ? Outcome.UPDATE : Outcome.CREATE;

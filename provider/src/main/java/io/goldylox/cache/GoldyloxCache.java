@@ -126,6 +126,8 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   private final boolean accessMayChangeDeadline;
   /** Set once by {@link #close}, through {@link #CLOSED}; read by every call (a plain volatile read). */
   private volatile boolean closed;
+  /** The configured key and value types, checked on what the cache stores (package-private for the others). */
+  final DeclaredTypes types;
   /** Runs the single-key operations (package-private for {@link EntryOperation}). */
   final AtomicSteps<K, V> steps;
   /** Finds what a miss may load (package-private for {@link EntryOperation}). */
@@ -157,6 +159,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       // By reference, the heap holds objects: let promotions decode once instead of every hit after them.
       ((TieredTier<K>) tier).decodeOnPromotion(bytes -> copier.fromStored(new SerializedBytes(bytes)));
     }
+    this.types = new DeclaredTypes(name, configuration.getKeyType(), configuration.getValueType());
     this.sweeper = new ExpirySweeper(workers.timer(), this::sweepExpired);
     tier.attachExpiry(sweeper::deadlineSet, accessMayChangeDeadline);
     CacheLoader<K, V> loader = configuration.getCacheLoaderFactory() == null
@@ -270,6 +273,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     requireOpen();
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
+    types.mapping(key, value);
     long start = statistics.startNanos();
     if (isPlainPut()) {
       plainPuts.put(key, value);
@@ -302,6 +306,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
       Objects.requireNonNull(entry.getKey(), "a key in the map");
       Objects.requireNonNull(entry.getValue(), "a value in the map");
+      types.mapping(entry.getKey(), entry.getValue());
     }
     bulk.putAll(map);
   }

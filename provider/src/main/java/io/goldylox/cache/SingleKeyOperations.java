@@ -57,6 +57,7 @@ final class SingleKeyOperations<K, V> {
     cache.requireOpen();
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
+    cache.types.mapping(key, value);
     long start = statistics.startNanos();
     EntryOperation<K, V> op = steps.execute(copier.copyKey(key), GET_AND_PUT, value, null, 0);
     steps.finish(op, start, HIT_OR_MISS | GET_TIME | PUT_TIME);
@@ -68,6 +69,7 @@ final class SingleKeyOperations<K, V> {
     cache.requireOpen();
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
+    cache.types.mapping(key, value);
     long start = statistics.startNanos();
     EntryOperation<K, V> op = steps.execute(copier.copyKey(key), PUT_IF_ABSENT, value, null, 0);
     steps.finish(op, start, HIT_OR_MISS | PUT_TIME);
@@ -111,6 +113,7 @@ final class SingleKeyOperations<K, V> {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(oldValue, "oldValue");
     Objects.requireNonNull(newValue, "newValue");
+    cache.types.mapping(key, newValue);
     long start = statistics.startNanos();
     EntryOperation<K, V> op = steps.execute(key, REPLACE_IF_EQUAL, oldValue, newValue, 0);
     steps.finish(op, start, HIT_OR_MISS | GET_TIME | PUT_TIME);
@@ -122,6 +125,7 @@ final class SingleKeyOperations<K, V> {
     cache.requireOpen();
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
+    cache.types.mapping(key, value);
     long start = statistics.startNanos();
     EntryOperation<K, V> op = steps.execute(key, REPLACE, value, null, 0);
     steps.finish(op, start, HIT_OR_MISS | GET_TIME | PUT_TIME);
@@ -133,6 +137,7 @@ final class SingleKeyOperations<K, V> {
     cache.requireOpen();
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
+    cache.types.mapping(key, value);
     long start = statistics.startNanos();
     EntryOperation<K, V> op = steps.execute(key, GET_AND_REPLACE, value, null, 0);
     steps.finish(op, start, HIT_OR_MISS | GET_TIME | PUT_TIME);

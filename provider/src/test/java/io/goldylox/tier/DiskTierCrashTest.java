@@ -30,7 +30,7 @@ class DiskTierCrashTest {
       Map<Integer, Long> lastRemove = new HashMap<>();
       Path java = Path.of(System.getProperty("java.home"), "bin", "java");
       Process child = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-          DiskTierCrashChild.class.getName(), dir.toString()).redirectErrorStream(true).start();
+          DiskTierCrashChild.class.getName(), dir.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
       int target = 20_000 + run * 7_919;
       int lines = 0;
       try (BufferedReader out = new BufferedReader(

@@ -151,6 +151,10 @@ public final class GoldyloxCacheManager implements CacheManager {
         tier.close();
         throw e;
       }
+      if (copy.diskPath().isPresent()) {
+        io.goldylox.tier.DiskTier.recordJournal(copy.diskPath().get(),
+            copy.writeBehind().map(settings -> settings.journal()).orElse(null), cacheName);
+      }
       caches.put(cacheName, cache);
       notifyLifecycle(cache, true);
       return cache;

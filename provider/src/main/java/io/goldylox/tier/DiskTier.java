@@ -269,6 +269,14 @@ public final class DiskTier<K> implements LowerTier<K> {
     }
   }
 
+  /**
+   * Records the write-behind journal the cache of the tier at {@code directory} uses ({@code null}: none), with a
+   * WARN when another journal recorded before still holds files (see {@code DiskTierFormat.recordJournal}).
+   */
+  public static void recordJournal(Path directory, Path journal, String cacheName) {
+    DiskTierFormat.recordJournal(directory.toAbsolutePath().normalize(), journal, cacheName);
+  }
+
   private static void release(FileLock lock, FileChannel channel) {
     try {
       if (lock != null) {

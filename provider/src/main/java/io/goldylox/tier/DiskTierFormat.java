@@ -54,11 +54,13 @@ final class DiskTierFormat {
   static void check(Path dir, Class<?> keyType, Class<?> valueType, Serializer serializer,
       OnIncompatible onIncompatible) throws IOException {
     Path meta = dir.resolve(DiskTier.META_FILE);
+    String journal = null; // kept: what recordJournal wrote, compared when the cache is created
     if (Files.exists(meta)) {
       Properties stored = new Properties();
       try (var in = Files.newInputStream(meta)) {
         stored.load(in);
       }
+      journal = stored.getProperty("journal");
       String problem = problem(dir, stored, keyType, valueType, serializer);
       if (problem != null) {
         String what = "Disk tier at " + dir + " " + problem;
@@ -84,6 +86,9 @@ final class DiskTierFormat {
     props.setProperty("key-type", keyType.getName());
     props.setProperty("value-type", valueType.getName());
     props.setProperty("serializer", serializer.formatName());
+    if (journal != null) {
+      props.setProperty("journal", journal);
+    }
     Path tmp = dir.resolve(DiskTier.META_FILE + ".tmp");
     try (var out = Files.newOutputStream(tmp)) {
       props.store(out, "Goldylox disk tier");
@@ -205,6 +210,57 @@ final class DiskTierFormat {
   static void deleteSegments(Path dir) throws IOException {
     for (Path segment : DiskTier.listSegments(dir)) {
       Files.deleteIfExists(segment);
+    }
+  }
+
+  /**
+   * Records in the metadata of the tier at {@code dir} the write-behind journal its cache uses now ({@code null}:
+   * none), and warns when the one recorded before is another directory that still holds journal files: writes
+   * that were not delivered there (a journal path changed, write-behind taken out of the configuration) are
+   * not delivered by this cache, and the tier may serve values its writer never received. Only looks at files:
+   * no Chronicle class is loaded for it. A failure to read or write the metadata is logged, never thrown.
+   */
+  static void recordJournal(Path dir, Path journal, String cacheName) {
+    Path meta = dir.resolve(DiskTier.META_FILE);
+    try {
+      Properties props = new Properties();
+      try (var in = Files.newInputStream(meta)) {
+        props.load(in);
+      }
+      String before = props.getProperty("journal");
+      String now = journal == null ? null : journal.toAbsolutePath().normalize().toString();
+      if (before != null && !before.equals(now) && holdsJournalFiles(Path.of(before))) {
+        LOG.log(Level.WARNING, "Cache '" + cacheName + "': its disk tier " + dir + " was last used with the"
+            + " write-behind journal " + before + ", whose directory still holds journal files, and "
+            + (now == null ? "the cache has no write-behind now" : "the cache now uses " + now) + ". Writes not"
+            + " delivered from there are not delivered by this cache: run io.goldylox.writebehind.Drain"
+            + " --dry-run on it to see whether any are left, and Drain to deliver them.");
+      }
+      if (now == null ? before == null : now.equals(before)) {
+        return;
+      }
+      if (now == null) {
+        props.remove("journal");
+      } else {
+        props.setProperty("journal", now);
+      }
+      Path tmp = dir.resolve(DiskTier.META_FILE + ".tmp");
+      try (var out = Files.newOutputStream(tmp)) {
+        props.store(out, "Goldylox disk tier");
+      }
+      Files.move(tmp, meta, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.WARNING, "Cache '" + cacheName + "': cannot record its write-behind journal in " + meta
+          + " (" + e + "); a later change of the journal path will not be noticed");
+    }
+  }
+
+  private static boolean holdsJournalFiles(Path journal) throws IOException {
+    if (!Files.isDirectory(journal)) {
+      return false;
+    }
+    try (var files = Files.newDirectoryStream(journal, "*.cq4")) {
+      return files.iterator().hasNext();
     }
   }
 }

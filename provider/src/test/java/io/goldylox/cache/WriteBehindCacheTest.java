@@ -183,6 +183,48 @@ class WriteBehindCacheTest {
     }
   }
 
+  /**
+   * A cache whose journal path changed, or whose write-behind was taken out, with a disk tier that the old
+   * journal fed: a WARN names the old journal (new-user trial: a backlog stranded without a word).
+   */
+  @Test
+  void aDiskTierWarnsWhenTheJournalItWasUsedWithIsNoLongerTheCachesJournal() throws Exception {
+    GateWriter writer = new GateWriter(url);
+    writer.open.countDown();
+    GoldyloxConfiguration<String, String> first = configuration(writer);
+    first.setDisk(dir.resolve("disk"), 1 << 20);
+    try (CacheManager manager = manager()) {
+      manager.createCache("orders", first).put("k", "v");
+    }
+    GoldyloxConfiguration<String, String> moved = configuration(writer);
+    moved.setDisk(dir.resolve("disk"), 1 << 20);
+    moved.setWriteBehind(moved.writeBehind().orElseThrow().toBuilder().journal(dir.resolve("journal2")).build());
+    try (io.goldylox.testing.LogCapture log = new io.goldylox.testing.LogCapture(
+        Class.forName("io.goldylox.tier.DiskTierFormat"))) {
+      try (CacheManager manager = manager()) {
+        manager.createCache("orders", moved).put("k", "v2"); // journal2 gets files
+      }
+      assertThat(log.records).singleElement().satisfies(record -> assertThat(record.getMessage())
+          .contains("was last used with the write-behind journal " + dir.resolve("journal"))
+          .contains("the cache now uses " + dir.resolve("journal2")).contains("Drain --dry-run"));
+      try (CacheManager manager = manager()) {
+        manager.createCache("orders", moved);
+      }
+      assertThat(log.records).as("said once: the tier now records the new journal").hasSize(1);
+    }
+    GoldyloxConfiguration<String, String> none = new GoldyloxConfiguration<>();
+    none.setTypes(String.class, String.class);
+    none.setDisk(dir.resolve("disk"), 1 << 20);
+    try (io.goldylox.testing.LogCapture log = new io.goldylox.testing.LogCapture(
+        Class.forName("io.goldylox.tier.DiskTierFormat"))) {
+      try (CacheManager manager = manager()) {
+        assertThat(manager.createCache("orders", none).get("k")).isEqualTo("v2");
+      }
+      assertThat(log.records).singleElement().satisfies(record -> assertThat(record.getMessage())
+          .contains("the cache has no write-behind now"));
+    }
+  }
+
   private CacheManager manager() {
     return provider.getCacheManager(URI.create("urn:goldylox:write-behind-test"), getClass().getClassLoader());
   }

@@ -30,8 +30,11 @@ import org.apache.fory.memory.MemoryBuffer;
  * Java writes only the fields it names.
  *
  * <p>Every record starts with a format byte: {@value #TAG_FORY} for a Fory stream with reference tracking,
- * {@value #TAG_FORY_UNTRACKED} for one without, written for the classes whose instances cannot reach one object twice
- * ({@link SharingFreeTypes}: a DTO of primitives, strings, boxed and {@code java.time} values, enums, arrays of
+ * {@value #TAG_FORY_UNTRACKED} for one without, each followed by the 8-byte {@link ClassShape} fingerprint of the
+ * value's class, which a read compares with the decoded value's class (a class whose fields changed since the
+ * write is refused, not misread; {@value #TAG_FORY_UNHASHED} and {@value #TAG_FORY_UNTRACKED_UNHASHED} are the
+ * same records written before fingerprints, read unchecked); the untracked form is written for the classes
+ * whose instances cannot reach one object twice ({@link SharingFreeTypes}: a DTO of primitives, strings, boxed and {@code java.time} values, enums, arrays of
  * primitives and plain JDK collections of such values, no two fields holding one object), where tracking references
  * costs an identity hash and a table entry per object on every write and read (the table, per thread and old, also
  * takes a reference to each young value: a card for G1 to refine) and could not change what comes back;
@@ -53,13 +56,13 @@ public final class ForySerializer implements Serializer {
 
   /** The name of this format, as {@code goldylox.serializer} spells it. */
   public static final String NAME = "fory";
-  /** The first byte of a Fory record: each object of a class with fields carries a hash of them. */
-  static final byte TAG_FORY = 0x47;
-  /** The first byte of a Fory record written without reference tracking, with class hashes. */
-  static final byte TAG_FORY_UNTRACKED = 0x67;
-  /** The first byte of a Fory record written before class hashes (read, never written). */
+  /** The first byte of a Fory record; the fingerprint of the value's class follows ({@link ClassShape}). */
+  static final byte TAG_FORY = 0x48;
+  /** The first byte of a Fory record written without reference tracking; the fingerprint follows. */
+  static final byte TAG_FORY_UNTRACKED = 0x68;
+  /** The first byte of a Fory record written before fingerprints (read, never written). */
   static final byte TAG_FORY_UNHASHED = 0x46;
-  /** The first byte of an untracked Fory record written before class hashes (read, never written). */
+  /** The first byte of an untracked Fory record written before fingerprints (read, never written). */
   static final byte TAG_FORY_UNTRACKED_UNHASHED = 0x66;
 
   /** Writes; the reader too, unless this is a guarded serializer. */
@@ -69,8 +72,6 @@ public final class ForySerializer implements Serializer {
   /** As {@link #writer} and {@link #fory}, without reference tracking (for {@link SharingFreeTypes}). */
   private final ThreadSafeFory untrackedWriter;
   private final ThreadSafeFory untracked;
-  /** Readers of records without class hashes ({@link #TAG_FORY_UNHASHED}, tracked and not), built when first met. */
-  private volatile ThreadSafeFory[] unhashed;
   private final JavaSerializer java;
   private final ClassLoader classLoader;
   private final ClassPolicy policy;
@@ -114,11 +115,11 @@ public final class ForySerializer implements Serializer {
     this.buffers = buffers;
     this.java = java;
     this.policy = policy;
-    this.fory = build(classLoader, java, policy, true, true);
-    this.writer = writer != null ? writer : policy == null ? fory : build(classLoader, java, null, true, true);
-    this.untracked = build(classLoader, java, policy, false, true);
+    this.fory = build(classLoader, java, policy, true);
+    this.writer = writer != null ? writer : policy == null ? fory : build(classLoader, java, null, true);
+    this.untracked = build(classLoader, java, policy, false);
     this.untrackedWriter = untrackedWriter != null ? untrackedWriter
-        : policy == null ? untracked : build(classLoader, java, null, false, true);
+        : policy == null ? untracked : build(classLoader, java, null, false);
   }
 
   private static final Object LOG_LEVEL_LOCK = new Object();
@@ -134,13 +135,8 @@ public final class ForySerializer implements Serializer {
     }
   }
 
-  /**
-   * @param hashClasses whether each object of a class with fields is written with a hash of its fields' names
-   *     and types, and read only when the reading class has the same: a class changed between the write and the
-   *     read (a field renamed, retyped, added or removed) is refused instead of one field's value going to another
-   */
   private static ThreadSafeFory build(ClassLoader classLoader, JavaSerializer java, ClassPolicy policy,
-      boolean trackReferences, boolean hashClasses) {
+      boolean trackReferences) {
     ThreadSafeFory fory;
     // Fory warns at every build that class registration is not required and unknown classes can be read. Goldylox
     // checks the classes of bytes from outside the process itself (ClassPolicy), and heap copies need no check, so
@@ -152,7 +148,6 @@ public final class ForySerializer implements Serializer {
         fory = Fory.builder()
             .withLanguage(Language.JAVA)
             .withRefTracking(trackReferences)
-            .withClassVersionCheck(hashClasses)
             .requireClassRegistration(false)
             .suppressClassRegistrationWarnings(true)
             .withClassLoader(classLoader)
@@ -234,9 +229,11 @@ public final class ForySerializer implements Serializer {
       try {
         if (SharingFreeTypes.isSharingFree(value)) {
           buffer.writeByte(TAG_FORY_UNTRACKED);
+          buffer.writeInt64(ClassShape.fingerprint(type));
           untrackedWriter.serialize(buffer, value);
         } else {
           buffer.writeByte(TAG_FORY);
+          buffer.writeInt64(ClassShape.fingerprint(type));
           writer.serialize(buffer, value);
         }
       } catch (RuntimeException e) {
@@ -252,29 +249,6 @@ public final class ForySerializer implements Serializer {
         scratchBuffers.releaseWriter();
       }
     }
-  }
-
-  /** The Fory that reads records of {@code tag}. */
-  private ThreadSafeFory reader(byte tag) {
-    if (tag == TAG_FORY) {
-      return fory;
-    }
-    if (tag == TAG_FORY_UNTRACKED) {
-      return untracked;
-    }
-    ThreadSafeFory[] readers = unhashed;
-    if (readers == null) {
-      synchronized (this) {
-        readers = unhashed;
-        if (readers == null) {
-          // Records written before class hashes: read as then, without the check (they cannot be checked).
-          readers = new ThreadSafeFory[] {build(classLoader, java, policy, true, false),
-              build(classLoader, java, policy, false, false)};
-          unhashed = readers;
-        }
-      }
-    }
-    return tag == TAG_FORY_UNHASHED ? readers[0] : readers[1];
   }
 
   @Override
@@ -303,8 +277,8 @@ public final class ForySerializer implements Serializer {
       throw new SerializationException("Not a stored value: no bytes", null);
     }
     byte tag = bytes[0];
-    if (tag == TAG_FORY || tag == TAG_FORY_UNTRACKED || tag == TAG_FORY_UNHASHED
-        || tag == TAG_FORY_UNTRACKED_UNHASHED) {
+    boolean fingerprinted = tag == TAG_FORY || tag == TAG_FORY_UNTRACKED;
+    if (fingerprinted || tag == TAG_FORY_UNHASHED || tag == TAG_FORY_UNTRACKED_UNHASHED) {
       ForyBuffers scratchBuffers = buffers.get();
       MemoryBuffer buffer = scratchBuffers.takeReader(bytes, 1, length - 1);
       boolean scratch = buffer != null;
@@ -312,9 +286,21 @@ public final class ForySerializer implements Serializer {
         buffer = MemoryBuffer.fromByteArray(bytes, 1, length - 1); // a read re-entered on this thread
       }
       try {
-        return reader(tag).deserialize(buffer);
+        if (!fingerprinted) {
+          return (tag == TAG_FORY_UNHASHED ? fory : untracked).deserialize(buffer);
+        }
+        long written = buffer.readInt64();
+        Object value = (tag == TAG_FORY ? fory : untracked).deserialize(buffer);
+        if (value != null && ClassShape.fingerprint(value.getClass()) != written) {
+          throw new SerializationException("The class " + value.getClass().getName() + " is not the one this"
+              + " record was written with: its fields (names or types) changed since; the record is not read",
+              null);
+        }
+        return value;
       } catch (InsecureException e) {
         throw new ClassRejectedException("Refused a class while reading a stored value: " + e.getMessage(), e);
+      } catch (SerializationException e) {
+        throw e;
       } catch (RuntimeException e) {
         if (policy != null && hasCause(e, InsecureException.class)) {
           throw new ClassRejectedException("Refused a class while reading a stored value: " + e.getMessage(), e);

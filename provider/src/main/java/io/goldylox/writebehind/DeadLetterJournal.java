@@ -84,6 +84,27 @@ final class DeadLetterJournal implements AutoCloseable {
     }
   }
 
+  /**
+   * A key or value of a dead letter, or, when it cannot be read back with {@code serializer} (its class is gone
+   * or changed, which may be why it is a dead letter), an {@link Unreadable} that says so: one such letter must
+   * not keep the others from being listed.
+   */
+  private static Object decode(byte[] bytes, Serializer serializer, ClassLoader loader) {
+    try {
+      return serializer.deserialize(bytes, loader);
+    } catch (RuntimeException e) {
+      return new Unreadable(bytes.length, e.getMessage());
+    }
+  }
+
+  /** What stands for a key or value that cannot be read back; its {@code toString} says why. */
+  record Unreadable(int bytes, String reason) {
+    @Override
+    public String toString() {
+      return "(" + bytes + " bytes this class path cannot read back: " + reason + ")";
+    }
+  }
+
   /** Reads every dead letter in {@code directory} (empty when there is none). */
   static List<DeadLetter<Object, Object>> readAll(Path directory, Serializer serializer, ClassLoader loader) {
     List<DeadLetter<Object, Object>> letters = new ArrayList<>();
@@ -117,9 +138,9 @@ final class DeadLetterJournal implements AutoCloseable {
           if (valueLength >= 0) {
             byte[] bytes = new byte[valueLength];
             in.read(bytes);
-            value = serializer.deserialize(bytes, loader);
+            value = decode(bytes, serializer, loader);
           }
-          letters.add(new DeadLetter<>(cache, serializer.deserialize(key, loader), value,
+          letters.add(new DeadLetter<>(cache, decode(key, serializer, loader), value,
               kind == JournalRecord.DELETE, attempts, created, failed, error));
         }
       }

@@ -137,8 +137,11 @@ public final class Drain {
     boolean timedOut;
     CacheWriter<Object, Object> writer = WriteBehindJournal.createWriter(settings);
     try {
+      // Its job is to empty the journal: what cannot be read back goes to the dead letters (counted below), as
+      // on-incompatible = wipe does, instead of refusing the whole journal for it.
       WriteBehindJournal<Object, Object> journal = WriteBehindJournal.open(boundedClose(settings), writer,
-          serializer, loader, MBeanRegistrar.sanitize(cache), ChronicleJournal.DEFAULT_ROLL_CYCLE);
+          serializer, serializer, loader, MBeanRegistrar.sanitize(cache), ChronicleJournal.DEFAULT_ROLL_CYCLE,
+          io.goldylox.tier.OnIncompatible.WIPE);
       try {
         metrics = journal.metrics();
         timedOut = !awaitDelivered(journal);

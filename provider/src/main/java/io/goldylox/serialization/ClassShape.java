@@ -32,6 +32,9 @@ final class ClassShape {
   private static final ClassValue<Long> FINGERPRINTS = new ClassValue<>() {
     @Override
     protected Long computeValue(Class<?> type) {
+      if (isJdk(type) || type.isHidden() || type.isSynthetic() || java.lang.reflect.Proxy.isProxyClass(type)) {
+        return 0L;
+      }
       StringBuilder text = new StringBuilder(256);
       describe(type, text, new HashSet<>());
       return fnv1a64(text.toString().getBytes(StandardCharsets.UTF_8));
@@ -40,7 +43,12 @@ final class ClassShape {
 
   private ClassShape() {}
 
-  /** The fingerprint of {@code type}'s shape. */
+  /**
+   * The fingerprint of {@code type}'s shape; 0, not checked, for a JDK class (a JDK collection may come back as
+   * another JDK class, {@code List.of} as an {@code ArrayList} say, and its shape is the JDK's, not the
+   * application's; the application classes inside it are not covered), and for a class whose name differs from
+   * one JVM to the next (a lambda's, a proxy's: nothing to compare).
+   */
   static long fingerprint(Class<?> type) {
     return FINGERPRINTS.get(type);
   }

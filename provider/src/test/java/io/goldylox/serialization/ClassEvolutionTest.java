@@ -69,6 +69,27 @@ class ClassEvolutionTest {
   }
 
   @Test
+  void aChangeInsideAFieldsClassIsRefused() throws Exception {
+    String v1 = "public class Value implements java.io.Serializable {\n"
+        + "  public static class Address implements java.io.Serializable { public String city = \"Lyon\";"
+        + " public String street = \"Rue\"; }\n"
+        + "  public Address home = new Address(); public String name = \"Ada\"; }";
+    byte[] bytes = written(v1);
+    assertThat(readAs(bytes, v1)).isNotNull();
+    assertThatThrownBy(() -> readAs(bytes, v1.replace("public String city", "public String town")))
+        .isInstanceOf(SerializationException.class).hasMessageContaining("evo.Value");
+  }
+
+  @Test
+  void jdkValuesAreNotFingerprinted() {
+    assertThat(ClassShape.fingerprint(java.util.ArrayList.class)).isZero();
+    assertThat(ClassShape.fingerprint(String.class)).isZero();
+    ForySerializer fory = new ForySerializer(getClass().getClassLoader());
+    Object list = java.util.List.of("a", "b", "c");
+    assertThat(fory.deserialize(fory.serialize(list), getClass().getClassLoader())).isEqualTo(list);
+  }
+
+  @Test
   void anAddedOrRemovedFieldIsRefused() throws Exception {
     byte[] bytes = written(PERSON_V1);
     assertThatThrownBy(() -> readAs(bytes, PERSON_V1.replace("public String name", "public String zip; public String name")))

@@ -46,6 +46,8 @@ final class DiskRecovery<K> {
    * rejectedRecords.
    */
   final java.util.Map<ByteBuffer, Boolean> refusedKeys = new java.util.HashMap<>();
+  /** Keys that did not read back for another reason than the class policy (a changed class): logged once. */
+  private int unreadableKeys;
 
   DiskRecovery(DiskLog<K> log, Serializer serializer, ClassLoader classLoader, boolean verifyRecovered,
       LongAdder corruptRecords, LongAdder rejectedRecords) {
@@ -154,8 +156,16 @@ final class DiskRecovery<K> {
         @SuppressWarnings("unchecked")
         K read = (K) serializer.deserialize(keyBytes, classLoader);
         key = read;
-      } catch (ClassRejectedException e) {
-        rejectedRecords.increment(); // the policy logs once per class
+      } catch (io.goldylox.serialization.SerializationException e) {
+        // An intact record (its checksum holds) whose key does not read back: a class refused by the policy, or
+        // changed since the write. Not corruption: the tier applies on-incompatible to it, and never drops it.
+        if (e instanceof ClassRejectedException) {
+          rejectedRecords.increment(); // the policy logs once per class
+        } else if (unreadableKeys++ == 0) {
+          LOG.log(Level.WARNING, "Disk tier " + directory + ": cannot read back the key of the record at offset "
+              + pos + " of " + segment.path.getFileName() + " (" + e.getMessage() + "); its class may have"
+              + " changed since it was written (further such keys are counted, not logged)");
+        }
         refusedKeys.put(ByteBuffer.wrap(keyBytes), type == PUT); // later records of the key win, as in the keydir
         pos += HEADER + length;
         continue;

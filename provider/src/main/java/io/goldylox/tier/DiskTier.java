@@ -209,17 +209,19 @@ public final class DiskTier<K> implements LowerTier<K> {
             + dir.resolve(LOCK_FILE) + " is held); close that cache first or configure another disk path");
       }
       DiskTierFormat.check(dir, keyType, valueType, serializer, onIncompatible);
+      long[] found = segmentFiles(dir); // before the tier opens its segments, which touches them
       DiskTier<K> tier = new DiskTier<>(dir, capacityBytes, segmentBytes, serializer, classLoader, lockChannel,
           lock);
       int refused = tier.recover();
       if (refused > 0) {
-        String what = "Disk tier " + dir + ": " + refused + " entries have keys of classes this cache does not"
-            + " allow (the WARN lines 'refused to instantiate ...' above name them)";
+        String what = "Disk tier " + dir + ": " + refused + " entries have keys this cache cannot read back: of"
+            + " classes it does not allow, or of classes changed since they were written (the WARN lines above"
+            + " name them)";
         if (onIncompatible == OnIncompatible.FAIL) {
           tier.close();
           throw new CacheException(what + "; on-incompatible = fail, so the tier was not opened and no entry was"
-              + " removed. If the classes are yours, add them to serializer.allow; on-incompatible = wipe deletes"
-              + " the tier's entries");
+              + " removed. If the classes are yours, add them to serializer.allow; if they changed, open the tier"
+              + " with the release that wrote it; on-incompatible = wipe deletes the tier's entries");
         }
         // As for data of other classes: a key that cannot be read cannot be compared with the keys that can (an
         // equal key may be stored in another form), so no single entry can be removed soundly. Deleted while the
@@ -230,7 +232,7 @@ public final class DiskTier<K> implements LowerTier<K> {
         tier = new DiskTier<>(dir, capacityBytes, segmentBytes, serializer, classLoader, lockChannel, lock);
         tier.recover();
       }
-      tier.reportOpened(capacityBytes);
+      tier.reportOpened(capacityBytes, found[0], found[1]);
       if (backgroundCompaction) {
         tier.compactor.start();
       }
@@ -250,15 +252,9 @@ public final class DiskTier<K> implements LowerTier<K> {
    * a WARN when the segments take more than {@code capacityBytes} (a lowered {@code disk.size}: the oldest are
    * evicted as writes need room, not at once).
    */
-  private void reportOpened(long capacityBytes) throws IOException {
-    long bytes = 0;
-    long lastWritten = 0;
-    for (Path segment : listSegments(directory)) {
-      bytes += Files.size(segment);
-      lastWritten = Math.max(lastWritten, Files.getLastModifiedTime(segment).toMillis());
-    }
+  private void reportOpened(long capacityBytes, long bytes, long lastWritten) {
     long entries = size();
-    if (entries == 0 && bytes == 0) {
+    if (entries == 0) {
       return;
     }
     LOG.log(Level.INFO, "Disk tier " + directory + ": opened with " + entries + " entries in " + bytes + " bytes of"
@@ -275,6 +271,17 @@ public final class DiskTier<K> implements LowerTier<K> {
    */
   public static void recordJournal(Path directory, Path journal, String cacheName) {
     DiskTierFormat.recordJournal(directory.toAbsolutePath().normalize(), journal, cacheName);
+  }
+
+  /** The bytes of the segment files in {@code dir} and the last time one was modified (ms). */
+  private static long[] segmentFiles(Path dir) throws IOException {
+    long bytes = 0;
+    long lastWritten = 0;
+    for (Path segment : listSegments(dir)) {
+      bytes += Files.size(segment);
+      lastWritten = Math.max(lastWritten, Files.getLastModifiedTime(segment).toMillis());
+    }
+    return new long[] {bytes, lastWritten};
   }
 
   private static void release(FileLock lock, FileChannel channel) {

@@ -80,6 +80,41 @@ class ClassEvolutionTest {
         .isInstanceOf(SerializationException.class).hasMessageContaining("evo.Value");
   }
 
+  /**
+   * A disk tier whose key class changed: the keys do not read back, which is no corruption. With on-incompatible =
+   * fail the tier does not open and keeps every entry (found by a new-user trial: each key was logged as
+   * unreadable, one line an entry, and the entries were dropped, so the release that wrote them found none).
+   */
+  @Test
+  void aDiskTierWhoseKeyClassChangedDoesNotOpenAndKeepsItsEntries() throws Exception {
+    String v1 = "public class Value implements java.io.Serializable {\n"
+        + "  public String region; public Value(String r) { region = r; }\n"
+        + "  public boolean equals(Object o) { return o instanceof Value && ((Value) o).region.equals(region); }\n"
+        + "  public int hashCode() { return region.hashCode(); } }";
+    ClassLoader old = compile("v1", v1);
+    java.lang.reflect.Constructor<?> key = old.loadClass("evo.Value").getConstructor(String.class);
+    Path disk = dir.resolve("disk");
+    try (io.goldylox.tier.DiskTier<Object> tier = io.goldylox.tier.DiskTier.open(disk, 1 << 20,
+        new ForySerializer(old), old, old.loadClass("evo.Value"), byte[].class, io.goldylox.tier.OnIncompatible.FAIL)) {
+      for (int i = 0; i < 100; i++) {
+        tier.put(key.newInstance("r" + i), new byte[] {(byte) i}, io.goldylox.tier.StoredEntry.ETERNAL);
+      }
+    }
+    ClassLoader changed = compile("v2", v1.replace("region", "zone"));
+    try (io.goldylox.testing.LogCapture log = new io.goldylox.testing.LogCapture(
+        io.goldylox.tier.DiskTier.class)) {
+      assertThatThrownBy(() -> io.goldylox.tier.DiskTier.open(disk, 1 << 20, new ForySerializer(changed), changed,
+          changed.loadClass("evo.Value"), byte[].class, io.goldylox.tier.OnIncompatible.FAIL))
+          .hasMessageContaining("100 entries have keys this cache cannot read back")
+          .hasMessageContaining("no entry was removed");
+      assertThat(log.records).as("one line, not one an entry").hasSize(1);
+    }
+    try (io.goldylox.tier.DiskTier<Object> tier = io.goldylox.tier.DiskTier.open(disk, 1 << 20,
+        new ForySerializer(old), old, old.loadClass("evo.Value"), byte[].class, io.goldylox.tier.OnIncompatible.FAIL)) {
+      assertThat(tier.size()).as("the release that wrote them finds them all").isEqualTo(100);
+    }
+  }
+
   @Test
   void jdkValuesAreNotFingerprinted() {
     assertThat(ClassShape.fingerprint(java.util.ArrayList.class)).isZero();

@@ -60,7 +60,7 @@ class DiskTierClassPolicyTest {
     ClassPolicy afterRestart = strict();
     assertThatThrownBy(() -> open(fory.guarded(afterRestart), OnIncompatible.FAIL))
         .isInstanceOf(CacheException.class)
-        .hasMessageContaining("1 entries have keys of classes this cache does not allow")
+        .hasMessageContaining("1 entries have keys this cache cannot read back")
         .hasMessageContaining("serializer.allow").hasMessageContaining("on-incompatible = wipe");
     assertThat(Gadget.instantiations()).as("nothing of it ran").isEqualTo(before);
     assertThat(afterRestart.rejected()).isEqualTo(1);

@@ -55,12 +55,14 @@ final class DiskTierFormat {
       OnIncompatible onIncompatible) throws IOException {
     Path meta = dir.resolve(DiskTier.META_FILE);
     String journal = null; // kept: what recordJournal wrote, compared when the cache is created
+    String formerJournals = null;
     if (Files.exists(meta)) {
       Properties stored = new Properties();
       try (var in = Files.newInputStream(meta)) {
         stored.load(in);
       }
       journal = stored.getProperty("journal");
+      formerJournals = stored.getProperty("journals.former");
       String problem = problem(dir, stored, keyType, valueType, serializer);
       if (problem != null) {
         String what = "Disk tier at " + dir + " " + problem;
@@ -88,6 +90,9 @@ final class DiskTierFormat {
     props.setProperty("serializer", serializer.formatName());
     if (journal != null) {
       props.setProperty("journal", journal);
+    }
+    if (formerJournals != null) {
+      props.setProperty("journals.former", formerJournals);
     }
     Path tmp = dir.resolve(DiskTier.META_FILE + ".tmp");
     try (var out = Files.newOutputStream(tmp)) {
@@ -215,10 +220,11 @@ final class DiskTierFormat {
 
   /**
    * Records in the metadata of the tier at {@code dir} the write-behind journal its cache uses now ({@code null}:
-   * none), and warns when the one recorded before is another directory that still holds journal files: writes
-   * that were not delivered there (a journal path changed, write-behind taken out of the configuration) are
-   * not delivered by this cache, and the tier may serve values its writer never received. Only looks at files:
-   * no Chronicle class is loaded for it. A failure to read or write the metadata is logged, never thrown.
+   * none), and warns, at every open, about each journal the cache used before that still holds journal files:
+   * writes that were not delivered there (a journal path changed, write-behind taken out of the configuration)
+   * are not delivered by this cache, and the tier may serve values its writer never received. A former journal
+   * is forgotten once its files are gone ({@code Drain} removes them when it has emptied it). Only looks at
+   * files: no Chronicle class is loaded for it. A failure to read or write the metadata is logged, never thrown.
    */
   static void recordJournal(Path dir, Path journal, String cacheName) {
     Path meta = dir.resolve(DiskTier.META_FILE);
@@ -228,21 +234,41 @@ final class DiskTierFormat {
         props.load(in);
       }
       String before = props.getProperty("journal");
+      String formerBefore = props.getProperty("journals.former", "");
       String now = journal == null ? null : journal.toAbsolutePath().normalize().toString();
-      if (before != null && !before.equals(now) && holdsJournalFiles(Path.of(before))) {
-        LOG.log(Level.WARNING, "Cache '" + cacheName + "': its disk tier " + dir + " was last used with the"
-            + " write-behind journal " + before + ", whose directory still holds journal files, and "
-            + (now == null ? "the cache has no write-behind now" : "the cache now uses " + now) + ". Writes not"
-            + " delivered from there are not delivered by this cache: run io.goldylox.writebehind.Drain"
-            + " --dry-run on it to see whether any are left, and Drain to deliver them.");
+      java.util.Set<String> former = new java.util.LinkedHashSet<>();
+      for (String path : formerBefore.split(java.io.File.pathSeparator)) {
+        if (!path.isEmpty()) {
+          former.add(path);
+        }
       }
-      if (now == null ? before == null : now.equals(before)) {
+      if (before != null) {
+        former.add(before);
+      }
+      former.remove(now);
+      former.removeIf(path -> !holdsJournalFiles(Path.of(path)));
+      if (!former.isEmpty()) {
+        LOG.log(Level.WARNING, "Cache '" + cacheName + "': its disk tier " + dir + " was used with the write-behind"
+            + " journal" + (former.size() == 1 ? " " : "s ") + String.join(", ", former) + ", which still hold"
+            + (former.size() == 1 ? "s" : "") + " journal files, and "
+            + (now == null ? "the cache has no write-behind now" : "the cache now uses " + now) + ". Writes not"
+            + " delivered from there are not delivered by this cache: see what is left with"
+            + " io.goldylox.writebehind.Drain --journal <that directory> --dry-run, and deliver it without"
+            + " --dry-run (which removes the emptied journal's files; this WARN then stops).");
+      }
+      String formerNow = String.join(java.io.File.pathSeparator, former);
+      if (java.util.Objects.equals(before, now) && formerBefore.equals(formerNow)) {
         return;
       }
       if (now == null) {
         props.remove("journal");
       } else {
         props.setProperty("journal", now);
+      }
+      if (formerNow.isEmpty()) {
+        props.remove("journals.former");
+      } else {
+        props.setProperty("journals.former", formerNow);
       }
       Path tmp = dir.resolve(DiskTier.META_FILE + ".tmp");
       try (var out = Files.newOutputStream(tmp)) {
@@ -255,12 +281,14 @@ final class DiskTierFormat {
     }
   }
 
-  private static boolean holdsJournalFiles(Path journal) throws IOException {
+  private static boolean holdsJournalFiles(Path journal) {
     if (!Files.isDirectory(journal)) {
       return false;
     }
     try (var files = Files.newDirectoryStream(journal, "*.cq4")) {
       return files.iterator().hasNext();
+    } catch (IOException e) {
+      return true; // cannot tell: keep it, and keep warning
     }
   }
 }

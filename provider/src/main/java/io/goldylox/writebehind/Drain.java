@@ -95,6 +95,10 @@ public final class Drain {
   private int drain() {
     URI file = options.config.toAbsolutePath().normalize().toUri();
     WriteBehindConfig settings = writeBehindOf(ConfigLoader.load(file, loader), file);
+    if (options.journal != null) { // a former journal of the cache: its own dead letters, beside it
+      settings = settings.toBuilder().journal(options.journal)
+          .deadLetter(Path.of(options.journal + "-dead-letter")).build();
+    }
     String cache = options.cache;
     Path directory = settings.journal();
     String serializerName = DrainSerializer.name(options.serializer);
@@ -119,7 +123,8 @@ public final class Drain {
         throw new DrainException(EXIT_ERROR, "The journal " + directory + " does not read back with the "
             + serializerName + " serializer: " + mismatch + ". Nothing was delivered. Pass --serializer java or"
             + " --serializer fory, whichever the cache used (its goldylox.serializer property), and put the key"
-            + " and value classes on the class path.");
+            + " and value classes on the class path as they were when the operations were made (a class changed"
+            + " since cannot read them back: run the command with the application release that wrote them).");
       }
     }
     out.println(cache + ": " + pending + " operations to deliver from " + directory + " to "
@@ -165,6 +170,8 @@ public final class Drain {
       deadLetters(settings, serializer, serializerName);
     }
     if (left == 0) {
+      removeFiles(directory);
+      out.println(cache + ": removed the empty journal's files from " + directory);
       return EXIT_OK;
     }
     String reason = failure != null ? "the flusher stopped: " + failure
@@ -173,6 +180,22 @@ public final class Drain {
         : "the journal's checkpoint did not reach its end; see the log above";
     throw new DrainException(EXIT_LEFT, left + " operations are left in the journal " + directory + " (" + reason
         + "). Run the command again to deliver them.");
+  }
+
+  /**
+   * Deletes the files of a journal found empty (its cycle files, their table, its checkpoint and lock file), so
+   * that a disk tier that remembers it as a former journal of its cache stops warning about it, and an operator
+   * sees at a glance that nothing is left. A file that cannot be deleted is only reported.
+   */
+  private void removeFiles(Path directory) {
+    try (var files = Files.newDirectoryStream(directory, "{*.cq4,*.cq4t," + Checkpoint.FILE + ","
+        + ChronicleJournal.LOCK_FILE + "}")) {
+      for (Path file : files) {
+        Files.deleteIfExists(file);
+      }
+    } catch (java.io.IOException e) {
+      err.println("warning: cannot remove the files of the empty journal " + directory + ": " + e);
+    }
   }
 
   /**
@@ -254,6 +277,13 @@ public final class Drain {
             ? " (--dead-letters print lists them)" : ":"));
     if (options.deadLetters != DrainOptions.DeadLetters.SUMMARY) {
       DeadLetterReport.print(letters, out);
+    }
+    long unreadable = letters.stream().filter(letter -> letter.key() instanceof DeadLetterJournal.Unreadable
+        || letter.value() instanceof DeadLetterJournal.Unreadable).count();
+    if (options.deadLetters == DrainOptions.DeadLetters.CLEAR && !options.dryRun && unreadable > 0) {
+      throw new DrainException(EXIT_ERROR, unreadable + " of the dead letters in " + directory + " cannot be read"
+          + " back with this class path (their classes are gone or changed), so what they hold cannot be listed;"
+          + " nothing was deleted. List and clear them with the release that wrote them.");
     }
     if (options.deadLetters == DrainOptions.DeadLetters.CLEAR && !options.dryRun) {
       DeadLetterReport.clear(directory);

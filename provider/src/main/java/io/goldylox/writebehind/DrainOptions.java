@@ -38,6 +38,8 @@ final class DrainOptions {
       "                           and bound the close after it by the same (default: until delivered)",
       "  --dead-letters print     afterwards, list the operations in the dead-letter journal",
       "  --dead-letters clear     afterwards, list them and delete them",
+      "  --journal <dir>          deliver the journal in <dir> instead of the one the file names (a former",
+      "                           journal of the cache, after its path was changed), with the file's writer",
       "  --dry-run                only say what would be delivered (how many operations, made when), deliver",
       "                           nothing; exit 0 if the journal is empty, 1 if not",
       "  --help                   show this text",
@@ -58,17 +60,20 @@ final class DrainOptions {
   /** {@code --timeout} as it was given, for messages. */
   final String timeoutText;
   final DeadLetters deadLetters;
+  /** {@code --journal}: the journal to deliver instead of the file's, or null. */
+  final Path journal;
   final boolean dryRun;
   final boolean help;
 
   private DrainOptions(Path config, String cache, String serializer, Duration timeout, String timeoutText,
-      DeadLetters deadLetters, boolean dryRun, boolean help) {
+      DeadLetters deadLetters, Path journal, boolean dryRun, boolean help) {
     this.config = config;
     this.cache = cache;
     this.serializer = serializer;
     this.timeout = timeout;
     this.timeoutText = timeoutText;
     this.deadLetters = deadLetters;
+    this.journal = journal;
     this.dryRun = dryRun;
     this.help = help;
   }
@@ -87,6 +92,7 @@ final class DrainOptions {
     DeadLetters deadLetters = DeadLetters.SUMMARY;
     boolean help = false;
     boolean dryRun = false;
+    Path journal = null;
     for (int i = 0; i < args.length; i++) {
       String name = args[i];
       String value = null;
@@ -135,6 +141,9 @@ final class DrainOptions {
           timeout = duration(value);
           timeoutText = value;
           break;
+        case "--journal":
+          journal = path(value).toAbsolutePath().normalize();
+          break;
         case "--dead-letters":
           if (value.equals("print")) {
             deadLetters = DeadLetters.PRINT;
@@ -156,7 +165,7 @@ final class DrainOptions {
         throw DrainException.usage("--cache <name> is required");
       }
     }
-    return new DrainOptions(config, cache, serializer, timeout, timeoutText, deadLetters, dryRun, help);
+    return new DrainOptions(config, cache, serializer, timeout, timeoutText, deadLetters, journal, dryRun, help);
   }
 
   private static boolean isValued(String name) {
@@ -166,6 +175,7 @@ final class DrainOptions {
       case "--serializer":
       case "--timeout":
       case "--dead-letters":
+      case "--journal":
         return true;
       default:
         return false;
@@ -176,7 +186,7 @@ final class DrainOptions {
     try {
       return Path.of(value);
     } catch (InvalidPathException e) {
-      throw DrainException.usage("--config '" + value + "' is not a file path: " + e.getMessage());
+      throw DrainException.usage("'" + value + "' is not a path: " + e.getMessage());
     }
   }
 

@@ -205,12 +205,14 @@ class WriteBehindCacheTest {
         manager.createCache("orders", moved).put("k", "v2"); // journal2 gets files
       }
       assertThat(log.records).singleElement().satisfies(record -> assertThat(record.getMessage())
-          .contains("was last used with the write-behind journal " + dir.resolve("journal"))
-          .contains("the cache now uses " + dir.resolve("journal2")).contains("Drain --dry-run"));
+          .contains("was used with the write-behind journal " + dir.resolve("journal"))
+          .contains("the cache now uses " + dir.resolve("journal2"))
+          .contains("Drain --journal <that directory> --dry-run"));
       try (CacheManager manager = manager()) {
         manager.createCache("orders", moved);
       }
-      assertThat(log.records).as("said once: the tier now records the new journal").hasSize(1);
+      assertThat(log.records).as("said at every open while the former journal holds files").hasSize(2);
+      assertThat(log.records.get(1).getMessage()).contains("journal " + dir.resolve("journal") + ", which");
     }
     GoldyloxConfiguration<String, String> none = new GoldyloxConfiguration<>();
     none.setTypes(String.class, String.class);
@@ -222,6 +224,20 @@ class WriteBehindCacheTest {
       }
       assertThat(log.records).singleElement().satisfies(record -> assertThat(record.getMessage())
           .contains("the cache has no write-behind now"));
+    }
+    for (String journal : java.util.List.of("journal", "journal2")) { // as Drain leaves a journal it emptied
+      try (var files = java.nio.file.Files.newDirectoryStream(dir.resolve(journal), "*.cq4")) {
+        for (Path file : files) {
+          java.nio.file.Files.delete(file);
+        }
+      }
+    }
+    try (io.goldylox.testing.LogCapture log = new io.goldylox.testing.LogCapture(
+        Class.forName("io.goldylox.tier.DiskTierFormat"))) {
+      try (CacheManager manager = manager()) {
+        assertThat(manager.createCache("orders", none).get("k")).isEqualTo("v2");
+      }
+      assertThat(log.records).as("no former journal holds files any more").isEmpty();
     }
   }
 

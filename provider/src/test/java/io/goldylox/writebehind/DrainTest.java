@@ -155,7 +155,7 @@ class DrainTest {
         "--cache", "orders", "--dry-run");
     assertThat(look.exit).as(look.toString()).isEqualTo(Drain.EXIT_LEFT);
     assertThat(look.out).contains("orders: 2 operations to deliver").containsPattern(
-        "made between \\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z and \\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z \\(the newest \\d+s ago\\)")
+        "made between \\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z and \\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z \\(the newest \\d+m?s ago\\)")
         .contains("--dry-run: nothing delivered");
     assertThat(H2Writer.contents(url())).isEmpty();
 
@@ -292,6 +292,38 @@ class DrainTest {
     assertThat(run.exit).as(run.toString()).isZero();
     assertThat(run.out).contains("(serializer fory)").contains("is empty");
     assertThat(H2Writer.contents(url())).isEqualTo(Map.of("a", "1", "b", "2", "c", "3"));
+  }
+
+  /**
+   * The cache's journal path was changed while its old journal still held a backlog: {@code --journal} delivers
+   * the old one with the file's writer, and removes the emptied journal's files.
+   */
+  @Test
+  void aFormerJournalIsDeliveredWithDashDashJournalAndItsFilesRemoved() throws Exception {
+    Path conf = config();
+    Path stderr = dir.resolve("node.err");
+    Process node = node(stderr, List.of(property(DrainWriter.URL, url()), property(DrainWriter.DELAY, "60000")),
+        "put", conf.toString(), "a=1", "b=2");
+    try {
+      awaitDone(node, stderr);
+    } finally {
+      node.destroyForcibly();
+      node.waitFor(10, TimeUnit.SECONDS);
+    }
+    Path former = dir.resolve("former-journal");
+    Files.move(journal(), former); // as if the configuration now named another journal
+
+    Run run = drainProcess(List.of(property(DrainWriter.URL, url())), "--config", conf.toString(), "--cache",
+        "orders", "--journal", former.toString());
+    assertThat(run.exit).as(run.toString()).isZero();
+    assertThat(run.out).contains("orders: 2 operations to deliver from " + former)
+        .contains("removed the empty journal's files from " + former);
+    assertThat(H2Writer.contents(url())).isEqualTo(Map.of("a", "1", "b", "2"));
+    try (var left = Files.list(former)) {
+      assertThat(left.map(path -> path.getFileName().toString()))
+          .as("no cycle file, table, checkpoint or lock file is left").isEmpty();
+    }
+    assertThat(Files.exists(journal())).as("the file's own journal was not touched").isFalse();
   }
 
   // ---------------------------------------------------------------------------------------------------------

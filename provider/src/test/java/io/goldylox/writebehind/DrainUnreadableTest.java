@@ -108,5 +108,19 @@ class DrainUnreadableTest {
     assertThat(exit).as(report).isZero();
     assertThat(Recording.WRITTEN).as(report).containsEntry("k19", "v19").hasSize(21); // warm, k0..k19
     assertThat(out.toString(StandardCharsets.UTF_8)).as(report).contains("1 moved to the dead-letter journal");
+
+    // A dead letter this class path cannot read back is listed as such, and not deleted by --dead-letters clear.
+    ByteArrayOutputStream listing = new ByteArrayOutputStream();
+    ByteArrayOutputStream refusal = new ByteArrayOutputStream();
+    int cleared = Drain.run(new String[] {"--config", conf.toString(), "--cache", "orders", "--dead-letters",
+        "clear"}, new PrintStream(listing, true, StandardCharsets.UTF_8),
+        new PrintStream(refusal, true, StandardCharsets.UTF_8));
+    assertThat(cleared).isEqualTo(Drain.EXIT_ERROR);
+    assertThat(listing.toString(StandardCharsets.UTF_8)).contains("put key=old value=(")
+        .contains("bytes this class path cannot read back");
+    assertThat(refusal.toString(StandardCharsets.UTF_8)).contains("1 of the dead letters in")
+        .contains("nothing was deleted");
+    assertThat(WriteBehindJournal.readDeadLetters(settings.deadLetter(), new ForySerializer(hidden), hidden))
+        .singleElement().satisfies(letter -> assertThat(letter.key()).isEqualTo("old"));
   }
 }

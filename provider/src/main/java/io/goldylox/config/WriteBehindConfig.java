@@ -123,7 +123,7 @@ public final class WriteBehindConfig implements Serializable {
   public record Retry(Duration initialDelay, Duration maxDelay, int maxAttempts) implements Serializable {
 
     /**
-     * About 1 h 40 min of retries (100 ms doubling to 30 s, 200 attempts): a database restart or failover, even a
+     * About 1 h 36 min of retries (100 ms doubling to 30 s, 200 attempts): a database restart or failover, even a
      * maintenance window, does not send a whole backlog to the dead letters (with 10 attempts it did after 51 s).
      */
     public static final Retry DEFAULT = new Retry(Duration.ofMillis(100), Duration.ofSeconds(30), 200);
@@ -142,6 +142,22 @@ public final class WriteBehindConfig implements Serializable {
       if (maxAttempts < 1) {
         throw new IllegalArgumentException("retry max-attempts must be at least 1, not " + maxAttempts);
       }
+    }
+
+    /** How long an operation is retried before it becomes a dead letter: the sum of its backoffs (ms). */
+    public long budgetMillis() {
+      long total = 0;
+      int attempt = 1;
+      for (; attempt < maxAttempts; attempt++) { // doubling: at most ~60 turns before the delay is max-delay
+        long delay = backoffMillis(attempt);
+        total += delay;
+        if (delay >= maxDelay.toMillis()) {
+          attempt++;
+          break;
+        }
+      }
+      long rest = Math.max(0, maxAttempts - attempt);
+      return total + rest * maxDelay.toMillis();
     }
 
     /** The wait before the retry that follows failed attempt {@code attempts}: {@code initial * 2^(attempts-1)}. */

@@ -28,6 +28,11 @@ final class FailedOperations<K, V> {
   private static final long WINDOW_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
   private int loggedInWindow;
   private long unlogged;
+  /** Failed attempts that will be retried: a WARN at the first, then at most one a minute, with the count. */
+  private long retryLineNanos = System.nanoTime() - WINDOW_NANOS;
+  private long retriesSinceLine;
+  /** How long an operation is retried before it becomes a dead letter, for the retry line (ms). */
+  private final long retryBudgetMillis;
 
   FailedOperations(String cacheName, WriteBehindConfig.Retry retry, Backlog<K, V> backlog,
       DeadLetterJournal deadLetters, WriteBehindMetrics metrics) {
@@ -36,6 +41,7 @@ final class FailedOperations<K, V> {
     this.backlog = backlog;
     this.deadLetters = deadLetters;
     this.metrics = metrics;
+    this.retryBudgetMillis = retry.budgetMillis();
   }
 
   /**
@@ -59,6 +65,27 @@ final class FailedOperations<K, V> {
       return;
     }
     backlog.retryAt(slot, System.currentTimeMillis() + retry.backoffMillis(attempts));
+    reportRetry(slot, error);
+  }
+
+  /**
+   * A failed attempt that will be retried: a WARN at once for the first (a writer that keeps failing one record
+   * otherwise stays silent for the whole retry budget), then at most one line a minute, with the count.
+   */
+  private void reportRetry(Backlog.Slot<K, V> slot, Throwable error) {
+    retriesSinceLine++;
+    long now = System.nanoTime();
+    if (now - retryLineNanos < WINDOW_NANOS) {
+      return;
+    }
+    LOG.log(System.Logger.Level.WARNING, "Write-behind of cache '" + cacheName + "': the writer failed "
+        + retriesSinceLine + " attempt" + (retriesSinceLine == 1 ? "" : "s") + " since the last such line (the last: "
+        + "the " + (slot.record.isDelete() ? "delete" : "put") + " of key " + abbreviate(String.valueOf(slot.key))
+        + ", attempt " + slot.attempts + ": " + error + "); each is retried with backoff for up to max-attempts = "
+        + retry.maxAttempts() + " (about " + io.goldylox.internal.Durations.describe(retryBudgetMillis)
+        + ") before it goes to the dead-letter journal (at most one such line a minute)");
+    retryLineNanos = now;
+    retriesSinceLine = 0;
   }
 
   /** Moves the slot's operation to the dead letters after {@code attempts}; if that fails, it stays pending. */

@@ -114,8 +114,8 @@ final class JournalInspection implements AutoCloseable {
   String made() {
     long age = System.currentTimeMillis() - newestMillis;
     return "made between " + java.time.Instant.ofEpochMilli(oldestMillis) + " and "
-        + java.time.Instant.ofEpochMilli(newestMillis) + " (the newest " + java.time.Duration.ofMillis(Math.max(0,
-        age)).withNanos(0).toString().substring(2).toLowerCase(java.util.Locale.ROOT) + " ago)";
+        + java.time.Instant.ofEpochMilli(newestMillis) + " (the newest " + io.goldylox.internal.Durations.describe(age)
+        + " ago)";
   }
 
   /** The first pending operations (at most {@link #SAMPLE}), one record each, in journal order. */

@@ -169,10 +169,22 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
         + "': delivering " + replay.operations + " unacknowledged operations on " + replay.backlog.keys()
         + " keys from " + settings.journal() + ", made between "
         + java.time.Instant.ofEpochMilli(replay.oldestMillis) + " and "
-        + java.time.Instant.ofEpochMilli(replay.newestMillis) + (old ? "; the newest of them is "
-            + java.time.Duration.ofMillis(age).withNanos(0) + " old: delivering them overwrites what the writer's"
+        + java.time.Instant.ofEpochMilli(replay.newestMillis) + unreadable(replay) + (old ? "; the newest of them is "
+            + io.goldylox.internal.Durations.describe(age) + " old: delivering them overwrites what the writer's"
             + " store received for these keys since (from other nodes, say). To look at a journal before"
             + " delivering it, run io.goldylox.writebehind.Drain --dry-run with the cache stopped" : ""));
+  }
+
+  /** What of a replay cannot be read back and goes to the dead letters instead (on-incompatible = wipe). */
+  private static String unreadable(Replay<?, ?> replay) {
+    long keys = replay.unreadable.size();
+    long values = replay.unreadableValues;
+    if (keys + values == 0) {
+      return "";
+    }
+    return " (of them, " + (keys > 0 ? keys + " operations whose key" : "") + (keys > 0 && values > 0 ? " and " : "")
+        + (values > 0 ? "the operations on " + values + " keys whose newest value" : "") + " cannot be read back"
+        + " go to the dead-letter journal instead)";
   }
 
   /** Bytes the pretoucher holds allocated ahead of the append position; 0 without a pretoucher. */

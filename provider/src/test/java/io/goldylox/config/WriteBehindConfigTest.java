@@ -117,4 +117,20 @@ class WriteBehindConfigTest {
     assertThatThrownBy(() -> builder().writer(String.class)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("java.lang.String is neither a javax.cache.integration.CacheWriter");
   }
+
+  @Test
+  void theRetryBudgetIsTheSumOfItsBackoffs() {
+    // 100 ms doubling: 100 + 200 + ... + 25,600 (9 waits), then 190 waits of 30 s.
+    assertThat(WriteBehindConfig.Retry.DEFAULT.budgetMillis()).isEqualTo(51_100L + 190 * 30_000L);
+    assertThat(new WriteBehindConfig.Retry(Duration.ofMillis(10), Duration.ofMillis(10), 1).budgetMillis()).isZero();
+    assertThat(new WriteBehindConfig.Retry(Duration.ofMillis(10), Duration.ofMillis(25), 4).budgetMillis())
+        .isEqualTo(10 + 20 + 25);
+    assertThat(new WriteBehindConfig.Retry(Duration.ofMillis(1), Duration.ofDays(1), Integer.MAX_VALUE)
+        .budgetMillis()).as("closed form: no loop over two billion attempts").isPositive();
+    assertThat(io.goldylox.internal.Durations.describe(WriteBehindConfig.Retry.DEFAULT.budgetMillis()))
+        .isEqualTo("1h 35m");
+    assertThat(io.goldylox.internal.Durations.describe(250)).isEqualTo("250ms");
+    assertThat(io.goldylox.internal.Durations.describe(61_000)).isEqualTo("1m 1s");
+    assertThat(io.goldylox.internal.Durations.describe(86_400_000L * 2 + 3_600_000L)).isEqualTo("2d 1h");
+  }
 }

@@ -205,12 +205,17 @@ class GuardedJournalTest {
 
     List<java.util.logging.LogRecord> warnings = new java.util.ArrayList<>();
     try (LogCapture flusher = new LogCapture(Flusher.class); LogCapture replay = new LogCapture(Replay.class);
+        LogCapture opened = new LogCapture(WriteBehindJournal.class, java.util.logging.Level.INFO);
         WriteBehindJournal<Object, Object> reopened = WriteBehindJournal.open(settings, new RecordingWriter(false),
             fory.guarded(policy()), fory.guarded(policy()), loader, "reopened", ChronicleJournal.DEFAULT_ROLL_CYCLE,
             OnIncompatible.WIPE)) {
       Await.drained(reopened);
       assertThat(reopened.metrics().deadLetters()).isEqualTo(100);
       reopened.close(); // the summary of the unlogged dead letters comes at close
+      assertThat(opened.records).as("the replay's line says the unreadable ones are not delivered")
+          .anySatisfy(record -> assertThat(record.getMessage()).contains("delivering 101 unacknowledged operations")
+              .contains("(of them, the operations on 100 keys whose newest value cannot be read back go to the"
+                  + " dead-letter journal instead)"));
       warnings.addAll(flusher.records);
       warnings.addAll(replay.records);
     }
@@ -256,6 +261,32 @@ class GuardedJournalTest {
       journal.close();
       assertThat(warnings.containing("gave up on the put")).isEqualTo(FailedOperations.LOGGED_PER_MINUTE);
       assertThat(warnings.containing("moved 20 more operations")).isEqualTo(1);
+    }
+  }
+
+  /**
+   * A writer that keeps failing one operation: a WARN at its first failed attempt, not only when it becomes a dead
+   * letter after the whole retry budget, and at most one such line a minute (new-user trial: a poison record was
+   * retried silently for the 1 h 40 min of the default budget).
+   */
+  @Test
+  void retriedFailuresGetALineAtOnceAndThenAtMostOneAMinute() {
+    ClassLoader loader = getClass().getClassLoader();
+    ForySerializer fory = new ForySerializer(loader);
+    WriteBehindConfig settings = TestConfigs.config(dir.resolve("retried")).batchSize(1)
+        .maxDelay(Duration.ofMillis(1)).retry(Duration.ofMillis(1), Duration.ofMillis(2), 1_000).build();
+    try (LogCapture warnings = new LogCapture(Flusher.class)) {
+      FailingWriter writer = new FailingWriter(Integer.MAX_VALUE);
+      WriteBehindJournal<Object, Object> journal = WriteBehindJournal.open(settings, writer, fory, loader,
+          "retried", ChronicleJournal.DEFAULT_ROLL_CYCLE);
+      journal.put("poison", "v");
+      Await.until(() -> journal.metrics().retries() + journal.metrics().failures() >= 20, Duration.ofSeconds(10),
+          journal::toString);
+      journal.close();
+      assertThat(warnings.containing("the writer failed 1 attempt since the last such line (the last: the put of"
+          + " key poison, attempt 1: javax.cache.integration.CacheWriterException: down); each is retried with"
+          + " backoff for up to max-attempts = 1000")).isEqualTo(1);
+      assertThat(warnings.containing("the writer failed")).isEqualTo(1);
     }
   }
 

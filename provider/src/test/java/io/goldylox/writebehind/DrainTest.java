@@ -140,15 +140,8 @@ class DrainTest {
   @Test
   void operationsLeftAreCountedAndTheCommandCanRunAgain() throws Exception {
     Path conf = config();
-    Path stderr = dir.resolve("node.err");
-    Process node = node(stderr, List.of(property(DrainWriter.URL, url()), property(DrainWriter.DELAY, "60000")),
+    leaveBacklog(List.of(property(DrainWriter.URL, url()), property(DrainWriter.DELAY, "60000")),
         "put", conf.toString(), "a=1", "b=2");
-    try {
-      awaitDone(node, stderr);
-    } finally {
-      node.destroyForcibly();
-      node.waitFor(10, TimeUnit.SECONDS);
-    }
 
     // --dry-run says what a drain would deliver, and when it was made, and delivers nothing.
     Run look = drainProcess(List.of(property(DrainWriter.URL, url())), "--config", conf.toString(),
@@ -237,15 +230,8 @@ class DrainTest {
   void deadLettersArePrintedAndCleared() throws Exception {
     Path conf = config();
     // The writer is held (a minute per call): the node dies with everything still in its journal.
-    Path stderr = dir.resolve("node.err");
-    Process node = node(stderr, List.of(property(DrainWriter.URL, url()), property(DrainWriter.DELAY, "60000")),
+    leaveBacklog(List.of(property(DrainWriter.URL, url()), property(DrainWriter.DELAY, "60000")),
         "put", conf.toString(), "good1=a", "poison=p", "good2=b");
-    try {
-      awaitDone(node, stderr);
-    } finally {
-      node.destroyForcibly();
-      node.waitFor(10, TimeUnit.SECONDS);
-    }
 
     // (Strings are written alike by both serializers: DrainSerializerTest covers a journal the wrong one refuses.)
     Run run = drainProcess(List.of(property(DrainWriter.URL, url()), property(DrainWriter.REFUSE, "poison")),
@@ -273,15 +259,8 @@ class DrainTest {
   @Test
   void aJournalWrittenByJavaSerializationIsDeliveredByTheDefault() throws Exception {
     Path conf = config();
-    Path stderr = dir.resolve("node.err");
-    Process node = node(stderr, List.of(property(DrainWriter.URL, url()), property(DrainWriter.DELAY, "60000"),
+    leaveBacklog(List.of(property(DrainWriter.URL, url()), property(DrainWriter.DELAY, "60000"),
         property("goldylox.serializer", "java")), "put", conf.toString(), "a=1", "b=2", "c=3");
-    try {
-      awaitDone(node, stderr);
-    } finally {
-      node.destroyForcibly();
-      node.waitFor(10, TimeUnit.SECONDS);
-    }
     try (JournalInspection journal = JournalInspection.open(journal())) {
       assertThat(journal.operations()).as("left by the node").isEqualTo(3);
     }
@@ -301,15 +280,8 @@ class DrainTest {
   @Test
   void aFormerJournalIsDeliveredWithDashDashJournalAndItsFilesRemoved() throws Exception {
     Path conf = config();
-    Path stderr = dir.resolve("node.err");
-    Process node = node(stderr, List.of(property(DrainWriter.URL, url()), property(DrainWriter.DELAY, "60000")),
+    leaveBacklog(List.of(property(DrainWriter.URL, url()), property(DrainWriter.DELAY, "60000")),
         "put", conf.toString(), "a=1", "b=2");
-    try {
-      awaitDone(node, stderr);
-    } finally {
-      node.destroyForcibly();
-      node.waitFor(10, TimeUnit.SECONDS);
-    }
     Path former = dir.resolve("former-journal");
     Files.move(journal(), former); // as if the configuration now named another journal
 
@@ -346,6 +318,21 @@ class DrainTest {
     List<String> flags = chronicleFlags();
     flags.addAll(properties);
     return ChildJvm.start(DrainChild.class, flags, stderr, args);
+  }
+
+  /**
+   * Runs a node ({@link DrainChild}) that does {@code args} and says DONE, with its writer held by
+   * {@code properties}, and kills it: what it acknowledged is left in its journal.
+   */
+  private void leaveBacklog(List<String> properties, String... args) throws IOException, InterruptedException {
+    Path stderr = dir.resolve("node.err");
+    Process node = node(stderr, properties, args);
+    try {
+      awaitDone(node, stderr);
+    } finally {
+      node.destroyForcibly();
+      node.waitFor(10, TimeUnit.SECONDS);
+    }
   }
 
   private static void awaitDone(Process node, Path stderr) throws IOException {

@@ -3,8 +3,6 @@ package io.goldylox.redis.cache;
 import static io.goldylox.redis.cache.Nodes.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.goldylox.cache.GoldyloxCache;
-import io.goldylox.remote.NearCacheTier;
 import io.goldylox.redis.testing.RedisServer;
 import io.goldylox.redis.testing.RedisServerExtension;
 import java.util.HashMap;
@@ -39,10 +37,6 @@ class NearCacheBulkReadTest {
     nodes.close();
   }
 
-  private static NearCacheTier<?> near(Cache<?, ?> cache) {
-    return (NearCacheTier<?>) cache.unwrap(GoldyloxCache.class).tier();
-  }
-
   @Test
   void theMissesOfAGetAllAreReadAPageARoundTrip() throws Exception {
     Cache<String, String> a = nodes.cache("a", "bulk", String.class, String.class);
@@ -52,7 +46,7 @@ class NearCacheBulkReadTest {
       a.put("k" + i, "v" + i);
       expected.put("k" + i, "v" + i);
     }
-    await(() -> near(b).metrics().invalidationsReceived() == 1_000 && near(b).invalidationBacklog() == 0,
+    await(() -> Nodes.near(b).metrics().invalidationsReceived() == 1_000 && Nodes.near(b).invalidationBacklog() == 0,
         "b was told of the puts (none can drop a near copy later)");
     for (int i = 0; i < 100; i++) {
       assertThat(b.get("k" + i)).isEqualTo("v" + i); // near copies on b for the first hundred
@@ -61,19 +55,20 @@ class NearCacheBulkReadTest {
     keys.add("absent-1");
     keys.add("absent-2");
 
-    long roundTrips = near(b).metrics().roundTrips();
+    long roundTrips = Nodes.near(b).metrics().roundTrips();
     assertThat(b.getAll(keys)).isEqualTo(expected);
-    assertThat(near(b).metrics().roundTrips() - roundTrips).as("902 misses, 256 keys a round trip").isEqualTo(4);
-    assertThat(near(b).local().size()).as("what was read fills the near cache").isEqualTo(1_000);
+    assertThat(Nodes.near(b).metrics().roundTrips() - roundTrips).as("902 misses, 256 keys a round trip").isEqualTo(4);
+    assertThat(Nodes.near(b).local().size()).as("what was read fills the near cache").isEqualTo(1_000);
 
-    long invalidations = near(b).metrics().invalidationsReceived();
+    long invalidations = Nodes.near(b).metrics().invalidationsReceived();
     a.put("k7", "changed"); // b's near copy of k7 is invalidated
-    await(() -> near(b).metrics().invalidationsReceived() > invalidations && near(b).invalidationBacklog() == 0,
+    await(() -> Nodes.near(b).metrics().invalidationsReceived() > invalidations
+        && Nodes.near(b).invalidationBacklog() == 0,
         "b was told of the change");
-    roundTrips = near(b).metrics().roundTrips();
+    roundTrips = Nodes.near(b).metrics().roundTrips();
     expected.put("k7", "changed");
     assertThat(b.getAll(keys)).isEqualTo(expected);
-    assertThat(near(b).metrics().roundTrips() - roundTrips).as("k7 and the two absent keys: one page")
+    assertThat(Nodes.near(b).metrics().roundTrips() - roundTrips).as("k7 and the two absent keys: one page")
         .isEqualTo(1);
   }
 }

@@ -4,7 +4,6 @@ import static io.goldylox.redis.cache.Nodes.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.goldylox.cache.AsyncCache;
-import io.goldylox.cache.GoldyloxCache;
 import io.goldylox.config.GoldyloxConfiguration;
 import io.goldylox.remote.NearCacheTier;
 import io.goldylox.remote.RemoteStore;
@@ -61,10 +60,6 @@ class NearCacheExpiryRacesTest {
     nodes.close();
   }
 
-  private static NearCacheTier<?> near(Cache<?, ?> cache) {
-    return (NearCacheTier<?>) cache.unwrap(GoldyloxCache.class).tier();
-  }
-
 
   private static GoldyloxConfiguration<String, String> configuration(Nodes nodes, String prefix,
       javax.cache.configuration.Factory<? extends javax.cache.expiry.ExpiryPolicy> expiry) {
@@ -95,7 +90,7 @@ class NearCacheExpiryRacesTest {
 
   /** Wraps the RemoteStore of {@code cache}'s near tier; {@code hook} runs after each synchronous GET. */
   private static void wrapGets(Cache<?, ?> cache, GetHook hook) throws Exception {
-    NearCacheTier<?> tier = near(cache);
+    NearCacheTier<?> tier = Nodes.near(cache);
     Field f = NearCacheTier.class.getDeclaredField("remote");
     f.setAccessible(true);
     RemoteStore real = (RemoteStore) f.get(tier);
@@ -123,7 +118,7 @@ class NearCacheExpiryRacesTest {
   }
 
   private static byte[] keyBytes(Cache<?, ?> cache, Object key) throws Exception {
-    Object codec = field(near(cache), "codec");
+    Object codec = field(Nodes.near(cache), "codec");
     Method m = codec.getClass().getDeclaredMethod("key", Object.class);
     m.setAccessible(true);
     return (byte[]) m.invoke(codec, key);
@@ -152,10 +147,10 @@ class NearCacheExpiryRacesTest {
     wrapGets(b, key -> {
       if (Arrays.equals(key, kBytes) && armed.getAndSet(false)) {
         // Meanwhile node a changes an unrelated key that happens to share k's stripe; b hears of it.
-        long before = near(b).metrics().invalidationsReceived();
+        long before = Nodes.near(b).metrics().invalidationsReceived();
         a.put(colliding, "x");
         try {
-          await(() -> near(b).metrics().invalidationsReceived() > before, "b hears of the other key");
+          await(() -> Nodes.near(b).metrics().invalidationsReceived() > before, "b hears of the other key");
         } catch (InterruptedException e) {
           throw new IllegalStateException(e);
         }

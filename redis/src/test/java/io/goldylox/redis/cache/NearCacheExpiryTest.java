@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.goldylox.cache.GoldyloxCache;
 import io.goldylox.config.GoldyloxConfiguration;
-import io.goldylox.remote.NearCacheTier;
 import io.goldylox.redis.testing.RedisServer;
 import io.goldylox.redis.testing.RedisServerExtension;
 import java.io.Serializable;
@@ -47,10 +46,6 @@ class NearCacheExpiryTest {
   @AfterEach
   void closeFleet() {
     nodes.close();
-  }
-
-  private static NearCacheTier<?> near(Cache<?, ?> cache) {
-    return (NearCacheTier<?>) cache.unwrap(GoldyloxCache.class).tier();
   }
 
   private static long expiredEntries(Cache<?, ?> cache) {
@@ -97,13 +92,13 @@ class NearCacheExpiryTest {
     for (int i = 0; i < keys; i++) {
       assertThat(b.get("k" + i)).isEqualTo("v" + i);
     }
-    assertThat(near(b).local().size()).as("b filled its near cache").isEqualTo(keys);
-    long roundTrips = near(b).metrics().roundTrips();
+    assertThat(Nodes.near(b).local().size()).as("b filled its near cache").isEqualTo(keys);
+    long roundTrips = Nodes.near(b).metrics().roundTrips();
 
-    await(() -> near(b).local().size() == 0, "b's sweep removes the copies it filled, with nobody reading them");
+    await(() -> Nodes.near(b).local().size() == 0, "b's sweep removes the copies it filled, with nobody reading them");
     assertThat(expiredOnB).as("EXPIRED on the node that held the copies").hasSize(keys);
     assertThat(expiredEntries(b)).isEqualTo(keys);
-    assertThat(near(b).metrics().roundTrips()).as("expiring near copies asks nothing of Redis")
+    assertThat(Nodes.near(b).metrics().roundTrips()).as("expiring near copies asks nothing of Redis")
         .isEqualTo(roundTrips);
     await(() -> server.command("DBSIZE").equals(":0"), "Redis expired the shared copies itself");
   }
@@ -142,18 +137,18 @@ class NearCacheExpiryTest {
     List<String> expiredOnB = expiredKeys(b);
     a.put("k", "v");
     // b's copy: deadline now + 700 ms (a read racing the put's invalidation rightly does not fill: read again)
-    await(() -> "v".equals(b.get("k")) && near(b).local().size() == 1, "b holds a near copy");
+    await(() -> "v".equals(b.get("k")) && Nodes.near(b).local().size() == 1, "b holds a near copy");
     long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2_000);
     while (System.nanoTime() < until) {
       assertThat(a.get("k")).isEqualTo("v"); // moves the shared deadline (asynchronously) and a's own
       Thread.sleep(100);
     }
     assertThat(expiredOnB).as("b's copy passed its deadline while the shared copy lived on").isEmpty();
-    assertThat(near(b).local().size()).as("b kept its copy, with the shared deadline").isEqualTo(1);
+    assertThat(Nodes.near(b).local().size()).as("b kept its copy, with the shared deadline").isEqualTo(1);
     assertThat(b.get("k")).isEqualTo("v");
 
     await(() -> expiredOnB.size() == 1, "b's copy expires with the shared one, nobody reading it");
-    assertThat(near(b).local().size()).isZero();
+    assertThat(Nodes.near(b).local().size()).isZero();
     assertThat(b.get("k")).isNull();
     assertThat(expiredOnB).containsExactly("k");
   }

@@ -46,6 +46,11 @@ final class Nodes implements AutoCloseable {
         .build());
   }
 
+  /** The near-cache tier of a Redis-tier cache. */
+  static io.goldylox.remote.NearCacheTier<?> near(Cache<?, ?> cache) {
+    return (io.goldylox.remote.NearCacheTier<?>) cache.unwrap(io.goldylox.cache.GoldyloxCache.class).tier();
+  }
+
   /** Waits until {@code condition} holds; fails the test naming {@code what} after 20 s. */
   static void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
     long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);

@@ -9,6 +9,8 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -356,10 +358,25 @@ final class ChronicleJournal implements AutoCloseable {
 
   @Override
   public void close() {
+    close(false);
+  }
+
+  /**
+   * Closes the journal and, before its lock is released, deletes its files: the cycle files, their table and the
+   * checkpoint. For a journal found empty ({@code Drain}); no other process can open it in between, since the
+   * lock is held until they are gone. The lock file stays: deleting a lock file that another process may have
+   * opened and be waiting on would let two processes each hold a lock. Returns the files it could not delete.
+   */
+  List<Path> closeAndRemoveFiles() {
+    return close(true);
+  }
+
+  private List<Path> close(boolean removeFiles) {
+    List<Path> left = new ArrayList<>();
     appendLock.lock();
     try {
       if (closed) {
-        return;
+        return left;
       }
       closed = true;
       try {
@@ -370,12 +387,31 @@ final class ChronicleJournal implements AutoCloseable {
       } finally {
         try {
           queue.close();
+          if (removeFiles) {
+            removeFiles(left);
+          }
         } finally {
           releaseLock();
         }
       }
     } finally {
       appendLock.unlock();
+    }
+    return left;
+  }
+
+  private void removeFiles(List<Path> left) {
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "{*.cq4,*.cq4t,"
+        + Checkpoint.FILE + "*}")) {
+      for (Path file : files) {
+        try {
+          Files.deleteIfExists(file);
+        } catch (IOException e) {
+          left.add(file);
+        }
+      }
+    } catch (IOException e) {
+      left.add(directory);
     }
   }
 

@@ -115,6 +115,9 @@ public final class Drain {
       made = before.made();
       if (pending == 0) {
         out.println(cache + ": the journal " + directory + " is empty: nothing to deliver");
+        if (!options.dryRun) {
+          removeFiles(before);
+        }
         deadLetters(settings, serializer, serializerName);
         return EXIT_OK;
       }
@@ -166,12 +169,11 @@ public final class Drain {
           + " moved to the dead-letter journal");
       if (left == 0) {
         out.println(cache + ": the journal " + directory + " is empty");
+        removeFiles(after);
       }
       deadLetters(settings, serializer, serializerName);
     }
     if (left == 0) {
-      removeFiles(directory);
-      out.println(cache + ": removed the empty journal's files from " + directory);
       return EXIT_OK;
     }
     String reason = failure != null ? "the flusher stopped: " + failure
@@ -183,18 +185,17 @@ public final class Drain {
   }
 
   /**
-   * Deletes the files of a journal found empty (its cycle files, their table, its checkpoint and lock file), so
-   * that a disk tier that remembers it as a former journal of its cache stops warning about it, and an operator
-   * sees at a glance that nothing is left. A file that cannot be deleted is only reported.
+   * Deletes the files of a journal found empty (its cycle files, their table and its checkpoint), so that a disk
+   * tier that remembers it as a former journal of its cache stops warning about it, and an operator sees at a
+   * glance that nothing is left. Done under the journal's lock, which the inspection holds: no node can append in
+   * between. A file that cannot be deleted is only reported.
    */
-  private void removeFiles(Path directory) {
-    try (var files = Files.newDirectoryStream(directory, "{*.cq4,*.cq4t," + Checkpoint.FILE + ","
-        + ChronicleJournal.LOCK_FILE + "}")) {
-      for (Path file : files) {
-        Files.deleteIfExists(file);
-      }
-    } catch (java.io.IOException e) {
-      err.println("warning: cannot remove the files of the empty journal " + directory + ": " + e);
+  private void removeFiles(JournalInspection empty) {
+    List<Path> kept = empty.closeAndRemoveFiles();
+    if (kept.isEmpty()) {
+      out.println(options.cache + ": removed the empty journal's files");
+    } else {
+      err.println("warning: cannot remove these files of the empty journal: " + kept);
     }
   }
 

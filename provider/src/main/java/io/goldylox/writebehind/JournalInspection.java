@@ -127,4 +127,12 @@ final class JournalInspection implements AutoCloseable {
   public void close() {
     journal.close();
   }
+
+  /**
+   * Closes the journal and deletes its files before its lock is released ({@link ChronicleJournal#closeAndRemoveFiles});
+   * only for a journal found empty. Returns the files that could not be deleted.
+   */
+  List<Path> closeAndRemoveFiles() {
+    return journal.closeAndRemoveFiles();
+  }
 }

@@ -26,6 +26,12 @@ final class Replay<K, V> {
   final List<JournalRecord> unreadable = new ArrayList<>();
   /** Keys whose newest value cannot be decoded: the flusher dead-letters their operations. */
   long unreadableValues;
+  /**
+   * Without coalescing: earlier puts (not a key's newest operation) whose value cannot be decoded. Each is
+   * delivered on its own, so the flusher would dead-letter it; counted here so that {@code on-incompatible = fail}
+   * refuses to open for them too.
+   */
+  long unreadableEarlierValues;
   /** When the oldest and the newest unresolved operation were made (wall clock); 0 when there is none. */
   long oldestMillis;
   long newestMillis;
@@ -107,16 +113,53 @@ final class Replay<K, V> {
           slot.decoded = true;
         }
       }
+      if (!coalesce) {
+        replay.checkEarlierValues(slot, newest, serializer, loader, journal, logUnreadable);
+      }
       long operations = slot.operations + (slot.later == null ? 0 : slot.later.size());
       pending.put(slot.key, new Pending<>(newest.sequence, value, newest.key, newest.value, newest.index,
           newest.createdMillis, operations, slot.firstCreatedMillis, true));
     }
-    if (replay.unreadable.size() + replay.unreadableValues > 1 && logUnreadable) {
+    if (replay.unreadableCount() > 1 && logUnreadable) {
       LOG.log(System.Logger.Level.WARNING, "Replaying " + journal + ": " + replay.unreadable.size()
           + " operations whose key and " + replay.unreadableValues + " keys whose newest value cannot be read"
-          + " back (as above) go to the dead-letter journal");
+          + " back (as above)" + (replay.unreadableEarlierValues == 0 ? ""
+              : ", and " + replay.unreadableEarlierValues + " earlier puts whose value cannot,")
+          + " go to the dead-letter journal");
     }
     replay.operations = replay.backlog.operations() + replay.unreadable.size();
     return replay;
+  }
+
+  /** Operations and keys that cannot be read back: what {@code on-incompatible} decides about. */
+  long unreadableCount() {
+    return unreadable.size() + unreadableValues + unreadableEarlierValues;
+  }
+
+  /**
+   * Without coalescing every operation of a key is delivered, not only its newest: decodes the values of the
+   * earlier puts, so one that cannot be read back is found at open rather than dead-lettered by the flusher.
+   */
+  private void checkEarlierValues(Backlog.Slot<K, V> slot, JournalRecord newest, Serializer serializer,
+      ClassLoader loader, ChronicleJournal journal, boolean logUnreadable) {
+    List<JournalRecord> earlier = new ArrayList<>();
+    earlier.add(slot.record);
+    if (slot.later != null) {
+      earlier.addAll(slot.later);
+    }
+    for (JournalRecord record : earlier) {
+      if (record == newest || record.isDelete()) {
+        continue;
+      }
+      try {
+        serializer.deserialize(record.value, loader);
+      } catch (RuntimeException e) {
+        firstFailure = firstFailure == null ? e : firstFailure;
+        if (unreadableEarlierValues++ == 0 && logUnreadable) {
+          LOG.log(System.Logger.Level.WARNING, "Cannot read back the value of an earlier put in " + journal + " ("
+              + e + "); the operation goes to the dead-letter journal");
+        }
+      }
+    }
   }
 }

@@ -5,6 +5,7 @@ import io.goldylox.serialization.Serializer;
 import io.goldylox.tier.OnIncompatible;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -107,7 +108,7 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
       long position = checkpoint.read();
       Replay<K, V> replay = Replay.run(journal, position, journalReader, loader, pending, settings.coalesce(),
           settings.concurrency(), onUnreadable == OnIncompatible.WIPE);
-      long unreadable = replay.unreadable.size() + replay.unreadableValues;
+      long unreadable = replay.unreadableCount();
       if (unreadable > 0 && onUnreadable == OnIncompatible.FAIL) {
         throw new CacheException("Cache '" + cacheName + "': the write-behind journal " + settings.journal()
             + " holds " + unreadable + " unacknowledged operations this release cannot read back (the first: "
@@ -177,14 +178,18 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
 
   /** What of a replay cannot be read back and goes to the dead letters instead (on-incompatible = wipe). */
   private static String unreadable(Replay<?, ?> replay) {
-    long keys = replay.unreadable.size();
-    long values = replay.unreadableValues;
-    if (keys + values == 0) {
-      return "";
+    List<String> parts = new ArrayList<>();
+    if (!replay.unreadable.isEmpty()) {
+      parts.add(replay.unreadable.size() + " operations whose key");
     }
-    return " (of them, " + (keys > 0 ? keys + " operations whose key" : "") + (keys > 0 && values > 0 ? " and " : "")
-        + (values > 0 ? "the operations on " + values + " keys whose newest value" : "") + " cannot be read back"
-        + " go to the dead-letter journal instead)";
+    if (replay.unreadableValues > 0) {
+      parts.add("the operations on " + replay.unreadableValues + " keys whose newest value");
+    }
+    if (replay.unreadableEarlierValues > 0) {
+      parts.add(replay.unreadableEarlierValues + " earlier puts whose value");
+    }
+    return parts.isEmpty() ? "" : " (of them, " + String.join(" and ", parts) + " cannot be read back go to the"
+        + " dead-letter journal instead)";
   }
 
   /** Bytes the pretoucher holds allocated ahead of the append position; 0 without a pretoucher. */

@@ -226,6 +226,41 @@ class GuardedJournalTest {
         .contains("0 operations whose key and 100 keys whose newest value cannot be read back"));
   }
 
+  /**
+   * Without coalescing every operation is delivered, so an earlier put of a key that cannot be read back counts
+   * for on-incompatible even when the key's newest operation reads back (review: the replay checked only the
+   * newest, so fail opened and the flusher dead-lettered the earlier put).
+   */
+  @Test
+  void withoutCoalescingAnEarlierUnreadablePutOfAKeyRefusesTheOpenUnderFail() throws Exception {
+    ClassLoader loader = getClass().getClassLoader();
+    ForySerializer fory = new ForySerializer(loader);
+    WriteBehindConfig settings = TestConfigs.config(dir.resolve("earlier")).maxDelay(Duration.ofMillis(5))
+        .coalesce(false).closeTimeout(Duration.ofMillis(300)).build();
+    RecordingWriter stuck = new RecordingWriter(true);
+    WriteBehindJournal<Object, Object> first = WriteBehindJournal.open(settings, stuck, fory, loader, "first",
+        ChronicleJournal.DEFAULT_ROLL_CYCLE);
+    first.put("warm", "up");
+    Await.until(() -> first.metrics().batches() > 0, Duration.ofSeconds(10), first::toString);
+    first.put("k", new Gadget()); // refused by the next open's policy, as a class changed since would be
+    first.put("k", "readable"); // the key's newest operation reads back
+    first.close();
+    stuck.gate.countDown();
+
+    ClassPolicy strings = ClassPolicy.of("test", List.of(), List.of("java.lang.String"));
+    RecordingWriter writer = new RecordingWriter(false);
+    assertThatThrownBy(() -> WriteBehindJournal.open(settings, writer, fory, fory.guarded(strings), loader,
+        "reopened", ChronicleJournal.DEFAULT_ROLL_CYCLE, OnIncompatible.FAIL).close())
+        .isInstanceOf(javax.cache.CacheException.class).hasMessageContaining("holds 1 unacknowledged operations");
+    assertThat(writer.written).as("nothing delivered").isEmpty();
+    try (WriteBehindJournal<Object, Object> reopened = WriteBehindJournal.open(settings, writer, fory,
+        fory.guarded(strings), loader, "reopened", ChronicleJournal.DEFAULT_ROLL_CYCLE, OnIncompatible.WIPE)) {
+      Await.drained(reopened);
+      assertThat(reopened.metrics().deadLetters()).isEqualTo(1);
+    }
+    assertThat(writer.written).containsEntry("k", "readable").containsEntry("warm", "up");
+  }
+
   /** Fails the first {@code failing} writeAll entries (each a dead letter at max-attempts 1), then writes. */
   static final class FailingWriter extends RecordingWriter {
     private int failing;

@@ -17,8 +17,13 @@ import java.util.Set;
  * A 64-bit fingerprint of the shape of a class as a serializer sees it: its name, and for each instance field
  * (its own and its superclasses', static and transient ones left out) the field's name and declared type, the
  * application classes among those types described the same way in turn (generic type arguments included, each
- * class once: cycles end at the name), an enum by its constants in order. JDK classes count by name only, so a
- * JDK update changes no fingerprint.
+ * class once: cycles end at the name), an enum by its constants in order (a constant with a body by its enum's).
+ * JDK classes count by name only, so a JDK update changes no fingerprint.
+ *
+ * <p>It is the shape of the declared types: a field declared as an interface, an abstract class or
+ * {@code Object} (or as a class whose subclass it holds) contributes its declared type only, so a change in
+ * the class of the value it holds is not seen; nor is a change in the application classes inside a JDK
+ * container that is itself the value. Fory reads such fields in the order the reading class declares them.
  *
  * <p>{@link ForySerializer} writes the fingerprint of a value's class with each record and compares it with the
  * reading class's after decoding: a class whose fields were renamed, retyped, added or removed
@@ -32,6 +37,10 @@ final class ClassShape {
   private static final ClassValue<Long> FINGERPRINTS = new ClassValue<>() {
     @Override
     protected Long computeValue(Class<?> type) {
+      if (Enum.class.isAssignableFrom(type) && !type.isEnum() && type.getSuperclass() != null) {
+        // A constant with a body: its class (Status$1) is named by its position; the enum is what counts.
+        return get(type.getSuperclass());
+      }
       if (isJdk(type) || type.isHidden() || type.isSynthetic() || java.lang.reflect.Proxy.isProxyClass(type)) {
         return 0L;
       }
@@ -51,6 +60,20 @@ final class ClassShape {
    */
   static long fingerprint(Class<?> type) {
     return FINGERPRINTS.get(type);
+  }
+
+  /**
+   * Whether {@code written} is what the release before constant bodies were folded into their enum wrote for a
+   * value of {@code type}: the fingerprint of the constant's own class. Such records read as before; computed only
+   * when the fingerprint did not match, so not cached.
+   */
+  static boolean isEarlierEnumBodyFingerprint(Class<?> type, long written) {
+    if (!Enum.class.isAssignableFrom(type) || type.isEnum()) {
+      return false;
+    }
+    StringBuilder text = new StringBuilder(64);
+    describe(type, text, new HashSet<>());
+    return fnv1a64(text.toString().getBytes(StandardCharsets.UTF_8)) == written;
   }
 
   /** The canonical text of {@code type}'s shape (for tests and messages). */
@@ -79,7 +102,7 @@ final class ClassShape {
       return;
     }
     if (type.isInterface() || Modifier.isAbstract(type.getModifiers()) && fields(type).isEmpty()) {
-      return; // the runtime class of such a field's value is described in its own record, when it is one
+      return; // what such a field holds is not known from the classes: not covered (see the class comment)
     }
     out.append('{');
     for (Field field : fields(type)) {
@@ -147,7 +170,7 @@ final class ClassShape {
     return loader == null || loader == ClassLoader.getPlatformClassLoader();
   }
 
-  private static long fnv1a64(byte[] bytes) {
+  static long fnv1a64(byte[] bytes) {
     long hash = 0xcbf29ce484222325L;
     for (byte b : bytes) {
       hash ^= b & 0xff;

@@ -291,7 +291,8 @@ public final class ForySerializer implements Serializer {
         }
         long written = buffer.readInt64();
         Object value = (tag == TAG_FORY ? fory : untracked).deserialize(buffer);
-        if (written != 0 && value != null && ClassShape.fingerprint(value.getClass()) != written) {
+        if (written != 0 && value != null && ClassShape.fingerprint(value.getClass()) != written
+            && !ClassShape.isEarlierEnumBodyFingerprint(value.getClass(), written)) {
           throw new SerializationException("The class " + value.getClass().getName() + " is not the one this"
               + " record was written with: its fields (names or types) or enum constants, or those of the classes"
               + " its fields hold, changed since; the record is not read",

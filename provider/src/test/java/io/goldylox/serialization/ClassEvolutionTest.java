@@ -124,6 +124,30 @@ class ClassEvolutionTest {
     assertThat(fory.deserialize(fory.serialize(list), getClass().getClassLoader())).isEqualTo(list);
   }
 
+  /**
+   * An enum constant with a body is an instance of an anonymous subclass ({@code Value$1}), whose name moves when
+   * a constant is added before it: the enum itself is fingerprinted (review: PAID read back as CANCELLED).
+   */
+  @Test
+  void anEnumWithConstantBodiesIsRefusedWhenAConstantIsAddedBeforeOne() throws Exception {
+    String v1 = "public enum Value { PAID { public String toString() { return \"paid\"; } },"
+        + " SHIPPED { public String toString() { return \"shipped\"; } } }";
+    String v2 = v1.replace("{ PAID", "{ CANCELLED { public String toString() { return \"cancelled\"; } }, PAID");
+    ClassLoader old = compile("v1", v1);
+    Object paid = Enum.valueOf(old.loadClass("evo.Value").asSubclass(Enum.class), "PAID");
+    byte[] bytes = new ForySerializer(old).serialize(paid);
+    assertThat(readAs(bytes, v1)).hasToString("paid");
+    assertThatThrownBy(() -> readAs(bytes, v2)).isInstanceOf(SerializationException.class)
+        .hasMessageContaining("evo.Value");
+
+    // A record of the release before, which fingerprinted the constant's own class (Value$1), reads as before.
+    byte[] earlier = bytes.clone();
+    java.nio.ByteBuffer.wrap(earlier, 1, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(ClassShape.fnv1a64(
+        ClassShape.describe(paid.getClass()).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    assertThat(java.util.Arrays.equals(earlier, bytes)).as("the fingerprint was another").isFalse();
+    assertThat(readAs(earlier, v1)).hasToString("paid");
+  }
+
   @Test
   void anAddedOrRemovedFieldIsRefused() throws Exception {
     byte[] bytes = written(PERSON_V1);

@@ -220,7 +220,8 @@ final class DiskTierFormat {
 
   /**
    * Records in the metadata of the tier at {@code dir} the write-behind journal its cache uses now ({@code null}:
-   * none), and warns, at every open, about each journal the cache used before that still holds journal files:
+   * none), and warns, at every open, about each journal the cache used before that may hold writes not delivered (cycle files, and no mark of a
+   * close that left nothing):
    * writes that were not delivered there (a journal path changed, write-behind taken out of the configuration)
    * are not delivered by this cache, and the tier may serve values its writer never received. A former journal
    * is forgotten once its files are gone ({@code Drain} removes them when it has emptied it). Only looks at
@@ -249,8 +250,8 @@ final class DiskTierFormat {
       former.removeIf(path -> !holdsJournalFiles(Path.of(path)));
       if (!former.isEmpty()) {
         LOG.log(Level.WARNING, "Cache '" + cacheName + "': its disk tier " + dir + " was used with the write-behind"
-            + " journal" + (former.size() == 1 ? " " : "s ") + String.join(", ", former) + ", which still hold"
-            + (former.size() == 1 ? "s" : "") + " journal files, and "
+            + " journal" + (former.size() == 1 ? " " : "s ") + String.join(", ", former) + ", which may still"
+            + " hold writes not delivered (its last close did not deliver everything, or it never closed), and "
             + (now == null ? "the cache has no write-behind now" : "the cache now uses " + now) + ". Writes not"
             + " delivered from there are not delivered by this cache: see what is left with"
             + " io.goldylox.writebehind.Drain --journal <that directory> --dry-run, and deliver it without"
@@ -281,8 +282,13 @@ final class DiskTierFormat {
     }
   }
 
+  /**
+   * Whether the journal directory may hold writes not delivered: it has cycle files, and no mark that its last
+   * close left nothing to deliver ({@code ChronicleJournal.DELIVERED_FILE}, named here so that no Chronicle class
+   * is loaded).
+   */
   private static boolean holdsJournalFiles(Path journal) {
-    if (!Files.isDirectory(journal)) {
+    if (!Files.isDirectory(journal) || Files.exists(journal.resolve("goldylox-writebehind.delivered"))) {
       return false;
     }
     try (var files = Files.newDirectoryStream(journal, "*.cq4")) {

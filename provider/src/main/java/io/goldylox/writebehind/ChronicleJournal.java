@@ -42,6 +42,13 @@ import net.openhft.chronicle.wire.DocumentContext;
 final class ChronicleJournal implements AutoCloseable {
 
   static final String LOCK_FILE = "goldylox-writebehind.lock";
+  /**
+   * Present while the journal holds nothing to deliver for sure: made by a close that left nothing
+   * ({@link #markDelivered}), deleted when the journal is next opened for writing, before any append. A disk
+   * tier that remembers this journal as a former one of its cache reads it (by this name, without loading
+   * Chronicle) to tell a delivered journal from one that may hold writes.
+   */
+  static final String DELIVERED_FILE = "goldylox-writebehind.delivered";
   /** The roll cycle of every production journal: a new cycle file each hour, so delivered hours can be deleted. */
   static final String DEFAULT_ROLL_CYCLE = "FAST_HOURLY";
   private static final System.Logger LOG = System.getLogger(ChronicleJournal.class.getName());
@@ -371,6 +378,27 @@ final class ChronicleJournal implements AutoCloseable {
     return close(true);
   }
 
+  /**
+   * Deletes the mark of a delivered journal: called when the journal is opened for writing, before any append
+   * can be acknowledged. Failing to delete it fails the open, since a mark left behind would hide writes.
+   */
+  void clearDelivered() {
+    try {
+      Files.deleteIfExists(directory.resolve(DELIVERED_FILE));
+    } catch (IOException e) {
+      throw new CacheException("Cannot delete " + directory.resolve(DELIVERED_FILE) + ": " + e, e);
+    }
+  }
+
+  /** Marks the journal delivered: called by a close that left nothing to deliver, before the lock is released. */
+  void markDelivered() {
+    try {
+      Files.write(directory.resolve(DELIVERED_FILE), new byte[0]);
+    } catch (IOException e) {
+      LOG.log(System.Logger.Level.DEBUG, "Cannot mark " + directory + " delivered: " + e); // only a WARN more
+    }
+  }
+
   private List<Path> close(boolean removeFiles) {
     List<Path> left = new ArrayList<>();
     appendLock.lock();
@@ -402,7 +430,7 @@ final class ChronicleJournal implements AutoCloseable {
 
   private void removeFiles(List<Path> left) {
     try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "{*.cq4,*.cq4t,"
-        + Checkpoint.FILE + "*}")) {
+        + Checkpoint.FILE + "*," + DELIVERED_FILE + "}")) {
       for (Path file : files) {
         try {
           Files.deleteIfExists(file);

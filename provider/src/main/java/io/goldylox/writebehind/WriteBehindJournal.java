@@ -103,6 +103,7 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
     this.cacheName = cacheName;
     this.journal = ChronicleJournal.open(settings.journal(), rollCycle);
     try {
+      journal.clearDelivered(); // before anything can be appended
       boolean force = settings.durability() == WriteBehindConfig.Durability.OS;
       Checkpoint checkpoint = new Checkpoint(settings.journal(), force);
       long position = checkpoint.read();
@@ -504,6 +505,9 @@ public final class WriteBehindJournal<K, V> implements AutoCloseable {
       if (syncer != null) {
         syncer.stop();
         journal.force();
+      }
+      if (left == 0 && finished) {
+        journal.markDelivered(); // sealed, and the flusher has stopped: nothing can be appended any more
       }
     } finally {
       try {

@@ -185,34 +185,36 @@ class WriteBehindCacheTest {
 
   /**
    * A cache whose journal path changed, or whose write-behind was taken out, with a disk tier that the old
-   * journal fed: a WARN names the old journal (new-user trial: a backlog stranded without a word).
+   * journal fed: a WARN names the old journal while it holds writes that may not have been delivered
+   * (new-user trial: a backlog stranded without a word), and none for a journal whose last close delivered
+   * everything (review: a WARN at every start that nothing could stop).
    */
   @Test
-  void aDiskTierWarnsWhenTheJournalItWasUsedWithIsNoLongerTheCachesJournal() throws Exception {
-    GateWriter writer = new GateWriter(url);
-    writer.open.countDown();
-    GoldyloxConfiguration<String, String> first = configuration(writer);
+  void aDiskTierWarnsWhileAJournalItWasUsedWithMayHoldUndeliveredWrites() throws Exception {
+    GateWriter stuck = new GateWriter(url); // its gate stays closed until the end: close() leaves "k" journaled
+    GoldyloxConfiguration<String, String> first = configuration(stuck, Duration.ofMillis(200));
     first.setDisk(dir.resolve("disk"), 1 << 20);
     try (CacheManager manager = manager()) {
       manager.createCache("orders", first).put("k", "v");
     }
-    GoldyloxConfiguration<String, String> moved = configuration(writer);
+    GateWriter open = new GateWriter(url);
+    open.open.countDown();
+    GoldyloxConfiguration<String, String> moved = configuration(open);
     moved.setDisk(dir.resolve("disk"), 1 << 20);
     moved.setWriteBehind(moved.writeBehind().orElseThrow().toBuilder().journal(dir.resolve("journal2")).build());
     try (io.goldylox.testing.LogCapture log = new io.goldylox.testing.LogCapture(
         Class.forName("io.goldylox.tier.DiskTierFormat"))) {
       try (CacheManager manager = manager()) {
-        manager.createCache("orders", moved).put("k", "v2"); // journal2 gets files
+        manager.createCache("orders", moved).put("k", "v2"); // delivered: journal2's close leaves nothing
       }
       assertThat(log.records).singleElement().satisfies(record -> assertThat(record.getMessage())
-          .contains("was used with the write-behind journal " + dir.resolve("journal"))
+          .contains("was used with the write-behind journal " + dir.resolve("journal") + ",")
           .contains("the cache now uses " + dir.resolve("journal2"))
           .contains("Drain --journal <that directory> --dry-run"));
       try (CacheManager manager = manager()) {
         manager.createCache("orders", moved);
       }
-      assertThat(log.records).as("said at every open while the former journal holds files").hasSize(2);
-      assertThat(log.records.get(1).getMessage()).contains("journal " + dir.resolve("journal") + ", which");
+      assertThat(log.records).as("said at every open while the former journal may hold writes").hasSize(2);
     }
     GoldyloxConfiguration<String, String> none = new GoldyloxConfiguration<>();
     none.setTypes(String.class, String.class);
@@ -223,13 +225,12 @@ class WriteBehindCacheTest {
         assertThat(manager.createCache("orders", none).get("k")).isEqualTo("v2");
       }
       assertThat(log.records).singleElement().satisfies(record -> assertThat(record.getMessage())
+          .contains("journal " + dir.resolve("journal") + ",").doesNotContain("journal2")
           .contains("the cache has no write-behind now"));
     }
-    for (String journal : java.util.List.of("journal", "journal2")) { // as Drain leaves a journal it emptied
-      try (var files = java.nio.file.Files.newDirectoryStream(dir.resolve(journal), "*.cq4")) {
-        for (Path file : files) {
-          java.nio.file.Files.delete(file);
-        }
+    try (var files = java.nio.file.Files.newDirectoryStream(dir.resolve("journal"), "*.cq4")) {
+      for (Path file : files) { // as Drain leaves a journal it emptied
+        java.nio.file.Files.delete(file);
       }
     }
     try (io.goldylox.testing.LogCapture log = new io.goldylox.testing.LogCapture(
@@ -238,6 +239,8 @@ class WriteBehindCacheTest {
         assertThat(manager.createCache("orders", none).get("k")).isEqualTo("v2");
       }
       assertThat(log.records).as("no former journal holds files any more").isEmpty();
+    } finally {
+      stuck.open.countDown();
     }
   }
 

@@ -30,6 +30,11 @@ final class CircuitBreaker {
     return cause != null && System.nanoTime() - openUntil < 0;
   }
 
+  /** Whether a failure opened the breaker and no success has closed it since (open, or due to let one through). */
+  boolean tripped() {
+    return cause != null;
+  }
+
   /** Records a failed round trip: opens the breaker. Returns whether it was closed before (a new outage). */
   boolean failed(RemoteStoreException failure) {
     boolean wasClosed = cause == null;

@@ -116,7 +116,7 @@ public final class NearCacheTier<K> implements Tier<K> {
   @Override
   public StoredEntry get(Object key) {
     StoredEntry expiredNear = null;
-    if (invalidations.coherent()) {
+    if (invalidations.coherent() && calls.nearCacheAnswers()) {
       StoredEntry near = local.get(key);
       if (near != null) {
         if (!mayLiveOnElsewhere(near)) {
@@ -159,7 +159,7 @@ public final class NearCacheTier<K> implements Tier<K> {
     StoredEntry[] entries = new StoredEntry[keys.length];
     int[] misses = new int[keys.length];
     int missCount = 0;
-    boolean coherent = invalidations.coherent();
+    boolean coherent = invalidations.coherent() && calls.nearCacheAnswers();
     for (int i = 0; i < keys.length; i++) {
       StoredEntry near = coherent ? local.get(keys[i]) : null;
       entries[i] = near; // an expired one stays unless the store has the key alive (see get)
@@ -217,7 +217,7 @@ public final class NearCacheTier<K> implements Tier<K> {
   @Override
   public CompletionStage<StoredEntry> getAsync(Object key) {
     StoredEntry expiredNear = null;
-    if (invalidations.coherent()) {
+    if (invalidations.coherent() && calls.nearCacheAnswers()) {
       StoredEntry near = local.get(key);
       if (near != null) {
         if (!mayLiveOnElsewhere(near)) {
@@ -230,10 +230,18 @@ public final class NearCacheTier<K> implements Tier<K> {
     byte[] keyBytes = codec.key(key);
     long epoch = invalidations.epoch();
     long stripe = invalidations.stripe(keyBytes);
+    try {
+      calls.check(); // not tried while the breaker is open: no round trip, and the breaker stays as it is
+    } catch (RemoteStoreException e) {
+      if (calls.fallsBack(e)) {
+        metrics.localFallbacks.increment();
+        return CompletableFuture.completedFuture(local.get(key));
+      }
+      return CompletableFuture.failedFuture(e);
+    }
     long start = System.nanoTime();
     CompletionStage<byte[]> read;
     try {
-      calls.check();
       read = remote.getAsync(keyBytes);
     } catch (RemoteStoreException e) {
       read = CompletableFuture.failedFuture(e);

@@ -38,7 +38,7 @@ final class StoreCalls {
    * failure opens the breaker and goes on to the caller.
    */
   <T> T timed(Supplier<T> call) {
-    breaker.check();
+    check();
     long start = System.nanoTime();
     try {
       T result = call.get();
@@ -52,9 +52,25 @@ final class StoreCalls {
     }
   }
 
-  /** Throws the failure that opened the breaker while it is open (before an asynchronous call). */
+  /** Throws the failure that opened the breaker while it is open (also before an asynchronous call); counted. */
   void check() {
-    breaker.check();
+    try {
+      breaker.check();
+    } catch (RemoteStoreException e) {
+      metrics.failures.increment(); // every call that fails counts, not only the one that opened the breaker
+      throw e;
+    }
+  }
+
+  /**
+   * Whether the near cache may answer a read by itself. Not under {@code on-failure = local} once a failure has
+   * opened the breaker, until a call succeeds: changes made meanwhile went to this node alone, and only a read
+   * that reaches the store (failing at once while the breaker is open, and then served by the near cache all the
+   * same) can find that the store answers again, which drops the near cache. Without this, a node whose reads
+   * were all near hits kept serving its own changes after the outage (new-user trial).
+   */
+  boolean nearCacheAnswers() {
+    return !localOnFailure || !breaker.tripped();
   }
 
   /** Counts one round trip begun at {@code start} ({@link System#nanoTime}). */

@@ -76,6 +76,8 @@ class OutagePolicyTest {
     }
     assertThat(first).as("the first call waited for the timeout, not longer").isLessThan(3_000);
     assertThat(slowest).as("later calls did not wait for the timeout again").isLessThan(250);
+    assertThat(metrics(cache).failures()).as("every failed call counts, not only the one that opened the breaker"
+        + " (new-user trial: 10 failed gets counted 1)").isGreaterThanOrEqualTo(22);
     await(() -> {
       try {
         cache.put("k", "after");
@@ -121,6 +123,27 @@ class OutagePolicyTest {
     }, "a writes to Redis again");
     await(() -> "after".equals(b.get("k")) && b.get("other") == null,
         "b dropped what it wrote alone and reads the shared copy");
+  }
+
+  /**
+   * A slow Redis (writes paused) under on-failure = local: a node's changes made alone while the breaker was open
+   * are dropped once Redis answers, also on a node whose reads are all near hits (new-user trial: the node kept
+   * serving its own value for good, since no read of it ever reached Redis to see it answer again).
+   */
+  @Test
+  void onFailureLocalDropsChangesMadeAloneAfterASlowRedisAlsoWhenEveryReadIsANearHit() throws Exception {
+    Cache<String, String> a = cache("slow-a", "slow", RemoteConfig.OnFailure.LOCAL);
+    Cache<String, String> b = cache("slow-b", "slow", RemoteConfig.OnFailure.FAIL);
+    a.put("p", "v1");
+    assertThat(b.get("p")).isEqualTo("v1");
+    assertThat(server.command("CLIENT PAUSE 1500 WRITE")).isEqualTo("+OK");
+    a.put("q", "times out"); // waits for the timeout, opens the breaker, and is made on a alone
+    a.put("p", "v2-alone"); // the breaker is open: on a alone at once
+    assertThat(a.get("p")).as("served by a's near cache during the outage").isEqualTo("v2-alone");
+    assertThat(metrics(a).localFallbacks()).isGreaterThanOrEqualTo(2);
+    await(() -> "v1".equals(a.get("p")), "a dropped what it changed alone and reads the shared copy again");
+    assertThat(b.get("p")).isEqualTo("v1");
+    assertThat(a.get("p")).as("and then reads its near cache again").isEqualTo("v1");
   }
 
   /**

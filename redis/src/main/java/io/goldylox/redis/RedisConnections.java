@@ -49,8 +49,21 @@ final class RedisConnections {
    * Connects both connections and checks with a PING that the data connection answers; on any failure, shuts
    * the client down, releases the shared resources and rethrows Lettuce's exception (the caller words it).
    */
+  /**
+   * What bounds opening the connections (TCP connect, handshake, the first PING): at least {@link #MIN_OPEN}, more
+   * than a command's {@code timeout}, since a cold JVM's first handshake (TLS, class loading, JIT) on a loaded
+   * machine can take longer than a warm command (new-user trial: 5 of 9 JVMs started together failed to open
+   * against a healthy Redis with the default 200 ms). Commands keep {@code timeout}.
+   */
+  static Duration openTimeout(RemoteConfig config) {
+    return config.timeout().compareTo(MIN_OPEN) < 0 ? MIN_OPEN : config.timeout();
+  }
+
+  static final Duration MIN_OPEN = Duration.ofSeconds(2);
+
   static RedisConnections open(RemoteConfig config) {
     Duration timeout = config.timeout();
+    Duration openTimeout = openTimeout(config);
     ClientResources resources = SharedResources.acquire();
     RedisClient client = null;
     try {
@@ -60,16 +73,16 @@ final class RedisConnections {
           .autoReconnect(true)
           // A call made while the connection is down fails at once instead of queueing until it is back.
           .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-          .socketOptions(SocketOptions.builder().connectTimeout(timeout).keepAlive(true).build())
+          .socketOptions(SocketOptions.builder().connectTimeout(openTimeout).keepAlive(true).build())
           .timeoutOptions(TimeoutOptions.builder().fixedTimeout(timeout).build())
           .build());
       // Connecting takes a TCP connect and a handshake (HELLO/AUTH, SELECT), each bounded by the timeout in
       // Lettuce; the outer bound holds even if one of them were not.
-      long bound = timeout.toMillis() * 3 + 1000;
+      long bound = openTimeout.toMillis() * 3 + 1000;
       RedisClient opening = client;
       StatefulRedisConnection<byte[], byte[]> data =
           connect(() -> opening.connectAsync(ByteArrayCodec.INSTANCE, uri), bound);
-      data.setTimeout(timeout);
+      data.setTimeout(openTimeout);
       StatefulRedisPubSubConnection<byte[], byte[]> pubSub;
       try {
         pubSub = connect(() -> opening.connectPubSubAsync(ByteArrayCodec.INSTANCE, uri), bound);
@@ -85,6 +98,7 @@ final class RedisConnections {
         connections.closeConnections();
         throw e;
       }
+      data.setTimeout(timeout);
       return connections;
     } catch (RuntimeException | Error e) {
       if (client != null) {
@@ -111,7 +125,7 @@ final class RedisConnections {
     // Lettuce resolves the credentials on the common ForkJoinPool in every handshake, so the handshake's outcome
     // may be handled off the event loop, racing the channel's close (see connect()).
     uri.setCredentialsProvider(new StaticCredentialsProvider(credentials));
-    uri.setTimeout(config.timeout());
+    uri.setTimeout(openTimeout(config)); // Lettuce bounds the handshake (also a reconnect's) by it
     return uri;
   }
 

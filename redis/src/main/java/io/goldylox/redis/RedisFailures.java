@@ -20,11 +20,14 @@ final class RedisFailures {
 
   private final String description;
   private final Duration timeout;
+  /** What bounds opening: {@link RedisConnections#openTimeout}. */
+  private final Duration openTimeout;
   private final String password;
 
-  RedisFailures(String description, Duration timeout, String password) {
+  RedisFailures(String description, Duration timeout, Duration openTimeout, String password) {
     this.description = description;
     this.timeout = timeout;
+    this.openTimeout = openTimeout;
     this.password = password;
   }
 
@@ -50,7 +53,7 @@ final class RedisFailures {
     }
     String reason = reason(error);
     if (reason == null) {
-      reason = "no answer within " + timeout + " (is it a Redis server?)";
+      reason = "no answer within " + openTimeout + " (is a Redis server listening there, and not overloaded?)";
     }
     return new RemoteStoreException("Cache '" + cacheName + "' cannot open its remote store, Redis " + description
         + ": " + reason, error);

@@ -115,7 +115,8 @@ public final class RedisRemoteStore implements RemoteStore {
   public static RedisRemoteStore open(RemoteConfig config, String cacheName) {
     String prefix = config.keyPrefixFor(cacheName);
     String description = config.maskedUri() + " (key prefix '" + prefix + "')";
-    RedisFailures failures = new RedisFailures(description, config.timeout(), config.password());
+    RedisFailures failures = new RedisFailures(description, config.timeout(),
+        RedisConnections.openTimeout(config), config.password());
     RedisConnections connections;
     try {
       connections = RedisConnections.open(config);

@@ -49,7 +49,16 @@ final class DeclaredTypes {
   }
 
   private ClassCastException mismatch(String what, Object found, Class<?> declared) {
+    Class<?> type = found.getClass();
+    if (type.getName().equals(declared.getName())) {
+      // One name, two classes: the cache's type and the value's came from different class loaders.
+      return new ClassCastException("Cache '" + cacheName + "' is configured for " + what + "s of type "
+          + declared.getName() + " as loaded by " + declared.getClassLoader() + ", and this " + what + " is of a"
+          + " class of the same name loaded by " + type.getClassLoader() + " (a restarted or redeployed"
+          + " application, or a type named in the configuration file and resolved by another loader): create"
+          + " the cache with the application's class loader, or declare the type as Object");
+    }
     return new ClassCastException("Cache '" + cacheName + "' is configured for " + what + "s of type "
-        + declared.getName() + ", not " + found.getClass().getName());
+        + declared.getName() + ", not " + type.getName());
   }
 }

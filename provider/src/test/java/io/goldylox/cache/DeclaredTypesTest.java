@@ -58,4 +58,28 @@ class DeclaredTypesTest {
     assertThat(raw.get(1L)).isEqualTo("one");
     assertThat(raw.get("two")).isEqualTo(2);
   }
+
+  /** A static nested class loaded twice below, by two loaders that do not delegate to the test's. */
+  static final class Twice {
+  }
+
+  /**
+   * One class name from two class loaders (a DevTools restart, a redeploy): the message says so instead of
+   * naming the same class twice (review).
+   */
+  @Test
+  void oneClassNameFromTwoLoadersIsNamedAsSuch() throws Exception {
+    java.net.URL classes = Twice.class.getProtectionDomain().getCodeSource().getLocation();
+    try (java.net.URLClassLoader first = new java.net.URLClassLoader(new java.net.URL[] {classes}, null);
+        java.net.URLClassLoader second = new java.net.URLClassLoader(new java.net.URL[] {classes}, null)) {
+      Class<?> declared = first.loadClass(Twice.class.getName());
+      Class<?> other = second.loadClass(Twice.class.getName());
+      var constructor = other.getDeclaredConstructor();
+      constructor.setAccessible(true);
+      Object value = constructor.newInstance();
+      DeclaredTypes types = new DeclaredTypes("orders", String.class, declared);
+      assertThatThrownBy(() -> types.value(value)).isInstanceOf(ClassCastException.class)
+          .hasMessageContaining("a class of the same name loaded by").hasMessageContaining("class loader");
+    }
+  }
 }

@@ -119,9 +119,10 @@ public final class JavaSerializer implements Serializer {
     try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
       out.writeObject(value);
     } catch (NotSerializableException e) {
-      throw new SerializationException("Cannot store a " + value.getClass().getName()
-          + " by value: " + e.getMessage() + " is not Serializable (use store-by-reference or a Serializer"
-          + " that knows the type)", e);
+      throw new SerializationException("Cannot serialize a " + value.getClass().getName() + ": " + e.getMessage()
+          + " is not Serializable, which Java serialization (goldylox.serializer=java) needs; the default"
+          + " serializer, Fory, does not. Only a heap-only cache by reference serializes nothing: a by-value copy,"
+          + " an off-heap or disk tier, write-behind and Redis all serialize", e);
     } catch (IOException e) {
       throw new SerializationException("Cannot serialize a " + value.getClass().getName() + ": " + e, e);
     }

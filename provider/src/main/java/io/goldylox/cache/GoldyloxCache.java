@@ -308,6 +308,17 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       Objects.requireNonNull(entry.getValue(), "a value in the map");
       types.mapping(entry.getKey(), entry.getValue());
     }
+    if (isPlainPut()) {
+      // Nothing to tell and no writer to call once for all: a plain put per key, as put(k, v) for each mapping
+      // (over Redis one round trip a key, where the locked step takes two).
+      long start = statistics.startNanos();
+      for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
+        plainPuts.put(entry.getKey(), entry.getValue());
+      }
+      statistics.recordPuts(map.size());
+      statistics.recordPutTime(start);
+      return;
+    }
     bulk.putAll(map);
   }
   @Override

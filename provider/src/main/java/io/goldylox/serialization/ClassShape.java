@@ -62,20 +62,6 @@ final class ClassShape {
     return FINGERPRINTS.get(type);
   }
 
-  /**
-   * Whether {@code written} is what the release before constant bodies were folded into their enum wrote for a
-   * value of {@code type}: the fingerprint of the constant's own class. Such records read as before; computed only
-   * when the fingerprint did not match, so not cached.
-   */
-  static boolean isEarlierEnumBodyFingerprint(Class<?> type, long written) {
-    if (!Enum.class.isAssignableFrom(type) || type.isEnum()) {
-      return false;
-    }
-    StringBuilder text = new StringBuilder(64);
-    describe(type, text, new HashSet<>());
-    return fnv1a64(text.toString().getBytes(StandardCharsets.UTF_8)) == written;
-  }
-
   /** The canonical text of {@code type}'s shape (for tests and messages). */
   static String describe(Class<?> type) {
     StringBuilder text = new StringBuilder(256);
@@ -146,7 +132,7 @@ final class ClassShape {
   }
 
   /** The instance fields a serializer writes: declared in {@code type} and its superclasses, in a fixed order. */
-  private static List<Field> fields(Class<?> type) {
+  static List<Field> fields(Class<?> type) {
     List<Field> fields = new ArrayList<>();
     for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
       if (isJdk(c)) {

@@ -55,14 +55,14 @@ final class DiskTierFormat {
       OnIncompatible onIncompatible) throws IOException {
     Path meta = dir.resolve(DiskTier.META_FILE);
     String journal = null; // kept: what recordJournal wrote, compared when the cache is created
-    String formerJournals = null;
+    List<String> formerJournals = List.of();
     if (Files.exists(meta)) {
       Properties stored = new Properties();
       try (var in = Files.newInputStream(meta)) {
         stored.load(in);
       }
       journal = stored.getProperty("journal");
-      formerJournals = stored.getProperty("journals.former");
+      formerJournals = formerJournals(stored);
       String problem = problem(dir, stored, keyType, valueType, serializer);
       if (problem != null) {
         String what = "Disk tier at " + dir + " " + problem;
@@ -91,9 +91,7 @@ final class DiskTierFormat {
     if (journal != null) {
       props.setProperty("journal", journal);
     }
-    if (formerJournals != null) {
-      props.setProperty("journals.former", formerJournals);
-    }
+    setFormerJournals(props, formerJournals);
     Path tmp = dir.resolve(DiskTier.META_FILE + ".tmp");
     try (var out = Files.newOutputStream(tmp)) {
       props.store(out, "Goldylox disk tier");
@@ -235,14 +233,9 @@ final class DiskTierFormat {
         props.load(in);
       }
       String before = props.getProperty("journal");
-      String formerBefore = props.getProperty("journals.former", "");
+      List<String> formerBefore = formerJournals(props);
       String now = journal == null ? null : journal.toAbsolutePath().normalize().toString();
-      java.util.Set<String> former = new java.util.LinkedHashSet<>();
-      for (String path : formerBefore.split(java.io.File.pathSeparator)) {
-        if (!path.isEmpty()) {
-          former.add(path);
-        }
-      }
+      java.util.Set<String> former = new java.util.LinkedHashSet<>(formerBefore);
       if (before != null) {
         former.add(before);
       }
@@ -257,7 +250,7 @@ final class DiskTierFormat {
             + " io.goldylox.writebehind.Drain --journal <that directory> --dry-run, and deliver it without"
             + " --dry-run (which removes the emptied journal's files; this WARN then stops).");
       }
-      String formerNow = String.join(java.io.File.pathSeparator, former);
+      List<String> formerNow = new ArrayList<>(former);
       if (java.util.Objects.equals(before, now) && formerBefore.equals(formerNow)) {
         return;
       }
@@ -266,11 +259,7 @@ final class DiskTierFormat {
       } else {
         props.setProperty("journal", now);
       }
-      if (formerNow.isEmpty()) {
-        props.remove("journals.former");
-      } else {
-        props.setProperty("journals.former", formerNow);
-      }
+      setFormerJournals(props, formerNow);
       Path tmp = dir.resolve(DiskTier.META_FILE + ".tmp");
       try (var out = Files.newOutputStream(tmp)) {
         props.store(out, "Goldylox disk tier");
@@ -279,6 +268,34 @@ final class DiskTierFormat {
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.WARNING, "Cache '" + cacheName + "': cannot record its write-behind journal in " + meta
           + " (" + e + "); a later change of the journal path will not be noticed");
+    }
+  }
+
+  /**
+   * The former journals recorded in {@code props}: {@code journals.former.0}, {@code .1}, ... (one path each: a
+   * path may hold any character, so they are not joined).
+   */
+  private static List<String> formerJournals(Properties props) {
+    List<String> paths = new ArrayList<>();
+    for (int i = 0; props.getProperty("journals.former." + i) != null; i++) {
+      paths.add(props.getProperty("journals.former." + i));
+    }
+    String joined = props.getProperty("journals.former"); // the previous release's form, joined by ':'
+    if (joined != null) {
+      for (String path : joined.split(java.io.File.pathSeparator)) {
+        if (!path.isEmpty() && !paths.contains(path)) {
+          paths.add(path);
+        }
+      }
+    }
+    return paths;
+  }
+
+  private static void setFormerJournals(Properties props, List<String> paths) {
+    props.stringPropertyNames().stream().filter(name -> name.startsWith("journals.former"))
+        .forEach(props::remove);
+    for (int i = 0; i < paths.size(); i++) {
+      props.setProperty("journals.former." + i, paths.get(i));
     }
   }
 

@@ -170,4 +170,31 @@ class DiskTierFormatTest {
       properties.store(out, "Goldylox disk tier");
     }
   }
+
+  /**
+   * A former journal whose path holds ':' (the path separator here, a legal file-name character) is remembered
+   * as it is: warned about at every open while it may hold writes (review: the joined list was split apart and
+   * the journal forgotten after one WARN).
+   */
+  @Test
+  void aFormerJournalWithAColonInItsPathIsWarnedAboutAtEveryOpen(@org.junit.jupiter.api.io.TempDir Path tmp)
+      throws Exception {
+    Path tier = Files.createDirectories(tmp.resolve("tier"));
+    Files.writeString(tier.resolve(DiskTier.META_FILE), "format=1\n");
+    Path old = Files.createDirectories(tmp.resolve("orders:2026").resolve("journal"));
+    Files.write(old.resolve("20261207F.cq4"), new byte[16]); // a cycle file, no delivered mark
+    try (io.goldylox.testing.LogCapture log = new io.goldylox.testing.LogCapture(DiskTierFormat.class)) {
+      DiskTierFormat.recordJournal(tier, old, "c");
+      DiskTierFormat.recordJournal(tier, tmp.resolve("j2"), "c"); // the path changed: a WARN names the old one
+      DiskTierFormat.recordJournal(tier, tmp.resolve("j2"), "c");
+      DiskTierFormat.recordJournal(tier, tmp.resolve("j3"), "c");
+      assertThat(log.containing(old.toString())).isEqualTo(3);
+      Files.write(old.resolve("goldylox-writebehind.delivered"), new byte[0]);
+      DiskTierFormat.recordJournal(tier, tmp.resolve("j3"), "c");
+      assertThat(log.containing(old.toString())).as("delivered: no WARN, and forgotten").isEqualTo(3);
+      Files.delete(old.resolve("goldylox-writebehind.delivered"));
+      DiskTierFormat.recordJournal(tier, tmp.resolve("j3"), "c");
+      assertThat(log.containing(old.toString())).isEqualTo(3);
+    }
+  }
 }

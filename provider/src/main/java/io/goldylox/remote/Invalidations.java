@@ -61,6 +61,8 @@ final class Invalidations<K> implements RemoteStore.InvalidationListener, Runnab
   /** Set by {@link #clearedBeforeListening}: the first connection needs no drop, the tiers were just cleared. */
   private boolean clearedBeforeFirstConnection;
   private volatile boolean coherent;
+  /** Run when the store answers this node's heartbeat ({@link #answered}); set once, after construction. */
+  private volatile Runnable onAnswered = () -> { };
   private volatile boolean stop;
 
   Invalidations(Tier<K> local, RemoteCodec codec, RemoteMetrics metrics, String cacheName, String description) {
@@ -145,6 +147,16 @@ final class Invalidations<K> implements RemoteStore.InvalidationListener, Runnab
     metrics.disconnects.increment();
     LOG.log(System.Logger.Level.WARNING, "Lost the invalidation stream of " + description
         + ": the near cache is bypassed until it is back, and then dropped");
+  }
+
+  /** What {@link #answered} runs: the near cache's recovery from an outage (its store calls' breaker). */
+  void onAnswered(Runnable action) {
+    this.onAnswered = action;
+  }
+
+  @Override
+  public void answered() {
+    onAnswered.run();
   }
 
   @Override

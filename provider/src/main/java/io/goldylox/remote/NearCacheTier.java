@@ -82,6 +82,10 @@ public final class NearCacheTier<K> implements Tier<K> {
     this.calls = new StoreCalls(metrics, Math.max(TimeUnit.MILLISECONDS.toNanos(500), 5 * config.timeout().toNanos()),
         config.onFailure() == RemoteConfig.OnFailure.LOCAL, cacheName, remote.describe(),
         invalidations::dropNearCache);
+    // Near hits never call the store: a node whose reads are all near hits learns that the store answers again
+    // from its own heartbeat (under on-failure = local it then drops what it changed alone; it kept serving
+    // those changes for good, found by a new-user trial).
+    invalidations.onAnswered(calls::storeAnswered);
   }
 
   /**
@@ -116,7 +120,7 @@ public final class NearCacheTier<K> implements Tier<K> {
   @Override
   public StoredEntry get(Object key) {
     StoredEntry expiredNear = null;
-    if (invalidations.coherent() && calls.nearCacheAnswers()) {
+    if (invalidations.coherent()) {
       StoredEntry near = local.get(key);
       if (near != null) {
         if (!mayLiveOnElsewhere(near)) {
@@ -159,7 +163,7 @@ public final class NearCacheTier<K> implements Tier<K> {
     StoredEntry[] entries = new StoredEntry[keys.length];
     int[] misses = new int[keys.length];
     int missCount = 0;
-    boolean coherent = invalidations.coherent() && calls.nearCacheAnswers();
+    boolean coherent = invalidations.coherent();
     for (int i = 0; i < keys.length; i++) {
       StoredEntry near = coherent ? local.get(keys[i]) : null;
       entries[i] = near; // an expired one stays unless the store has the key alive (see get)
@@ -217,7 +221,7 @@ public final class NearCacheTier<K> implements Tier<K> {
   @Override
   public CompletionStage<StoredEntry> getAsync(Object key) {
     StoredEntry expiredNear = null;
-    if (invalidations.coherent() && calls.nearCacheAnswers()) {
+    if (invalidations.coherent()) {
       StoredEntry near = local.get(key);
       if (near != null) {
         if (!mayLiveOnElsewhere(near)) {

@@ -124,5 +124,12 @@ public interface RemoteStore extends AutoCloseable {
 
     /** Changes are delivered again; what came between {@link #disconnected} and now is unknown. */
     void connected();
+
+    /**
+     * The store answered a call the store made of its own accord (its periodic heartbeat went through it and came
+     * back): it is reachable, whatever the callers' last calls found.
+     */
+    default void answered() {
+    }
   }
 }

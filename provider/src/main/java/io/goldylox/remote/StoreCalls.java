@@ -52,7 +52,7 @@ final class StoreCalls {
     }
   }
 
-  /** Throws the failure that opened the breaker while it is open (also before an asynchronous call); counted. */
+  /** Throws the failure that opened the breaker, unless this call may go to the store ({@link CircuitBreaker#admit}); counted. */
   void check() {
     try {
       breaker.check();
@@ -60,17 +60,6 @@ final class StoreCalls {
       metrics.failures.increment(); // every call that fails counts, not only the one that opened the breaker
       throw e;
     }
-  }
-
-  /**
-   * Whether the near cache may answer a read by itself. Not under {@code on-failure = local} once a failure has
-   * opened the breaker, until a call succeeds: changes made meanwhile went to this node alone, and only a read
-   * that reaches the store (failing at once while the breaker is open, and then served by the near cache all the
-   * same) can find that the store answers again, which drops the near cache. Without this, a node whose reads
-   * were all near hits kept serving its own changes after the outage (new-user trial).
-   */
-  boolean nearCacheAnswers() {
-    return !localOnFailure || !breaker.tripped();
   }
 
   /** Counts one round trip begun at {@code start} ({@link System#nanoTime}). */
@@ -107,6 +96,11 @@ final class StoreCalls {
           ? "; serving and writing this node's near cache alone until the store answers again (on-failure ="
               + " local), then dropping it" : "; operations fail until it answers again (on-failure = fail)"));
     }
+  }
+
+  /** The store answered a call of its own (its heartbeat, on the store's thread): as a successful call. */
+  void storeAnswered() {
+    succeeded();
   }
 
   void succeeded() {

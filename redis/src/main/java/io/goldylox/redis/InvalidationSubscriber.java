@@ -101,6 +101,17 @@ final class InvalidationSubscriber extends RedisPubSubAdapter<byte[], byte[]>
   /** This node's heartbeat came back: the link receives; if it had been declared silent, it is trusted again. */
   private void heardHeartbeat() {
     lastHeartbeat = System.nanoTime();
+    RemoteStore.InvalidationListener heard;
+    synchronized (state) {
+      heard = closed ? null : listener;
+    }
+    if (heard != null) {
+      try {
+        heard.answered(); // the PUBLISH went through Redis and back: callers may stop treating it as down
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "Invalidation listener failed on answered()", e);
+      }
+    }
     synchronized (state) {
       if (!silent || closed || listener == null) {
         return;

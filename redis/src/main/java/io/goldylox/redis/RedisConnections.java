@@ -74,7 +74,9 @@ final class RedisConnections {
           // A call made while the connection is down fails at once instead of queueing until it is back.
           .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
           .socketOptions(SocketOptions.builder().connectTimeout(openTimeout).keepAlive(true).build())
-          .timeoutOptions(TimeoutOptions.builder().fixedTimeout(timeout).build())
+          // Commands expire after the connection's own timeout (setTimeout below): the open bound for the first
+          // PING, then the command timeout. (A fixed timeout would hold the PING to the command timeout.)
+          .timeoutOptions(TimeoutOptions.builder().connectionTimeout().build())
           .build());
       // Connecting takes a TCP connect and a handshake (HELLO/AUTH, SELECT), each bounded by the timeout in
       // Lettuce; the outer bound holds even if one of them were not.

@@ -147,6 +147,32 @@ class OutagePolicyTest {
   }
 
   /**
+   * During an outage in which Redis does not answer, a near hit stays a local lookup under on-failure = local:
+   * no read of a key the near cache holds calls Redis (a review found every reader waiting for the timeout at
+   * each half-open moment of the breaker, when reads were sent to find out whether Redis answers again; the
+   * node's heartbeat finds that out now).
+   */
+  @Test
+  void nearHitsStayLocalDuringAnOutageUnderOnFailureLocal() throws Exception {
+    Cache<String, String> a = cache("hung-a", "hung", RemoteConfig.OnFailure.LOCAL);
+    a.put("hot", "v");
+    assertThat(a.get("hot")).isEqualTo("v");
+    assertThat(server.command("CLIENT PAUSE 4000 ALL")).isEqualTo("+OK");
+    a.put("other", "x"); // times out: the breaker trips
+    long roundTrips = metrics(a).roundTrips();
+    long failures = metrics(a).failures();
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3); // two of the breaker's 1.5-s windows
+    long reads = 0;
+    while (System.nanoTime() < end) {
+      assertThat(a.get("hot")).isEqualTo("v");
+      reads++;
+    }
+    assertThat(metrics(a).roundTrips() - roundTrips).as(reads + " near hits made no call to Redis").isZero();
+    assertThat(metrics(a).failures() - failures).isZero();
+    assertThat(server.command("CLIENT UNPAUSE")).isEqualTo("+OK");
+  }
+
+  /**
    * An expiry sweep during an outage, when reads move deadlines (so an expired near copy is checked against the
    * shared one): the remote store fails for every expired entry, which is one WARN line a sweep with the count,
    * not one with a stack trace per entry that blamed an EXPIRED listener nobody registered (found by a new-user

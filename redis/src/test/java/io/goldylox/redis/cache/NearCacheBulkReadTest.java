@@ -10,8 +10,6 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import javax.cache.Cache;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -24,18 +22,9 @@ class NearCacheBulkReadTest {
   @RegisterExtension
   static final RedisServerExtension redis = new RedisServerExtension();
   static final RedisServer server = redis.server();
-  private Nodes nodes;
-
-  @BeforeEach
-  void fleet() {
-    server.flushAll();
-    nodes = new Nodes(server.uri());
-  }
-
-  @AfterEach
-  void closeFleet() {
-    nodes.close();
-  }
+  /** This test's nodes on the class's server (emptied before each test), closed after it. */
+  @RegisterExtension
+  final Nodes nodes = Nodes.fleetOn(server);
 
   @Test
   void theMissesOfAGetAllAreReadAPageARoundTrip() throws Exception {

@@ -24,8 +24,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.cache.Cache;
 import javax.cache.CacheException;
 import javax.cache.processor.EntryProcessor;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -41,18 +39,9 @@ class NearCacheCoherenceTest {
   @RegisterExtension
   static final RedisServerExtension redis = new RedisServerExtension();
   static final RedisServer server = redis.server();
-  private Nodes nodes;
-
-  @BeforeEach
-  void fleet() {
-    server.flushAll();
-    nodes = new Nodes(server.uri());
-  }
-
-  @AfterEach
-  void closeFleet() {
-    nodes.close();
-  }
+  /** This test's nodes on the class's server (emptied before each test), closed after it. */
+  @RegisterExtension
+  final Nodes nodes = Nodes.fleetOn(server);
 
   private static RemoteMetrics metrics(Cache<?, ?> cache) {
     return ((NearCacheTier<?>) cache.unwrap(GoldyloxCache.class).tier()).metrics();

@@ -30,7 +30,6 @@ import javax.cache.event.CacheEntryExpiredListener;
 import javax.cache.expiry.ModifiedExpiryPolicy;
 import javax.cache.expiry.TouchedExpiryPolicy;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -45,19 +44,14 @@ class NearCacheExpiryRacesTest {
   @RegisterExtension
   static final RedisServerExtension redis = new RedisServerExtension();
   static final RedisServer server = redis.server();
-  private Nodes nodes;
+  /** This test's nodes on the class's server (emptied before each test), closed after it. */
+  @RegisterExtension
+  final Nodes nodes = Nodes.fleetOn(server);
   private final ExecutorService pool = Executors.newCachedThreadPool();
 
-  @BeforeEach
-  void fleet() {
-    server.flushAll();
-    nodes = new Nodes(server.uri());
-  }
-
   @AfterEach
-  void closeFleet() {
+  void stopPool() {
     pool.shutdownNow();
-    nodes.close();
   }
 
 

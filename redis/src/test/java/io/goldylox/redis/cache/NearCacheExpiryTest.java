@@ -19,8 +19,6 @@ import javax.cache.event.CacheEntryEvent;
 import javax.cache.event.CacheEntryExpiredListener;
 import javax.cache.expiry.CreatedExpiryPolicy;
 import javax.cache.expiry.TouchedExpiryPolicy;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -35,18 +33,9 @@ class NearCacheExpiryTest {
   @RegisterExtension
   static final RedisServerExtension redis = new RedisServerExtension();
   static final RedisServer server = redis.server();
-  private Nodes nodes;
-
-  @BeforeEach
-  void fleet() {
-    server.flushAll();
-    nodes = new Nodes(server.uri());
-  }
-
-  @AfterEach
-  void closeFleet() {
-    nodes.close();
-  }
+  /** This test's nodes on the class's server (emptied before each test), closed after it. */
+  @RegisterExtension
+  final Nodes nodes = Nodes.fleetOn(server);
 
   private static long expiredEntries(Cache<?, ?> cache) {
     return cache.unwrap(GoldyloxCache.class).expiredEntries();

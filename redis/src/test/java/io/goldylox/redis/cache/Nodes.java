@@ -2,6 +2,7 @@ package io.goldylox.redis.cache;
 
 import io.goldylox.config.GoldyloxConfiguration;
 import io.goldylox.config.RemoteConfig;
+import io.goldylox.redis.testing.RedisServer;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,21 +11,57 @@ import javax.cache.Cache;
 import javax.cache.CacheManager;
 import javax.cache.Caching;
 import javax.cache.spi.CachingProvider;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Test helper: "nodes" of a fleet inside one JVM. Each node is a cache manager of its own (its own URI), so its
  * caches have their own local tiers, their own Redis connections and their own node id, exactly as in separate
  * JVMs; they share one real {@code redis-server}. Closes every manager it opened.
  */
-final class Nodes implements AutoCloseable {
+final class Nodes implements AutoCloseable, BeforeEachCallback, AfterEachCallback {
 
   static final String PROVIDER = "io.goldylox.spi.GoldyloxCachingProvider";
 
   private final String uri;
   private final List<CacheManager> managers = new ArrayList<>();
+  /** The server a test's fleet runs on, emptied before the test ({@link #fleetOn}); else null. */
+  private final RedisServer server;
 
   Nodes(String redisUri) {
     this.uri = redisUri;
+    this.server = null;
+  }
+
+  private Nodes(RedisServer server) {
+    this.uri = server.uri();
+    this.server = server;
+  }
+
+  /**
+   * One test's fleet on a class's {@code server}, as a JUnit extension of an instance field: the server is emptied
+   * before the test and the nodes' managers are closed after it.
+   *
+   * <pre>{@code
+   * @RegisterExtension
+   * final Nodes nodes = Nodes.fleetOn(server);
+   * }</pre>
+   */
+  static Nodes fleetOn(RedisServer server) {
+    return new Nodes(server);
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) {
+    if (server != null) {
+      server.flushAll();
+    }
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    close();
   }
 
   RemoteConfig.Builder remote(String prefix) {

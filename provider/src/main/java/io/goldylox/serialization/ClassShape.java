@@ -132,7 +132,7 @@ final class ClassShape {
   }
 
   /** The instance fields a serializer writes: declared in {@code type} and its superclasses, in a fixed order. */
-  static List<Field> fields(Class<?> type) {
+  private static List<Field> fields(Class<?> type) {
     List<Field> fields = new ArrayList<>();
     for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
       if (isJdk(c)) {

@@ -33,9 +33,7 @@ import org.apache.fory.memory.MemoryBuffer;
  * {@value #TAG_FORY_UNTRACKED} for one without, each followed by the 8-byte {@link ClassShape} fingerprint of the
  * value's class, which a read compares with the decoded value's class (a class whose fields changed since the
  * write is refused, not misread; {@value #TAG_FORY_UNHASHED} and {@value #TAG_FORY_UNTRACKED_UNHASHED} are the
- * same records written before fingerprints, read unchecked); {@value #TAG_FORY_HELD} and
- * {@value #TAG_FORY_UNTRACKED_HELD} for a value whose fields may hold classes their types leave open, whose
- * fingerprint also covers those ({@link HeldClasses}); the untracked form is written for the classes
+ * same records written before fingerprints, read unchecked); the untracked form is written for the classes
  * whose instances cannot reach one object twice ({@link SharingFreeTypes}: a DTO of primitives, strings, boxed and {@code java.time} values, enums, arrays of
  * primitives and plain JDK collections of such values, no two fields holding one object), where tracking references
  * costs an identity hash and a table entry per object on every write and read (the table, per thread and old, also
@@ -62,13 +60,6 @@ public final class ForySerializer implements Serializer {
   static final byte TAG_FORY = 0x48;
   /** The first byte of a Fory record written without reference tracking; the fingerprint follows. */
   static final byte TAG_FORY_UNTRACKED = 0x68;
-  /**
-   * The first byte of a Fory record whose fingerprint also covers the classes held in the value's open slots
-   * ({@link HeldClasses}): written for the classes that have such slots.
-   */
-  static final byte TAG_FORY_HELD = 0x4A;
-  /** As {@link #TAG_FORY_HELD}, without reference tracking. */
-  static final byte TAG_FORY_UNTRACKED_HELD = 0x6A;
   /** The first byte of a Fory record written before fingerprints (read, never written). */
   static final byte TAG_FORY_UNHASHED = 0x46;
   /** The first byte of an untracked Fory record written before fingerprints (read, never written). */
@@ -236,18 +227,13 @@ public final class ForySerializer implements Serializer {
     }
     try {
       try {
-        long fingerprint = ClassShape.fingerprint(type);
-        boolean held = fingerprint != 0 && HeldClasses.reachesOpenSlot(type);
-        if (held) {
-          fingerprint = HeldClasses.fingerprint(value, fingerprint);
-        }
         if (SharingFreeTypes.isSharingFree(value)) {
-          buffer.writeByte(held ? TAG_FORY_UNTRACKED_HELD : TAG_FORY_UNTRACKED);
-          buffer.writeInt64(fingerprint);
+          buffer.writeByte(TAG_FORY_UNTRACKED);
+          buffer.writeInt64(ClassShape.fingerprint(type));
           untrackedWriter.serialize(buffer, value);
         } else {
-          buffer.writeByte(held ? TAG_FORY_HELD : TAG_FORY);
-          buffer.writeInt64(fingerprint);
+          buffer.writeByte(TAG_FORY);
+          buffer.writeInt64(ClassShape.fingerprint(type));
           writer.serialize(buffer, value);
         }
       } catch (RuntimeException e) {
@@ -263,20 +249,6 @@ public final class ForySerializer implements Serializer {
         scratchBuffers.releaseWriter();
       }
     }
-  }
-
-  /**
-   * Whether {@code value}, just decoded, has the shape its record was written with: its class's, and with
-   * {@code held} the classes held in its open slots too. (A value of an enum constant with a body written by the
-   * release before such constants were fingerprinted by their enum does not match: that fingerprint, of the
-   * constant's own class, could not tell a constant added before it, so it is refused rather than trusted.)
-   */
-  private static boolean matches(Object value, long written, boolean held) {
-    long fingerprint = ClassShape.fingerprint(value.getClass());
-    if (held) {
-      return fingerprint != 0 && HeldClasses.fingerprint(value, fingerprint) == written;
-    }
-    return fingerprint == written;
   }
 
   @Override
@@ -305,8 +277,7 @@ public final class ForySerializer implements Serializer {
       throw new SerializationException("Not a stored value: no bytes", null);
     }
     byte tag = bytes[0];
-    boolean held = tag == TAG_FORY_HELD || tag == TAG_FORY_UNTRACKED_HELD;
-    boolean fingerprinted = held || tag == TAG_FORY || tag == TAG_FORY_UNTRACKED;
+    boolean fingerprinted = tag == TAG_FORY || tag == TAG_FORY_UNTRACKED;
     if (fingerprinted || tag == TAG_FORY_UNHASHED || tag == TAG_FORY_UNTRACKED_UNHASHED) {
       ForyBuffers scratchBuffers = buffers.get();
       MemoryBuffer buffer = scratchBuffers.takeReader(bytes, 1, length - 1);
@@ -319,10 +290,11 @@ public final class ForySerializer implements Serializer {
           return (tag == TAG_FORY_UNHASHED ? fory : untracked).deserialize(buffer);
         }
         long written = buffer.readInt64();
-        Object value = (tag == TAG_FORY || tag == TAG_FORY_HELD ? fory : untracked).deserialize(buffer);
-        // The walk of held classes is for bytes from outside the process (a guarded reader); a copy that stays
-        // in the heap was written by these very classes, and a get should not walk its value's fields.
-        if (written != 0 && value != null && (!held || policy != null) && !matches(value, written, held)) {
+        Object value = (tag == TAG_FORY ? fory : untracked).deserialize(buffer);
+        // (A value of an enum constant with a body written by the release before such constants were
+        // fingerprinted by their enum does not match: that fingerprint, of the constant's own class, could not
+        // tell a constant added before it, so it is refused rather than trusted.)
+        if (written != 0 && value != null && ClassShape.fingerprint(value.getClass()) != written) {
           throw new SerializationException("The class " + value.getClass().getName() + " is not the one this"
               + " record was written with: its fields (names or types) or enum constants, or those of the classes"
               + " its fields hold, changed since; the record is not read",

@@ -83,8 +83,8 @@ public final class NearCacheTier<K> implements Tier<K> {
         config.onFailure() == RemoteConfig.OnFailure.LOCAL, cacheName, remote.describe(),
         invalidations::dropNearCache);
     // Near hits never call the store: a node whose reads are all near hits learns that the store answers again
-    // from its own heartbeat (under on-failure = local it then drops what it changed alone; it kept serving
-    // those changes for good, found by a new-user trial).
+    // from its own heartbeat answered in time (under on-failure = local it then drops what it changed alone; it
+    // kept serving those changes for good, found by a new-user trial).
     invalidations.onAnswered(calls::storeAnswered);
   }
 

@@ -126,8 +126,8 @@ public interface RemoteStore extends AutoCloseable {
     void connected();
 
     /**
-     * The store answered a call the store made of its own accord (its periodic heartbeat went through it and came
-     * back): it is reachable, whatever the callers' last calls found.
+     * The store answered, within the command timeout, a call the store made of its own accord (its periodic
+     * heartbeat): it takes commands again, whatever the callers' last calls found.
      */
     default void answered() {
     }

@@ -98,20 +98,28 @@ final class InvalidationSubscriber extends RedisPubSubAdapter<byte[], byte[]>
     throw failures.wrap("SUBSCRIBE", failure);
   }
 
-  /** This node's heartbeat came back: the link receives; if it had been declared silent, it is trusted again. */
-  private void heardHeartbeat() {
-    lastHeartbeat = System.nanoTime();
+  /**
+   * The store answered a command of the store's own (its heartbeat's PUBLISH) within the command timeout: tells
+   * the listener, whose callers may stop treating the store as down. Not the heartbeat's message coming back,
+   * which may arrive late from a store too slow to answer commands in time (a review's brownout probe).
+   */
+  void storeAnswered() {
     RemoteStore.InvalidationListener heard;
     synchronized (state) {
       heard = closed ? null : listener;
     }
     if (heard != null) {
       try {
-        heard.answered(); // the PUBLISH went through Redis and back: callers may stop treating it as down
+        heard.answered();
       } catch (RuntimeException e) {
         LOG.log(System.Logger.Level.WARNING, "Invalidation listener failed on answered()", e);
       }
     }
+  }
+
+  /** This node's heartbeat came back: the link receives; if it had been declared silent, it is trusted again. */
+  private void heardHeartbeat() {
+    lastHeartbeat = System.nanoTime();
     synchronized (state) {
       if (!silent || closed || listener == null) {
         return;

@@ -92,7 +92,14 @@ public final class RedisRemoteStore implements RemoteStore {
     timer.scheduleAtFixedRate(() -> {
       subscriber.checkHeartbeat(TimeUnit.MILLISECONDS.toNanos(3 * beat));
       try {
-        connections.data.async().publish(keys.channel(), heartbeat);
+        long sent = System.nanoTime();
+        long timeoutNanos = config.timeout().toNanos();
+        connections.data.async().publish(keys.channel(), heartbeat).whenComplete((receivers, error) -> {
+          // Answered in time (the command expires after the timeout anyway): the store takes commands again.
+          if (error == null && System.nanoTime() - sent <= timeoutNanos) {
+            subscriber.storeAnswered();
+          }
+        });
       } catch (RuntimeException e) {
         LOG.log(System.Logger.Level.DEBUG, () -> failures.wrap("PUBLISH a heartbeat", e).getMessage());
       }

@@ -173,6 +173,37 @@ class OutagePolicyTest {
   }
 
   /**
+   * A brownout (Redis answers, later than the timeout) under on-failure = local: the node's heartbeat comes back
+   * late, which is no sign that Redis takes commands again, so it neither closes the breaker nor drops the near
+   * cache; near hits keep answering (a review's probe: late heartbeats dropped the near cache four times in 8 s,
+   * and reads of a key Redis held returned null).
+   */
+  @Test
+  void aLateHeartbeatInABrownoutDoesNotDropTheNearCache() throws Exception {
+    try (io.goldylox.redis.testing.DelayingProxy proxy = new io.goldylox.redis.testing.DelayingProxy(server.port())) {
+      RemoteConfig remote = RemoteConfig.builder(proxy.uri()).keyPrefix("brown:").timeout(Duration.ofMillis(300))
+          .lockWait(Duration.ofSeconds(5)).onFailure(RemoteConfig.OnFailure.LOCAL).build();
+      Cache<String, String> a = nodes.cache("brown-a", "brown",
+          GoldyloxConfiguration.builder(String.class, String.class).remote(remote).build());
+      a.put("k", "v");
+      assertThat(a.get("k")).isEqualTo("v");
+      proxy.delayMillis(400); // every reply comes after the 300-ms timeout
+      a.put("x", "y"); // times out: the breaker trips
+      long drops = metrics(a).nearCacheDrops();
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(4); // at least two heartbeats (every 1.5 s)
+      long reads = 0;
+      while (System.nanoTime() < end) {
+        assertThat(a.get("k")).as("near hit " + reads).isEqualTo("v");
+        reads++;
+      }
+      assertThat(metrics(a).nearCacheDrops()).as("no drop: Redis never answered in time").isEqualTo(drops);
+      proxy.delayMillis(0);
+      await(() -> metrics(a).nearCacheDrops() > drops,
+          "once Redis answers in time, the near cache is dropped, as after an outage");
+    }
+  }
+
+  /**
    * An expiry sweep during an outage, when reads move deadlines (so an expired near copy is checked against the
    * shared one): the remote store fails for every expired entry, which is one WARN line a sweep with the count,
    * not one with a stack trace per entry that blamed an EXPIRED listener nobody registered (found by a new-user

@@ -309,14 +309,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       types.mapping(entry.getKey(), entry.getValue());
     }
     if (isPlainPut()) {
-      // Nothing to tell and no writer to call once for all: a plain put per key, as put(k, v) for each mapping
-      // (over Redis one round trip a key, where the locked step takes two).
-      long start = statistics.startNanos();
-      for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
-        plainPuts.put(entry.getKey(), entry.getValue());
-      }
-      statistics.recordPuts(map.size());
-      statistics.recordPutTime(start);
+      plainPuts.putAll(map, statistics);
       return;
     }
     bulk.putAll(map);

@@ -3,9 +3,13 @@ package io.goldylox.cache;
 import io.goldylox.serialization.Copier;
 import io.goldylox.serialization.RewritableBytes;
 import io.goldylox.serialization.ValueCopier;
+import io.goldylox.stats.CacheStatistics;
 import io.goldylox.tier.HeapTier;
 import io.goldylox.tier.StoredEntry;
 import io.goldylox.tier.Tier;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -56,7 +60,49 @@ final class PlainPuts<K> {
       }
       return;
     }
-    Object stored = copier.toStored(value);
+    storeBlind(key, copier.toStored(value));
+  }
+
+  /**
+   * A plain put of a value already in its stored form ({@code Copier.toStored}): {@code putAll} converts every
+   * value before it stores any, so that a value that cannot be stored fails the call with nothing stored.
+   */
+  void putStored(K key, Object stored) {
+    if (heap != null) {
+      if (!heap.rewrite(key, stored)) {
+        heap.store(copier.copyKey(key), new StoredEntry(stored, StoredEntry.ETERNAL));
+      }
+      return;
+    }
+    storeBlind(key, stored);
+  }
+
+  /**
+   * {@code putAll} of a plain cache: nothing to tell and no writer to call once for all, so a plain put per key, as
+   * put(k, v) for each mapping (over Redis one round trip a key, where the locked step takes two). Every value is
+   * converted first, as the locked path does: one that cannot be stored fails the call before any is stored. A
+   * store that fails midway (an outage) leaves the earlier ones stored, and counted.
+   */
+  void putAll(Map<? extends K, ?> map, CacheStatistics statistics) {
+    long start = statistics.startNanos();
+    List<K> keys = new ArrayList<>(map.size());
+    List<Object> stored = new ArrayList<>(map.size());
+    for (Map.Entry<? extends K, ?> entry : map.entrySet()) {
+      keys.add(entry.getKey());
+      stored.add(copier.toStored(entry.getValue()));
+    }
+    int done = 0;
+    try {
+      for (; done < keys.size(); done++) {
+        putStored(keys.get(done), stored.get(done));
+      }
+    } finally {
+      statistics.recordPuts(done);
+      statistics.recordPutTime(start);
+    }
+  }
+
+  private void storeBlind(K key, Object stored) {
     K copy = copier.copyKey(key);
     if (!tier.storeBlind(copy, new StoredEntry(stored, StoredEntry.ETERNAL))) {
       tier.compute(copy, (k, current) -> AtomicSteps.plainPut(current, stored)); // captures only stored

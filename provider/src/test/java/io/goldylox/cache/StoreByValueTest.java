@@ -325,6 +325,33 @@ class StoreByValueTest {
     }
   }
 
+  /**
+   * The same on a plain cache (no writer, no listener, eternal), whose putAll is a plain put per key: every value is
+   * converted before any is stored, so nothing is stored, and statistics count what was (review: "a" was stored
+   * and the puts went uncounted).
+   */
+  @Test
+  void aNonSerializableValueInAPlainPutAllStoresNothing() {
+    Cache<String, Object> cache = javaManager("by-value-plain-putall").createCache("opaque",
+        new MutableConfiguration<String, Object>().setTypes(String.class, Object.class).setStoreByValue(true)
+            .setStatisticsEnabled(true));
+    Map<String, Object> values = new LinkedHashMap<>();
+    values.put("a", "fine");
+    values.put("b", new Opaque(2));
+    values.put("c", "fine too");
+    assertThatThrownBy(() -> cache.putAll(values))
+        .isInstanceOf(CacheException.class).hasMessageContaining(Opaque.class.getName());
+    for (String key : List.of("a", "b", "c")) {
+      assertThat(cache.containsKey(key)).as(key).isFalse();
+    }
+    io.goldylox.cache.GoldyloxCache<?, ?> goldylox = cache.unwrap(io.goldylox.cache.GoldyloxCache.class);
+    assertThat(goldylox.statistics().puts()).isZero();
+    values.remove("b");
+    cache.putAll(values);
+    assertThat(cache.get("c")).isEqualTo("fine too");
+    assertThat(goldylox.statistics().puts()).isEqualTo(2);
+  }
+
   // -----------------------------------------------------------------------------------------------------------
   // Store-by-reference
 

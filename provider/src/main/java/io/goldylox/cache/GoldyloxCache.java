@@ -308,11 +308,14 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       Objects.requireNonNull(entry.getValue(), "a value in the map");
       types.mapping(entry.getKey(), entry.getValue());
     }
+    Map<? extends K, ? extends V> rest = map;
     if (isPlainPut()) {
-      plainPuts.putAll(map, statistics);
-      return;
+      rest = plainPuts.putAll(map, statistics, this::isPlainPut);
+      if (rest == null) {
+        return;
+      }
     }
-    bulk.putAll(map);
+    bulk.putAll(rest); // (the keys left when a listener came during a plain putAll)
   }
   @Override
   public boolean putIfAbsent(K key, V value) {

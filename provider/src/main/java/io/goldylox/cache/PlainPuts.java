@@ -8,8 +8,10 @@ import io.goldylox.tier.HeapTier;
 import io.goldylox.tier.StoredEntry;
 import io.goldylox.tier.Tier;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
@@ -81,21 +83,33 @@ final class PlainPuts<K> {
    * {@code putAll} of a plain cache: nothing to tell and no writer to call once for all, so a plain put per key, as
    * put(k, v) for each mapping (over Redis one round trip a key, where the locked step takes two). Every value is
    * converted first, as the locked path does: one that cannot be stored fails the call before any is stored. A
-   * store that fails midway (an outage) leaves the earlier ones stored, and counted.
+   * store that fails midway (an outage) leaves the earlier ones stored, and counted. Whether puts are still plain
+   * is asked before each key, as each {@code put} asks: from a listener's registration on, the keys left are
+   * returned, for the caller to put with their events; null when all were stored.
    */
-  void putAll(Map<? extends K, ?> map, CacheStatistics statistics) {
+  <V> Map<K, V> putAll(Map<? extends K, ? extends V> map, CacheStatistics statistics, BooleanSupplier plain) {
     long start = statistics.startNanos();
     List<K> keys = new ArrayList<>(map.size());
+    List<V> values = new ArrayList<>(map.size());
     List<Object> stored = new ArrayList<>(map.size());
-    for (Map.Entry<? extends K, ?> entry : map.entrySet()) {
+    for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
       keys.add(entry.getKey());
+      values.add(entry.getValue());
       stored.add(copier.toStored(entry.getValue()));
     }
     int done = 0;
     try {
       for (; done < keys.size(); done++) {
+        if (!plain.getAsBoolean()) {
+          Map<K, V> rest = new LinkedHashMap<>();
+          for (int i = done; i < keys.size(); i++) {
+            rest.put(keys.get(i), values.get(i));
+          }
+          return rest;
+        }
         putStored(keys.get(done), stored.get(done));
       }
+      return null;
     } finally {
       statistics.recordPuts(done);
       statistics.recordPutTime(start);

@@ -21,7 +21,7 @@ import java.util.function.Supplier;
 
 /**
  * What one {@link RedisRemoteStore} owns in Lettuce: its {@link RedisClient} (on the JVM's
- * {@link SharedResources}), the data connection and the pub/sub connection; and how they are opened (every step
+ * {@link SharedResources}), the data connection, the pub/sub connection and the timer's connection; and how they are opened (every step
  * bounded by the configured timeout, and everything released again when a step fails) and closed.
  *
  * <p>Threads: the opening thread builds it; the closing thread closes it once. The connections themselves are
@@ -35,14 +35,21 @@ final class RedisConnections {
   final RedisClient client;
   final StatefulRedisConnection<byte[], byte[]> data;
   final StatefulRedisPubSubConnection<byte[], byte[]> pubSub;
+  /**
+   * The store's own timer's connection: its heartbeat PUBLISH and the probe that tells an outage is over. Apart
+   * from the data connection, whose commands run in order: a PUBLISH that Redis holds back (CLIENT PAUSE WRITE,
+   * as a failover does) held back every read queued behind it there (a review).
+   */
+  final StatefulRedisConnection<byte[], byte[]> beat;
   private final ClientResources resources;
 
   private RedisConnections(ClientResources resources, RedisClient client, StatefulRedisConnection<byte[], byte[]> data,
-      StatefulRedisPubSubConnection<byte[], byte[]> pubSub) {
+      StatefulRedisPubSubConnection<byte[], byte[]> pubSub, StatefulRedisConnection<byte[], byte[]> beat) {
     this.resources = resources;
     this.client = client;
     this.data = data;
     this.pubSub = pubSub;
+    this.beat = beat;
   }
 
   /**
@@ -93,7 +100,16 @@ final class RedisConnections {
         data.closeAsync();
         throw e;
       }
-      RedisConnections connections = new RedisConnections(resources, client, data, pubSub);
+      StatefulRedisConnection<byte[], byte[]> beat;
+      try {
+        beat = connect(() -> opening.connectAsync(ByteArrayCodec.INSTANCE, uri), bound);
+        beat.setTimeout(timeout);
+      } catch (RuntimeException e) {
+        data.closeAsync();
+        pubSub.closeAsync();
+        throw e;
+      }
+      RedisConnections connections = new RedisConnections(resources, client, data, pubSub, beat);
       try {
         data.sync().ping();
       } catch (RuntimeException e) {
@@ -196,6 +212,11 @@ final class RedisConnections {
       data.close();
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.DEBUG, "Closing the data connection failed", e);
+    }
+    try {
+      beat.close();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, "Closing the heartbeat connection failed", e);
     }
   }
 

@@ -89,13 +89,16 @@ public final class RedisRemoteStore implements RemoteStore {
     });
     long beat = heartbeatMillis(config);
     byte[] heartbeat = invalidation(InvalidationSubscriber.OP_HEARTBEAT, EMPTY);
+    byte[] probeKey = keys.data("goldylox-probe".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     timer.scheduleAtFixedRate(() -> {
       subscriber.checkHeartbeat(TimeUnit.MILLISECONDS.toNanos(3 * beat));
       try {
+        connections.beat.async().publish(keys.channel(), heartbeat);
+        // Whether the store serves data commands again: a read of a key, answered without error within the
+        // timeout. (A PUBLISH is answered by a Redis that refuses data: LOADING, MASTERDOWN, OOM; a review.)
         long sent = System.nanoTime();
         long timeoutNanos = config.timeout().toNanos();
-        connections.data.async().publish(keys.channel(), heartbeat).whenComplete((receivers, error) -> {
-          // Answered in time (the command expires after the timeout anyway): the store takes commands again.
+        connections.beat.async().exists(probeKey).whenComplete((count, error) -> {
           if (error == null && System.nanoTime() - sent <= timeoutNanos) {
             subscriber.storeAnswered();
           }

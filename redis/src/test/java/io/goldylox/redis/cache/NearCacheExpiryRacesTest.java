@@ -151,8 +151,13 @@ class NearCacheExpiryRacesTest {
         hookRuns.incrementAndGet();
       }
     });
+    long heard = Nodes.near(b).metrics().invalidationsReceived();
     a.put("k", "v");
+    // b must have heard of a's put first: an invalidation arriving during b's read keeps the read's fill out.
+    await(() -> Nodes.near(b).metrics().invalidationsReceived() > heard && Nodes.near(b).invalidationBacklog() == 0,
+        "b heard of a's put");
     assertThat(b.get("k")).isEqualTo("v"); // b's copy: deadline now + 600 ms
+    assertThat(Nodes.near(b).local().get("k")).as("b holds a near copy of k").isNotNull();
     armed.set(true);
     // Until b's sweep has checked the shared copy (due 600 ms after b's read; later on a loaded machine), and
     // 500 ms more for what it does next.
@@ -180,8 +185,11 @@ class NearCacheExpiryRacesTest {
     Cache<String, String> b = nodes.cache("b", "p2", configuration(nodes, "p2", expiry));
     Cache<String, String> c = nodes.cache("c", "p2", configuration(nodes, "p2", expiry));
     List<String> expiredOnB = expiredKeys(b);
+    long heard = Nodes.near(b).metrics().invalidationsReceived();
     a.put("x", "x0");
     a.put("k", "v1");
+    await(() -> Nodes.near(b).metrics().invalidationsReceived() >= heard + 2
+        && Nodes.near(b).invalidationBacklog() == 0, "b heard of a's puts (one during b's read keeps its fill out)");
     long t0 = System.currentTimeMillis();
     assertThat(b.get("k")).isEqualTo("v1"); // b's near copy of v1, deadline t0 + 1500
 
@@ -266,7 +274,11 @@ class NearCacheExpiryRacesTest {
     @SuppressWarnings("unchecked")
     AsyncCache<String, String> asyncB = b.unwrap(AsyncCache.class);
     assertThat(asyncB.getAsync("x").toCompletableFuture().get(5, TimeUnit.SECONDS)).isEqualTo("x0"); // worker stuck
+    long heard = Nodes.near(b).metrics().invalidationsReceived();
     a.put("k", "v"); // deadline now + 1000
+    // b must have received a's invalidation of k first (its worker is stuck, so it stays queued): one arriving
+    // during b's read below would keep that read's fill out, and b would hold no copy to expire.
+    await(() -> Nodes.near(b).metrics().invalidationsReceived() > heard, "b received a's invalidation of k");
     assertThat(asyncB.getAsync("k").toCompletableFuture().get(5, TimeUnit.SECONDS)).isEqualTo("v"); // fill queued
     assertThat(b.get("k")).isEqualTo("v"); // fills b's near copy at once
     await(() -> expiredOnB.contains("k"), "b's copy of k expires (first EXPIRED)"); // x may expire on b too

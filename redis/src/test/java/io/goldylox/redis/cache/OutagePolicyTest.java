@@ -204,6 +204,55 @@ class OutagePolicyTest {
   }
 
   /**
+   * A Redis that answers PUBLISH but refuses every data command (MASTERDOWN here; LOADING after a restart and OOM
+   * for writes alike): no sign that it serves data again, so the near cache is not dropped and near hits answer
+   * (a review: a heartbeat answered in time dropped it, and reads of a key Redis held returned null).
+   */
+  @Test
+  void aRedisThatAnswersPublishButRefusesDataDoesNotEndTheOutage() throws Exception {
+    Cache<String, String> a = cache("md-a", "md", RemoteConfig.OnFailure.LOCAL);
+    a.put("k", "v");
+    assertThat(a.get("k")).isEqualTo("v");
+    assertThat(server.command("CONFIG SET replica-serve-stale-data no")).isEqualTo("+OK");
+    assertThat(server.command("REPLICAOF 127.0.0.1 1")).isEqualTo("+OK"); // a replica of a master that is down
+    long drops;
+    try {
+      a.put("x", "y"); // MASTERDOWN: the breaker trips; made on a alone
+      drops = metrics(a).nearCacheDrops();
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(4); // at least two heartbeats
+      long reads = 0;
+      while (System.nanoTime() < end) {
+        assertThat(a.get("k")).as("read " + reads).isEqualTo("v");
+        reads++;
+      }
+      assertThat(metrics(a).nearCacheDrops()).isEqualTo(drops);
+    } finally {
+      assertThat(server.command("REPLICAOF NO ONE")).isEqualTo("+OK");
+    }
+    await(() -> metrics(a).nearCacheDrops() > drops, "once Redis serves data again, what a made alone is dropped");
+    assertThat(a.get("x")).as("x was made on a alone; Redis never had it").isNull();
+  }
+
+  /**
+   * CLIENT PAUSE WRITE (as a failover makes): Redis serves reads, and holds back writes, PUBLISH among them. The
+   * node's heartbeat goes on a connection of its own, so no read waits behind it (a review: reads on the data
+   * connection timed out behind the paused heartbeat).
+   */
+  @Test
+  void readsAreServedDuringAPauseOfWrites() throws Exception {
+    Cache<String, String> a = cache("pw-a", "pw", RemoteConfig.OnFailure.FAIL);
+    a.put("k", "v");
+    assertThat(server.command("CLIENT PAUSE 3000 WRITE")).isEqualTo("+OK");
+    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2_500); // the heartbeat is sent every 1.5 s
+    int reads = 0;
+    while (System.nanoTime() < end) {
+      assertThat(a.get("missing-" + reads)).isNull(); // never near: a GET, which Redis answers under the pause
+      reads++;
+    }
+    assertThat(server.command("CLIENT UNPAUSE")).isEqualTo("+OK");
+  }
+
+  /**
    * An expiry sweep during an outage, when reads move deadlines (so an expired near copy is checked against the
    * shared one): the remote store fails for every expired entry, which is one WARN line a sweep with the count,
    * not one with a stack trace per entry that blamed an EXPIRED listener nobody registered (found by a new-user

@@ -36,9 +36,9 @@ final class RedisConnections {
   final StatefulRedisConnection<byte[], byte[]> data;
   final StatefulRedisPubSubConnection<byte[], byte[]> pubSub;
   /**
-   * The store's own timer's connection: its heartbeat PUBLISH and the probe that tells an outage is over. Apart
-   * from the data connection, whose commands run in order: a PUBLISH that Redis holds back (CLIENT PAUSE WRITE,
-   * as a failover does) held back every read queued behind it there (a review).
+   * The store's own timer's connection, for its heartbeat PUBLISH: apart from the data connection, whose commands
+   * run in order, since a PUBLISH that Redis holds back (CLIENT PAUSE WRITE, as a failover does) held back every
+   * read queued behind it there (a review).
    */
   final StatefulRedisConnection<byte[], byte[]> beat;
   private final ClientResources resources;

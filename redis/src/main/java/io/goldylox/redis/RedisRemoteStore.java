@@ -94,11 +94,13 @@ public final class RedisRemoteStore implements RemoteStore {
       subscriber.checkHeartbeat(TimeUnit.MILLISECONDS.toNanos(3 * beat));
       try {
         connections.beat.async().publish(keys.channel(), heartbeat);
-        // Whether the store serves data commands again: a read of a key, answered without error within the
-        // timeout. (A PUBLISH is answered by a Redis that refuses data: LOADING, MASTERDOWN, OOM; a review.)
+        // Whether the store serves callers' commands again: a GET (which the cache needs anyway) on the callers'
+        // own data connection, answered without error within the timeout. Not the PUBLISH, which a Redis that
+        // refuses data answers (LOADING, MASTERDOWN), nor a read on the timer's connection, which says nothing of
+        // the data connection's (reviews). A Redis that refuses only writes (OOM) answers it: the outage ends.
         long sent = System.nanoTime();
         long timeoutNanos = config.timeout().toNanos();
-        connections.beat.async().exists(probeKey).whenComplete((count, error) -> {
+        connections.data.async().get(probeKey).whenComplete((value, error) -> {
           if (error == null && System.nanoTime() - sent <= timeoutNanos) {
             subscriber.storeAnswered();
           }

@@ -204,9 +204,9 @@ class OutagePolicyTest {
   }
 
   /**
-   * A Redis that answers PUBLISH but refuses every data command (MASTERDOWN here; LOADING after a restart and OOM
-   * for writes alike): no sign that it serves data again, so the near cache is not dropped and near hits answer
-   * (a review: a heartbeat answered in time dropped it, and reads of a key Redis held returned null).
+   * A Redis that answers PUBLISH but refuses every data command (MASTERDOWN here; LOADING after a restart alike):
+   * no sign that it serves data again, so the near cache is not dropped and near hits answer (a review: a
+   * heartbeat answered in time dropped it, and reads of a key Redis held returned null).
    */
   @Test
   void aRedisThatAnswersPublishButRefusesDataDoesNotEndTheOutage() throws Exception {
@@ -231,6 +231,56 @@ class OutagePolicyTest {
     }
     await(() -> metrics(a).nearCacheDrops() > drops, "once Redis serves data again, what a made alone is dropped");
     assertThat(a.get("x")).as("x was made on a alone; Redis never had it").isNull();
+  }
+
+  /**
+   * Only the data connection is stuck (here: its commands are never flushed), while the timer's connection and Redis
+   * are fine: the outage is not over for the callers, so nothing is dropped (a review: a probe on the timer's
+   * connection ended it, and reads of a key Redis held returned null).
+   */
+  @Test
+  void anOutageOfTheDataConnectionAloneIsNotEndedByTheTimer() throws Exception {
+    Cache<String, String> a = cache("dc-a", "dc", RemoteConfig.OnFailure.LOCAL);
+    a.put("k", "v");
+    assertThat(a.get("k")).isEqualTo("v");
+    io.lettuce.core.api.StatefulRedisConnection<?, ?> data = dataConnection(a);
+    data.setAutoFlushCommands(false);
+    long drops;
+    try {
+      a.put("x", "y"); // times out: the breaker trips; made on a alone
+      drops = metrics(a).nearCacheDrops();
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(4); // at least two heartbeats
+      long reads = 0;
+      while (System.nanoTime() < end) {
+        assertThat(a.get("k")).as("read " + reads).isEqualTo("v");
+        reads++;
+      }
+      assertThat(metrics(a).nearCacheDrops()).isEqualTo(drops);
+    } finally {
+      data.setAutoFlushCommands(true);
+      data.flushCommands();
+    }
+    await(() -> metrics(a).nearCacheDrops() > drops, "once the data connection serves again, the outage ends");
+  }
+
+  /** The store's data connection, reached by reflection: the test stops it alone. */
+  private static io.lettuce.core.api.StatefulRedisConnection<?, ?> dataConnection(Cache<?, ?> cache)
+      throws ReflectiveOperationException {
+    Object store = field(cache.unwrap(GoldyloxCache.class).tier(), "remote");
+    return (io.lettuce.core.api.StatefulRedisConnection<?, ?>) field(field(store, "connections"), "data");
+  }
+
+  private static Object field(Object owner, String name) throws ReflectiveOperationException {
+    for (Class<?> type = owner.getClass(); type != null; type = type.getSuperclass()) {
+      try {
+        java.lang.reflect.Field field = type.getDeclaredField(name);
+        field.setAccessible(true);
+        return field.get(owner);
+      } catch (NoSuchFieldException e) {
+        // a superclass's
+      }
+    }
+    throw new NoSuchFieldException(name);
   }
 
   /**

@@ -46,16 +46,6 @@ final class CircuitBreaker {
     return now - until >= 0 && openUntil.compareAndSet(until, now + openNanos);
   }
 
-  /** Whether the breaker is open now. */
-  boolean isOpen() {
-    return cause != null && System.nanoTime() - openUntil.get() < 0;
-  }
-
-  /** Whether a failure opened the breaker and no success has closed it since (open, or due to let one through). */
-  boolean tripped() {
-    return cause != null;
-  }
-
   /** Records a failed round trip: opens the breaker. Returns whether it was closed before (a new outage). */
   boolean failed(RemoteStoreException failure) {
     boolean wasClosed = cause == null;

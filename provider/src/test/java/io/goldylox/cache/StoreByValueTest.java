@@ -306,10 +306,7 @@ class StoreByValueTest {
     Cache<String, Object> cache = javaManager("by-value-putall").createCache("opaque",
         new MutableConfiguration<String, Object>().setTypes(String.class, Object.class).setStoreByValue(true)
             .setCacheWriterFactory(store.writerFactory()).setWriteThrough(true));
-    Map<String, Object> values = new LinkedHashMap<>();
-    values.put("a", "fine");
-    values.put("b", new Opaque(2));
-    values.put("c", "fine too");
+    Map<String, Object> values = withAnOpaqueValue();
 
     assertThatThrownBy(() -> cache.putAll(values))
         .isInstanceOf(CacheException.class).hasMessageContaining(Opaque.class.getName());
@@ -335,10 +332,7 @@ class StoreByValueTest {
     Cache<String, Object> cache = javaManager("by-value-plain-putall").createCache("opaque",
         new MutableConfiguration<String, Object>().setTypes(String.class, Object.class).setStoreByValue(true)
             .setStatisticsEnabled(true));
-    Map<String, Object> values = new LinkedHashMap<>();
-    values.put("a", "fine");
-    values.put("b", new Opaque(2));
-    values.put("c", "fine too");
+    Map<String, Object> values = withAnOpaqueValue();
     assertThatThrownBy(() -> cache.putAll(values))
         .isInstanceOf(CacheException.class).hasMessageContaining(Opaque.class.getName());
     for (String key : List.of("a", "b", "c")) {
@@ -350,6 +344,15 @@ class StoreByValueTest {
     cache.putAll(values);
     assertThat(cache.get("c")).isEqualTo("fine too");
     assertThat(goldylox.statistics().puts()).isEqualTo(2);
+  }
+
+  /** a and c are strings; b is an {@link Opaque}, which Java serialization refuses. */
+  private static Map<String, Object> withAnOpaqueValue() {
+    Map<String, Object> values = new LinkedHashMap<>();
+    values.put("a", "fine");
+    values.put("b", new Opaque(2));
+    values.put("c", "fine too");
+    return values;
   }
 
   // -----------------------------------------------------------------------------------------------------------

@@ -161,12 +161,7 @@ class OutagePolicyTest {
     a.put("other", "x"); // times out: the breaker trips
     long roundTrips = metrics(a).roundTrips();
     long failures = metrics(a).failures();
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3); // two of the breaker's 1.5-s windows
-    long reads = 0;
-    while (System.nanoTime() < end) {
-      assertThat(a.get("hot")).isEqualTo("v");
-      reads++;
-    }
+    long reads = readFor(a, "hot", "v", 3); // at least two heartbeats or breaker windows
     assertThat(metrics(a).roundTrips() - roundTrips).as(reads + " near hits made no call to Redis").isZero();
     assertThat(metrics(a).failures() - failures).isZero();
     assertThat(server.command("CLIENT UNPAUSE")).isEqualTo("+OK");
@@ -190,12 +185,7 @@ class OutagePolicyTest {
       proxy.delayMillis(400); // every reply comes after the 300-ms timeout
       a.put("x", "y"); // times out: the breaker trips
       long drops = metrics(a).nearCacheDrops();
-      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(4); // at least two heartbeats (every 1.5 s)
-      long reads = 0;
-      while (System.nanoTime() < end) {
-        assertThat(a.get("k")).as("near hit " + reads).isEqualTo("v");
-        reads++;
-      }
+      readFor(a, "k", "v", 4); // at least two heartbeats or breaker windows
       assertThat(metrics(a).nearCacheDrops()).as("no drop: Redis never answered in time").isEqualTo(drops);
       proxy.delayMillis(0);
       await(() -> metrics(a).nearCacheDrops() > drops,
@@ -219,12 +209,7 @@ class OutagePolicyTest {
     try {
       a.put("x", "y"); // MASTERDOWN: the breaker trips; made on a alone
       drops = metrics(a).nearCacheDrops();
-      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(4); // at least two heartbeats
-      long reads = 0;
-      while (System.nanoTime() < end) {
-        assertThat(a.get("k")).as("read " + reads).isEqualTo("v");
-        reads++;
-      }
+      readFor(a, "k", "v", 4); // at least two heartbeats or breaker windows
       assertThat(metrics(a).nearCacheDrops()).isEqualTo(drops);
     } finally {
       assertThat(server.command("REPLICAOF NO ONE")).isEqualTo("+OK");
@@ -249,18 +234,24 @@ class OutagePolicyTest {
     try {
       a.put("x", "y"); // times out: the breaker trips; made on a alone
       drops = metrics(a).nearCacheDrops();
-      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(4); // at least two heartbeats
-      long reads = 0;
-      while (System.nanoTime() < end) {
-        assertThat(a.get("k")).as("read " + reads).isEqualTo("v");
-        reads++;
-      }
+      readFor(a, "k", "v", 4); // at least two heartbeats or breaker windows
       assertThat(metrics(a).nearCacheDrops()).isEqualTo(drops);
     } finally {
       data.setAutoFlushCommands(true);
       data.flushCommands();
     }
     await(() -> metrics(a).nearCacheDrops() > drops, "once the data connection serves again, the outage ends");
+  }
+
+  /** Reads {@code key} for {@code seconds}, each read expected to give {@code value}; returns how many reads. */
+  private static long readFor(Cache<String, String> cache, String key, String value, int seconds) {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    long reads = 0;
+    while (System.nanoTime() < end) {
+      assertThat(cache.get(key)).as("read " + reads).isEqualTo(value);
+      reads++;
+    }
+    return reads;
   }
 
   /** The store's data connection, reached by reflection: the test stops it alone. */

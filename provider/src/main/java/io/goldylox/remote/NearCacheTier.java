@@ -85,7 +85,7 @@ public final class NearCacheTier<K> implements Tier<K> {
     // Near hits never call the store: a node whose reads are all near hits learns that the store answers again
     // from its own heartbeat answered in time (under on-failure = local it then drops what it changed alone; it
     // kept serving those changes for good, found by a new-user trial).
-    invalidations.onAnswered(calls::storeAnswered);
+    invalidations.onAnswered(calls::succeeded);
   }
 
   /**

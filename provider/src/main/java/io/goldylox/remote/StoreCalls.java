@@ -52,7 +52,10 @@ final class StoreCalls {
     }
   }
 
-  /** Throws the failure that opened the breaker, unless this call may go to the store ({@link CircuitBreaker#admit}); counted. */
+  /**
+   * Throws the failure that opened the breaker, unless this call may go to the store ({@link CircuitBreaker#admit});
+   * a refusal counts as a failure.
+   */
   void check() {
     try {
       breaker.check();
@@ -98,11 +101,7 @@ final class StoreCalls {
     }
   }
 
-  /** The store answered a call of its own (its heartbeat, on the store's thread): as a successful call. */
-  void storeAnswered() {
-    succeeded();
-  }
-
+  /** A call succeeded, a caller's or the store's own probe (on the store's thread): closes the breaker. */
   void succeeded() {
     if (breaker.succeeded()) {
       LOG.log(System.Logger.Level.INFO, "Cache '" + cacheName + "': " + storeDescription + " answers again"

@@ -398,14 +398,18 @@ public final class NearCacheTier<K> implements Tier<K> {
           ? nearCurrent : shared(nearCurrent, lock.value());
       long deadline = current == null ? 0 : current.expireAtMillis();
       StoredEntry next = function.apply(k, current);
-      if (next == current && (current == null || current.expireAtMillis() == deadline)
-          || next == null && lock.value() == null) {
+      boolean unchanged = next == current && (current == null || current.expireAtMillis() == deadline)
+          || next == null && lock.value() == null;
+      if (unchanged && lock.value() != null) {
         released = true;
         remote.unlock(lock);
         return next; // nothing changed: the near copy becomes the shared one as read under the lock
       }
-      byte[] record = next == null ? null : codec.encode(next);
-      long expireAt = next == null ? StoredEntry.ETERNAL : next.expireAtMillis();
+      // A change; or nothing changed where the store holds no copy, while other nodes may still hold theirs (of an
+      // entry the store evicted or lost in a flush): then the write deletes nothing and announces it all the same,
+      // so that no node goes on serving what the shared copy no longer has. Same round trips as an unlock.
+      byte[] record = next == null || unchanged ? null : codec.encode(next);
+      long expireAt = record == null ? StoredEntry.ETERNAL : next.expireAtMillis();
       released = true;
       try {
         calls.timed(() -> {

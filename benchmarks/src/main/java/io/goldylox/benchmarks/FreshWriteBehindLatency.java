@@ -3,6 +3,8 @@ package io.goldylox.benchmarks;
 import io.goldylox.config.GoldyloxConfiguration;
 import io.goldylox.config.WriteBehindConfig;
 import io.goldylox.serialization.JavaSerializer;
+import io.goldylox.serialization.Serializer;
+import io.goldylox.serialization.Serializers;
 import io.goldylox.writebehind.WriteBehindJournal;
 import java.io.IOException;
 import java.io.Serializable;
@@ -14,6 +16,8 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import javax.cache.Cache;
@@ -31,13 +35,18 @@ import org.HdrHistogram.Histogram;
  * flusher until the end, then times each of {@code --puts} puts ({@link System#nanoTime()}, closed loop) of
  * {@link Payload} values: keys {@code i % --keys}, so after the first {@code --keys} puts every put replaces a
  * pending operation and no map grows. With {@code --target journal} the puts go straight to a
- * {@link WriteBehindJournal} with values serialized beforehand, without the cache. It reports p50/p99/p99.9/max
+ * {@link WriteBehindJournal} with values serialized beforehand, without the cache; the variant {@code control} is
+ * the control without any journal or cache: each put serializes the value with the cache's default serializer
+ * into a {@link ConcurrentHashMap} (about the CPU work of a write-behind put, no mapped file), so what the
+ * control shows too (JIT compilations, the scheduler) is the JVM's and the machine's, not the journal's. It reports p50/p99/p99.9/max
  * of all puts and of the puts after the first {@code --skip}, the machine's CPU pressure around each child, and
  * the ten slowest puts with their position; {@code --diag} adds each slow put's thread CPU time, minor page
- * faults and involuntary context switches (read from /proc between puts, which perturbs the run), {@code --maps}
+ * faults and involuntary context switches (read from /proc between puts, which perturbs the run) and, at the end,
+ * the CPU time of each of the process's threads (the JIT compilers and GC threads too), {@code --maps}
  * prints what a page-fault trace needs (thread id, time window, mappings). Run with {@code java -cp
  * benchmarks.jar io.goldylox.benchmarks.FreshWriteBehindLatency [--runs 5] [--target cache|journal] [--dir DIR]
- * [--jvm "FLAGS"]}; the Markdown goes to {@code results/writebehind-fresh-latency.md} (or {@code --md FILE}).
+ * [--jvm "FLAGS"] [--variants pretouch,no-pretouch,control] [--batch-size N]} ({@code --batch-size 1000000}: the
+ * flusher, whose one batch is held by the writer, is not woken again while the puts run); the Markdown goes to {@code results/writebehind-fresh-latency.md} (or {@code --md FILE}).
  * Single-threaded.
  */
 public final class FreshWriteBehindLatency {
@@ -59,7 +68,10 @@ public final class FreshWriteBehindLatency {
     int keys = Integer.parseInt(option(args, "--keys", "1000"));
     String extraJvm = option(args, "--jvm", "");
     String target = option(args, "--target", "cache");
-    List<String> variants = List.of(option(args, "--variants", "pretouch,no-pretouch").split(","));
+    if (target.equals("control")) {
+      throw new IllegalArgumentException("the control is a variant: --variants control");
+    }
+    List<String> variants = List.of(option(args, "--variants", "pretouch,no-pretouch,control").split(","));
     Path out = ChildJvm.markdownFile(args, false, "writebehind-fresh-latency.md");
     Path scratch = Files.createTempDirectory("goldylox-fresh-latency");
     List<String> rows = new ArrayList<>();
@@ -76,7 +88,9 @@ public final class FreshWriteBehindLatency {
           String md = ChildJvm.runForMarkdown(FreshWriteBehindLatency.class,
               scratch.resolve(variant + "-" + run + ".md"), jvm, List.of("--child", "--variant", variant,
                   "--run", Integer.toString(run), "--dir", dir, "--puts", Integer.toString(puts), "--skip",
-                  Integer.toString(skip), "--keys", Integer.toString(keys), "--target", target,
+                  Integer.toString(skip), "--keys", Integer.toString(keys), "--target",
+                  variant.equals("control") ? "control" : target,
+                  "--batch-size", option(args, "--batch-size", Integer.toString(WriteBehindConfig.DEFAULT_BATCH_SIZE)),
                   arguments.contains("--diag") ? "--diag" : "--no-diag"));
           String[] lines = md.split("\n");
           rows.add(lines[0] + " " + pressure + " → " + cpuPressure() + " |");
@@ -89,8 +103,9 @@ public final class FreshWriteBehindLatency {
     StringBuilder text = new StringBuilder();
     text.append("## Fresh-JVM write-behind put latency (µs, HdrHistogram, closed loop, writer blocked)\n\n");
     text.append(String.format(Locale.ROOT, "%d puts per fresh JVM (no warm-up) into a %s, keys i %% %d, journal"
-        + " under %s%s; \"after %d\" leaves out the first %d puts.%n%n", puts, target.equals("journal")
-        ? "WriteBehindJournal (values serialized beforehand)" : "write-behind cache", keys, dir,
+        + " under %s%s; \"after %d\" leaves out the first %d puts. The variant control is the same loop without"
+        + " journal or cache: each put serializes its value (the default serializer) into a ConcurrentHashMap.%n%n",
+        puts, target.equals("journal") ? "WriteBehindJournal (values serialized beforehand)" : "write-behind cache", keys, dir,
         extraJvm.isBlank() ? "" : ", JVM flags " + extraJvm, skip, skip));
     text.append("| variant | run | p50 | p99 | p99.9 | max | p50 after " + skip + " | p99 after " + skip
         + " | p99.9 after " + skip + " | max after " + skip + " | CPU pressure before → after |\n");
@@ -158,6 +173,9 @@ public final class FreshWriteBehindLatency {
     java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
     // --target journal: straight to the WriteBehindJournal (values serialized once beforehand), without the cache.
     boolean journalOnly = option(args, "--target", "cache").equals("journal");
+    boolean control = option(args, "--target", "cache").equals("control");
+    Map<Long, byte[]> controlMap = new ConcurrentHashMap<>();
+    Serializer controlSerializer = null;
     BenchCache cache = null;
     WriteBehindJournal<Long, Payload> journal = null;
     long openMillis = 0;
@@ -166,6 +184,7 @@ public final class FreshWriteBehindLatency {
           .writer(BlockedWriter.class)
           .journal(directory.resolve("journal"))
           .closeTimeout(Duration.ofSeconds(1))
+          .batchSize(Integer.parseInt(option(args, "--batch-size", Integer.toString(WriteBehindConfig.DEFAULT_BATCH_SIZE))))
           .build();
       GoldyloxConfiguration<Long, Payload> configuration = GoldyloxConfiguration.builder(Long.class, Payload.class)
           .storeByValue(false)
@@ -173,7 +192,10 @@ public final class FreshWriteBehindLatency {
           .build();
       long opening = System.nanoTime();
       byte[][] serialized = new byte[puts][];
-      if (journalOnly) {
+      if (control) {
+        controlSerializer = Serializers.create(null, "goldylox.serializer", null,
+            FreshWriteBehindLatency.class.getClassLoader());
+      } else if (journalOnly) {
         JavaSerializer serializer = new JavaSerializer();
         journal = WriteBehindJournal.open(writeBehind, serializer, null, "fresh");
         for (int i = 0; i < puts; i++) {
@@ -185,7 +207,7 @@ public final class FreshWriteBehindLatency {
       openMillis = (System.nanoTime() - opening) / 1_000_000;
       boolean pretouching = Thread.getAllStackTraces().keySet().stream()
           .anyMatch(t -> t.getName().startsWith("goldylox-writebehind-") && t.getName().endsWith("-pretouch"));
-      if (pretouching != !variant.equals("no-pretouch")) {
+      if (!control && pretouching != !variant.equals("no-pretouch")) {
         throw new IllegalStateException("variant " + variant + " but the pretoucher thread is "
             + (pretouching ? "running" : "missing") + ": is the benchmarks jar built with the provider of this tree"
             + " (mvn -pl provider,benchmarks -am package)?");
@@ -201,7 +223,9 @@ public final class FreshWriteBehindLatency {
         long faultsBefore = diag ? minorFaults() : 0;
         long cpuBefore = diag ? threads.getCurrentThreadCpuTime() : 0;
         long start = System.nanoTime();
-        if (journal != null) {
+        if (control) {
+          controlMap.put(key, controlSerializer.serialize(value));
+        } else if (journal != null) {
           journal.put(key, value, serialized[i]);
         } else {
           cache.put(key, value);
@@ -221,6 +245,17 @@ public final class FreshWriteBehindLatency {
         for (Thread thread : Thread.getAllStackTraces().keySet()) {
           System.out.println("diag thread " + thread.getName() + " cpu ms "
               + threads.getThreadCpuTime(thread.getId()) / 1_000_000);
+        }
+        // Every thread of the process, the JVM's own (compilers, GC, VM thread) too: name and CPU ticks so far.
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+          for (Path task : (Iterable<Path>) tasks::iterator) {
+            String stat = Files.readString(task.resolve("stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+            if (ticks > 0) {
+              System.out.println("diag task " + Files.readString(task.resolve("comm")).trim() + " cpu ticks " + ticks);
+            }
+          }
         }
         for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
           System.out.println("diag map " + line);

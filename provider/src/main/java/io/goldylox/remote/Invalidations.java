@@ -142,6 +142,9 @@ final class Invalidations<K> implements RemoteStore.InvalidationListener, Runnab
       connected = false;
       coherent = false;
       link++;
+      // A store that opens without its connection (on-failure = local) reports this before its first connected():
+      // the near cache is then changed alone meanwhile, so that first connection drops it like any later one.
+      clearedBeforeFirstConnection = false;
     }
     epoch.incrementAndGet();
     metrics.disconnects.increment();

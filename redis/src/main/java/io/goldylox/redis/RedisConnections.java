@@ -166,7 +166,10 @@ final class RedisConnections {
 
   private static boolean closedPrematurely(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t.getMessage() != null && t.getMessage().contains("Connection closed prematurely")) {
+      // Both say only that the channel closed during the handshake (seen for a wrong password, whose reply came
+      // after the close): the second attempt reports the reason.
+      if (t.getMessage() != null && (t.getMessage().contains("Connection closed prematurely")
+          || t.getMessage().contains("RedisHandshakeHandler not registered"))) {
         return true;
       }
     }

@@ -7,6 +7,7 @@ import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.protocol.RedisProtocolException;
 import io.netty.handler.codec.DecoderException;
 import java.net.ConnectException;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 
@@ -57,6 +58,28 @@ final class RedisFailures {
     }
     return new RemoteStoreException("Cache '" + cacheName + "' cannot open its remote store, Redis " + description
         + ": " + reason, error);
+  }
+
+  /**
+   * Whether opening may succeed later without a change of configuration: Redis did not answer in time, refused or
+   * lost the connection, or is still loading its data or without its master. Not a wrong password, a database
+   * number the server lacks, a host name that does not resolve, or a server that does not speak Redis.
+   */
+  static boolean mayConnectLater(Throwable error) {
+    boolean later = false;
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String text = t.getMessage() == null ? "" : t.getMessage();
+      if (text.contains("WRONGPASS") || text.contains("NOAUTH") || text.contains("invalid password")
+          || text.contains("invalid username-password") || text.contains("DB index is out of range")
+          || t instanceof RedisProtocolException || t instanceof DecoderException || text.contains("Invalid first byte")
+          || t instanceof UnknownHostException) {
+        return false;
+      }
+      later |= t instanceof RedisCommandTimeoutException || t instanceof TimeoutException || text.contains("timed out")
+          || t instanceof ConnectException || t instanceof RedisConnectionException || text.startsWith("LOADING")
+          || text.startsWith("MASTERDOWN") || text.contains("Connection closed");
+    }
+    return later;
   }
 
   /** Words for {@code error}; null when it is a timeout. */

@@ -18,4 +18,12 @@ public interface RemoteStoreFactory {
    * @throws RemoteStoreException naming the URI (password masked) when it cannot connect or authenticate
    */
   RemoteStore open(RemoteConfig config, String cacheName);
+
+  /**
+   * {@link #open(RemoteConfig, String)} for a cache of {@code owner} (its cache manager): a factory may share
+   * connections among the stores of one owner (compared by identity) that name the same server the same way.
+   */
+  default RemoteStore open(RemoteConfig config, String cacheName, Object owner) {
+    return open(config, cacheName);
+  }
 }

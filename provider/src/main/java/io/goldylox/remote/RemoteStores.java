@@ -10,13 +10,14 @@ public final class RemoteStores {
   private RemoteStores() {}
 
   /**
-   * Opens the store of {@code config} for cache {@code cacheName}, with a factory found through {@code loader}
-   * (or this class's loader).
+   * Opens the store of {@code config} for cache {@code cacheName} of {@code owner} (its cache manager, with whose
+   * other stores it may share connections; null for none), with a factory found through {@code loader} (or this
+   * class's loader).
    *
    * @throws RemoteStoreException when no module on the class path handles the scheme, or the store cannot be
    *     reached
    */
-  public static RemoteStore open(RemoteConfig config, String cacheName, ClassLoader loader) {
+  public static RemoteStore open(RemoteConfig config, String cacheName, ClassLoader loader, Object owner) {
     String scheme = config.uri().getScheme();
     java.util.Set<String> found = new java.util.LinkedHashSet<>();
     try {
@@ -26,7 +27,7 @@ public final class RemoteStores {
         }
         for (RemoteStoreFactory factory : ServiceLoader.load(RemoteStoreFactory.class, candidate)) {
           if (factory.supports(scheme)) {
-            return factory.open(config, cacheName);
+            return factory.open(config, cacheName, owner);
           }
           found.add(factory.getClass().getName());
         }

@@ -249,7 +249,7 @@ public final class GoldyloxCacheManager implements CacheManager {
     }
     try {
       // The only place that touches io.goldylox.remote: the store's module is loaded for such caches only.
-      RemoteStore store = RemoteStores.open(configuration.remote().get(), cacheName, getClassLoaderOrDefault());
+      RemoteStore store = RemoteStores.open(configuration.remote().get(), cacheName, getClassLoaderOrDefault(), this);
       return NearCacheTier.open(local, store, configuration.remote().get(), guarded, copier, this::getClassLoaderOrDefault,
           configuration.getValueType(), MBeanRegistrar.sanitize(cacheName));
     } catch (RuntimeException | Error e) {

@@ -28,6 +28,8 @@ final class DeferredRedisStore implements RemoteStore {
 
   private final RemoteConfig config;
   private final String cacheName;
+  /** The cache manager, with whose other stores the real one shares connections. */
+  private final Object owner;
   private final String description;
   private final ScheduledThreadPoolExecutor connector;
   /** The real store once it opened; null before. */
@@ -40,9 +42,10 @@ final class DeferredRedisStore implements RemoteStore {
   private boolean closed;
   private String lastReasonLogged;
 
-  private DeferredRedisStore(RemoteConfig config, String cacheName, RemoteStoreException failure) {
+  private DeferredRedisStore(RemoteConfig config, String cacheName, Object owner, RemoteStoreException failure) {
     this.config = config;
     this.cacheName = cacheName;
+    this.owner = owner;
     this.description = config.maskedUri() + " (key prefix '" + config.keyPrefixFor(cacheName) + "')";
     this.lastFailure = failure;
     this.lastReasonLogged = failure.getMessage();
@@ -58,8 +61,9 @@ final class DeferredRedisStore implements RemoteStore {
    * A store for {@code cacheName} that keeps trying to open after {@code failure}, the first attempt's; logs one
    * WARN that says the cache runs alone meanwhile.
    */
-  static DeferredRedisStore start(RemoteConfig config, String cacheName, RemoteStoreException failure) {
-    DeferredRedisStore store = new DeferredRedisStore(config, cacheName, failure);
+  static DeferredRedisStore start(RemoteConfig config, String cacheName, Object owner,
+      RemoteStoreException failure) {
+    DeferredRedisStore store = new DeferredRedisStore(config, cacheName, owner, failure);
     long period = RedisRemoteStore.heartbeatMillis(config);
     LOG.log(System.Logger.Level.WARNING, failure.getMessage() + ". The cache opens without it (on-failure = local):"
         + " its local tiers serve and take its operations alone, and it tries to connect every " + period + " ms;"
@@ -72,7 +76,7 @@ final class DeferredRedisStore implements RemoteStore {
   private void attempt() {
     RedisRemoteStore opened;
     try {
-      opened = RedisRemoteStore.open(config, cacheName);
+      opened = RedisRemoteStore.open(config, cacheName, owner);
     } catch (RemoteStoreException e) {
       lastFailure = e;
       synchronized (this) {
@@ -88,17 +92,21 @@ final class DeferredRedisStore implements RemoteStore {
         opened.close();
         return;
       }
+      delegate = opened;
       if (listener != null) {
+        // Redis answered: the callers' breaker, opened by the failures so far, closes now (the node then reads the
+        // store, as while any link is not trusted), before the subscription lets the near cache be trusted again.
+        listener.answered();
         try {
           opened.listen(listener);
         } catch (RuntimeException e) {
+          delegate = null;
           opened.close();
           lastFailure = e instanceof RemoteStoreException ? (RemoteStoreException) e
               : new RemoteStoreException("Redis " + description + ": subscribing failed", e);
           return;
         }
       }
-      delegate = opened;
     }
     connector.shutdown();
     LOG.log(System.Logger.Level.INFO, "Cache '" + cacheName + "' connected to Redis " + description);

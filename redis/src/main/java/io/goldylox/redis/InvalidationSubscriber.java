@@ -21,7 +21,9 @@ import java.util.concurrent.TimeoutException;
  * <p>A message is the sender's 16-byte node id, an op byte ({@code 'k'}: the key that follows changed;
  * {@code 'c'}: the cache was cleared) and, for {@code 'k'}, the key. Messages carrying this node's id are ignored.
  *
- * <p>Owns nothing but its state; the pub/sub connection belongs to {@link RedisRemoteStore}. Threads: Lettuce's I/O
+ * <p>Owns nothing but its state and one subscription of its channel on the pub/sub connection, which its store's
+ * {@link RedisConnections} may share with other stores (each message reaches every store's subscriber, which keeps
+ * its own channel's). Threads: Lettuce's I/O
  * threads call the callbacks, which only forward to the listener (which must not block). The connection-state
  * calls are made under a short monitor, so that a {@code disconnected()} and the {@code connected()} of the
  * reconnection that follows reach the listener in that order even when they come from two I/O threads. The thread
@@ -38,12 +40,15 @@ final class InvalidationSubscriber extends RedisPubSubAdapter<byte[], byte[]>
   static final byte OP_HEARTBEAT = 'h';
 
   private final StatefulRedisPubSubConnection<byte[], byte[]> connection;
+  private final RedisConnections connections;
   private final RedisKeys keys;
   private final byte[] nodeId;
   private final RedisFailures failures;
   private final CountDownLatch firstSubscription = new CountDownLatch(1);
   private final Object state = new Object();
   private volatile Throwable subscribeFailure;
+  /** Set by {@link #listen} before it subscribes: {@link #close} then gives the channel back. */
+  private volatile boolean subscribing;
   private volatile boolean confirmed;
   /** When this node last heard its own heartbeat (or subscribed). */
   private volatile long lastHeartbeat = System.nanoTime();
@@ -55,9 +60,9 @@ final class InvalidationSubscriber extends RedisPubSubAdapter<byte[], byte[]>
   /** The link was declared silent by {@link #checkHeartbeat} (not by Lettuce); a heartbeat heard clears it. */
   private boolean silent;
 
-  InvalidationSubscriber(StatefulRedisPubSubConnection<byte[], byte[]> connection, RedisKeys keys, byte[] nodeId,
-      RedisFailures failures) {
-    this.connection = connection;
+  InvalidationSubscriber(RedisConnections connections, RedisKeys keys, byte[] nodeId, RedisFailures failures) {
+    this.connections = connections;
+    this.connection = connections.pubSub;
     this.keys = keys;
     this.nodeId = nodeId;
     this.failures = failures;
@@ -78,7 +83,8 @@ final class InvalidationSubscriber extends RedisPubSubAdapter<byte[], byte[]>
     connection.addListener((RedisConnectionStateListener) this);
     Throwable failure;
     try {
-      connection.async().subscribe(keys.channel()).whenComplete((ignored, error) -> {
+      subscribing = true;
+      connections.subscribe(keys.channel()).whenComplete((ignored, error) -> {
         if (error != null) {
           subscribeFailure = error;
           firstSubscription.countDown(); // no confirmation is coming: wake listen() now
@@ -162,10 +168,18 @@ final class InvalidationSubscriber extends RedisPubSubAdapter<byte[], byte[]>
     }
   }
 
-  /** From now on nothing is delivered (the store is closing on purpose: no disconnected() either). */
+  /**
+   * From now on nothing is delivered (the store is closing on purpose: no disconnected() either); leaves the
+   * connection, which other stores may share: its listeners removed, its channel given back.
+   */
   void close() {
     synchronized (state) {
       closed = true;
+    }
+    connection.removeListener((RedisPubSubListener<byte[], byte[]>) this);
+    connection.removeListener((RedisConnectionStateListener) this);
+    if (subscribing) {
+      connections.unsubscribe(keys.channel());
     }
   }
 

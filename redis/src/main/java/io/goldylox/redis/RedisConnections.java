@@ -13,19 +13,29 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
+import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
- * What one {@link RedisRemoteStore} owns in Lettuce: its {@link RedisClient} (on the JVM's
- * {@link SharedResources}), the data connection, the pub/sub connection and the timer's connection; and how they are opened (every step
- * bounded by the configured timeout, and everything released again when a step fails) and closed.
+ * What the {@link RedisRemoteStore}s of one owner (a cache manager) share in Lettuce for one Redis named the same
+ * way (URI, user, password, timeout): a {@link RedisClient} (on the JVM's {@link SharedResources}), the data
+ * connection, the pub/sub connection with its channel subscriptions counted, and the timers' connection; how they are
+ * opened (every step bounded, everything released again when a step fails), shared ({@link #acquire}, counted) and
+ * closed with the last {@link #release}. So a node's caches over one Redis hold three connections in all, not three
+ * each. Stores opened without an owner (tests, tools) get connections of their own.
  *
- * <p>Threads: the opening thread builds it; the closing thread closes it once. The connections themselves are
- * thread-safe and used by every caller thread.
+ * <p>Threads: opening and caches' stores' opening and closing threads call {@link #acquire}, {@link #release},
+ * {@link #subscribe} and {@link #unsubscribe} (each ordered by a monitor; an open runs under its slot's monitor, so
+ * a second cache of the owner waits for the first one's open). The connections themselves are thread-safe and
+ * used by every caller thread.
  */
 final class RedisConnections {
 
@@ -42,6 +52,15 @@ final class RedisConnections {
    */
   final StatefulRedisConnection<byte[], byte[]> beat;
   private final ClientResources resources;
+
+  /** The shared connections, per owner and way of naming the server. */
+  private static final ConcurrentHashMap<Key, Slot> SHARED = new ConcurrentHashMap<>();
+
+  /** Channels subscribed on {@link #pubSub}, with how many stores subscribed each. Guarded by itself. */
+  private final Map<ByteBuffer, Integer> channels = new HashMap<>();
+  /** Guarded by the slot's monitor (or unshared: by the one store). */
+  private int users;
+  private Slot slot;
 
   private RedisConnections(ClientResources resources, RedisClient client, StatefulRedisConnection<byte[], byte[]> data,
       StatefulRedisPubSubConnection<byte[], byte[]> pubSub, StatefulRedisConnection<byte[], byte[]> beat) {
@@ -68,7 +87,129 @@ final class RedisConnections {
 
   static final Duration MIN_OPEN = Duration.ofSeconds(2);
 
-  static RedisConnections open(RemoteConfig config) {
+  /**
+   * The connections for a store of {@code owner} (compared by identity; null: connections of the store's own) to
+   * the Redis of {@code config}: those its other stores named the same way use, or new ones (opened here, on the
+   * calling thread). Each call needs one {@link #release}.
+   *
+   * @throws RuntimeException Lettuce's, when opening fails (nothing is left open)
+   */
+  static RedisConnections acquire(RemoteConfig config, Object owner) {
+    if (owner == null) {
+      RedisConnections own = open(config);
+      own.users = 1;
+      return own;
+    }
+    Key key = new Key(new Identity(owner), config.uri(), config.user(), config.password(), config.timeout());
+    while (true) {
+      Slot slot = SHARED.computeIfAbsent(key, k -> new Slot(k));
+      synchronized (slot) {
+        if (slot.gone) {
+          continue; // released to zero meanwhile: take a new slot
+        }
+        if (slot.connections == null) {
+          try {
+            slot.connections = open(config);
+          } catch (RuntimeException | Error e) {
+            slot.gone = true;
+            SHARED.remove(key, slot);
+            throw e;
+          }
+          slot.connections.slot = slot;
+        }
+        slot.connections.users++;
+        return slot.connections;
+      }
+    }
+  }
+
+  /** Gives back one {@link #acquire}: the last one closes the connections. */
+  void release() {
+    Slot own = slot;
+    if (own == null) {
+      if (--users == 0) {
+        close();
+      }
+      return;
+    }
+    synchronized (own) {
+      if (--users > 0) {
+        return;
+      }
+      own.gone = true;
+      SHARED.remove(own.key, own);
+    }
+    close();
+  }
+
+  /** Subscribes {@code channel} for one more store (Redis confirms every SUBSCRIBE, also of a channel it has). */
+  CompletionStage<Void> subscribe(byte[] channel) {
+    synchronized (channels) {
+      channels.merge(ByteBuffer.wrap(channel.clone()), 1, Integer::sum);
+    }
+    return pubSub.async().subscribe(channel);
+  }
+
+  /** One store less listens to {@code channel}: the last one unsubscribes it (asynchronously, best effort). */
+  void unsubscribe(byte[] channel) {
+    synchronized (channels) {
+      ByteBuffer name = ByteBuffer.wrap(channel);
+      Integer count = channels.get(name);
+      if (count == null) {
+        return;
+      }
+      if (count > 1) {
+        channels.put(name, count - 1);
+        return;
+      }
+      channels.remove(name);
+    }
+    try {
+      pubSub.async().unsubscribe(channel);
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, "Unsubscribing failed", e);
+    }
+  }
+
+  /** What makes two stores' connections the same: their owner and every setting that shapes a connection. */
+  private record Key(Identity owner, java.net.URI uri, String user, String password, Duration timeout) {
+    @Override
+    public String toString() {
+      return "Key[" + uri + "]"; // never the password
+    }
+  }
+
+  /** An owner compared by identity (a cache manager's equals is not ours to rely on). */
+  private static final class Identity {
+    private final Object owner;
+
+    Identity(Object owner) {
+      this.owner = owner;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof Identity && ((Identity) other).owner == owner;
+    }
+
+    @Override
+    public int hashCode() {
+      return System.identityHashCode(owner);
+    }
+  }
+
+  /** One key's place in {@link #SHARED}; its monitor orders opening, sharing and the last release. */
+  private static final class Slot {
+    final Key key;
+    RedisConnections connections;
+    boolean gone;
+
+    Slot(Key key) {
+      this.key = key;
+    }
+  }
+
+  private static RedisConnections open(RemoteConfig config) {
     Duration timeout = config.timeout();
     Duration openTimeout = openTimeout(config);
     ClientResources resources = SharedResources.acquire();
@@ -198,8 +339,8 @@ final class RedisConnections {
     }
   }
 
-  /** Closes both connections and the client, then releases the shared resources. Call once. */
-  void close() {
+  /** Closes the connections and the client, then releases the shared resources. Once, by the last release. */
+  private void close() {
     closeConnections();
     shutdown(client);
     SharedResources.release(resources);

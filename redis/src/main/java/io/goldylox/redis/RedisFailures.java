@@ -77,7 +77,8 @@ final class RedisFailures {
       }
       later |= t instanceof RedisCommandTimeoutException || t instanceof TimeoutException || text.contains("timed out")
           || t instanceof ConnectException || t instanceof RedisConnectionException || text.startsWith("LOADING")
-          || text.startsWith("MASTERDOWN") || text.contains("Connection closed");
+          || text.startsWith("MASTERDOWN") || text.contains("Connection closed")
+          || text.contains("not connected"); // connections another cache of the manager shares, reconnecting
     }
     return later;
   }

@@ -33,8 +33,10 @@ import java.util.concurrent.locks.LockSupport;
  * per-key lease locks and atomic write-and-announce steps as Lua scripts ({@link RedisScripts}), invalidations on a
  * pub/sub channel ({@link InvalidationSubscriber}).
  *
- * <p>Owns its {@link RedisConnections} (a client, a data connection used through the synchronous API with the
- * configured timeout, a pub/sub connection) and a random 16-byte node id that marks its locks and messages.
+ * <p>Holds one share of its owner's {@link RedisConnections} (a client, a data connection used through the
+ * synchronous API with the configured timeout, a pub/sub connection, the timers' connection; shared with the other
+ * caches of its cache manager over the same Redis), its own timer, and a random 16-byte node id that marks its
+ * locks and messages.
  * Threads: any number of caller threads at once (Lettuce multiplexes them on the one data connection; a caller
  * waiting for a lock parks itself, nothing else); Lettuce's I/O threads deliver invalidations and complete
  * {@link #moveDeadline}; one thread closes it.
@@ -81,7 +83,7 @@ public final class RedisRemoteStore implements RemoteStore {
     this.scripts = new RedisScripts(connections.data);
     RANDOM.nextBytes(nodeId);
     this.lease = ascii(config.lockLease().toMillis());
-    this.subscriber = new InvalidationSubscriber(connections.pubSub, keys, nodeId, failures);
+    this.subscriber = new InvalidationSubscriber(connections, keys, nodeId, failures);
     this.timer = new ScheduledThreadPoolExecutor(1, task -> {
       Thread thread = new Thread(task, "goldylox-redis-" + keys.prefix());
       thread.setDaemon(true);
@@ -125,13 +127,21 @@ public final class RedisRemoteStore implements RemoteStore {
    * @throws RemoteStoreException naming the masked URI and the reason, with nothing left running
    */
   public static RedisRemoteStore open(RemoteConfig config, String cacheName) {
+    return open(config, cacheName, null);
+  }
+
+  /**
+   * {@link #open(RemoteConfig, String)} for a cache of {@code owner} (its cache manager): the connections are those
+   * of the owner's other stores over the same Redis named the same way ({@link RedisConnections#acquire}).
+   */
+  public static RedisRemoteStore open(RemoteConfig config, String cacheName, Object owner) {
     String prefix = config.keyPrefixFor(cacheName);
     String description = config.maskedUri() + " (key prefix '" + prefix + "')";
     RedisFailures failures = new RedisFailures(description, config.timeout(),
         RedisConnections.openTimeout(config), config.password());
     RedisConnections connections;
     try {
-      connections = RedisConnections.open(config);
+      connections = RedisConnections.acquire(config, owner);
     } catch (RuntimeException e) {
       throw failures.openFailed(cacheName, e);
     }
@@ -152,8 +162,9 @@ public final class RedisRemoteStore implements RemoteStore {
   private static void closeAfterFailedOpen(RedisRemoteStore store, RedisConnections connections) {
     if (store != null) {
       store.timer.shutdownNow();
+      store.subscriber.close();
     }
-    connections.close();
+    connections.release();
   }
 
   @Override
@@ -384,7 +395,7 @@ public final class RedisRemoteStore implements RemoteStore {
     if (closed.compareAndSet(false, true)) {
       timer.shutdownNow();
       subscriber.close();
-      connections.close();
+      connections.release();
     }
   }
 

@@ -19,14 +19,19 @@ public final class RedisRemoteStoreFactory implements RemoteStoreFactory {
 
   @Override
   public RemoteStore open(RemoteConfig config, String cacheName) {
+    return open(config, cacheName, null);
+  }
+
+  @Override
+  public RemoteStore open(RemoteConfig config, String cacheName, Object owner) {
     try {
-      return RedisRemoteStore.open(config, cacheName);
+      return RedisRemoteStore.open(config, cacheName, owner);
     } catch (RemoteStoreException e) {
       // Under on-failure = local a Redis that is down (not misconfigured) does not keep the cache from opening.
       if (config.onFailure() != RemoteConfig.OnFailure.LOCAL || !RedisFailures.mayConnectLater(e)) {
         throw e;
       }
-      return DeferredRedisStore.start(config, cacheName, e);
+      return DeferredRedisStore.start(config, cacheName, owner, e);
     }
   }
 }

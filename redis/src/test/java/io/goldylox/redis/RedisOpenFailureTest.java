@@ -44,7 +44,7 @@ class RedisOpenFailureTest {
   @Test
   void aSchemeNoStoreHandlesIsNamedWithTheStoresFound() {
     RemoteStoreException e = catchThrowableOfType(() -> io.goldylox.remote.RemoteStores.open(
-        RemoteConfig.builder("http://127.0.0.1:1/0").build(), "c", getClass().getClassLoader()),
+        RemoteConfig.builder("http://127.0.0.1:1/0").build(), "c", getClass().getClassLoader(), null),
         RemoteStoreException.class);
     assertThat(e).isNotNull();
     assertThat(e.getMessage()).contains("handles the scheme 'http'").contains(RedisRemoteStoreFactory.class.getName())

@@ -330,7 +330,7 @@ class RedisRemoteStoreTest {
     assertThat(factory.supports("rediss")).isTrue();
     assertThat(factory.supports("memcached")).isFalse();
 
-    RemoteStore store = RemoteStores.open(RemoteConfig.builder(server.uri()).build(), "orders", null);
+    RemoteStore store = RemoteStores.open(RemoteConfig.builder(server.uri()).build(), "orders", null, null);
     opened.add(store);
     assertThat(store).isInstanceOf(RedisRemoteStore.class);
     assertThat(store.describe()).isEqualTo(server.uri() + " (key prefix 'goldylox:orders:')");

@@ -362,7 +362,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
   @Override
   public void removeAll() {
     requireOpen();
-    List<K> keys = new ArrayList<>();
+    Set<K> keys = new java.util.LinkedHashSet<>();
     long now = System.currentTimeMillis();
     for (Iterator<Map.Entry<K, StoredEntry>> it = tier.iterator(); it.hasNext(); ) {
       Map.Entry<K, StoredEntry> entry = it.next();
@@ -370,8 +370,9 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
         keys.add(entry.getKey());
       }
     }
+    tier.unsharedKeys().forEachRemaining(keys::add); // near copies of keys a shared store lost: announced too
     if (!keys.isEmpty()) {
-      bulk.removeKeys(keys);
+      bulk.removeKeys(new ArrayList<>(keys));
     }
   }
 

@@ -136,15 +136,25 @@ final class Invalidations<K> implements RemoteStore.InvalidationListener, Runnab
     metrics.invalidationsReceived.increment();
   }
 
+  /** The store has not connected since the cache opened: like a lost link, but no outage to count or log. */
+  @Override
+  public void notConnectedYet() {
+    synchronized (state) {
+      connected = false;
+      coherent = false;
+      link++;
+      clearedBeforeFirstConnection = false; // changed alone until the first connection, which then drops it
+    }
+    epoch.incrementAndGet();
+  }
+
   @Override
   public void disconnected() {
     synchronized (state) {
       connected = false;
       coherent = false;
       link++;
-      // A store that opens without its connection (on-failure = local) reports this before its first connected():
-      // the near cache is then changed alone meanwhile, so that first connection drops it like any later one.
-      clearedBeforeFirstConnection = false;
+      clearedBeforeFirstConnection = false; // a drop before the first connection: that connection drops too
     }
     epoch.incrementAndGet();
     metrics.disconnects.increment();
@@ -290,7 +300,11 @@ final class Invalidations<K> implements RemoteStore.InvalidationListener, Runnab
       @SuppressWarnings("unchecked")
       K decoded = (K) codec.decodeKey(key);
       if (decoded != null) {
-        local.compute(decoded, (k, current) -> null);
+        // A copy past its deadline stays for this node's expiry sweep, which removes it with its EXPIRED event
+        // (reads never serve it); an announcement of the key (a change, or another node's remove of what Redis
+        // had expired) must not take the event away (a review).
+        long now = System.currentTimeMillis();
+        local.compute(decoded, (k, current) -> current != null && current.isExpiredAt(now) ? current : null);
       }
     } finally {
       pending.decrementAndGet(index(key));

@@ -122,6 +122,14 @@ public interface RemoteStore extends AutoCloseable {
     /** Changes may be missed from now on (the connection carrying them is down). */
     void disconnected();
 
+    /**
+     * The store opened without its connection and has not connected yet (it keeps trying): as
+     * {@link #disconnected}, without an outage to report; the first {@link #connected} follows when it connects.
+     */
+    default void notConnectedYet() {
+      disconnected();
+    }
+
     /** Changes are delivered again; what came between {@link #disconnected} and now is unknown. */
     void connected();
 

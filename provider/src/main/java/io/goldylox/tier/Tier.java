@@ -99,6 +99,15 @@ public interface Tier<K> {
     return iterator();
   }
 
+  /**
+   * Keys of copies held in this process that {@link #iterator} may not show: none, unless the tier sits over a
+   * shared store that can lose entries behind its back (evicted, flushed), whose near copies a {@code removeAll()}
+   * must end too.
+   */
+  default Iterator<K> unsharedKeys() {
+    return java.util.Collections.emptyIterator();
+  }
+
   /** The number of mappings, expired ones included. */
   long size();
 

@@ -101,7 +101,9 @@ final class DeferredRedisStore implements RemoteStore {
           opened.listen(listener);
         } catch (RuntimeException e) {
           delegate = null;
-          opened.close();
+          opened.close(); // no callback of its subscriber after this
+          listener.notConnectedYet(); // undoes a connected() that came after listen() gave up waiting
+          LOG.log(System.Logger.Level.DEBUG, "Subscribing failed; trying again", e);
           lastFailure = e instanceof RemoteStoreException ? (RemoteStoreException) e
               : new RemoteStoreException("Redis " + description + ": subscribing failed", e);
           return;
@@ -195,7 +197,7 @@ final class DeferredRedisStore implements RemoteStore {
   }
 
   /**
-   * Keeps {@code newListener} for the real store and tells it at once that the invalidation stream is down: its
+   * Keeps {@code newListener} for the real store and tells it at once that there is no invalidation stream yet: its
    * near cache is changed alone until the first subscription, which then drops it.
    */
   @Override
@@ -208,7 +210,7 @@ final class DeferredRedisStore implements RemoteStore {
       listener = newListener;
       store = delegate;
       if (store == null) {
-        newListener.disconnected();
+        newListener.notConnectedYet();
         return;
       }
     }

@@ -307,34 +307,4 @@ class NearCacheCoherenceTest {
         && ((NearCacheTier<?>) b.unwrap(GoldyloxCache.class).tier()).coherent(), "b's near cache dropped, trusted");
     assertThat(b.get("k")).isEqualTo("after");
   }
-
-  /**
-   * Redis can lose a key that nodes still hold near copies of (maxmemory eviction, an operator's FLUSHALL): nothing
-   * tells the nodes. A remove (or a conditional change that changes nothing) of such a key must still make every
-   * node drop its copy, or a node would go on serving a value that another node's remove was meant to end.
-   */
-  @Test
-  void aNoOpChangeOfAKeyRedisLostStillDropsTheOtherNodesCopies() throws Exception {
-    Cache<String, String> a = nodes.cache("a", "lost", String.class, String.class);
-    Cache<String, String> b = nodes.cache("b", "lost", String.class, String.class);
-    a.put("k", "v");
-    a.put("r", "v");
-    await(() -> nearHit(b, "k", "v") && nearHit(b, "r", "v"), "b holds k and r in its near cache");
-
-    server.flushAll(); // Redis loses both keys behind the nodes' backs
-    assertThat(b.get("k")).as("nothing told b: its near copy still answers").isEqualTo("v");
-
-    assertThat(a.remove("k")).as("Redis held no k: nothing to remove").isFalse();
-    assertThat(a.replace("r", "w")).as("Redis held no r: nothing to replace").isFalse();
-    await(() -> b.get("k") == null && b.get("r") == null, "b dropped its copies after a's no-op remove and replace");
-    assertThat(a.get("k")).isNull();
-    assertThat(a.get("r")).isNull();
-  }
-
-  /** Whether {@code cache} answers {@code key} with {@code value} from its near cache, without a round trip. */
-  private static boolean nearHit(Cache<String, String> cache, String key, String value) {
-    NearCacheTier<?> near = (NearCacheTier<?>) cache.unwrap(GoldyloxCache.class).tier();
-    long before = metrics(cache).roundTrips();
-    return near.invalidationBacklog() == 0 && value.equals(cache.get(key)) && metrics(cache).roundTrips() == before;
-  }
 }

@@ -106,4 +106,21 @@ class StartWithoutRedisTest {
     return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
         .filter(name -> name.startsWith("goldylox-redis-connect-")).collect(Collectors.toList());
   }
+
+  @Test
+  void anUnknownHostOrADatabaseRedisLacksFailsTheOpenAlsoUnderOnFailureLocal() {
+    assertThatThrownBy(() -> nodes.cache("a", "start", configuration("redis://no-such-host.invalid:6379",
+        RemoteConfig.OnFailure.LOCAL, null))).isInstanceOf(CacheException.class);
+    server.start();
+    assertThatThrownBy(() -> nodes.cache("a", "start", configuration(server.uri().replaceFirst("/0$", "/99"),
+        RemoteConfig.OnFailure.LOCAL, null))).isInstanceOf(CacheException.class).hasMessageContaining("database");
+    assertThat(connectorThreads()).isEmpty();
+  }
+
+  @Test
+  void aCacheThatNeverConnectedReportsNoLostConnection() {
+    Cache<String, String> a = nodes.cache("a", "start", configuration(server.uri(), RemoteConfig.OnFailure.LOCAL,
+        null));
+    assertThat(Nodes.near(a).metrics().disconnects()).as("no outage after a good start: no start at all").isZero();
+  }
 }

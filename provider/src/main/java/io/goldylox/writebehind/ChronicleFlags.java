@@ -41,9 +41,9 @@ final class ChronicleFlags {
     List<String> missing = missing();
     if (!missing.isEmpty()) {
       throw new CacheException("Write-behind journals use Chronicle Queue, which needs these JVM flags on Java "
-          + Runtime.version().feature() + ": " + String.join(" ", FLAGS) + " -D" + ANALYTICS_PROPERTY
-          + "=true. Missing: " + String.join(" ", missing) + ". Add them to the java command line (or"
-          + " JAVA_TOOL_OPTIONS, or Surefire's argLine); caches without write-behind need none of them.");
+          + Runtime.version().feature() + ": " + String.join(" ", FLAGS) + ". Missing: " + String.join(" ", missing)
+          + ". Add them to the java command line (or JAVA_TOOL_OPTIONS, or Surefire's argLine); caches without"
+          + " write-behind need none of them. (Goldylox itself sets -D" + ANALYTICS_PROPERTY + "=true.)");
     }
   }
 

@@ -28,9 +28,14 @@ final class FailedOperations<K, V> {
   private static final long WINDOW_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
   private int loggedInWindow;
   private long unlogged;
-  /** Failed attempts that will be retried: a WARN at the first, then at most one a minute, with the count. */
+  /** Failed attempts (retried or replaced): a WARN at the first, then at most one a minute, with the count. */
   private long retryLineNanos = System.nanoTime() - WINDOW_NANOS;
   private long retriesSinceLine;
+  /** Failed attempts since the writer last succeeded, and when the first of them failed (an outage's span). */
+  private long failedInOutage;
+  private long outageStartNanos;
+  /** Whether a WARN reported this outage: only then does its end get a line (so at most one a minute too). */
+  private boolean outageReported;
   /** How long an operation is retried before it becomes a dead letter, for the retry line (ms). */
   private final long retryBudgetMillis;
 
@@ -49,10 +54,18 @@ final class FailedOperations<K, V> {
    */
   void handle(Backlog.Slot<K, V> slot, Throwable error, boolean closing) {
     metrics.failures.increment();
+    if (failedInOutage++ == 0) {
+      outageStartNanos = System.nanoTime();
+    }
     int attempts = slot.attempts + 1;
     if (backlog.hasLater(slot)) {
-      metrics.resolved.add(backlog.resolve(slot)); // its key's next operation carries the key on
-      metrics.coalesced.increment();
+      // Its key's next operation carries the key on: these operations count as coalesced into it, as those
+      // replaced before an attempt do (delivered with it), so that at lag 0 appended = delivered + dead letters.
+      long replaced = backlog.resolve(slot);
+      metrics.resolved.add(replaced);
+      metrics.delivered.add(replaced);
+      metrics.coalesced.add(replaced);
+      reportRetry(slot, attempts, error);
       return;
     }
     if (attempts >= retry.maxAttempts()) {
@@ -65,14 +78,30 @@ final class FailedOperations<K, V> {
       return;
     }
     backlog.retryAt(slot, System.currentTimeMillis() + retry.backoffMillis(attempts));
-    reportRetry(slot, error);
+    reportRetry(slot, attempts, error);
+  }
+
+  /**
+   * A batch of the writer succeeded whole: after failed attempts a WARN reported, one INFO says the writer succeeds
+   * again, how many attempts failed and over how long (the WARNs say only when it started failing).
+   */
+  void writerSucceeded() {
+    if (!outageReported) {
+      failedInOutage = 0;
+      return;
+    }
+    LOG.log(System.Logger.Level.INFO, "Write-behind of cache '" + cacheName + "': the writer succeeds again after "
+        + failedInOutage + " failed attempt" + (failedInOutage == 1 ? "" : "s") + " over " + io.goldylox.internal
+        .Durations.describe(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - outageStartNanos)));
+    failedInOutage = 0;
+    outageReported = false;
   }
 
   /**
    * A failed attempt that will be retried: a WARN at once for the first (a writer that keeps failing one record
    * otherwise stays silent for the whole retry budget), then at most one line a minute, with the count.
    */
-  private void reportRetry(Backlog.Slot<K, V> slot, Throwable error) {
+  private void reportRetry(Backlog.Slot<K, V> slot, int attempt, Throwable error) {
     retriesSinceLine++;
     long now = System.nanoTime();
     if (now - retryLineNanos < WINDOW_NANOS) {
@@ -81,11 +110,13 @@ final class FailedOperations<K, V> {
     LOG.log(System.Logger.Level.WARNING, "Write-behind of cache '" + cacheName + "': the writer failed "
         + retriesSinceLine + " attempt" + (retriesSinceLine == 1 ? "" : "s") + " since the last such line (the last: "
         + "the " + (slot.record.isDelete() ? "delete" : "put") + " of key " + abbreviate(String.valueOf(slot.key))
-        + ", attempt " + slot.attempts + ": " + error + "); each is retried with backoff for up to max-attempts = "
+        + ", attempt " + attempt + ": " + error + "); each is retried with backoff for up to max-attempts = "
         + retry.maxAttempts() + " (about " + io.goldylox.internal.Durations.describe(retryBudgetMillis)
-        + ") before it goes to the dead-letter journal (at most one such line a minute)");
+        + ") before it goes to the dead-letter journal, unless a later operation of its key replaces it (at most"
+        + " one such line a minute)");
     retryLineNanos = now;
     retriesSinceLine = 0;
+    outageReported = true;
   }
 
   /** Moves the slot's operation to the dead letters after {@code attempts}; if that fails, it stays pending. */
@@ -104,14 +135,17 @@ final class FailedOperations<K, V> {
       }
       return;
     }
-    metrics.deadLetters.increment();
     if (mayLog()) {
       LOG.log(System.Logger.Level.WARNING, "Write-behind of cache '" + cacheName + "' gave up on the "
           + (record.isDelete() ? "delete" : "put") + " of key " + abbreviate(String.valueOf(slot.key)) + " after "
           + attempts + " attempts and moved it to the dead-letter journal " + deadLetters.directory() + ": "
           + error);
     }
-    metrics.resolved.add(backlog.resolve(slot));
+    // Counted as the operations the letter stands for (with coalescing, those of its key it replaced too), so that
+    // at lag 0 appended + replayed = delivered + dead letters.
+    long operations = backlog.resolve(slot);
+    metrics.resolved.add(operations);
+    metrics.deadLetters.add(operations);
   }
 
   /** A record whose key cannot be decoded cannot be coalesced or retried: straight to the dead letters. */

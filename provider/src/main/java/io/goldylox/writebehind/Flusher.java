@@ -505,6 +505,9 @@ final class Flusher<K, V> implements Runnable {
         }
         metrics.resolved.add(delivered);
         metrics.delivered.add(delivered);
+        if (!outcome.succeeded.isEmpty() && outcome.failed.isEmpty()) {
+          failures.writerSucceeded();
+        }
         for (Map.Entry<Backlog.Slot<K, V>, Throwable> f : outcome.failed.entrySet()) {
           failures.handle(f.getKey(), f.getValue(), closing);
         }

@@ -325,6 +325,40 @@ class GuardedJournalTest {
     }
   }
 
+  /**
+   * A writer outage while the same keys keep being written (operator trial: after an outage 97,612 operations were
+   * in no counter, the WARN said "1 attempt" while 383,590 failed, and nothing said when delivery recovered): an
+   * operation replaced by a later one of its key after a failed attempt counts as delivered with it, as coalesced
+   * ones do, so at lag 0 appended = delivered + dead letters; the WARN counts those failed attempts too; and one
+   * INFO says the writer succeeds again.
+   */
+  @Test
+  void aWriterOutageUnderHotKeysKeepsTheCountersAddingUpAndEndsWithOneLine() {
+    ClassLoader loader = getClass().getClassLoader();
+    ForySerializer fory = new ForySerializer(loader);
+    WriteBehindConfig settings = TestConfigs.config(dir.resolve("hot")).batchSize(10)
+        .maxDelay(Duration.ofMillis(1)).retry(Duration.ofMillis(1), Duration.ofMillis(5), 1_000).build();
+    try (LogCapture lines = new LogCapture(Flusher.class, java.util.logging.Level.INFO)) {
+      FailingWriter writer = new FailingWriter(300);
+      WriteBehindJournal<Object, Object> journal = WriteBehindJournal.open(settings, writer, fory, loader, "hot",
+          ChronicleJournal.DEFAULT_ROLL_CYCLE);
+      for (int i = 0; i < 5_000; i++) {
+        journal.put("k" + i % 20, "v" + i);
+      }
+      Await.until(() -> journal.metrics().journalLag() == 0, Duration.ofSeconds(20), journal::toString);
+      WriteBehindMetrics metrics = journal.metrics();
+      assertThat(metrics.failures()).as("the writer failed at first").isGreaterThan(1);
+      assertThat(metrics.appended()).as("appended = delivered + dead letters at lag 0: %s", journal)
+          .isEqualTo(metrics.delivered() + metrics.deadLetters());
+      for (int k = 0; k < 20; k++) {
+        assertThat(writer.written.get("k" + k)).isEqualTo("v" + (4_980 + k));
+      }
+      journal.close();
+      assertThat(lines.containing("the writer failed")).isEqualTo(1);
+      assertThat(lines.containing("the writer succeeds again after")).isEqualTo(1);
+    }
+  }
+
   @Test
   void aTrickleOfDeadLettersWithIdleGapsStillGetsAtMostTenLinesAMinute() throws InterruptedException {
     ClassLoader loader = getClass().getClassLoader();

@@ -102,6 +102,14 @@ final class Flusher<K, V> implements Runnable {
   private final long maxDelayMillis;
   /** The most records the backlog holds before the flusher stops reading (memory; the journal holds the rest). */
   private final int readAhead;
+  /**
+   * Flusher thread only: per writer lane, batches in a row the writer failed whole, and until when (epoch ms) the
+   * lane gets no new batch because of them: during a writer outage a lane calls the writer once per retry backoff
+   * (initial-delay doubling up to max-delay), not once per new operation of a hot key (operator trial: 383,590
+   * failed attempts in a 7-second database outage). Close ignores it: every operation gets its last attempt.
+   */
+  private final int[] failedBatchesInRow;
+  private final long[] heldUntilMillis;
   private final Thread thread;
 
   /** What the flusher does when it parks: decides whether an append must unpark it. */
@@ -152,6 +160,8 @@ final class Flusher<K, V> implements Runnable {
     this.batchSize = settings.batchSize();
     this.maxDelayMillis = settings.maxDelay().toMillis();
     this.readAhead = (int) Math.min(Integer.MAX_VALUE, Math.max(MIN_READ_AHEAD, 64L * batchSize));
+    this.failedBatchesInRow = new int[settings.concurrency()];
+    this.heldUntilMillis = new long[settings.concurrency()];
     this.unreadable = replay.unreadable.isEmpty() ? null : replay.unreadable;
     this.nextUnread = replay.nextUnread;
     this.recorded = checkpointed;
@@ -314,7 +324,7 @@ final class Flusher<K, V> implements Runnable {
     if (finished != null) {
       // The lane gets its next batch before this one is settled (its keys are still in flight, so none of them is
       // in the new batch): settling, with its checkpoint write, then overlaps two writer calls, not one.
-      if (batchDue(finished.lane, closingNow)) {
+      if (!failedWhole(finished) && batchDue(finished.lane, closingNow)) {
         submit(assembler.prepare(finished.lane));
       }
       if (!settle(finished)) {
@@ -337,10 +347,13 @@ final class Flusher<K, V> implements Runnable {
         submitted = true;
       } else if (lanes.hasRoom(lane)) {
         int laneReady = backlog.readyCount(lane);
-        mostReadyWithRoom = Math.max(mostReadyWithRoom, laneReady);
+        long heldUntil = closingNow ? 0 : heldUntilMillis[lane];
+        if (heldUntil == 0) {
+          mostReadyWithRoom = Math.max(mostReadyWithRoom, laneReady); // a held lane's fill wakes nobody early
+        }
         idleLane |= laneReady == 0 && lanes.isIdle(lane);
-        batchDueMillis = Math.min(batchDueMillis,
-            saturatedAdd(backlog.nextReadyCreatedMillis(lane), maxDelayMillis));
+        batchDueMillis = Math.min(batchDueMillis, Math.max(heldUntil,
+            saturatedAdd(backlog.nextReadyCreatedMillis(lane), maxDelayMillis)));
       }
     }
     if (submitted || finished != null) {
@@ -415,8 +428,17 @@ final class Flusher<K, V> implements Runnable {
     if (ready == 0 || !lanes.hasRoom(lane)) {
       return false;
     }
+    if (!closingNow && System.currentTimeMillis() < heldUntilMillis[lane]) {
+      return false; // the writer failed this lane's last batches whole: wait out the backoff
+    }
     return ready >= batchSize || closingNow
         || System.currentTimeMillis() >= saturatedAdd(backlog.nextReadyCreatedMillis(lane), maxDelayMillis);
+  }
+
+  /** Whether the writer failed every operation of {@code batch} (its lane then waits out a backoff). */
+  private static boolean failedWhole(WriterLane.Batch<?, ?> batch) {
+    BatchWriter.Outcome<?, ?> outcome = batch.outcome;
+    return outcome != null && outcome.succeeded.isEmpty() && !outcome.failed.isEmpty();
   }
 
   private static long saturatedAdd(long a, long b) {
@@ -507,6 +529,13 @@ final class Flusher<K, V> implements Runnable {
         metrics.delivered.add(delivered);
         if (!outcome.succeeded.isEmpty() && outcome.failed.isEmpty()) {
           failures.writerSucceeded();
+        }
+        if (failedWhole(batch)) {
+          int failedInRow = ++failedBatchesInRow[batch.lane];
+          heldUntilMillis[batch.lane] = System.currentTimeMillis() + settings.retry().backoffMillis(failedInRow);
+        } else if (!outcome.succeeded.isEmpty()) {
+          failedBatchesInRow[batch.lane] = 0;
+          heldUntilMillis[batch.lane] = 0;
         }
         for (Map.Entry<Backlog.Slot<K, V>, Throwable> f : outcome.failed.entrySet()) {
           failures.handle(f.getKey(), f.getValue(), closing);

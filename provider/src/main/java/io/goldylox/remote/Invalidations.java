@@ -136,27 +136,24 @@ final class Invalidations<K> implements RemoteStore.InvalidationListener, Runnab
     metrics.invalidationsReceived.increment();
   }
 
-  /** The store has not connected since the cache opened: like a lost link, but no outage to count or log. */
+  /**
+   * The store has not connected since the cache opened: like a lost link (the near cache is changed alone until the
+   * first connection, which then drops it), but no outage to count or log.
+   */
   @Override
   public void notConnectedYet() {
     synchronized (state) {
       connected = false;
       coherent = false;
       link++;
-      clearedBeforeFirstConnection = false; // changed alone until the first connection, which then drops it
+      clearedBeforeFirstConnection = false;
     }
     epoch.incrementAndGet();
   }
 
   @Override
   public void disconnected() {
-    synchronized (state) {
-      connected = false;
-      coherent = false;
-      link++;
-      clearedBeforeFirstConnection = false; // a drop before the first connection: that connection drops too
-    }
-    epoch.incrementAndGet();
+    notConnectedYet(); // also before the first connection: that connection then drops the near cache too
     metrics.disconnects.increment();
     LOG.log(System.Logger.Level.WARNING, "Lost the invalidation stream of " + description
         + ": the near cache is bypassed until it is back, and then dropped");

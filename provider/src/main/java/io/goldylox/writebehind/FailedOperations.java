@@ -31,7 +31,7 @@ final class FailedOperations<K, V> {
   /** Failed attempts (retried or replaced): a WARN at the first, then at most one a minute, with the count. */
   private long retryLineNanos = System.nanoTime() - WINDOW_NANOS;
   private long retriesSinceLine;
-  /** Failed attempts since the writer last succeeded, and when the first of them failed (an outage's span). */
+  /** Failed attempts since the writer's outage began ({@link #writerDown}), and when it began. */
   private long failedInOutage;
   private long outageStartNanos;
   /** Whether a WARN reported this outage: only then does its end get a line (so at most one a minute too). */
@@ -54,17 +54,16 @@ final class FailedOperations<K, V> {
    */
   void handle(Backlog.Slot<K, V> slot, Throwable error, boolean closing) {
     metrics.failures.increment();
-    if (failedInOutage++ == 0) {
-      outageStartNanos = System.nanoTime();
-    }
+    failedInOutage++;
     int attempts = slot.attempts + 1;
     if (backlog.hasLater(slot)) {
-      // Its key's next operation carries the key on: these operations count as coalesced into it, as those
-      // replaced before an attempt do (delivered with it), so that at lag 0 appended = delivered + dead letters.
+      // Its key's next operation carries the key on: these operations count as delivered with it, as coalesced
+      // ones do, so that at lag 0 appended = delivered + dead letters. In coalesced: this one here, those it had
+      // replaced when the backlog folds them (resolve).
       long replaced = backlog.resolve(slot);
       metrics.resolved.add(replaced);
       metrics.delivered.add(replaced);
-      metrics.coalesced.add(replaced);
+      metrics.coalesced.increment();
       reportRetry(slot, attempts, error);
       return;
     }
@@ -81,9 +80,15 @@ final class FailedOperations<K, V> {
     reportRetry(slot, attempts, error);
   }
 
+  /** The writer failed a whole batch with a first attempt in it (it is down, not one record): an outage begins. */
+  void writerDown() {
+    failedInOutage = 0;
+    outageStartNanos = System.nanoTime();
+  }
+
   /**
-   * A batch of the writer succeeded whole: after failed attempts a WARN reported, one INFO says the writer succeeds
-   * again, how many attempts failed and over how long (the WARNs say only when it started failing).
+   * The writer succeeds again after an outage ({@link #writerDown}): if a WARN reported failures meanwhile, one INFO
+   * says so, with how many attempts failed and over how long (the WARNs say only when it started failing).
    */
   void writerSucceeded() {
     if (!outageReported) {

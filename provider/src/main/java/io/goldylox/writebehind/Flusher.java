@@ -103,10 +103,13 @@ final class Flusher<K, V> implements Runnable {
   /** The most records the backlog holds before the flusher stops reading (memory; the journal holds the rest). */
   private final int readAhead;
   /**
-   * Flusher thread only: per writer lane, batches in a row the writer failed whole, and until when (epoch ms) the
-   * lane gets no new batch because of them: during a writer outage a lane calls the writer once per retry backoff
-   * (initial-delay doubling up to max-delay), not once per new operation of a hot key (operator trial: 383,590
-   * failed attempts in a 7-second database outage). Close ignores it: every operation gets its last attempt.
+   * Flusher thread only: per writer lane, batches in a row the writer failed whole with an operation in its first
+   * attempt among them (the writer is down, not one record poisoned: a poison key retried alone must not hold back
+   * other keys, a review), and until when (epoch ms) the lane gets no new batch because of them (0: not held, and
+   * nonzero after the hold ended until a batch of the lane succeeds): during a writer
+   * outage a lane calls the writer once per retry backoff (initial-delay doubling up to max-delay), not once per new
+   * operation of a hot key (operator trial: 383,590 failed attempts in a 7-second database outage). Close ignores
+   * it: every operation gets its last attempt.
    */
   private final int[] failedBatchesInRow;
   private final long[] heldUntilMillis;
@@ -348,12 +351,15 @@ final class Flusher<K, V> implements Runnable {
       } else if (lanes.hasRoom(lane)) {
         int laneReady = backlog.readyCount(lane);
         long heldUntil = closingNow ? 0 : heldUntilMillis[lane];
-        if (heldUntil == 0) {
+        boolean held = heldUntil > System.currentTimeMillis();
+        if (!held) {
           mostReadyWithRoom = Math.max(mostReadyWithRoom, laneReady); // a held lane's fill wakes nobody early
         }
         idleLane |= laneReady == 0 && lanes.isIdle(lane);
-        batchDueMillis = Math.min(batchDueMillis, Math.max(heldUntil,
-            saturatedAdd(backlog.nextReadyCreatedMillis(lane), maxDelayMillis)));
+        // A held lane is due when its hold ends if a full batch is ready by then, else at max-delay as any lane.
+        long due = saturatedAdd(backlog.nextReadyCreatedMillis(lane), maxDelayMillis);
+        batchDueMillis = Math.min(batchDueMillis, held ? (laneReady >= batchSize ? heldUntil : Math.max(heldUntil,
+            due)) : due);
       }
     }
     if (submitted || finished != null) {
@@ -435,10 +441,31 @@ final class Flusher<K, V> implements Runnable {
         || System.currentTimeMillis() >= saturatedAdd(backlog.nextReadyCreatedMillis(lane), maxDelayMillis);
   }
 
-  /** Whether the writer failed every operation of {@code batch} (its lane then waits out a backoff). */
+  /**
+   * Whether the writer failed every operation of {@code batch}, one of them in its first attempt (its lane then waits
+   * out a backoff). Read before the failures are handled, which count the attempt.
+   */
   private static boolean failedWhole(WriterLane.Batch<?, ?> batch) {
     BatchWriter.Outcome<?, ?> outcome = batch.outcome;
-    return outcome != null && outcome.succeeded.isEmpty() && !outcome.failed.isEmpty();
+    if (outcome == null || !outcome.succeeded.isEmpty() || outcome.failed.isEmpty()) {
+      return false;
+    }
+    for (Backlog.Slot<?, ?> slot : outcome.failed.keySet()) {
+      if (slot.attempts == 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether no writer lane is held for a writer outage (nor waits for a success since its hold ended). */
+  private boolean allLanesUnheld() {
+    for (long heldUntil : heldUntilMillis) {
+      if (heldUntil != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static long saturatedAdd(long a, long b) {
@@ -527,15 +554,23 @@ final class Flusher<K, V> implements Runnable {
         }
         metrics.resolved.add(delivered);
         metrics.delivered.add(delivered);
-        if (!outcome.succeeded.isEmpty() && outcome.failed.isEmpty()) {
-          failures.writerSucceeded();
-        }
         if (failedWhole(batch)) {
           int failedInRow = ++failedBatchesInRow[batch.lane];
-          heldUntilMillis[batch.lane] = System.currentTimeMillis() + settings.retry().backoffMillis(failedInRow);
+          // One new operation failing alone may be a poisoned record: the lane is held from the second such batch
+          // in a row, or at once when several operations failed together.
+          if (failedInRow >= 2 || outcome.failed.size() >= 2) {
+            if (allLanesUnheld()) {
+              failures.writerDown(); // an outage of the writer begins: its end gets a line
+            }
+            heldUntilMillis[batch.lane] = System.currentTimeMillis() + settings.retry().backoffMillis(failedInRow);
+          }
         } else if (!outcome.succeeded.isEmpty()) {
+          boolean wasHeld = heldUntilMillis[batch.lane] != 0;
           failedBatchesInRow[batch.lane] = 0;
           heldUntilMillis[batch.lane] = 0;
+          if (wasHeld && allLanesUnheld()) {
+            failures.writerSucceeded();
+          }
         }
         for (Map.Entry<Backlog.Slot<K, V>, Throwable> f : outcome.failed.entrySet()) {
           failures.handle(f.getKey(), f.getValue(), closing);

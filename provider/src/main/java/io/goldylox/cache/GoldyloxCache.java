@@ -370,7 +370,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
         keys.add(entry.getKey());
       }
     }
-    tier.unsharedKeys().forEachRemaining(keys::add); // near copies of keys a shared store lost: announced too
+    tier.unsharedCopies().forEachRemaining(copy -> keys.add(copy.getKey())); // of keys a shared store lost too
     if (!keys.isEmpty()) {
       bulk.removeKeys(new ArrayList<>(keys));
     }

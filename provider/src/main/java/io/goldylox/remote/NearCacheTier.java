@@ -524,21 +524,10 @@ public final class NearCacheTier<K> implements Tier<K> {
     return local.localIterator();
   }
 
-  /** Every near copy's key: the store may have lost some of them (evicted, flushed), and iterator() misses those. */
+  /** Every near copy: the store may have lost some of them (evicted, flushed), and iterator() misses those. */
   @Override
-  public Iterator<K> unsharedKeys() {
-    Iterator<Map.Entry<K, StoredEntry>> copies = local.localIterator();
-    return new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return copies.hasNext();
-      }
-
-      @Override
-      public K next() {
-        return copies.next().getKey();
-      }
-    };
+  public Iterator<Map.Entry<K, StoredEntry>> unsharedCopies() {
+    return local.localIterator();
   }
 
   @Override

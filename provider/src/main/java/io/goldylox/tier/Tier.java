@@ -100,11 +100,10 @@ public interface Tier<K> {
   }
 
   /**
-   * Keys of copies held in this process that {@link #iterator} may not show: none, unless the tier sits over a
-   * shared store that can lose entries behind its back (evicted, flushed), whose near copies a {@code removeAll()}
-   * must end too.
+   * Copies held in this process that {@link #iterator} may not show: none, unless the tier sits over a shared store
+   * that can lose entries behind its back (evicted, flushed), whose near copies a {@code removeAll()} must end too.
    */
-  default Iterator<K> unsharedKeys() {
+  default Iterator<Map.Entry<K, StoredEntry>> unsharedCopies() {
     return java.util.Collections.emptyIterator();
   }
 

@@ -102,17 +102,8 @@ final class Flusher<K, V> implements Runnable {
   private final long maxDelayMillis;
   /** The most records the backlog holds before the flusher stops reading (memory; the journal holds the rest). */
   private final int readAhead;
-  /**
-   * Flusher thread only: per writer lane, batches in a row the writer failed whole with an operation in its first
-   * attempt among them (the writer is down, not one record poisoned: a poison key retried alone must not hold back
-   * other keys, a review), and until when (epoch ms) the lane gets no new batch because of them (0: not held, and
-   * nonzero after the hold ended until a batch of the lane succeeds): during a writer
-   * outage a lane calls the writer once per retry backoff (initial-delay doubling up to max-delay), not once per new
-   * operation of a hot key (operator trial: 383,590 failed attempts in a 7-second database outage). Close ignores
-   * it: every operation gets its last attempt.
-   */
-  private final int[] failedBatchesInRow;
-  private final long[] heldUntilMillis;
+  /** The writer lanes' hold-off during a writer outage (flusher thread only). */
+  private final WriterHoldOff holdOff;
   private final Thread thread;
 
   /** What the flusher does when it parks: decides whether an append must unpark it. */
@@ -163,8 +154,7 @@ final class Flusher<K, V> implements Runnable {
     this.batchSize = settings.batchSize();
     this.maxDelayMillis = settings.maxDelay().toMillis();
     this.readAhead = (int) Math.min(Integer.MAX_VALUE, Math.max(MIN_READ_AHEAD, 64L * batchSize));
-    this.failedBatchesInRow = new int[settings.concurrency()];
-    this.heldUntilMillis = new long[settings.concurrency()];
+    this.holdOff = new WriterHoldOff(settings.concurrency(), settings.retry());
     this.unreadable = replay.unreadable.isEmpty() ? null : replay.unreadable;
     this.nextUnread = replay.nextUnread;
     this.recorded = checkpointed;
@@ -327,7 +317,7 @@ final class Flusher<K, V> implements Runnable {
     if (finished != null) {
       // The lane gets its next batch before this one is settled (its keys are still in flight, so none of them is
       // in the new batch): settling, with its checkpoint write, then overlaps two writer calls, not one.
-      if (!failedWhole(finished) && batchDue(finished.lane, closingNow)) {
+      if (!WriterHoldOff.failedWhole(finished) && batchDue(finished.lane, closingNow)) {
         submit(assembler.prepare(finished.lane));
       }
       if (!settle(finished)) {
@@ -350,7 +340,7 @@ final class Flusher<K, V> implements Runnable {
         submitted = true;
       } else if (lanes.hasRoom(lane)) {
         int laneReady = backlog.readyCount(lane);
-        long heldUntil = closingNow ? 0 : heldUntilMillis[lane];
+        long heldUntil = closingNow ? 0 : holdOff.heldUntilMillis(lane);
         boolean held = heldUntil > System.currentTimeMillis();
         if (!held) {
           mostReadyWithRoom = Math.max(mostReadyWithRoom, laneReady); // a held lane's fill wakes nobody early
@@ -434,38 +424,11 @@ final class Flusher<K, V> implements Runnable {
     if (ready == 0 || !lanes.hasRoom(lane)) {
       return false;
     }
-    if (!closingNow && System.currentTimeMillis() < heldUntilMillis[lane]) {
+    if (!closingNow && holdOff.heldUntilMillis(lane) > System.currentTimeMillis()) {
       return false; // the writer failed this lane's last batches whole: wait out the backoff
     }
     return ready >= batchSize || closingNow
         || System.currentTimeMillis() >= saturatedAdd(backlog.nextReadyCreatedMillis(lane), maxDelayMillis);
-  }
-
-  /**
-   * Whether the writer failed every operation of {@code batch}, one of them in its first attempt (its lane then waits
-   * out a backoff). Read before the failures are handled, which count the attempt.
-   */
-  private static boolean failedWhole(WriterLane.Batch<?, ?> batch) {
-    BatchWriter.Outcome<?, ?> outcome = batch.outcome;
-    if (outcome == null || !outcome.succeeded.isEmpty() || outcome.failed.isEmpty()) {
-      return false;
-    }
-    for (Backlog.Slot<?, ?> slot : outcome.failed.keySet()) {
-      if (slot.attempts == 0) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Whether no writer lane is held for a writer outage (nor waits for a success since its hold ended). */
-  private boolean allLanesUnheld() {
-    for (long heldUntil : heldUntilMillis) {
-      if (heldUntil != 0) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static long saturatedAdd(long a, long b) {
@@ -554,24 +517,7 @@ final class Flusher<K, V> implements Runnable {
         }
         metrics.resolved.add(delivered);
         metrics.delivered.add(delivered);
-        if (failedWhole(batch)) {
-          int failedInRow = ++failedBatchesInRow[batch.lane];
-          // One new operation failing alone may be a poisoned record: the lane is held from the second such batch
-          // in a row, or at once when several operations failed together.
-          if (failedInRow >= 2 || outcome.failed.size() >= 2) {
-            if (allLanesUnheld()) {
-              failures.writerDown(); // an outage of the writer begins: its end gets a line
-            }
-            heldUntilMillis[batch.lane] = System.currentTimeMillis() + settings.retry().backoffMillis(failedInRow);
-          }
-        } else if (!outcome.succeeded.isEmpty()) {
-          boolean wasHeld = heldUntilMillis[batch.lane] != 0;
-          failedBatchesInRow[batch.lane] = 0;
-          heldUntilMillis[batch.lane] = 0;
-          if (wasHeld && allLanesUnheld()) {
-            failures.writerSucceeded();
-          }
-        }
+        holdOff.settled(batch, failures); // before the failures are handled, which count their attempts
         for (Map.Entry<Backlog.Slot<K, V>, Throwable> f : outcome.failed.entrySet()) {
           failures.handle(f.getKey(), f.getValue(), closing);
         }

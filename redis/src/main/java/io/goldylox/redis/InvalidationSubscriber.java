@@ -194,6 +194,11 @@ final class InvalidationSubscriber extends RedisPubSubAdapter<byte[], byte[]>
       if (closed || listener == null) {
         return;
       }
+      if (confirmed && (up || silent)) {
+        // Another store's SUBSCRIBE of this channel on the shared connection: nothing new about this link (a
+        // review: it dropped this store's near cache, and trusted a link this store had found silent).
+        return;
+      }
       up = true;
       silent = false;
       lastHeartbeat = System.nanoTime();

@@ -105,7 +105,15 @@ final class RedisConnections {
       Slot slot = SHARED.computeIfAbsent(key, k -> new Slot(k));
       synchronized (slot) {
         if (slot.gone) {
-          continue; // released to zero meanwhile: take a new slot
+          continue; // released to zero (or found dead) meanwhile: take a new slot
+        }
+        if (slot.connections != null && !slot.connections.pubSubAnswers(openTimeout(config).toMillis())) {
+          // Its stores keep it (their heartbeats handle it); new stores get connections of a new slot.
+          slot.gone = true;
+          SHARED.remove(key, slot);
+          LOG.log(System.Logger.Level.WARNING, "The shared pub/sub connection to " + config.maskedUri()
+              + " does not answer; new caches get connections of their own");
+          continue;
         }
         if (slot.connections == null) {
           try {
@@ -137,17 +145,17 @@ final class RedisConnections {
         return;
       }
       own.gone = true;
-      SHARED.remove(own.key, own);
+      SHARED.remove(own.key, own); // unless a new slot replaced it (this one found dead)
     }
     close();
   }
 
   /** Subscribes {@code channel} for one more store (Redis confirms every SUBSCRIBE, also of a channel it has). */
   CompletionStage<Void> subscribe(byte[] channel) {
-    synchronized (channels) {
-      channels.merge(ByteBuffer.wrap(channel.clone()), 1, Integer::sum);
+    synchronized (channels) { // the commands go out in the order of the counts (a review: SUBSCRIBE, then a racing
+      channels.merge(ByteBuffer.wrap(channel.clone()), 1, Integer::sum); // UNSUBSCRIBE of the count it replaced)
+      return pubSub.async().subscribe(channel);
     }
-    return pubSub.async().subscribe(channel);
   }
 
   /** One store less listens to {@code channel}: the last one unsubscribes it (asynchronously, best effort). */
@@ -163,11 +171,28 @@ final class RedisConnections {
         return;
       }
       channels.remove(name);
+      try {
+        pubSub.async().unsubscribe(channel);
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.DEBUG, "Unsubscribing failed", e);
+      }
     }
+  }
+
+  /**
+   * Whether the shared pub/sub connection answers a PING within {@code millis}: one that does not (half-open, which
+   * its stores' heartbeats notice only after three periods) is not given to another store (a review: every new
+   * cache of the manager then failed to subscribe).
+   */
+  private boolean pubSubAnswers(long millis) {
     try {
-      pubSub.async().unsubscribe(channel);
-    } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.DEBUG, "Unsubscribing failed", e);
+      pubSub.async().ping().get(millis, TimeUnit.MILLISECONDS);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      return false;
     }
   }
 

@@ -36,6 +36,8 @@ final class FailedOperations<K, V> {
   private long outageStartNanos;
   /** Whether a WARN reported this outage: only then does its end get a line (so at most one a minute too). */
   private boolean outageReported;
+  /** Between {@link #writerDown} and the next {@link #writerSucceeded}. */
+  private boolean writerOutage;
   /** How long an operation is retried before it becomes a dead letter, for the retry line (ms). */
   private final long retryBudgetMillis;
 
@@ -80,10 +82,16 @@ final class FailedOperations<K, V> {
     reportRetry(slot, attempts, error);
   }
 
-  /** The writer failed a whole batch with a first attempt in it (it is down, not one record): an outage begins. */
+  /**
+   * A writer lane is held: the writer failed whole batches with first attempts in them (it is down, not one record).
+   * Begins an outage unless one is under way.
+   */
   void writerDown() {
-    failedInOutage = 0;
-    outageStartNanos = System.nanoTime();
+    if (!writerOutage) {
+      writerOutage = true;
+      failedInOutage = 0;
+      outageStartNanos = System.nanoTime();
+    }
   }
 
   /**
@@ -91,8 +99,11 @@ final class FailedOperations<K, V> {
    * says so, with how many attempts failed and over how long (the WARNs say only when it started failing).
    */
   void writerSucceeded() {
+    if (!writerOutage) {
+      return;
+    }
+    writerOutage = false;
     if (!outageReported) {
-      failedInOutage = 0;
       return;
     }
     LOG.log(System.Logger.Level.INFO, "Write-behind of cache '" + cacheName + "': the writer succeeds again after "

@@ -338,7 +338,7 @@ final class Flusher<K, V> implements Runnable {
       if (batchDue(lane, closingNow)) {
         submit(assembler.prepare(lane));
         submitted = true;
-      } else if (lanes.hasRoom(lane)) {
+      } else if (hasRoom(lane, closingNow)) {
         int laneReady = backlog.readyCount(lane);
         long heldUntil = closingNow ? 0 : holdOff.heldUntilMillis(lane);
         boolean held = heldUntil > System.currentTimeMillis();
@@ -346,10 +346,10 @@ final class Flusher<K, V> implements Runnable {
           mostReadyWithRoom = Math.max(mostReadyWithRoom, laneReady); // a held lane's fill wakes nobody early
         }
         idleLane |= laneReady == 0 && lanes.isIdle(lane);
-        // A held lane is due when its hold ends if a full batch is ready by then, else at max-delay as any lane.
+        // A held lane with work looks again when its hold ends (its batch may have filled meanwhile, and the
+        // appends that filled it woke nobody), then waits for max-delay as any lane.
         long due = saturatedAdd(backlog.nextReadyCreatedMillis(lane), maxDelayMillis);
-        batchDueMillis = Math.min(batchDueMillis, held ? (laneReady >= batchSize ? heldUntil : Math.max(heldUntil,
-            due)) : due);
+        batchDueMillis = Math.min(batchDueMillis, held ? (laneReady > 0 ? heldUntil : Long.MAX_VALUE) : due);
       }
     }
     if (submitted || finished != null) {
@@ -421,7 +421,7 @@ final class Flusher<K, V> implements Runnable {
    */
   private boolean batchDue(int lane, boolean closingNow) {
     int ready = backlog.readyCount(lane);
-    if (ready == 0 || !lanes.hasRoom(lane)) {
+    if (ready == 0 || !hasRoom(lane, closingNow)) {
       return false;
     }
     if (!closingNow && holdOff.heldUntilMillis(lane) > System.currentTimeMillis()) {
@@ -429,6 +429,14 @@ final class Flusher<K, V> implements Runnable {
     }
     return ready >= batchSize || closingNow
         || System.currentTimeMillis() >= saturatedAdd(backlog.nextReadyCreatedMillis(lane), maxDelayMillis);
+  }
+
+  /**
+   * Whether writer lane {@code lane} may take one more batch: it has fewer than {@link #PIPELINE_DEPTH}, or, in a
+   * writer outage ({@link WriterHoldOff#inOutage}), none (but during close).
+   */
+  private boolean hasRoom(int lane, boolean closingNow) {
+    return lanes.hasRoom(lane) && (closingNow || !holdOff.inOutage(lane) || lanes.isIdle(lane));
   }
 
   private static long saturatedAdd(long a, long b) {

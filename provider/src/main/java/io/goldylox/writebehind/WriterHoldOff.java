@@ -10,9 +10,11 @@ import io.goldylox.config.WriteBehindConfig;
  *
  * <p>It tells the writer being down from a poisoned record: a batch of retries only (a poison key retried alone)
  * holds nothing, nor does one new operation failing alone; the lane is held from the second such batch in a row,
- * or at once when several operations failed together (a review). A held lane stays marked (nonzero) after its hold
- * ended until one of its batches succeeds: the outage's end, which {@link FailedOperations#writerSucceeded} reports
- * once every lane has seen it. The flusher ignores the hold during close: every operation gets its last attempt.
+ * or at once when several operations failed together (a review); "in a row" means without a success of the lane in
+ * between. A held lane stays in its outage after its hold ended until one of its batches succeeds, and has one batch
+ * at a time with the writer meanwhile. {@link FailedOperations} is told when an outage of the writer begins and when
+ * a batch succeeds (which ends it). The flusher ignores the hold during close: every operation gets its last
+ * attempt.
  *
  * <p>Threads: the flusher thread only.
  */
@@ -35,6 +37,14 @@ final class WriterHoldOff {
   }
 
   /**
+   * Whether {@code lane} is in a writer outage (held, or its hold ended without a success since): it then has one
+   * batch at a time with the writer, so a writer that is down is called once per backoff, not twice (a review).
+   */
+  boolean inOutage(int lane) {
+    return heldUntilMillis[lane] != 0;
+  }
+
+  /**
    * After the writer returned {@code batch} (before its failures are handled, which count their attempts): holds
    * its lane, or ends the lane's outage, telling {@code failures} where an outage of the writer begins or ends.
    */
@@ -43,18 +53,13 @@ final class WriterHoldOff {
     if (failedWhole(batch)) {
       int failed = ++failedInRow[lane];
       if (failed >= 2 || batch.outcome.failed.size() >= 2) {
-        if (noneHeld()) {
-          failures.writerDown();
-        }
+        failures.writerDown();
         heldUntilMillis[lane] = System.currentTimeMillis() + retry.backoffMillis(failed);
       }
     } else if (batch.outcome != null && !batch.outcome.succeeded.isEmpty()) {
-      boolean wasHeld = heldUntilMillis[lane] != 0;
       failedInRow[lane] = 0;
       heldUntilMillis[lane] = 0;
-      if (wasHeld && noneHeld()) {
-        failures.writerSucceeded();
-      }
+      failures.writerSucceeded(); // ends the writer's outage, if one began: on any lane (another may have no keys)
     }
   }
 
@@ -75,12 +80,4 @@ final class WriterHoldOff {
     return false;
   }
 
-  private boolean noneHeld() {
-    for (long until : heldUntilMillis) {
-      if (until != 0) {
-        return false;
-      }
-    }
-    return true;
-  }
 }

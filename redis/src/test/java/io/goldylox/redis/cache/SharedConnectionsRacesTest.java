@@ -6,22 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.goldylox.config.GoldyloxConfiguration;
 import io.goldylox.config.RemoteConfig;
 import io.goldylox.redis.RedisRemoteStore;
+import io.goldylox.redis.testing.DelayingProxy;
 import io.goldylox.redis.testing.RecordingListener;
 import io.goldylox.redis.testing.RedisServer;
 import io.goldylox.redis.testing.RedisServerExtension;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import javax.cache.Cache;
 import javax.cache.CacheManager;
 import javax.cache.Caching;
@@ -111,7 +104,7 @@ class SharedConnectionsRacesTest {
    */
   @Test
   void aNewCacheOfAManagerWhosePubSubLinkIsSilentStillOpens() throws Exception {
-    try (FreezingProxy proxy = new FreezingProxy(server.port())) {
+    try (DelayingProxy proxy = new DelayingProxy(server.port())) {
       CacheManager manager = Caching.getCachingProvider(Nodes.PROVIDER)
           .getCacheManager(URI.create("urn:goldylox:test-node-frozen"), getClass().getClassLoader());
       try {
@@ -119,7 +112,7 @@ class SharedConnectionsRacesTest {
             .onFailure(RemoteConfig.OnFailure.LOCAL);
         manager.createCache("frozen-1", GoldyloxConfiguration.builder(String.class, String.class)
             .remote(remote.keyPrefix("frozen-1:").build()).build());
-        assertThat(proxy.connections.size()).isEqualTo(3); // data, pub/sub, timers'
+        assertThat(proxy.connections()).isEqualTo(3); // data, pub/sub, timers'
         proxy.freeze(1); // the pub/sub connection stops delivering, without closing
         Cache<String, String> second = manager.createCache("frozen-2",
             GoldyloxConfiguration.builder(String.class, String.class)
@@ -174,70 +167,6 @@ class SharedConnectionsRacesTest {
       }
     } finally {
       keeper.close();
-    }
-  }
-
-  /** A TCP proxy whose connections (numbered in accept order) can be frozen: bytes are read and dropped. */
-  static final class FreezingProxy implements AutoCloseable {
-    final ServerSocket listening;
-    final List<AtomicBoolean> connections = new CopyOnWriteArrayList<>();
-    final List<Socket> sockets = new CopyOnWriteArrayList<>();
-
-    FreezingProxy(int serverPort) throws IOException {
-      listening = new ServerSocket();
-      listening.bind(new InetSocketAddress("127.0.0.1", 0));
-      Thread acceptor = new Thread(() -> {
-        while (!listening.isClosed()) {
-          try {
-            Socket client = listening.accept();
-            Socket upstream = new Socket("127.0.0.1", serverPort);
-            sockets.add(client);
-            sockets.add(upstream);
-            AtomicBoolean frozen = new AtomicBoolean();
-            connections.add(frozen);
-            pump(client.getInputStream(), upstream.getOutputStream(), frozen);
-            pump(upstream.getInputStream(), client.getOutputStream(), frozen);
-          } catch (IOException e) {
-            return;
-          }
-        }
-      });
-      acceptor.setDaemon(true);
-      acceptor.start();
-    }
-
-    String uri() {
-      return "redis://127.0.0.1:" + listening.getLocalPort() + "/0";
-    }
-
-    void freeze(int index) {
-      connections.get(index).set(true);
-    }
-
-    private static void pump(InputStream in, OutputStream out, AtomicBoolean frozen) {
-      Thread thread = new Thread(() -> {
-        byte[] buffer = new byte[65536];
-        try {
-          for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
-            if (!frozen.get()) {
-              out.write(buffer, 0, n);
-              out.flush();
-            }
-          }
-        } catch (IOException e) {
-          // closed
-        }
-      });
-      thread.setDaemon(true);
-      thread.start();
-    }
-
-    @Override
-    public void close() throws IOException {
-      listening.close();
-      for (Socket socket : sockets) {
-        socket.close();
-      }
     }
   }
 }

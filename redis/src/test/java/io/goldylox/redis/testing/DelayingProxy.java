@@ -7,20 +7,26 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A TCP proxy on a loopback port in front of a real server that holds back every chunk, in both directions, by
- * {@link #delayMillis(long)}: a server that answers, but later than a client's timeout (a brownout). Each direction
- * of each connection has a thread reading and a scheduler writing in order. Closing it closes the listening socket;
- * the daemon threads end with their connections.
+ * {@link #delayMillis(long)}: a server that answers, but later than a client's timeout (a brownout); and that can
+ * {@link #freeze} one connection: its bytes are read and dropped while the socket stays open (a half-open link).
+ * Each direction of each connection has a thread reading and a scheduler writing in order. Closing it closes the
+ * listening socket; the daemon threads end with their connections.
  */
 public final class DelayingProxy implements AutoCloseable {
 
   private final ServerSocket listening;
   private volatile long delayMillis;
+  /** Per connection, in accept order: whether it is frozen. */
+  private final List<AtomicBoolean> connections = new CopyOnWriteArrayList<>();
 
   public DelayingProxy(int serverPort) throws IOException {
     listening = new ServerSocket();
@@ -30,8 +36,10 @@ public final class DelayingProxy implements AutoCloseable {
         try {
           Socket client = listening.accept();
           Socket upstream = new Socket("127.0.0.1", serverPort);
-          pump(client.getInputStream(), upstream.getOutputStream());
-          pump(upstream.getInputStream(), client.getOutputStream());
+          AtomicBoolean frozen = new AtomicBoolean();
+          connections.add(frozen);
+          pump(client.getInputStream(), upstream.getOutputStream(), frozen);
+          pump(upstream.getInputStream(), client.getOutputStream(), frozen);
         } catch (IOException e) {
           return; // closed
         }
@@ -49,7 +57,17 @@ public final class DelayingProxy implements AutoCloseable {
     this.delayMillis = millis;
   }
 
-  private void pump(InputStream in, OutputStream out) {
+  /** Connections accepted so far. */
+  public int connections() {
+    return connections.size();
+  }
+
+  /** From now on drops what connection {@code index} (in accept order, from 0) carries, both ways. */
+  public void freeze(int index) {
+    connections.get(index).set(true);
+  }
+
+  private void pump(InputStream in, OutputStream out, AtomicBoolean frozen) {
     ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor(task -> {
       Thread thread = new Thread(task, "delaying-proxy-writer");
       thread.setDaemon(true);
@@ -59,6 +77,9 @@ public final class DelayingProxy implements AutoCloseable {
       byte[] buffer = new byte[65536];
       try {
         for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
+          if (frozen.get()) {
+            continue;
+          }
           byte[] chunk = Arrays.copyOf(buffer, n);
           later.schedule(() -> {
             try {

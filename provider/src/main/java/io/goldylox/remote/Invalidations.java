@@ -156,7 +156,8 @@ final class Invalidations<K> implements RemoteStore.InvalidationListener, Runnab
     notConnectedYet(); // also before the first connection: that connection then drops the near cache too
     metrics.disconnects.increment();
     LOG.log(System.Logger.Level.WARNING, "Lost the invalidation stream of " + description
-        + ": the near cache is bypassed until it is back, and then dropped");
+        + ": the near cache is not trusted until it is back (reads go to Redis; under on-failure = local the near"
+        + " copy answers while Redis fails), and then dropped");
   }
 
   /** What {@link #answered} runs: the near cache's recovery from an outage (its store calls' breaker). */

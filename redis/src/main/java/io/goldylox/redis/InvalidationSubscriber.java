@@ -159,7 +159,7 @@ final class InvalidationSubscriber extends RedisPubSubAdapter<byte[], byte[]>
       silent = true;
       LOG.log(System.Logger.Level.WARNING, "The invalidation channel of " + keys.prefix() + " has not delivered"
           + " this node's heartbeat for " + TimeUnit.NANOSECONDS.toMillis(maxSilenceNanos) + " ms: its near"
-          + " cache is bypassed until it does");
+          + " cache is not trusted until it does");
       try {
         listener.disconnected();
       } catch (RuntimeException e) {

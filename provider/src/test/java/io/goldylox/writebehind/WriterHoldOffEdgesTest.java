@@ -81,10 +81,9 @@ class WriterHoldOffEdgesTest {
   }
 
   /**
-   * The lane is held (300 ms) with 3 keys ready (a partial batch: the flusher parks until max-delay, 3 s); 7 new
-   * keys arrive during the hold and fill the batch. The full batch should go when the hold ends, but the held
-   * lane's fill is not counted for the filling wake-up (batchStartSequence), so no append wakes the flusher and the
-   * full batch waits for max-delay.
+   * The lane is held (300 ms) with 3 keys ready (a partial batch); 7 new keys arrive during the hold and fill it.
+   * The held lane's fill wakes nobody (it is not counted for the filling wake-up), so the flusher must look again
+   * when the hold ends: the full batch goes then, not at max-delay (3 s), as it did before a review.
    */
   @org.junit.jupiter.params.ParameterizedTest
   @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
@@ -120,9 +119,9 @@ class WriterHoldOffEdgesTest {
   }
 
   /**
-   * Two lanes held in an outage; lane 0's keys all become dead letters during it, so lane 0 never has another
-   * batch: its heldUntil stays nonzero, so when the writer is back and lane 1 succeeds, no INFO says so; the INFO
-   * comes whenever lane 0 next gets a key, long after, with the whole period as the outage.
+   * Two lanes held in an outage; lane 0's keys all become dead letters during it, so lane 0 has no batch again
+   * soon: the writer's recovery is logged when lane 1 succeeds, not whenever lane 0 next gets a key (before a
+   * review, with the whole period counted as the outage).
    */
   @Test
   void theRecoveryIsLoggedWhenAHeldLaneHasNoKeysLeft() throws Exception {
@@ -165,8 +164,8 @@ class WriterHoldOffEdgesTest {
 
   /**
    * A writer that is down (failing after 30 ms, as a database timing out) and hot keys: README "a writer that is
-   * down is called once per backoff". With PIPELINE_DEPTH 2 the flusher queues a second batch behind the first one
-   * after the hold ends, so it is called twice per backoff (and the backoff counts two batches in a row).
+   * down is called once per backoff". A lane in an outage has one batch at a time with the writer, so no second
+   * batch is queued behind the first after the hold ends (PIPELINE_DEPTH 2 did that before a review).
    */
   @Test
   void aWriterThatIsDownIsCalledOncePerBackoffNotTwice() throws Exception {

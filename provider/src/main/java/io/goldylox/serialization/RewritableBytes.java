@@ -105,13 +105,18 @@ public final class RewritableBytes {
     byte[] target = nextIsOdd ? odd : even;
     if (target == null || target.length < length) {
       target = new byte[length];
+      // Stored only when new: a reference store into a long-lived record runs the collector's write barrier,
+      // and under G1 dirties a card that its refinement threads then scan, on every put.
+      if (nextIsOdd) {
+        odd = target;
+      } else {
+        even = target;
+      }
     }
     System.arraycopy(bytes, 0, target, 0, length);
     if (nextIsOdd) {
-      odd = target;
       oddLength = length;
     } else {
-      even = target;
       evenLength = length;
     }
   }

@@ -5,7 +5,10 @@ import org.apache.fory.memory.MemoryBuffer;
 /**
  * One thread's scratch buffers for {@link ForySerializer}: a write buffer that a record is serialized into before
  * its bytes are copied out at their exact size (or handed to a sink), a read buffer pointed at the record being
- * read, and a {@link ReadScratch} that a {@link RewritableBytes} record is copied into before it is read. Without them
+ * read, and a {@link ReadScratch} that a {@link RewritableBytes} record is copied into before it is read; and what
+ * the thread last learnt of a value's class (its {@link ClassShape} fingerprint and {@link SharingFreeTypes} shape),
+ * so that a cache of one value class asks the class-keyed caches ({@code ClassValue} lookups) once per thread,
+ * not twice per write and once per read. Without them
  * every serialize allocated a small buffer and grew it (copying) as the record outgrew it, and every read
  * allocated a buffer object.
  *
@@ -34,6 +37,10 @@ final class ForyBuffers {
   private boolean reading;
   /** Where a {@link RewritableBytes} record is copied before it is read; made on first use. */
   private ReadScratch scratch;
+  /** The class last asked about ({@link #fingerprint}, {@link #shape}); null before the first. */
+  private Class<?> lastType;
+  private long lastFingerprint;
+  private SharingFreeTypes.Shape lastShape;
 
   ForyBuffers() {}
 
@@ -87,6 +94,33 @@ final class ForyBuffers {
 
   void releaseScratch() {
     scratch.release();
+  }
+
+  /** {@link ClassShape#fingerprint} of {@code type}, remembered for the thread's next value of the same class. */
+  long fingerprint(Class<?> type) {
+    if (type != lastType) {
+      remember(type);
+    }
+    return lastFingerprint;
+  }
+
+  /** {@link SharingFreeTypes#shape} of {@code type}, remembered likewise. */
+  SharingFreeTypes.Shape shape(Class<?> type) {
+    if (type != lastType) {
+      remember(type);
+    }
+    return lastShape;
+  }
+
+  /**
+   * Asks both class-keyed caches about {@code type} and keeps the answers; the class reference is stored only when
+   * the class changes (a reference store into this long-lived object runs the collector's write barrier). Fory's
+   * per-thread state holds the classes it has written as well, so this pins no class that it does not.
+   */
+  private void remember(Class<?> type) {
+    lastFingerprint = ClassShape.fingerprint(type);
+    lastShape = SharingFreeTypes.shape(type);
+    lastType = type;
   }
 
   /** Gives the read buffer back, no longer pointing at the record it read. */

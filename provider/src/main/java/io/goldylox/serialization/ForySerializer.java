@@ -227,13 +227,13 @@ public final class ForySerializer implements Serializer {
     }
     try {
       try {
-        if (SharingFreeTypes.isSharingFree(value)) {
+        if (SharingFreeTypes.isSharingFree(value, scratchBuffers.shape(type))) {
           buffer.writeByte(TAG_FORY_UNTRACKED);
-          buffer.writeInt64(ClassShape.fingerprint(type));
+          buffer.writeInt64(scratchBuffers.fingerprint(type));
           untrackedWriter.serialize(buffer, value);
         } else {
           buffer.writeByte(TAG_FORY);
-          buffer.writeInt64(ClassShape.fingerprint(type));
+          buffer.writeInt64(scratchBuffers.fingerprint(type));
           writer.serialize(buffer, value);
         }
       } catch (RuntimeException e) {
@@ -265,7 +265,7 @@ public final class ForySerializer implements Serializer {
     }
     try {
       int length = record.copyInto(scratch);
-      return deserialize(scratch.bytes(), length, classLoader);
+      return deserialize(scratchBuffers, scratch.bytes(), length, classLoader);
     } finally {
       scratchBuffers.releaseScratch();
     }
@@ -273,13 +273,17 @@ public final class ForySerializer implements Serializer {
 
   @Override
   public Object deserialize(byte[] bytes, int length, ClassLoader classLoader) {
+    return deserialize(buffers.get(), bytes, length, classLoader);
+  }
+
+  /** A read with this thread's {@code scratchBuffers} already looked up. */
+  private Object deserialize(ForyBuffers scratchBuffers, byte[] bytes, int length, ClassLoader classLoader) {
     if (length == 0) {
       throw new SerializationException("Not a stored value: no bytes", null);
     }
     byte tag = bytes[0];
     boolean fingerprinted = tag == TAG_FORY || tag == TAG_FORY_UNTRACKED;
     if (fingerprinted || tag == TAG_FORY_UNHASHED || tag == TAG_FORY_UNTRACKED_UNHASHED) {
-      ForyBuffers scratchBuffers = buffers.get();
       MemoryBuffer buffer = scratchBuffers.takeReader(bytes, 1, length - 1);
       boolean scratch = buffer != null;
       if (!scratch) {
@@ -294,7 +298,7 @@ public final class ForySerializer implements Serializer {
         // (A value of an enum constant with a body written by the release before such constants were
         // fingerprinted by their enum does not match: that fingerprint, of the constant's own class, could not
         // tell a constant added before it, so it is refused rather than trusted.)
-        if (written != 0 && value != null && ClassShape.fingerprint(value.getClass()) != written) {
+        if (written != 0 && value != null && scratchBuffers.fingerprint(value.getClass()) != written) {
           throw new SerializationException("The class " + value.getClass().getName() + " is not the one this"
               + " record was written with: its fields (names or types) or enum constants, or those of the classes"
               + " its fields hold, changed since; the record is not read",

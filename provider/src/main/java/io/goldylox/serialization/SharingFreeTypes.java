@@ -84,7 +84,7 @@ final class SharingFreeTypes {
       Map.of().getClass(), Map.of(1, 1).getClass(), Map.of(1, 1, 2, 2).getClass()));
 
   /** What a class's instances need: never untracked, always, or a check of some of their fields. */
-  private static final class Shape {
+  static final class Shape {
     static final Shape NEVER = new Shape(null);
     static final Shape ALWAYS = new Shape(new Field[0]);
 
@@ -107,7 +107,16 @@ final class SharingFreeTypes {
 
   /** Whether {@code value} (not null) can reach no object twice but those Fory never tracks. */
   static boolean isSharingFree(Object value) {
-    Shape shape = SHAPES.get(value.getClass());
+    return isSharingFree(value, SHAPES.get(value.getClass()));
+  }
+
+  /** The shape of exactly {@code type}, for {@link #isSharingFree(Object, Shape)}. */
+  static Shape shape(Class<?> type) {
+    return SHAPES.get(type);
+  }
+
+  /** As {@link #isSharingFree(Object)}, with the {@link #shape} of the value's class already looked up. */
+  static boolean isSharingFree(Object value, Shape shape) {
     if (shape.checked == null) {
       return false;
     }

@@ -136,6 +136,8 @@ final class AtomicSteps<K, V> {
     StoredEntry live = op.original();
     StoredEntry next;
     EventType event = null;
+    // Whether a listener wanted the change's event when its values were taken (asked once: see below).
+    boolean publishChange = false;
     V eventValue = null;
     V eventOld = null;
     switch (op.outcome()) {
@@ -188,8 +190,10 @@ final class AtomicSteps<K, V> {
         }
         event = update ? EventType.UPDATED : EventType.CREATED;
         if (events.wants(event)) {
+          publishChange = true;
           eventValue = value;
-          eventOld = update ? op.originalValue() : null;
+          // The old value only when a listener asks for it (a by-value cache decodes it, inside the key's step).
+          eventOld = update && events.isOldValueRequired() ? op.originalValue() : null;
         }
         break;
       }
@@ -206,6 +210,7 @@ final class AtomicSteps<K, V> {
           op.removal = true;
           event = EventType.REMOVED;
           if (events.wants(event)) {
+            publishChange = true;
             eventOld = op.originalValue();
             eventValue = eventOld;
           }
@@ -219,7 +224,9 @@ final class AtomicSteps<K, V> {
       V expiredValue = cache.decode(op.expired.value());
       op.sync = events.publish(EventType.EXPIRED, key, expiredValue, expiredValue, op.sync);
     }
-    if (event != null && events.wants(event)) {
+    // Not events.wants(event) again: a listener registered since the values were left out would get the event
+    // without them (a CREATED or UPDATED event whose value is null).
+    if (publishChange) {
       op.sync = events.publish(event, key, eventValue, eventOld, op.sync);
     }
     return next;

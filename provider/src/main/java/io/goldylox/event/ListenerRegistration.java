@@ -25,6 +25,8 @@ final class ListenerRegistration<K, V> {
   private final int typeMask;
   /** Lanes of an asynchronous listener; {@code null} for a synchronous one. */
   final AsyncLanes lanes;
+  /** Set when the listener is deregistered (and closed): it is then never called again. */
+  private volatile boolean retired;
 
   ListenerRegistration(CacheEntryListenerConfiguration<K, V> configuration, AsyncLanes.Settings async) {
     this.configuration = configuration;
@@ -73,6 +75,9 @@ final class ListenerRegistration<K, V> {
   /** Filters and delivers one event on the current thread; the listener's exceptions propagate. */
   @SuppressWarnings("unchecked")
   void deliver(GoldyloxCacheEntryEvent<K, V> event) {
+    if (retired) {
+      return; // collected before the deregistration, delivered after it: the listener is closed
+    }
     if (filter != null && !filter.evaluate(event)) {
       return;
     }
@@ -97,6 +102,7 @@ final class ListenerRegistration<K, V> {
 
   /** Closes the listener and filter if they are {@link Closeable}; failures are logged, not thrown. */
   void close() {
+    retired = true;
     if (lanes != null) {
       lanes.close();
     }

@@ -77,17 +77,24 @@ final class BulkOperations<K, V> {
     if (missing != null) {
       Map<K, V> loaded = cache.loading.loadMissing(missing);
       SyncEvents<K, V> sync = null;
-      for (Map.Entry<K, V> entry : loaded.entrySet()) {
-        K key = entry.getKey();
-        V value = entry.getValue();
-        if (key == null || value == null) {
-          continue;
+      try {
+        for (Map.Entry<K, V> entry : loaded.entrySet()) {
+          K key = entry.getKey();
+          V value = entry.getValue();
+          if (key == null || value == null) {
+            continue;
+          }
+          EntryOperation<K, V> op = steps.execute(copier.copyKey(key), LOAD_IF_ABSENT_THEN_GET, value, null, 0);
+          sync = op.mergeSyncEvents(sync);
+          if (op.result() != null) {
+            result.put(key, op.result());
+          }
         }
-        EntryOperation<K, V> op = steps.execute(copier.copyKey(key), LOAD_IF_ABSENT_THEN_GET, value, null, 0);
-        sync = op.mergeSyncEvents(sync);
-        if (op.result() != null) {
-          result.put(key, op.result());
+      } catch (RuntimeException | Error e) {
+        if (sync != null) {
+          sync.abandon(); // a step failed midway: the keys' later events must not wait for these
         }
+        throw e;
       }
       if (sync != null) {
         sync.deliver();
@@ -163,15 +170,22 @@ final class BulkOperations<K, V> {
       }
     }
     SyncEvents<K, V> sync = null;
-    for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
-      if (failedKeys.contains(entry.getKey())) {
-        continue;
+    try {
+      for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
+        if (failedKeys.contains(entry.getKey())) {
+          continue;
+        }
+        V value = entry.getValue();
+        Object stored = storedForms.get(entry.getKey());
+        EntryOperation<K, V> op = steps.execute(copier.copyKey(entry.getKey()), PUT_STORED, value, stored,
+            writer != null ? SKIP_WRITER : 0);
+        sync = op.mergeSyncEvents(sync);
       }
-      V value = entry.getValue();
-      Object stored = storedForms.get(entry.getKey());
-      EntryOperation<K, V> op = steps.execute(copier.copyKey(entry.getKey()), PUT_STORED, value, stored,
-          writer != null ? SKIP_WRITER : 0);
-      sync = op.mergeSyncEvents(sync);
+    } catch (RuntimeException | Error e) {
+      if (sync != null) {
+        sync.abandon(); // a step failed midway: the keys' later events must not wait for these
+      }
+      throw e;
     }
     statistics.recordPutTime(start);
     if (sync != null) {
@@ -197,12 +211,19 @@ final class BulkOperations<K, V> {
       }
     }
     SyncEvents<K, V> sync = null;
-    for (K key : keys) {
-      if (failedKeys.contains(key)) {
-        continue;
+    try {
+      for (K key : keys) {
+        if (failedKeys.contains(key)) {
+          continue;
+        }
+        EntryOperation<K, V> op = steps.execute(key, DISCARD, null, null, writer != null ? SKIP_WRITER : 0);
+        sync = op.mergeSyncEvents(sync);
       }
-      EntryOperation<K, V> op = steps.execute(key, DISCARD, null, null, writer != null ? SKIP_WRITER : 0);
-      sync = op.mergeSyncEvents(sync);
+    } catch (RuntimeException | Error e) {
+      if (sync != null) {
+        sync.abandon(); // a step failed midway: the keys' later events must not wait for these
+      }
+      throw e;
     }
     statistics.recordRemoveTime(start);
     if (sync != null) {

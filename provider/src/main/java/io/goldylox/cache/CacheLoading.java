@@ -130,15 +130,22 @@ final class CacheLoading<K, V> {
     }
     Map<K, V> loaded = loadMany(toLoad);
     SyncEvents<K, V> sync = null;
-    for (Map.Entry<K, V> entry : loaded.entrySet()) {
-      K key = entry.getKey();
-      V value = entry.getValue();
-      if (key == null || value == null) {
-        continue;
+    try {
+      for (Map.Entry<K, V> entry : loaded.entrySet()) {
+        K key = entry.getKey();
+        V value = entry.getValue();
+        if (key == null || value == null) {
+          continue;
+        }
+        EntryOperation<K, V> op = steps.execute(copier.copyKey(key), replaceExistingValues ? LOAD : LOAD_IF_ABSENT,
+            value, null, 0);
+        sync = op.mergeSyncEvents(sync);
       }
-      EntryOperation<K, V> op = steps.execute(copier.copyKey(key), replaceExistingValues ? LOAD : LOAD_IF_ABSENT,
-          value, null, 0);
-      sync = op.mergeSyncEvents(sync);
+    } catch (RuntimeException | Error e) {
+      if (sync != null) {
+        sync.abandon(); // a step failed midway: the keys' later events must not wait for these
+      }
+      throw e;
     }
     if (sync != null) {
       sync.deliver();

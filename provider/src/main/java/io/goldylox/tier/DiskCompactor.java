@@ -168,6 +168,7 @@ final class DiskCompactor<K> {
         }
         int valueOffsetInRecord = loc.valueOffset - loc.offset;
         DiskLocation moved = log.append(record, 0, loc.valueLength, loc.expireAtMillis);
+        moved.segment.addPut(key.hashCode());
         moved = new DiskLocation(moved.segment, moved.offset, moved.length, moved.offset + valueOffsetInRecord,
             loc.valueLength, loc.expireAtMillis).unverifiedAs(loc);
         // Always true: the append could not roll, and nothing else mutates while the append lock is held.
@@ -249,7 +250,10 @@ final class DiskCompactor<K> {
         try {
           // Absent now means the latest record of the key is a tombstone: copying it after everything is safe.
           // Deleted meanwhile means it was the oldest: its tombstones shadow nothing any more.
-          if (!log.closed && !segment.deleted && !log.keydir.containsKey(key)) {
+          // And only while an older segment may still hold a put of the key: otherwise it shadows nothing, and
+          // carrying it would copy it to the head at every compaction of its segment, for good.
+          if (!log.closed && !segment.deleted && !log.keydir.containsKey(key)
+              && log.olderMayHoldPut(segment, key.hashCode())) {
             log.append(record, keyLen, 0, 0L);
           }
         } finally {

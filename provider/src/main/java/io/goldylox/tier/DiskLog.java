@@ -207,6 +207,7 @@ final class DiskLog<K> {
       int offset = into.end;
       into.buffer.put(offset, segment.buffer, loc.offset, loc.length);
       into.end = offset + loc.length;
+      into.addPut(key.hashCode());
       DiskLocation moved = new DiskLocation(into, offset, loc.length, offset + (loc.valueOffset - loc.offset),
           loc.valueLength, loc.expireAtMillis).unverifiedAs(loc);
       // Always true under the append lock; if it were not, the copy would simply be garbage.
@@ -228,6 +229,16 @@ final class DiskLog<K> {
     } catch (IOException e) {
       LOG.log(Level.WARNING, "Disk tier " + directory + ": cannot delete " + segment.path + ": " + e);
     }
+  }
+
+  /** Whether a segment older than {@code segment} may hold a put of a key of this hash. Caller holds the append lock. */
+  boolean olderMayHoldPut(DiskSegment segment, int keyHash) {
+    for (DiskSegment older : segments.headMap(segment.id, false).values()) {
+      if (older.mayHoldPut(keyHash)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   boolean isOldest(DiskSegment segment) {

@@ -181,6 +181,7 @@ final class DiskRecovery<K> {
         DiskLocation loc = new DiskLocation(segment, pos, recordLength, valueLenAt + 4, valueLen, expireAt);
         loc.unverified = verifyRecovered;
         segment.liveBytes.addAndGet(recordLength);
+        segment.addPut(key.hashCode());
         DiskLocation old = log.keydir.put(key, loc);
         if (old != null) {
           old.segment.liveBytes.addAndGet(-old.length);

@@ -42,12 +42,67 @@ final class DiskSegment {
    * oldest (a cost only while refused keys are on disk).
    */
   volatile boolean heldByTombstone;
+  /**
+   * The hash codes of the keys of the put records this segment holds, live or dead (an open-addressing set, 0 for
+   * empty): whether a tombstone of a later segment may still shadow a put here. Changed under the append lock (or
+   * by recovery, before the tier is shared) and read under it.
+   */
+  private int[] putHashes = new int[16];
+  private int putHashCount;
 
   DiskSegment(long id, Path path, MappedByteBuffer buffer, int capacity) {
     this.id = id;
     this.path = path;
     this.buffer = buffer;
     this.capacity = capacity;
+  }
+
+  /** Records that this segment holds a put record of a key of hash {@code hash}. Caller holds the append lock. */
+  void addPut(int hash) {
+    int h = hash == 0 ? 1 : hash;
+    if ((putHashCount + 1) * 2 > putHashes.length) {
+      int[] old = putHashes;
+      putHashes = new int[old.length * 2];
+      putHashCount = 0;
+      for (int e : old) {
+        if (e != 0) {
+          insert(e);
+        }
+      }
+    }
+    insert(h);
+  }
+
+  private void insert(int h) {
+    int mask = putHashes.length - 1;
+    for (int i = mix(h) & mask; ; i = (i + 1) & mask) {
+      if (putHashes[i] == h) {
+        return;
+      }
+      if (putHashes[i] == 0) {
+        putHashes[i] = h;
+        putHashCount++;
+        return;
+      }
+    }
+  }
+
+  /** Whether this segment may hold a put record of a key of hash {@code hash}. Caller holds the append lock. */
+  boolean mayHoldPut(int hash) {
+    int h = hash == 0 ? 1 : hash;
+    int mask = putHashes.length - 1;
+    for (int i = mix(h) & mask; ; i = (i + 1) & mask) {
+      if (putHashes[i] == h) {
+        return true;
+      }
+      if (putHashes[i] == 0) {
+        return false;
+      }
+    }
+  }
+
+  private static int mix(int h) {
+    return (h * 0x9E3779B9) ^ (h >>> 16);
   }
 
   /**

@@ -393,6 +393,7 @@ public final class DiskTier<K> implements LowerTier<K> {
       log.requireOpen();
       DiskLocation loc = log.append(record, keyBytes.length, value.length, expireAtMillis);
       loc.segment.liveBytes.addAndGet(loc.length);
+      loc.segment.addPut(key.hashCode());
       DiskLocation old = log.keydir.put(key, loc);
       if (old != null) {
         log.died(old);
@@ -413,12 +414,17 @@ public final class DiskTier<K> implements LowerTier<K> {
     log.appendLock.lock();
     try {
       log.requireOpen();
-      DiskLocation old = log.keydir.remove(key);
-      if (old == null) {
+      if (!log.keydir.containsKey(key)) {
         return false;
       }
-      log.died(old);
+      // The tombstone first: if it cannot be written (the log cannot roll), the entry stays, in the keydir as in the
+      // log. Its append may roll and relocate the key's record (the keydir then maps the copy) or evict it.
       log.append(record, keyBytes.length, 0, 0L);
+      DiskLocation old = log.keydir.remove(key);
+      if (old == null) {
+        return false; // evicted by that roll: handed to the sink already
+      }
+      log.died(old);
       return true;
     } finally {
       log.appendLock.unlock();

@@ -272,20 +272,40 @@ public final class TieredTier<K> implements Tier<K> {
       return false;
     }
     LowerTier<K> home = null;
-    for (LowerTier<K> lower : lowers) {
-      if (lower.containsKey(key)) {
-        home = lower;
+    int homeIndex = -1;
+    for (int i = 0; i < lowers.size(); i++) {
+      if (lowers.get(i).containsKey(key)) {
+        home = lowers.get(i);
+        homeIndex = i;
         break;
       }
     }
     // In a transit map (between two tiers), or the tier refuses the new value: promote as usual.
-    if (home == null || home.put(key, bytes, next.expireAtMillis()) != PutResult.STORED) {
+    long deadline = next.expireAtMillis();
+    if (home == null || home.put(key, bytes, deadline) != PutResult.STORED) {
       return false;
     }
     // The home tier may have evicted the key into its transit map between the check and the put (evictions do
-    // not take the key's heap lock): that copy is older than the one just written, so drop it.
-    for (TransitMap<K> transit : transits) {
-      transit.remove(key);
+    // not take the key's heap lock): that copy is older than the one just written, so drop it. But another
+    // thread's put into the home tier may also have evicted the copy just written, already: that one must stay,
+    // it is the only copy of the new value. Both cannot be told apart when they hold the same bytes and deadline;
+    // then the transit copy is kept and the home tier's copy (if it still lists one) dropped, so the key lives in
+    // one place, with the new value either way.
+    for (int j = 0; j < transits.size(); j++) {
+      TransitMap<K> transit = transits.get(j);
+      if (j != homeIndex) {
+        transit.remove(key); // not fed by the home tier: only an older copy can be there
+        continue;
+      }
+      StoredBytes moved = transit.get(key);
+      if (moved == null) {
+        continue;
+      }
+      if (moved.expireAtMillis() == deadline && Arrays.equals(moved.bytes(), bytes)) {
+        home.remove(key);
+      } else {
+        transit.remove(key, moved); // an older copy; a later eviction of the new one replaces it and stays
+      }
     }
     hints.remove(key);
     writtenBelow.increment();

@@ -185,6 +185,9 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     statistics.setEnabled(configuration.isStatisticsEnabled());
     statistics.setTierEvictions(tier::evictions);
     this.liveConfiguration = new LiveConfiguration<>(manager.getURI(), name, configuration, events, statistics);
+    // Last: entries found at open (a disk tier's) expire on their deadlines; the sweep may run at once, on the
+    // timer, and needs every field above (the schedule orders these writes before it).
+    sweeper.deadlineSet(tier.earliestDeadline());
   }
 
   // ---------------------------------------------------------------------------------------------------------

@@ -364,6 +364,16 @@ public final class DiskTier<K> implements LowerTier<K> {
     return true;
   }
 
+  /** A scan of the key index (at open: the entries recovered from the segments). */
+  @Override
+  public long earliestDeadline() {
+    long earliest = StoredEntry.ETERNAL;
+    for (DiskLocation location : log.keydir.values()) {
+      earliest = Math.min(earliest, location.expireAtMillis);
+    }
+    return earliest;
+  }
+
   @Override
   public boolean containsKey(K key) {
     return log.keydir.containsKey(key);

@@ -63,6 +63,15 @@ public interface LowerTier<K> extends AutoCloseable {
   /** Removes every mapping, without handing anything to the sink. */
   void clear();
 
+  /**
+   * The earliest deadline among the entries this tier holds, {@link StoredEntry#ETERNAL} when none is mortal: what
+   * a tier that outlives the process (the disk) tells the expiry sweep when its cache opens, so that entries found
+   * at open expire, with their EXPIRED events, without waiting for a read. A scan; the default knows of nothing.
+   */
+  default long earliestDeadline() {
+    return StoredEntry.ETERNAL;
+  }
+
   /** Frees the tier's memory or files' locks; the tier is unusable afterwards. Idempotent. */
   @Override
   void close();

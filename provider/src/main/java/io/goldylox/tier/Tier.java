@@ -70,6 +70,15 @@ public interface Tier<K> {
   default void attachExpiry(java.util.function.LongConsumer sweepPlan, boolean readsMoveDeadlines) {}
 
   /**
+   * The earliest deadline among entries this tier held before its cache opened ({@link StoredEntry#ETERNAL}: none,
+   * or none it knows of): a disk tier's recovered entries, which the cache's expiry sweep is told of once the
+   * cache is built, so that they expire, with their EXPIRED events, without waiting for a read. A scan.
+   */
+  default long earliestDeadline() {
+    return StoredEntry.ETERNAL;
+  }
+
+  /**
    * A reader moved the deadline of {@code key}'s {@code entry} in place, from {@code previousDeadline}, without
    * the key's lock (access expiry). A tier that keeps a copy elsewhere passes the new deadline on, without making
    * the reader wait.

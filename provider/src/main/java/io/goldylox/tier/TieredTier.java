@@ -352,6 +352,16 @@ public final class TieredTier<K> implements Tier<K> {
   // ---------------------------------------------------------------------------------------------------------
   // Iteration, size, clear, close
 
+  /** The earliest deadline among the lower tiers' entries (at open: a disk tier's recovered entries). */
+  @Override
+  public long earliestDeadline() {
+    long earliest = StoredEntry.ETERNAL;
+    for (LowerTier<K> lower : lowers) {
+      earliest = Math.min(earliest, lower.earliestDeadline());
+    }
+    return earliest;
+  }
+
   /** Weakly consistent over all tiers; see {@link TieredIterator}. */
   @Override
   public Iterator<Map.Entry<K, StoredEntry>> iterator() {

@@ -2,9 +2,13 @@ package io.goldylox.expiry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.goldylox.cache.GoldyloxCache;
 import io.goldylox.config.GoldyloxConfiguration;
 import io.goldylox.config.MemoryUnit;
 import io.goldylox.testing.TestManagers;
+import io.goldylox.tier.DiskTier;
+import io.goldylox.tier.LowerTier;
+import io.goldylox.tier.TieredTier;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,8 +25,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Entries a disk tier holds when its cache opens expire on their deadlines, with their EXPIRED events, without a
- * read or a write to plan a sweep (the tiers review: recovered deadlines were never told to the sweep).
+ * Entries a disk tier holds when its cache opens expire on their deadlines without a read or a write to plan a
+ * sweep (the tiers review: recovered deadlines were never told to the sweep, so nothing expired until read). Each
+ * fires EXPIRED, unless the mover or the disk compactor met it expired first and dropped it, which they count
+ * ({@code TieredTier.expiredDropped}, {@code DiskTier.expiredDropped}; README, Expiry).
  */
 class RecoveredDeadlinesTest {
 
@@ -76,11 +82,29 @@ class RecoveredDeadlinesTest {
     first.close(); // a clean close writes every tier down to disk
 
     CacheManager second = managers.newManager("recovered-deadlines-2");
-    second.createCache("c", configuration(true)); // opened, then left alone: no read, no write
+    Cache<Integer, String> reopened = second.createCache("c", configuration(true)); // then left alone
+    @SuppressWarnings("unchecked")
+    TieredTier<Integer> tiers = (TieredTier<Integer>) reopened.unwrap(GoldyloxCache.class).tier();
     long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-    while (EXPIRED.size() < ENTRIES && System.nanoTime() < deadline) {
+    while ((tiers.size() > 0 || EXPIRED.size() + dropped(tiers) < ENTRIES) && System.nanoTime() < deadline) {
       Thread.sleep(50);
     }
-    assertThat(EXPIRED).as("keys whose EXPIRED event fired with nobody touching the reopened cache").hasSize(ENTRIES);
+    assertThat(tiers.size()).as("entries left in the reopened cache, which nobody touched").isZero();
+    // At least: a copy the mover or the compactor dropped may be counted beside the event of another copy of its key.
+    assertThat(EXPIRED.size() + dropped(tiers))
+        .as("entries expired: %d EXPIRED events, %d dropped by the mover or the compactor", EXPIRED.size(),
+            dropped(tiers))
+        .isGreaterThanOrEqualTo(ENTRIES);
+    assertThat(EXPIRED).as("EXPIRED events fired by the sweep").isNotEmpty();
+  }
+
+  private static long dropped(TieredTier<Integer> tiers) {
+    long dropped = tiers.expiredDropped();
+    for (LowerTier<Integer> lower : tiers.lowerTiers()) {
+      if (lower instanceof DiskTier) {
+        dropped += ((DiskTier<Integer>) lower).expiredDropped();
+      }
+    }
+    return dropped;
   }
 }

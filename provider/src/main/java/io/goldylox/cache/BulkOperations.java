@@ -77,24 +77,17 @@ final class BulkOperations<K, V> {
     if (missing != null) {
       Map<K, V> loaded = cache.loading.loadMissing(missing);
       SyncEvents<K, V> sync = null;
-      try {
-        for (Map.Entry<K, V> entry : loaded.entrySet()) {
-          K key = entry.getKey();
-          V value = entry.getValue();
-          if (key == null || value == null) {
-            continue;
-          }
-          EntryOperation<K, V> op = steps.execute(copier.copyKey(key), LOAD_IF_ABSENT_THEN_GET, value, null, 0);
-          sync = op.mergeSyncEvents(sync);
-          if (op.result() != null) {
-            result.put(key, op.result());
-          }
+      for (Map.Entry<K, V> entry : loaded.entrySet()) {
+        K key = entry.getKey();
+        V value = entry.getValue();
+        if (key == null || value == null) {
+          continue;
         }
-      } catch (RuntimeException | Error e) {
-        if (sync != null) {
-          sync.abandon(); // a step failed midway: the keys' later events must not wait for these
+        EntryOperation<K, V> op = steps.execute(copier.copyKey(key), LOAD_IF_ABSENT_THEN_GET, value, null, 0);
+        sync = op.mergeSyncEvents(sync);
+        if (op.result() != null) {
+          result.put(key, op.result());
         }
-        throw e;
       }
       if (sync != null) {
         sync.deliver();
@@ -170,22 +163,15 @@ final class BulkOperations<K, V> {
       }
     }
     SyncEvents<K, V> sync = null;
-    try {
-      for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
-        if (failedKeys.contains(entry.getKey())) {
-          continue;
-        }
-        V value = entry.getValue();
-        Object stored = storedForms.get(entry.getKey());
-        EntryOperation<K, V> op = steps.execute(copier.copyKey(entry.getKey()), PUT_STORED, value, stored,
-            writer != null ? SKIP_WRITER : 0);
-        sync = op.mergeSyncEvents(sync);
+    for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
+      if (failedKeys.contains(entry.getKey())) {
+        continue;
       }
-    } catch (RuntimeException | Error e) {
-      if (sync != null) {
-        sync.abandon(); // a step failed midway: the keys' later events must not wait for these
-      }
-      throw e;
+      V value = entry.getValue();
+      Object stored = storedForms.get(entry.getKey());
+      EntryOperation<K, V> op = steps.execute(copier.copyKey(entry.getKey()), PUT_STORED, value, stored,
+          writer != null ? SKIP_WRITER : 0);
+      sync = op.mergeSyncEvents(sync);
     }
     statistics.recordPutTime(start);
     if (sync != null) {
@@ -211,19 +197,12 @@ final class BulkOperations<K, V> {
       }
     }
     SyncEvents<K, V> sync = null;
-    try {
-      for (K key : keys) {
-        if (failedKeys.contains(key)) {
-          continue;
-        }
-        EntryOperation<K, V> op = steps.execute(key, DISCARD, null, null, writer != null ? SKIP_WRITER : 0);
-        sync = op.mergeSyncEvents(sync);
+    for (K key : keys) {
+      if (failedKeys.contains(key)) {
+        continue;
       }
-    } catch (RuntimeException | Error e) {
-      if (sync != null) {
-        sync.abandon(); // a step failed midway: the keys' later events must not wait for these
-      }
-      throw e;
+      EntryOperation<K, V> op = steps.execute(key, DISCARD, null, null, writer != null ? SKIP_WRITER : 0);
+      sync = op.mergeSyncEvents(sync);
     }
     statistics.recordRemoveTime(start);
     if (sync != null) {

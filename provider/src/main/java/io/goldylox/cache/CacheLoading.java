@@ -130,22 +130,15 @@ final class CacheLoading<K, V> {
     }
     Map<K, V> loaded = loadMany(toLoad);
     SyncEvents<K, V> sync = null;
-    try {
-      for (Map.Entry<K, V> entry : loaded.entrySet()) {
-        K key = entry.getKey();
-        V value = entry.getValue();
-        if (key == null || value == null) {
-          continue;
-        }
-        EntryOperation<K, V> op = steps.execute(copier.copyKey(key), replaceExistingValues ? LOAD : LOAD_IF_ABSENT,
-            value, null, 0);
-        sync = op.mergeSyncEvents(sync);
+    for (Map.Entry<K, V> entry : loaded.entrySet()) {
+      K key = entry.getKey();
+      V value = entry.getValue();
+      if (key == null || value == null) {
+        continue;
       }
-    } catch (RuntimeException | Error e) {
-      if (sync != null) {
-        sync.abandon(); // a step failed midway: the keys' later events must not wait for these
-      }
-      throw e;
+      EntryOperation<K, V> op = steps.execute(copier.copyKey(key), replaceExistingValues ? LOAD : LOAD_IF_ABSENT,
+          value, null, 0);
+      sync = op.mergeSyncEvents(sync);
     }
     if (sync != null) {
       sync.deliver();

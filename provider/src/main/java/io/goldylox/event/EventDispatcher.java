@@ -3,8 +3,6 @@ package io.goldylox.event;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import javax.cache.Cache;
 import javax.cache.configuration.CacheEntryListenerConfiguration;
@@ -18,11 +16,7 @@ import javax.cache.event.EventType;
  * builds none. Inside a key's atomic step they call {@link #publish}: asynchronous registrations get the event
  * queued at once (which fixes per-key order), synchronous ones are collected in a {@link SyncEvents} batch that
  * the mutating thread runs with {@link SyncEvents#deliver()} once the key is released, before the operation
- * returns. To keep one key's synchronous events in the order of its changes across callers, a step that collects
- * any takes a {@link Ticket} inside the step, and a delivery waits for the key's previous ticket to be delivered
- * (or given up) before its own; deliveries made inside a step or another delivery do not wait ({@link Nesting}), so
- * a listener or entry processor that changes other keys cannot close a cycle of waits. A caller thus waits only
- * for other callers' synchronous listeners of the same key, which the spec's ordering asks for.
+ * returns.
  *
  * <p>The registration list is a copy-on-write array: reads are a volatile load; registering and deregistering
  * (rare management calls) copy it under this object's monitor.
@@ -41,12 +35,6 @@ public final class EventDispatcher<K, V> {
   /** Drops and failures of listeners already deregistered, so the totals never go backwards. */
   private final java.util.concurrent.atomic.LongAdder retiredDropped = new java.util.concurrent.atomic.LongAdder();
   private final java.util.concurrent.atomic.LongAdder retiredFailed = new java.util.concurrent.atomic.LongAdder();
-  /**
-   * The last synchronous delivery ticket of each key whose synchronous events are not all delivered yet: a step
-   * takes a ticket inside the key's atomic step (so tickets of one key follow its changes), and its deliverer waits
-   * for the ticket before it, so synchronous listeners see one key's events in the order of its changes.
-   */
-  private final ConcurrentHashMap<Object, Ticket> lastTickets = new ConcurrentHashMap<>();
 
   public EventDispatcher(Cache<K, V> source, Executor asyncExecutor, long maxPendingPerListener) {
     this.source = source;
@@ -119,7 +107,6 @@ public final class EventDispatcher<K, V> {
     boolean oldAvailable = type != EventType.CREATED && oldValue != null;
     GoldyloxCacheEntryEvent<K, V> event = new GoldyloxCacheEntryEvent<>(
         source, type, key, value, oldAvailable ? oldValue : null, oldAvailable);
-    Ticket ticket = null;
     for (ListenerRegistration<K, V> registration : registrations) {
       if (!registration.wants(type)) {
         continue;
@@ -130,70 +117,10 @@ public final class EventDispatcher<K, V> {
         if (sync == null) {
           sync = new SyncEvents<>();
         }
-        if (ticket == null) {
-          ticket = new Ticket(lastTickets, key);
-          Ticket previous = lastTickets.put(key, ticket);
-          ticket.previous = previous == null || previous.isDone() ? null : previous;
-        }
-        sync.add(registration, event, ticket);
+        sync.add(registration, event);
       }
     }
     return sync;
-  }
-
-  /**
-   * One step's place in the order of a key's synchronous deliveries. Taken inside the key's atomic step by the
-   * thread that then delivers; done once its events are delivered (or will never be).
-   */
-  static final class Ticket {
-    private final ConcurrentHashMap<Object, Ticket> lastTickets;
-    private final Object key;
-    private final Thread owner = Thread.currentThread();
-    private final CountDownLatch done = new CountDownLatch(1);
-    /** The key's ticket before this one, still undelivered when this one was taken; read by the owner only. */
-    private Ticket previous;
-
-    Ticket(ConcurrentHashMap<Object, Ticket> lastTickets, Object key) {
-      this.lastTickets = lastTickets;
-      this.key = key;
-    }
-
-    boolean isDone() {
-      return done.getCount() == 0;
-    }
-
-    /**
-     * Waits until the key's earlier synchronous events are delivered. Not when the earlier ones are this thread's
-     * own (a listener that changes the key it is told about: its events are delivered nested, as a lock would).
-     */
-    void awaitTurn() {
-      Ticket before = previous;
-      if (before == null || before.owner == Thread.currentThread()) {
-        return;
-      }
-      boolean interrupted = false;
-      for (;;) {
-        try {
-          before.done.await();
-          break;
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-      previous = null;
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
-
-    /** Marks this ticket's events delivered or given up (by its owner). */
-    void finish() {
-      previous = null; // a nested delivery never waited: let go of the earlier ticket, so no chain of them builds up
-      if (!isDone()) {
-        done.countDown();
-        lastTickets.remove(key, this);
-      }
-    }
   }
 
   /** Events queued for asynchronous listeners and not yet delivered, over all listeners. */
@@ -246,12 +173,10 @@ public final class EventDispatcher<K, V> {
   public static final class SyncEvents<K, V> {
     private final List<ListenerRegistration<K, V>> targets = new ArrayList<>(2);
     private final List<GoldyloxCacheEntryEvent<K, V>> events = new ArrayList<>(2);
-    private final List<Ticket> tickets = new ArrayList<>(2);
 
-    void add(ListenerRegistration<K, V> registration, GoldyloxCacheEntryEvent<K, V> event, Ticket ticket) {
+    void add(ListenerRegistration<K, V> registration, GoldyloxCacheEntryEvent<K, V> event) {
       targets.add(registration);
       events.add(event);
-      tickets.add(ticket);
     }
 
     /** Appends the events of another batch (multi-key operations deliver once, at the end). */
@@ -259,16 +184,8 @@ public final class EventDispatcher<K, V> {
       if (other != null) {
         targets.addAll(other.targets);
         events.addAll(other.events);
-        tickets.addAll(other.tickets);
       }
       return this;
-    }
-
-    /** Gives up delivering these events (their operation failed after its step): later ones need not wait. */
-    public void abandon() {
-      for (Ticket ticket : tickets) {
-        ticket.finish();
-      }
     }
 
     /**
@@ -277,29 +194,14 @@ public final class EventDispatcher<K, V> {
      */
     public void deliver() {
       RuntimeException failure = null;
-      int[] depth = Nesting.enter();
-      // Only a delivery that is not inside a step or another delivery waits for the key's earlier events (Nesting).
-      boolean ordered = depth[0] == 1;
-      try {
-        for (int i = 0; i < events.size(); i++) {
-          Ticket ticket = tickets.get(i);
-          if (ordered) {
-            ticket.awaitTurn();
-          }
-          try {
-            targets.get(i).deliver(events.get(i));
-          } catch (CacheEntryListenerException e) {
-            failure = failure == null ? e : failure;
-          } catch (RuntimeException e) {
-            failure = failure == null ? new CacheEntryListenerException(e) : failure;
-          }
-          if (i + 1 == events.size() || tickets.get(i + 1) != ticket) {
-            ticket.finish();
-          }
+      for (int i = 0; i < events.size(); i++) {
+        try {
+          targets.get(i).deliver(events.get(i));
+        } catch (CacheEntryListenerException e) {
+          failure = failure == null ? e : failure;
+        } catch (RuntimeException e) {
+          failure = failure == null ? new CacheEntryListenerException(e) : failure;
         }
-      } finally {
-        Nesting.exit(depth);
-        abandon();
       }
       if (failure != null) {
         throw failure;

@@ -19,11 +19,8 @@ import javax.cache.event.CacheEntryUpdatedListener;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/**
- * Synchronous listeners: one key's events in the order of its changes across callers, none after a
- * deregistration returned, and no deadlock when a listener writes the key it is told of.
- */
-class SyncListenerOrderTest {
+/** Synchronous listeners against a concurrent deregistration, and a listener that writes the key it is told of. */
+class SyncListenerDeregistrationTest {
 
   private final TestManagers managers = new TestManagers();
 
@@ -161,110 +158,5 @@ class SyncListenerOrderTest {
     assertThat(putter.isAlive()).as("the put is stuck").isFalse();
     assertThat(cache.get(1)).isEqualTo("a!");
     assertThat(recorder.seen()).containsExactlyInAnyOrder("CREATED 1=a", "UPDATED 1=a!");
-  }
-
-  /**
-   * Two puts of one key, made one after the other (the second starts after the first released the key): a
-   * synchronous listener must see CREATED then UPDATED. Here the first caller is still delivering (to an earlier
-   * listener) when the second caller delivers its UPDATED, so the second listener sees UPDATED first.
-   */
-  @Test
-  void synchronousEventsOfOneKeyArriveInTheOrderOfTheChanges() throws Exception {
-    Gate gate = new Gate();
-    Recorder recorder = new Recorder();
-    Cache<Integer, String> cache = managers.newManager("sync-order").createCache("c",
-        new MutableConfiguration<Integer, String>().setTypes(Integer.class, String.class));
-    cache.registerCacheEntryListener(sync(gate)); // registered in this order: delivered in this order
-    cache.registerCacheEntryListener(sync(recorder));
-
-    Thread first = new Thread(() -> cache.put(1, "a"));
-    first.start();
-    assertThat(gate.entered.await(10, TimeUnit.SECONDS)).isTrue();
-    Thread second = new Thread(() -> cache.put(1, "b")); // the key is free: the first put's step is over
-    second.start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!"b".equals(cache.get(1)) && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-    }
-    assertThat(cache.get(1)).as("the second put's step is done").isEqualTo("b");
-    Thread.sleep(300); // time for the second put to deliver, if it does not wait for the first one's events
-    gate.release.countDown();
-    first.join(10_000);
-    second.join(10_000);
-
-    assertThat(recorder.seen()).as("events of key 1 as a synchronous listener saw them")
-        .containsExactly("CREATED 1=a", "UPDATED 1=b");
-  }
-
-  /** Checks that each key's events chain: every event's old value is the value the previous event left. */
-  static final class ChainChecker implements CacheEntryCreatedListener<Integer, Integer>,
-      CacheEntryUpdatedListener<Integer, Integer>, javax.cache.event.CacheEntryRemovedListener<Integer, Integer>,
-      Serializable {
-    private static final long serialVersionUID = 1L;
-    final transient java.util.concurrent.ConcurrentHashMap<Integer, Integer> last =
-        new java.util.concurrent.ConcurrentHashMap<>();
-    final transient java.util.Queue<String> broken = new java.util.concurrent.ConcurrentLinkedQueue<>();
-
-    private void check(CacheEntryEvent<? extends Integer, ? extends Integer> event, Integer expectedBefore,
-        Integer after) {
-      Integer before = after == null ? last.remove(event.getKey()) : last.put(event.getKey(), after);
-      if (!java.util.Objects.equals(before, expectedBefore)) {
-        broken.add(event.getEventType() + " of key " + event.getKey() + ": the last event left " + before
-            + ", this one says it was " + expectedBefore);
-      }
-    }
-
-    @Override
-    public void onCreated(Iterable<CacheEntryEvent<? extends Integer, ? extends Integer>> events) {
-      events.forEach(e -> check(e, null, e.getValue()));
-    }
-
-    @Override
-    public void onUpdated(Iterable<CacheEntryEvent<? extends Integer, ? extends Integer>> events) {
-      events.forEach(e -> check(e, e.getOldValue(), e.getValue()));
-    }
-
-    @Override
-    public void onRemoved(Iterable<CacheEntryEvent<? extends Integer, ? extends Integer>> events) {
-      events.forEach(e -> check(e, e.getOldValue(), null));
-    }
-  }
-
-  /** Real threads changing a few keys with put, putAll, remove and removeAll: each key's events chain. */
-  @Test
-  void concurrentChangesOfFewKeysGiveChainedSynchronousEvents() throws Exception {
-    ChainChecker checker = new ChainChecker();
-    Cache<Integer, Integer> cache = managers.newManager("sync-chain").createCache("c",
-        new MutableConfiguration<Integer, Integer>().setTypes(Integer.class, Integer.class));
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    MutableCacheEntryListenerConfiguration<Integer, Integer> configuration =
-        new MutableCacheEntryListenerConfiguration<>((javax.cache.configuration.Factory)
-            FactoryBuilder.factoryOf(checker), null, true, true);
-    cache.registerCacheEntryListener(configuration);
-    int threads = 4;
-    Thread[] workers = new Thread[threads];
-    java.util.concurrent.atomic.AtomicInteger values = new java.util.concurrent.atomic.AtomicInteger();
-    for (int t = 0; t < threads; t++) {
-      int seed = t;
-      workers[t] = new Thread(() -> {
-        java.util.Random random = new java.util.Random(seed);
-        for (int i = 0; i < 20_000; i++) {
-          int key = random.nextInt(4);
-          switch (random.nextInt(4)) {
-            case 0 -> cache.put(key, values.incrementAndGet());
-            case 1 -> cache.putAll(java.util.Map.of(key, values.incrementAndGet(), (key + 1) % 4,
-                values.incrementAndGet()));
-            case 2 -> cache.remove(key);
-            default -> cache.removeAll(java.util.Set.of(key, (key + 2) % 4));
-          }
-        }
-      });
-      workers[t].start();
-    }
-    for (Thread worker : workers) {
-      worker.join(60_000);
-      assertThat(worker.isAlive()).as("a worker is stuck").isFalse();
-    }
-    assertThat(checker.broken).as("events out of order (first few)").isEmpty();
   }
 }

@@ -78,8 +78,8 @@ final class ListenerRegistration<K, V> {
     if (retired) {
       return; // collected before the deregistration, delivered after it: the listener is closed
     }
-    if (filter != null && !filter.evaluate(event)) {
-      return;
+    if (filter != null && (!filter.evaluate(event) || retired)) {
+      return; // retired while the filter ran (it may take long): deregistration has returned by now
     }
     Iterable<CacheEntryEvent<? extends K, ? extends V>> events = java.util.List.of(event);
     switch (event.getEventType()) {

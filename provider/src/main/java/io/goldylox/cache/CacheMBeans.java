@@ -35,7 +35,7 @@ final class CacheMBeans {
     if (enabled) {
       MBeanRegistrar.register(statisticsBean, statisticsName);
     } else {
-      MBeanRegistrar.unregister(statisticsName);
+      MBeanRegistrar.unregister(statisticsName, statisticsBean);
     }
   }
 
@@ -44,13 +44,13 @@ final class CacheMBeans {
     if (enabled) {
       MBeanRegistrar.register(configurationBean, configurationName);
     } else {
-      MBeanRegistrar.unregister(configurationName);
+      MBeanRegistrar.unregister(configurationName, configurationBean);
     }
   }
 
   /** Unregisters both (at close). */
   void unregister() {
-    MBeanRegistrar.unregister(statisticsName);
-    MBeanRegistrar.unregister(configurationName);
+    MBeanRegistrar.unregister(statisticsName, statisticsBean);
+    MBeanRegistrar.unregister(configurationName, configurationBean);
   }
 }

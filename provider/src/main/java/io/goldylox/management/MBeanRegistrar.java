@@ -48,27 +48,37 @@ public final class MBeanRegistrar {
     return text == null ? "" : text.replaceAll("[,:=*?\"\\n\\r]", ".");
   }
 
+  /** Which bean this class registered under each name, so that only its owner unregisters it. */
+  private static final java.util.Map<ObjectName, Object> OWNERS = new java.util.concurrent.ConcurrentHashMap<>();
+
   /** Registers {@code bean} unless a bean of that name is already there. */
-  public static void register(Object bean, ObjectName name) {
+  public static synchronized void register(Object bean, ObjectName name) {
     MBeanServer server = ManagementFactory.getPlatformMBeanServer();
     try {
-      if (!server.isRegistered(name)) {
-        server.registerMBean(bean, name);
+      if (server.isRegistered(name)) {
+        // Already ours, or another open cache's of the same name (same URI, another class loader): leave it.
+        return;
       }
+      server.registerMBean(bean, name);
+      OWNERS.put(name, bean);
     } catch (InstanceAlreadyExistsException raced) {
-      // Another thread registered it first: registration is idempotent.
+      // Registered by somebody else meanwhile: registration is idempotent.
     } catch (Exception e) {
       throw new CacheException("Could not register MBean " + name, e);
     }
   }
 
-  /** Unregisters the bean of that name if there is one. */
-  public static void unregister(ObjectName name) {
+  /**
+   * Unregisters the bean of that name if it is {@code bean}, the one registered by {@link #register} for this
+   * cache; a bean of the same name registered for another cache is left alone.
+   */
+  public static synchronized void unregister(ObjectName name, Object bean) {
+    if (!OWNERS.remove(name, bean)) {
+      return;
+    }
     MBeanServer server = ManagementFactory.getPlatformMBeanServer();
     try {
-      if (server.isRegistered(name)) {
-        server.unregisterMBean(name);
-      }
+      server.unregisterMBean(name);
     } catch (InstanceNotFoundException raced) {
       // Already gone.
     } catch (Exception e) {

@@ -22,21 +22,37 @@ public final class CacheStatistics {
   private final LongAdder removeTimeNanos = new LongAdder();
 
   private volatile boolean enabled;
-  /** Evictions counted by the storage tiers, and their value at the last {@link #clear()}. */
+  /**
+   * Evictions counted by the storage tiers (always, statistics on or off); the part of their count not to report
+   * (evictions before the last {@link #clear()} and while statistics were disabled); and, while disabled, their
+   * count when statistics were disabled.
+   */
   private volatile java.util.function.LongSupplier tierEvictions = () -> 0L;
-  private volatile long tierEvictionsAtClear;
+  private volatile long tierEvictionsOffset;
+  private volatile long tierEvictionsAtDisable;
 
   /** Adds the evictions the storage tiers count (they evict on their own threads) to {@link #evictions()}. */
-  public void setTierEvictions(java.util.function.LongSupplier source) {
+  public synchronized void setTierEvictions(java.util.function.LongSupplier source) {
     tierEvictions = source;
-    tierEvictionsAtClear = source.getAsLong();
+    long now = source.getAsLong();
+    tierEvictionsOffset = now;
+    tierEvictionsAtDisable = now;
   }
 
   public boolean isEnabled() {
     return enabled;
   }
 
-  public void setEnabled(boolean enabled) {
+  public synchronized void setEnabled(boolean enabled) {
+    if (enabled == this.enabled) {
+      return;
+    }
+    long now = tierEvictions.getAsLong();
+    if (enabled) {
+      tierEvictionsOffset += now - tierEvictionsAtDisable; // tier evictions while disabled are not statistics
+    } else {
+      tierEvictionsAtDisable = now;
+    }
     this.enabled = enabled;
   }
 
@@ -114,7 +130,8 @@ public final class CacheStatistics {
   }
 
   public long evictions() {
-    return evictions.sum() + tierEvictions.getAsLong() - tierEvictionsAtClear;
+    long tier = enabled ? tierEvictions.getAsLong() : tierEvictionsAtDisable;
+    return evictions.sum() + tier - tierEvictionsOffset;
   }
 
   public long getTimeNanos() {
@@ -130,13 +147,13 @@ public final class CacheStatistics {
   }
 
   /** Resets every counter. Concurrent recordings may survive the reset; none are torn. */
-  public void clear() {
+  public synchronized void clear() {
     hits.reset();
     misses.reset();
     puts.reset();
     removals.reset();
     evictions.reset();
-    tierEvictionsAtClear = tierEvictions.getAsLong();
+    tierEvictionsOffset = enabled ? tierEvictions.getAsLong() : tierEvictionsAtDisable;
     getTimeNanos.reset();
     putTimeNanos.reset();
     removeTimeNanos.reset();

@@ -3,7 +3,6 @@ package io.goldylox.tier;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.goldylox.serialization.JavaSerializer;
-import io.goldylox.serialization.SerializedBytes;
 import io.goldylox.serialization.Serializer;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -25,13 +24,7 @@ class TierMovesAndCompactionTest {
   Path dir;
 
   static Object decode(StoredEntry entry) {
-    if (entry == null) {
-      return null;
-    }
-    Object value = entry.value();
-    return value instanceof SerializedBytes
-        ? SERIALIZER.deserialize(((SerializedBytes) value).bytes(), TierMovesAndCompactionTest.class.getClassLoader())
-        : value;
+    return TieredTierConcurrencyTest.decode(entry); // the same Java serializer
   }
 
   /**

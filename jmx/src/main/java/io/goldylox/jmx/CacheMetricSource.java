@@ -17,10 +17,10 @@ enum CacheMetricSource implements MetricSource {
 
   @Override
   public void bindTo(GoldyloxCache<?, ?> cache, MeterRegistry registry, Iterable<Tag> tags) {
-    FunctionCounter.builder("goldylox.cache.removals", cache, c -> c.statistics().removals())
+    FunctionCounter.builder("goldylox.cache.removals", cache, c -> c.statistics().totalRemovals())
         .tags(tags)
         .description("Entries removed from the cache by remove calls and entry processors"
-            + " (counted while statistics are enabled)")
+            + " (counted while statistics are enabled; never reset)")
         .register(registry);
   }
 

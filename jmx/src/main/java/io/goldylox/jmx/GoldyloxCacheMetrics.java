@@ -21,8 +21,11 @@ import javax.cache.Cache;
  * {@code cache.size} 0 and nothing at all while that bean is unregistered, this binder reads the cache's striped
  * counters directly: it keeps working when statistics are turned on (or off) at runtime, and the size is the
  * number of mappings the cache holds. The hit, miss, put, removal and eviction counters advance only while
- * statistics are enabled (they are the JCache statistics); the size, listener, tier and write-behind meters always
- * do.
+ * statistics are enabled (they count what the JCache statistics count); the size, listener, tier and write-behind
+ * meters always do. They are the statistics' totals since the cache opened
+ * ({@link io.goldylox.stats.CacheStatistics#totalHits()}, ...): a {@code clear()} of the statistics MBean starts
+ * its own figures again from zero but never takes a counter back (Micrometer's {@code JCacheMetrics}, reading the
+ * MBean, does).
  *
  * <p>Reads are sums of {@code LongAdder}s, volatile fields and concurrent maps' counts: a scrape never locks or
  * waits on the cache, its tiers or its write-behind flusher.
@@ -75,25 +78,25 @@ public final class GoldyloxCacheMetrics extends CacheMeterBinder<GoldyloxCache<?
   @Override
   protected long hitCount() {
     GoldyloxCache<?, ?> cache = getCache();
-    return cache == null ? 0L : cache.statistics().hits();
+    return cache == null ? 0L : cache.statistics().totalHits();
   }
 
   @Override
   protected Long missCount() {
     GoldyloxCache<?, ?> cache = getCache();
-    return cache == null ? null : cache.statistics().misses();
+    return cache == null ? null : cache.statistics().totalMisses();
   }
 
   @Override
   protected Long evictionCount() {
     GoldyloxCache<?, ?> cache = getCache();
-    return cache == null ? null : cache.statistics().evictions();
+    return cache == null ? null : cache.statistics().totalEvictions();
   }
 
   @Override
   protected long putCount() {
     GoldyloxCache<?, ?> cache = getCache();
-    return cache == null ? 0L : cache.statistics().puts();
+    return cache == null ? 0L : cache.statistics().totalPuts();
   }
 
   @Override

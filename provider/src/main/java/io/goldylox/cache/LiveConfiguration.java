@@ -30,6 +30,8 @@ final class LiveConfiguration<K, V> {
   private final EventDispatcher<K, V> events;
   private final CacheStatistics statistics;
   private final CacheMBeans mbeans;
+  /** Set at close, under the configuration's monitor: from then on no switch registers an MBean. */
+  private boolean closed;
 
   /**
    * Takes over {@code configuration} and registers the MBeans it enables. The listeners it lists are registered
@@ -86,25 +88,36 @@ final class LiveConfiguration<K, V> {
     return configuration;
   }
 
-  /** Turns statistics on or off, registering or unregistering the statistics MBean. */
+  /** Turns statistics on or off, registering or unregistering the statistics MBean (until close). */
   void setStatisticsEnabled(boolean enabled) {
     synchronized (configuration) {
       configuration.setStatisticsEnabled(enabled);
       statistics.setEnabled(enabled);
-      mbeans.statistics(enabled);
+      if (!closed) {
+        mbeans.statistics(enabled);
+      }
     }
   }
 
-  /** Turns management on or off, registering or unregistering the configuration MBean. */
+  /** Turns management on or off, registering or unregistering the configuration MBean (until close). */
   void setManagementEnabled(boolean enabled) {
     synchronized (configuration) {
       configuration.setManagementEnabled(enabled);
-      mbeans.management(enabled);
+      if (!closed) {
+        mbeans.management(enabled);
+      }
     }
   }
 
-  /** Unregisters both MBeans (at close). */
+  /**
+   * Unregisters both MBeans (at close), for good: a switch that comes later (a manager's {@code enableStatistics}
+   * that found the cache just before it closed) changes the configuration but registers nothing, since nothing
+   * would unregister it.
+   */
   void unregisterMBeans() {
-    mbeans.unregister();
+    synchronized (configuration) {
+      closed = true;
+      mbeans.unregister();
+    }
   }
 }

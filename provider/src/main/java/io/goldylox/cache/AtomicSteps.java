@@ -4,6 +4,7 @@ import static io.goldylox.cache.OperationBodies.NOTHING;
 
 import io.goldylox.cache.EntryOperation.Body;
 import io.goldylox.event.EventDispatcher;
+import io.goldylox.event.Nesting;
 import io.goldylox.expiry.ExpiryCalculator;
 import io.goldylox.expiry.ExpirySweeper;
 import io.goldylox.internal.CacheEntry;
@@ -89,8 +90,17 @@ final class AtomicSteps<K, V> {
     @SuppressWarnings("unchecked")
     Body<K, V> typed = (Body<K, V>) (Body<?, ?>) body;
     EntryOperation<K, V> op = new EntryOperation<>(cache, typed, first, second, flags);
-    tier.compute(key, op); // runs step(op, key, current) under the key's lock
-    return recorded(op);
+    Nesting nesting = Nesting.current();
+    nesting.enterStep(); // what the step's loader, writer or processor delivers does not wait for other keys
+    try {
+      tier.compute(key, op); // runs step(op, key, current) under the key's lock
+      return recorded(op);
+    } catch (RuntimeException | Error e) {
+      op.abandonSyncEvents(); // failed after its step published: the key's later events must not wait for these
+      throw e;
+    } finally {
+      nesting.exitStep();
+    }
   }
 
   /** Records what the step of {@code op} did: the deadline it set for the sweep, and the statistics. */
@@ -284,8 +294,18 @@ final class AtomicSteps<K, V> {
     @SuppressWarnings("unchecked")
     Body<K, V> nothing = (Body<K, V>) (Body<?, ?>) NOTHING;
     EntryOperation<K, V> op = new EntryOperation<>(cache, nothing, null, null, 0);
-    tier.computeExpiry(key, op); // a near cache drops its own copy only: the shared store expires its copy itself
-    recorded(op).deliverSyncEvents();
+    Nesting nesting = Nesting.current();
+    nesting.enterStep();
+    try {
+      tier.computeExpiry(key, op); // a near cache drops its own copy only: the shared store expires its copy itself
+      recorded(op);
+    } catch (RuntimeException | Error e) {
+      op.abandonSyncEvents();
+      throw e;
+    } finally {
+      nesting.exitStep();
+    }
+    op.deliverSyncEvents();
   }
 
   /** How soon a sweep comes back for entries it could not expire because the remote store failed. */

@@ -77,17 +77,22 @@ final class BulkOperations<K, V> {
     if (missing != null) {
       Map<K, V> loaded = cache.loading.loadMissing(missing);
       SyncEvents<K, V> sync = null;
-      for (Map.Entry<K, V> entry : loaded.entrySet()) {
-        K key = entry.getKey();
-        V value = entry.getValue();
-        if (key == null || value == null) {
-          continue;
+      try {
+        for (Map.Entry<K, V> entry : loaded.entrySet()) {
+          K key = entry.getKey();
+          V value = entry.getValue();
+          if (key == null || value == null) {
+            continue;
+          }
+          EntryOperation<K, V> op = steps.execute(copier.copyKey(key), LOAD_IF_ABSENT_THEN_GET, value, null, 0);
+          sync = op.mergeSyncEvents(sync);
+          if (op.result() != null) {
+            result.put(key, op.result());
+          }
         }
-        EntryOperation<K, V> op = steps.execute(copier.copyKey(key), LOAD_IF_ABSENT_THEN_GET, value, null, 0);
-        sync = op.mergeSyncEvents(sync);
-        if (op.result() != null) {
-          result.put(key, op.result());
-        }
+      } catch (RuntimeException | Error e) {
+        abandon(sync);
+        throw e;
       }
       if (sync != null) {
         sync.deliver();
@@ -163,15 +168,20 @@ final class BulkOperations<K, V> {
       }
     }
     SyncEvents<K, V> sync = null;
-    for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
-      if (failedKeys.contains(entry.getKey())) {
-        continue;
+    try {
+      for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
+        if (failedKeys.contains(entry.getKey())) {
+          continue;
+        }
+        V value = entry.getValue();
+        Object stored = storedForms.get(entry.getKey());
+        EntryOperation<K, V> op = steps.execute(copier.copyKey(entry.getKey()), PUT_STORED, value, stored,
+            writer != null ? SKIP_WRITER : 0);
+        sync = op.mergeSyncEvents(sync);
       }
-      V value = entry.getValue();
-      Object stored = storedForms.get(entry.getKey());
-      EntryOperation<K, V> op = steps.execute(copier.copyKey(entry.getKey()), PUT_STORED, value, stored,
-          writer != null ? SKIP_WRITER : 0);
-      sync = op.mergeSyncEvents(sync);
+    } catch (RuntimeException | Error e) {
+      abandon(sync);
+      throw e;
     }
     statistics.recordPutTime(start);
     if (sync != null) {
@@ -197,12 +207,17 @@ final class BulkOperations<K, V> {
       }
     }
     SyncEvents<K, V> sync = null;
-    for (K key : keys) {
-      if (failedKeys.contains(key)) {
-        continue;
+    try {
+      for (K key : keys) {
+        if (failedKeys.contains(key)) {
+          continue;
+        }
+        EntryOperation<K, V> op = steps.execute(key, DISCARD, null, null, writer != null ? SKIP_WRITER : 0);
+        sync = op.mergeSyncEvents(sync);
       }
-      EntryOperation<K, V> op = steps.execute(key, DISCARD, null, null, writer != null ? SKIP_WRITER : 0);
-      sync = op.mergeSyncEvents(sync);
+    } catch (RuntimeException | Error e) {
+      abandon(sync);
+      throw e;
     }
     statistics.recordRemoveTime(start);
     if (sync != null) {
@@ -210,6 +225,16 @@ final class BulkOperations<K, V> {
     }
     if (failure != null) {
       throw failure;
+    }
+  }
+
+  /**
+   * Gives up the synchronous events of the steps a multi-key call made before one of them failed (the call
+   * throws): the keys' later events must not wait for them.
+   */
+  static void abandon(SyncEvents<?, ?> sync) {
+    if (sync != null) {
+      sync.abandon();
     }
   }
 }

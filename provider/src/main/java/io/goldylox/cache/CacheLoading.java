@@ -5,6 +5,7 @@ import static io.goldylox.cache.OperationBodies.LOAD_IF_ABSENT;
 
 import io.goldylox.event.Closeables;
 import io.goldylox.event.EventDispatcher.SyncEvents;
+import io.goldylox.event.Nesting;
 import io.goldylox.internal.Workers;
 import io.goldylox.serialization.Copier;
 import io.goldylox.writebehind.Pending;
@@ -66,7 +67,7 @@ final class CacheLoading<K, V> {
     }
     List<K> snapshot = new ArrayList<>(new LinkedHashSet<K>(keys));
     try {
-      loads.execute(new LoadAllTask(snapshot, replaceExistingValues, listener));
+      loads.execute(new LoadAllTask(snapshot, replaceExistingValues, listener, Nesting.current().isNested()));
     } catch (RejectedExecutionException e) {
       IllegalStateException closing =
           new IllegalStateException("The cache manager of " + cache.getName() + " is closed", e);
@@ -83,15 +84,25 @@ final class CacheLoading<K, V> {
     private final List<K> keys;
     private final boolean replaceExistingValues;
     private final CompletionListener listener;
+    /**
+     * Whether it was started inside a step or a synchronous delivery: its caller may wait for it there (a listener
+     * that waits for the future of its {@code loadAll}), so its deliveries must not wait for the caller's.
+     */
+    private final boolean nested;
 
-    LoadAllTask(List<K> keys, boolean replaceExistingValues, CompletionListener listener) {
+    LoadAllTask(List<K> keys, boolean replaceExistingValues, CompletionListener listener, boolean nested) {
       this.keys = keys;
       this.replaceExistingValues = replaceExistingValues;
       this.listener = listener;
+      this.nested = nested;
     }
 
     @Override
     public void run() {
+      Nesting nesting = nested ? Nesting.current() : null;
+      if (nesting != null) {
+        nesting.enterStep();
+      }
       try {
         loadAllNow(keys, replaceExistingValues);
       } catch (Exception e) {
@@ -99,6 +110,10 @@ final class CacheLoading<K, V> {
           listener.onException(e);
         }
         return;
+      } finally {
+        if (nesting != null) {
+          nesting.exitStep();
+        }
       }
       if (listener != null) {
         listener.onCompletion();
@@ -130,15 +145,20 @@ final class CacheLoading<K, V> {
     }
     Map<K, V> loaded = loadMany(toLoad);
     SyncEvents<K, V> sync = null;
-    for (Map.Entry<K, V> entry : loaded.entrySet()) {
-      K key = entry.getKey();
-      V value = entry.getValue();
-      if (key == null || value == null) {
-        continue;
+    try {
+      for (Map.Entry<K, V> entry : loaded.entrySet()) {
+        K key = entry.getKey();
+        V value = entry.getValue();
+        if (key == null || value == null) {
+          continue;
+        }
+        EntryOperation<K, V> op = steps.execute(copier.copyKey(key), replaceExistingValues ? LOAD : LOAD_IF_ABSENT,
+            value, null, 0);
+        sync = op.mergeSyncEvents(sync);
       }
-      EntryOperation<K, V> op = steps.execute(copier.copyKey(key), replaceExistingValues ? LOAD : LOAD_IF_ABSENT,
-          value, null, 0);
-      sync = op.mergeSyncEvents(sync);
+    } catch (RuntimeException | Error e) {
+      BulkOperations.abandon(sync);
+      throw e;
     }
     if (sync != null) {
       sync.deliver();

@@ -176,6 +176,13 @@ final class EntryOperation<K, V> implements MutableEntry<K, V>, BiFunction<K, St
     }
   }
 
+  /** Gives up this step's synchronous events (the operation failed after its step published them). */
+  void abandonSyncEvents() {
+    if (sync != null) {
+      sync.abandon();
+    }
+  }
+
   /** Appends this step's synchronous events to those of earlier steps of the same multi-key call. */
   SyncEvents<K, V> mergeSyncEvents(SyncEvents<K, V> into) {
     if (sync == null) {

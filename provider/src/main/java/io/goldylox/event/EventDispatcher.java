@@ -3,7 +3,12 @@ package io.goldylox.event;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import javax.cache.Cache;
 import javax.cache.configuration.CacheEntryListenerConfiguration;
 import javax.cache.event.CacheEntryListenerException;
@@ -17,6 +22,22 @@ import javax.cache.event.EventType;
  * queued at once (which fixes per-key order), synchronous ones are collected in a {@link SyncEvents} batch that
  * the mutating thread runs with {@link SyncEvents#deliver()} once the key is released, before the operation
  * returns.
+ *
+ * <h2>One key's order across callers</h2>
+ * Synchronous listeners see one key's events in the order of its changes, as the spec asks. A step that publishes
+ * synchronous events takes a {@link Ticket} for its key inside the step (so a key's tickets follow its changes),
+ * and its delivery first waits for the key's previous ticket to be delivered or given up. A caller thus waits only
+ * for other callers' synchronous listeners of the same key. Three rules keep that wait from closing a cycle:
+ * <ul>
+ *   <li>A delivery inside an atomic step (an entry processor, loader or writer that changed the cache) does not
+ *   wait ({@link Nesting}): it holds a key the other thread may need.</li>
+ *   <li>A delivery asked for during another delivery (a listener that changed the cache) is deferred to the end of
+ *   the outer delivery, whose tickets are all done by then; a {@code loadAll} started there runs as nested.</li>
+ *   <li>No wait is longer than {@link #ORDER_WAIT_PROPERTY} (default 1 s): a listener that hands a change of its
+ *   key to a thread of its own and waits for it is the spec's "listener that mutates the cache", which may
+ *   deadlock; here it costs that bound once, the two deliveries may then come in either order, and it is counted
+ *   ({@link #orderWaitTimeouts()}) and logged.</li>
+ * </ul>
  *
  * <p>The registration list is a copy-on-write array: reads are a volatile load; registering and deregistering
  * (rare management calls) copy it under this object's monitor.
@@ -33,8 +54,21 @@ public final class EventDispatcher<K, V> {
   private volatile int typeMask;
   private volatile boolean oldValueRequired;
   /** Drops and failures of listeners already deregistered, so the totals never go backwards. */
-  private final java.util.concurrent.atomic.LongAdder retiredDropped = new java.util.concurrent.atomic.LongAdder();
-  private final java.util.concurrent.atomic.LongAdder retiredFailed = new java.util.concurrent.atomic.LongAdder();
+  private final LongAdder retiredDropped = new LongAdder();
+  private final LongAdder retiredFailed = new LongAdder();
+
+  /** The system property bounding, in milliseconds, a delivery's wait for the key's earlier events. */
+  public static final String ORDER_WAIT_PROPERTY = "goldylox.listener.order-wait-ms";
+  static final long ORDER_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(Long.getLong(ORDER_WAIT_PROPERTY, 1_000L));
+  private static final long TIMEOUT_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+  /**
+   * Each key's last ticket whose events are not delivered yet: a step takes its ticket inside the key's atomic
+   * step, and its delivery waits for the ticket before it.
+   */
+  private final ConcurrentHashMap<Object, Ticket> lastTickets = new ConcurrentHashMap<>();
+  private final LongAdder orderWaitTimeouts = new LongAdder();
+  private final AtomicLong lastTimeoutLogNanos = new AtomicLong(System.nanoTime() - TIMEOUT_LOG_INTERVAL_NANOS);
 
   public EventDispatcher(Cache<K, V> source, Executor asyncExecutor, long maxPendingPerListener) {
     this.source = source;
@@ -107,6 +141,7 @@ public final class EventDispatcher<K, V> {
     boolean oldAvailable = type != EventType.CREATED && oldValue != null;
     GoldyloxCacheEntryEvent<K, V> event = new GoldyloxCacheEntryEvent<>(
         source, type, key, value, oldAvailable ? oldValue : null, oldAvailable);
+    Ticket ticket = null;
     for (ListenerRegistration<K, V> registration : registrations) {
       if (!registration.wants(type)) {
         continue;
@@ -117,10 +152,93 @@ public final class EventDispatcher<K, V> {
         if (sync == null) {
           sync = new SyncEvents<>();
         }
-        sync.add(registration, event);
+        if (ticket == null) {
+          ticket = new Ticket(key);
+          Ticket previous = lastTickets.put(key, ticket);
+          ticket.previous = previous == null || previous.isDone() ? null : previous;
+        }
+        sync.add(registration, event, ticket);
       }
     }
     return sync;
+  }
+
+  /** Deliveries that stopped waiting for a key's earlier synchronous events after the bound, since creation. */
+  public long orderWaitTimeouts() {
+    return orderWaitTimeouts.sum();
+  }
+
+  private void orderWaitTimedOut(Object key) {
+    orderWaitTimeouts.increment();
+    long now = System.nanoTime();
+    long last = lastTimeoutLogNanos.get();
+    if (now - last >= TIMEOUT_LOG_INTERVAL_NANOS && lastTimeoutLogNanos.compareAndSet(last, now)) {
+      System.getLogger(EventDispatcher.class.getName()).log(System.Logger.Level.WARNING, "Cache " + source.getName()
+          + ": a synchronous delivery for key " + key + " waited " + TimeUnit.NANOSECONDS.toMillis(ORDER_WAIT_NANOS)
+          + " ms for the key's earlier events and went ahead; their listeners may see the two in either order. Is a"
+          + " synchronous listener waiting for another thread that changes the key it is told about? ("
+          + orderWaitTimeouts.sum() + " such deliveries so far; this is logged at most once a minute; "
+          + ORDER_WAIT_PROPERTY + " sets the bound)");
+    }
+  }
+
+  /**
+   * One step's place in the order of its key's synchronous deliveries: taken inside the key's atomic step by the
+   * thread that then delivers, done once its events are delivered or will never be.
+   */
+  final class Ticket {
+    private final Object key;
+    private final Thread owner = Thread.currentThread();
+    private final CountDownLatch done = new CountDownLatch(1);
+    /** The key's ticket before this one, undelivered when this one was taken; touched by the owner only. */
+    private Ticket previous;
+
+    Ticket(Object key) {
+      this.key = key;
+    }
+
+    boolean isDone() {
+      return done.getCount() == 0;
+    }
+
+    /**
+     * Waits, at most {@link #ORDER_WAIT_NANOS}, until the key's earlier events are delivered; not for earlier
+     * events of this very thread (two steps of one operation, delivered in their order anyway).
+     */
+    void awaitTurn() {
+      Ticket before = previous;
+      previous = null; // waited for at most once, and not kept reachable from here
+      if (before == null || before.owner == owner) {
+        return;
+      }
+      boolean interrupted = false;
+      long deadline = System.nanoTime() + ORDER_WAIT_NANOS;
+      try {
+        while (true) {
+          try {
+            if (!before.done.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+              orderWaitTimedOut(key);
+            }
+            return;
+          } catch (InterruptedException e) {
+            interrupted = true; // the listener's caller decides about interrupts: keep the order, keep the flag
+          }
+        }
+      } finally {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+
+    /** Marks this ticket's events delivered or given up. */
+    void finish() {
+      previous = null;
+      if (!isDone()) {
+        done.countDown();
+        lastTickets.remove(key, this);
+      }
+    }
   }
 
   /** Events queued for asynchronous listeners and not yet delivered, over all listeners. */
@@ -167,16 +285,19 @@ public final class EventDispatcher<K, V> {
   }
 
   /**
-   * Synchronous events of one operation, delivered by the mutating thread after it released the key.
-   * Not thread-safe: owned by one operation.
+   * Synchronous events of one operation, delivered by the mutating thread after it released the key(s); each with
+   * the ticket of its step, in the order of the steps. Not thread-safe: owned by one operation.
    */
   public static final class SyncEvents<K, V> {
     private final List<ListenerRegistration<K, V>> targets = new ArrayList<>(2);
     private final List<GoldyloxCacheEntryEvent<K, V>> events = new ArrayList<>(2);
+    private final List<EventDispatcher<K, V>.Ticket> tickets = new ArrayList<>(2);
 
-    void add(ListenerRegistration<K, V> registration, GoldyloxCacheEntryEvent<K, V> event) {
+    void add(ListenerRegistration<K, V> registration, GoldyloxCacheEntryEvent<K, V> event,
+        EventDispatcher<K, V>.Ticket ticket) {
       targets.add(registration);
       events.add(event);
+      tickets.add(ticket);
     }
 
     /** Appends the events of another batch (multi-key operations deliver once, at the end). */
@@ -184,17 +305,61 @@ public final class EventDispatcher<K, V> {
       if (other != null) {
         targets.addAll(other.targets);
         events.addAll(other.events);
+        tickets.addAll(other.tickets);
       }
       return this;
     }
 
     /**
-     * Delivers every event in order. The first listener exception is rethrown as a
-     * {@link CacheEntryListenerException} after the remaining events were delivered.
+     * Gives these events up (their operation failed after its steps published them, or they were delivered):
+     * the key's later events need not wait for them. Idempotent.
+     */
+    public void abandon() {
+      for (EventDispatcher<K, V>.Ticket ticket : tickets) {
+        ticket.finish();
+      }
+    }
+
+    /**
+     * Delivers every event in order, each after the key's earlier events (see {@link EventDispatcher}); asked for
+     * during another delivery, defers them to the end of it. The first listener exception is rethrown as a
+     * {@link CacheEntryListenerException} after the remaining events were delivered (that of a deferred batch by
+     * the outer delivery).
      */
     public void deliver() {
+      Nesting nesting = Nesting.current();
+      if (nesting.deliveries > 0) {
+        nesting.deferred.add(this);
+        return;
+      }
+      boolean ordered = nesting.steps == 0;
       RuntimeException failure = null;
+      nesting.deliveries++;
+      try {
+        failure = deliverEach(ordered, null);
+        // Changes the listeners made, in order (the list may grow while it is walked).
+        for (int i = 0; i < nesting.deferred.size(); i++) {
+          failure = nesting.deferred.get(i).deliverEach(ordered, failure);
+        }
+      } finally {
+        nesting.deliveries--;
+        abandon();
+        for (SyncEvents<?, ?> deferred : nesting.deferred) {
+          deferred.abandon();
+        }
+        nesting.deferred.clear();
+      }
+      if (failure != null) {
+        throw failure;
+      }
+    }
+
+    private RuntimeException deliverEach(boolean ordered, RuntimeException failure) {
       for (int i = 0; i < events.size(); i++) {
+        EventDispatcher<K, V>.Ticket ticket = tickets.get(i);
+        if (ordered) {
+          ticket.awaitTurn();
+        }
         try {
           targets.get(i).deliver(events.get(i));
         } catch (CacheEntryListenerException e) {
@@ -202,10 +367,11 @@ public final class EventDispatcher<K, V> {
         } catch (RuntimeException e) {
           failure = failure == null ? new CacheEntryListenerException(e) : failure;
         }
+        if (i + 1 == events.size() || tickets.get(i + 1) != ticket) {
+          ticket.finish();
+        }
       }
-      if (failure != null) {
-        throw failure;
-      }
+      return failure;
     }
   }
 }

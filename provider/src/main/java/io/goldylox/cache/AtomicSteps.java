@@ -64,6 +64,8 @@ final class AtomicSteps<K, V> {
   private final CacheStatistics statistics;
   /** Entries removed because they expired (found by a read or a write, or reclaimed by a sweep). */
   private final LongAdder expiredEntries = new LongAdder();
+  /** Changes that bulk operations talking to the store outside the steps must know of. */
+  final ChangeStamps stamps = new ChangeStamps();
 
   AtomicSteps(GoldyloxCache<K, V> cache, Tier<K> tier, Copier copier, CacheWriter<K, V> writer,
       WriteBehindJournal<K, V> writeBehind, ExpiryCalculator expiry, ExpirySweeper sweeper,
@@ -135,7 +137,7 @@ final class AtomicSteps<K, V> {
     }
     op.begin(k, live);
     op.runBody();
-    return commit(k, op, now, (op.flags & SKIP_WRITER) == 0);
+    return commit(k, op, now, (op.flags & SKIP_WRITER) == 0 || op.writeAgain);
   }
 
   /**
@@ -180,6 +182,9 @@ final class AtomicSteps<K, V> {
                 stored instanceof SerializedBytes ? ((SerializedBytes) stored).bytes() : null);
           }
         }
+        if (op.outcome() != EntryOperation.Outcome.LOAD) {
+          stamps.changed(key);
+        }
         long deadline;
         if (update) {
           deadline = expiry.onUpdate(now);
@@ -215,6 +220,7 @@ final class AtomicSteps<K, V> {
             writeBehind.delete(key);
           }
         }
+        stamps.changed(key);
         next = null;
         if (live != null) {
           op.removal = true;

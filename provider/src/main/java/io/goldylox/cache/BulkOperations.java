@@ -3,9 +3,12 @@ package io.goldylox.cache;
 import static io.goldylox.cache.AtomicSteps.SKIP_WRITER;
 import static io.goldylox.cache.AtomicSteps.asWriterException;
 import static io.goldylox.cache.OperationBodies.DISCARD;
+import static io.goldylox.cache.OperationBodies.DISCARD_DELETED;
 import static io.goldylox.cache.OperationBodies.LOAD_IF_ABSENT_THEN_GET;
 import static io.goldylox.cache.OperationBodies.PUT_STORED;
+import static io.goldylox.cache.OperationBodies.PUT_STORED_WRITTEN;
 
+import io.goldylox.cache.OperationBodies.StampedForm;
 import io.goldylox.event.EventDispatcher.SyncEvents;
 import io.goldylox.internal.CacheEntry;
 import io.goldylox.serialization.Copier;
@@ -20,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import javax.cache.Cache;
 import javax.cache.integration.CacheWriter;
+import javax.cache.integration.CacheWriterException;
 import javax.cache.processor.EntryProcessor;
 import javax.cache.processor.EntryProcessorException;
 import javax.cache.processor.EntryProcessorResult;
@@ -75,16 +79,22 @@ final class BulkOperations<K, V> {
       }
     }
     if (missing != null) {
-      Map<K, V> loaded = cache.loading.loadMissing(missing);
       SyncEvents<K, V> sync = null;
+      steps.stamps.open();
       try {
-        for (Map.Entry<K, V> entry : loaded.entrySet()) {
-          K key = entry.getKey();
-          V value = entry.getValue();
-          if (key == null || value == null) {
+        long[] stamps = new long[missing.size()];
+        for (int i = 0; i < stamps.length; i++) {
+          stamps[i] = steps.stamps.stamp(missing.get(i));
+        }
+        Map<K, V> loaded = cache.loading.loadMissing(missing);
+        for (int i = 0; i < stamps.length; i++) {
+          K key = missing.get(i); // only the keys asked for: a loader may return others
+          V value = loaded.get(key);
+          if (value == null) {
             continue;
           }
-          EntryOperation<K, V> op = steps.execute(copier.copyKey(key), LOAD_IF_ABSENT_THEN_GET, value, null, 0);
+          EntryOperation<K, V> op =
+              steps.execute(copier.copyKey(key), LOAD_IF_ABSENT_THEN_GET, value, stamps[i], 0);
           sync = op.mergeSyncEvents(sync);
           if (op.result() != null) {
             result.put(key, op.result());
@@ -93,6 +103,8 @@ final class BulkOperations<K, V> {
       } catch (RuntimeException | Error e) {
         abandon(sync);
         throw e;
+      } finally {
+        steps.stamps.close();
       }
       if (sync != null) {
         sync.deliver();
@@ -150,12 +162,44 @@ final class BulkOperations<K, V> {
     for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
       storedForms.put(entry.getKey(), copier.toStored(entry.getValue()));
     }
+    if (writer == null || map.isEmpty()) {
+      SyncEvents<K, V> sync = null;
+      try {
+        for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
+          EntryOperation<K, V> op = steps.execute(copier.copyKey(entry.getKey()), PUT_STORED, entry.getValue(),
+              storedForms.get(entry.getKey()), 0);
+          sync = op.mergeSyncEvents(sync);
+        }
+      } catch (RuntimeException | Error e) {
+        abandon(sync);
+        throw e;
+      }
+      statistics.recordPutTime(start);
+      if (sync != null) {
+        sync.deliver();
+      }
+      return;
+    }
+    writeAllThenStore(map, storedForms, start);
+  }
+
+  /**
+   * {@code putAll} through the writer: one {@code writeAll}, then a step per key written that stores it without
+   * calling the writer, unless the key changed since the {@code writeAll} began (a single write may have reached
+   * the store after it): that step writes the key again under its lock ({@link ChangeStamps}). A key the writer
+   * failed is not stored; the first failure is thrown once the others are stored.
+   */
+  private void writeAllThenStore(Map<? extends K, ? extends V> map, Map<Object, Object> storedForms, long start) {
     Set<Object> failedKeys = Set.of();
     RuntimeException failure = null;
-    if (writer != null && !map.isEmpty()) {
+    SyncEvents<K, V> sync = null;
+    steps.stamps.open();
+    try {
       List<Cache.Entry<? extends K, ? extends V>> batch = new ArrayList<>(map.size());
+      Map<Object, Long> stamps = new HashMap<>(map.size() * 2);
       for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
         batch.add(new CacheEntry<>(entry.getKey(), entry.getValue()));
+        stamps.put(entry.getKey(), steps.stamps.stamp(entry.getKey()));
       }
       try {
         writer.writeAll(batch);
@@ -166,22 +210,25 @@ final class BulkOperations<K, V> {
           failedKeys.add(left.getKey());
         }
       }
-    }
-    SyncEvents<K, V> sync = null;
-    try {
       for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
-        if (failedKeys.contains(entry.getKey())) {
+        K key = entry.getKey();
+        if (failedKeys.contains(key)) {
           continue;
         }
-        V value = entry.getValue();
-        Object stored = storedForms.get(entry.getKey());
-        EntryOperation<K, V> op = steps.execute(copier.copyKey(entry.getKey()), PUT_STORED, value, stored,
-            writer != null ? SKIP_WRITER : 0);
-        sync = op.mergeSyncEvents(sync);
+        StampedForm form = new StampedForm(storedForms.get(key), stamps.get(key));
+        try {
+          EntryOperation<K, V> op =
+              steps.execute(copier.copyKey(key), PUT_STORED_WRITTEN, entry.getValue(), form, SKIP_WRITER);
+          sync = op.mergeSyncEvents(sync);
+        } catch (CacheWriterException e) {
+          failure = failure == null ? e : failure; // its write again failed: the key keeps what it had
+        }
       }
     } catch (RuntimeException | Error e) {
       abandon(sync);
       throw e;
+    } finally {
+      steps.stamps.close();
     }
     statistics.recordPutTime(start);
     if (sync != null) {
@@ -192,32 +239,54 @@ final class BulkOperations<K, V> {
     }
   }
 
-  /** Deletes {@code keys} through the writer (one {@code deleteAll}), then removes those it deleted. */
+  /**
+   * Deletes {@code keys} through the writer (one {@code deleteAll}), then removes those it deleted, each in a step
+   * that deletes it again under its lock if it changed since the {@code deleteAll} began ({@link ChangeStamps}).
+   * Without a writer, only the steps.
+   */
   void removeKeys(List<K> keys) {
     long start = statistics.startNanos();
+    boolean throughWriter = writer != null && !keys.isEmpty();
     Set<Object> failedKeys = Set.of();
     RuntimeException failure = null;
-    if (writer != null && !keys.isEmpty()) {
-      List<K> batch = new ArrayList<>(keys);
-      try {
-        writer.deleteAll(batch);
-      } catch (Exception e) {
-        failure = asWriterException(e);
-        failedKeys = new HashSet<>(batch);
-      }
-    }
     SyncEvents<K, V> sync = null;
+    if (throughWriter) {
+      steps.stamps.open();
+    }
     try {
+      Map<Object, Long> stamps = new HashMap<>();
+      if (throughWriter) {
+        for (K key : keys) {
+          stamps.put(key, steps.stamps.stamp(key));
+        }
+        List<K> batch = new ArrayList<>(keys);
+        try {
+          writer.deleteAll(batch);
+        } catch (Exception e) {
+          failure = asWriterException(e);
+          failedKeys = new HashSet<>(batch);
+        }
+      }
       for (K key : keys) {
         if (failedKeys.contains(key)) {
           continue;
         }
-        EntryOperation<K, V> op = steps.execute(key, DISCARD, null, null, writer != null ? SKIP_WRITER : 0);
-        sync = op.mergeSyncEvents(sync);
+        try {
+          EntryOperation<K, V> op = throughWriter
+              ? steps.execute(key, DISCARD_DELETED, stamps.get(key), null, SKIP_WRITER)
+              : steps.execute(key, DISCARD, null, null, 0);
+          sync = op.mergeSyncEvents(sync);
+        } catch (CacheWriterException e) {
+          failure = failure == null ? e : failure; // its delete again failed: the key keeps what it had
+        }
       }
     } catch (RuntimeException | Error e) {
       abandon(sync);
       throw e;
+    } finally {
+      if (throughWriter) {
+        steps.stamps.close();
+      }
     }
     statistics.recordRemoveTime(start);
     if (sync != null) {

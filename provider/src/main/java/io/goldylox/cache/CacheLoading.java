@@ -129,36 +129,46 @@ final class CacheLoading<K, V> {
     }
   }
 
-  /** The body of {@link #loadAll}, on a worker thread. */
+  /**
+   * The body of {@link #loadAll}, on a worker thread. Loads the keys asked for (without replacing: those the cache
+   * does not hold), except those with a write-behind operation pending, whose store value is older than the
+   * cache's (read-your-writes); stores only what the loader returned for them, and not a key that changed while
+   * the loader ran ({@link ChangeStamps}: the store may have moved on since it was read).
+   */
   private void loadAllNow(List<K> keys, boolean replaceExistingValues) {
-    List<K> toLoad = keys;
-    if (!replaceExistingValues) {
-      toLoad = new ArrayList<>(keys.size());
-      for (K key : keys) {
-        if (!cache.containsKey(key)) {
-          toLoad.add(key);
-        }
+    List<K> toLoad = new ArrayList<>(keys.size());
+    for (K key : keys) {
+      if ((replaceExistingValues || !cache.containsKey(key))
+          && (writeBehind == null || writeBehind.pending(key) == null)) {
+        toLoad.add(key);
       }
     }
     if (toLoad.isEmpty()) {
       return;
     }
-    Map<K, V> loaded = loadMany(toLoad);
     SyncEvents<K, V> sync = null;
+    steps.stamps.open();
     try {
-      for (Map.Entry<K, V> entry : loaded.entrySet()) {
-        K key = entry.getKey();
-        V value = entry.getValue();
-        if (key == null || value == null) {
+      long[] stamps = new long[toLoad.size()];
+      for (int i = 0; i < stamps.length; i++) {
+        stamps[i] = steps.stamps.stamp(toLoad.get(i));
+      }
+      Map<K, V> loaded = loadMany(toLoad);
+      for (int i = 0; i < stamps.length; i++) {
+        K key = toLoad.get(i); // only the keys asked for: a loader may return others
+        V value = loaded.get(key);
+        if (value == null) {
           continue;
         }
         EntryOperation<K, V> op = steps.execute(copier.copyKey(key), replaceExistingValues ? LOAD : LOAD_IF_ABSENT,
-            value, null, 0);
+            value, stamps[i], 0);
         sync = op.mergeSyncEvents(sync);
       }
     } catch (RuntimeException | Error e) {
       BulkOperations.abandon(sync);
       throw e;
+    } finally {
+      steps.stamps.close();
     }
     if (sync != null) {
       sync.deliver();

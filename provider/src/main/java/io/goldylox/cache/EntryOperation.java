@@ -85,6 +85,11 @@ final class EntryOperation<K, V> implements MutableEntry<K, V>, BiFunction<K, St
   boolean removal;
   /** Synchronous listener events to deliver once the key is released, or {@code null}. */
   SyncEvents<K, V> sync;
+  /**
+   * Set by a body of a bulk write whose writer call went before a concurrent change of the key: the step calls
+   * the writer again for this key, under its lock, so that store and cache end with the same value.
+   */
+  boolean writeAgain;
 
   EntryOperation(GoldyloxCache<K, V> cache, Body<K, V> body, Object first, Object second, int flags) {
     this.cache = cache;
@@ -174,6 +179,14 @@ final class EntryOperation<K, V> implements MutableEntry<K, V>, BiFunction<K, St
     if (sync != null) {
       sync.deliver();
     }
+  }
+
+  /**
+   * Whether no change of this key counted since {@code stamp} ({@link ChangeStamps}); {@code null} (no stamp
+   * taken) counts as unchanged.
+   */
+  boolean unchangedSince(Object stamp) {
+    return stamp == null || cache.steps.stamps.unchangedSince(key, (Long) stamp);
   }
 
   /** Gives up this step's synchronous events (the operation failed after its step published them). */

@@ -31,6 +31,29 @@ final class OperationBodies {
     return null;
   };
 
+  /**
+   * One key of {@code putAll} after its {@code writeAll}: as {@link #PUT_STORED}, {@code second} a
+   * {@link StampedForm}; if the key changed since the stamp (a write may have reached the store after the
+   * {@code writeAll}), the step writes the value again, under the key's lock.
+   */
+  static final Body<Object, Object> PUT_STORED_WRITTEN = (op, value, stamped) -> {
+    StampedForm form = (StampedForm) stamped;
+    op.writeAgain = !op.unchangedSince(form.stamp);
+    op.setValue(value, form.stored);
+    return null;
+  };
+
+  /** A stored form and the stamp its key had before the writer was called ({@link ChangeStamps}). */
+  static final class StampedForm {
+    final Object stored;
+    final Long stamp;
+
+    StampedForm(Object stored, Long stamp) {
+      this.stored = stored;
+      this.stamp = stamp;
+    }
+  }
+
   /** {@code getAndPut(key, first)}. */
   static final Body<Object, Object> GET_AND_PUT = (op, value, unused) -> {
     Object old = op.originalValue();
@@ -56,6 +79,16 @@ final class OperationBodies {
 
   /** A removal that reports nothing: {@code removeAll}, {@code Iterator.remove}. */
   static final Body<Object, Object> DISCARD = (op, none, unused) -> {
+    op.remove();
+    return null;
+  };
+
+  /**
+   * One key of {@code removeAll} after its {@code deleteAll}: as {@link #DISCARD}; if the key changed since the
+   * stamp {@code first}, the step deletes it again, under the key's lock.
+   */
+  static final Body<Object, Object> DISCARD_DELETED = (op, stamp, unused) -> {
+    op.writeAgain = !op.unchangedSince(stamp);
     op.remove();
     return null;
   };
@@ -112,23 +145,34 @@ final class OperationBodies {
     return old;
   };
 
-  /** {@code loadAll} replacing existing values: stores the loaded value {@code first}. */
-  static final Body<Object, Object> LOAD = (op, value, unused) -> {
-    op.setLoaded(value);
-    return null;
-  };
-
-  /** {@code loadAll} keeping existing values: stores the loaded value {@code first} where there is none. */
-  static final Body<Object, Object> LOAD_IF_ABSENT = (op, value, unused) -> {
-    if (!op.exists()) {
+  /**
+   * {@code loadAll} replacing existing values: stores the loaded value {@code first}, unless the key changed since
+   * its stamp {@code second} was taken before the loader ran ({@link ChangeStamps}).
+   */
+  static final Body<Object, Object> LOAD = (op, value, stamp) -> {
+    if (op.unchangedSince(stamp)) { // else the store may have moved on since it was read: not kept
       op.setLoaded(value);
     }
     return null;
   };
 
-  /** One loaded key of {@code getAll}: stores {@code first} where there is none, returns the value then held. */
-  static final Body<Object, Object> LOAD_IF_ABSENT_THEN_GET = (op, value, unused) -> {
+  /** {@code loadAll} keeping existing values: as {@link #LOAD}, where the key has no value. */
+  static final Body<Object, Object> LOAD_IF_ABSENT = (op, value, stamp) -> {
+    if (!op.exists() && op.unchangedSince(stamp)) {
+      op.setLoaded(value);
+    }
+    return null;
+  };
+
+  /**
+   * One loaded key of {@code getAll}: stores {@code first} where there is none, returns the value then held; if the
+   * key changed since its stamp {@code second}, returns the loaded value without keeping it.
+   */
+  static final Body<Object, Object> LOAD_IF_ABSENT_THEN_GET = (op, value, stamp) -> {
     if (!op.exists()) {
+      if (!op.unchangedSince(stamp)) {
+        return value; // the key changed while it loaded: returned (the read came first), not kept
+      }
       op.setLoaded(value);
     }
     return op.exists() ? op.getValue() : null;

@@ -39,9 +39,16 @@ final class AsyncView<K, V> implements AsyncCache<K, V> {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+    long start = cache.statistics().startNanos(); // a get's time, as get(key) records it: until the value is known
     return found.thenCompose(entry -> readCompletesAtOnce(entry)
-        ? CompletableFuture.completedFuture(cache.read(key, entry))
-        : submit(() -> cache.read(key, entry)));
+        ? CompletableFuture.completedFuture(timedRead(key, entry, start))
+        : submit(() -> timedRead(key, entry, start)));
+  }
+
+  private V timedRead(K key, StoredEntry entry, long start) {
+    V value = cache.read(key, entry);
+    cache.statistics().recordGetTime(start);
+    return value;
   }
 
   @Override

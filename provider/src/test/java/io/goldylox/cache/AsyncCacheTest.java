@@ -79,6 +79,24 @@ class AsyncCacheTest {
     assertThatThrownBy(() -> async.getAsync("k")).isInstanceOf(IllegalStateException.class);
   }
 
+  /** An asynchronous get counts as a get in the statistics: its hit or miss and its time. */
+  @Test
+  void anAsynchronousGetIsTimedAsAGet() throws Exception {
+    Cache<String, Long> cache = manager.createCache("timed",
+        GoldyloxConfiguration.builder(String.class, Long.class).statistics(true).build());
+    AsyncCache<String, Long> async = cache.unwrap(AsyncCache.class);
+    cache.put("k", 1L);
+    io.goldylox.stats.CacheStatistics statistics = cache.unwrap(GoldyloxCache.class).statistics();
+    long before = statistics.getTimeNanos();
+
+    for (int i = 0; i < 100; i++) {
+      assertThat(async.getAsync("k").toCompletableFuture()).isCompletedWithValue(1L);
+    }
+
+    assertThat(statistics.hits()).isEqualTo(100);
+    assertThat(statistics.getTimeNanos()).as("get time recorded by getAsync").isGreaterThan(before);
+  }
+
   @Test
   void aLoadRunsOnTheAsyncThreadsWhileTheCallerGoesOn() throws Exception {
     Cache<String, String> cache = manager.createCache("loading",

@@ -96,13 +96,13 @@ final class AtomicSteps<K, V> {
     nesting.enterStep(); // what the step's loader, writer or processor delivers does not wait for other keys
     try {
       tier.compute(key, op); // runs step(op, key, current) under the key's lock
-      return recorded(op);
     } catch (RuntimeException | Error e) {
-      op.abandonSyncEvents(); // failed after its step published: the key's later events must not wait for these
-      throw e;
-    } finally {
       nesting.exitStep();
+      op.abandonSyncEvents(); // failed after its step published (a remote tier's write): given up, in turn
+      throw e;
     }
+    nesting.exitStep();
+    return recorded(op);
   }
 
   /** Records what the step of {@code op} did: the deadline it set for the sweep, and the statistics. */
@@ -304,14 +304,13 @@ final class AtomicSteps<K, V> {
     nesting.enterStep();
     try {
       tier.computeExpiry(key, op); // a near cache drops its own copy only: the shared store expires its copy itself
-      recorded(op);
     } catch (RuntimeException | Error e) {
+      nesting.exitStep();
       op.abandonSyncEvents();
       throw e;
-    } finally {
-      nesting.exitStep();
     }
-    op.deliverSyncEvents();
+    nesting.exitStep();
+    recorded(op).deliverSyncEvents();
   }
 
   /** How soon a sweep comes back for entries it could not expire because the remote store failed. */

@@ -101,7 +101,7 @@ final class BulkOperations<K, V> {
           }
         }
       } catch (RuntimeException | Error e) {
-        abandon(sync);
+        deliverBeforeFailure(sync, e);
         throw e;
       } finally {
         steps.stamps.close();
@@ -171,7 +171,7 @@ final class BulkOperations<K, V> {
           sync = op.mergeSyncEvents(sync);
         }
       } catch (RuntimeException | Error e) {
-        abandon(sync);
+        deliverBeforeFailure(sync, e);
         throw e;
       }
       statistics.recordPutTime(start);
@@ -225,7 +225,7 @@ final class BulkOperations<K, V> {
         }
       }
     } catch (RuntimeException | Error e) {
-      abandon(sync);
+      deliverBeforeFailure(sync, e);
       throw e;
     } finally {
       steps.stamps.close();
@@ -281,7 +281,7 @@ final class BulkOperations<K, V> {
         }
       }
     } catch (RuntimeException | Error e) {
-      abandon(sync);
+      deliverBeforeFailure(sync, e);
       throw e;
     } finally {
       if (throughWriter) {
@@ -298,12 +298,18 @@ final class BulkOperations<K, V> {
   }
 
   /**
-   * Gives up the synchronous events of the steps a multi-key call made before one of them failed (the call
-   * throws): the keys' later events must not wait for them.
+   * Delivers the synchronous events of the steps a multi-key call made before one of them failed (the call then
+   * throws {@code failure}): those changes were made, so their events are due, and giving their tickets up unheard
+   * would let the keys' later changes overtake earlier ones still in delivery. A listener's exception is added to
+   * {@code failure} as suppressed.
    */
-  static void abandon(SyncEvents<?, ?> sync) {
+  static void deliverBeforeFailure(SyncEvents<?, ?> sync, Throwable failure) {
     if (sync != null) {
-      sync.abandon();
+      try {
+        sync.deliver();
+      } catch (RuntimeException listenerFailure) {
+        failure.addSuppressed(listenerFailure);
+      }
     }
   }
 }

@@ -45,9 +45,14 @@ final class CacheLoading<K, V> {
   private final WriteBehindJournal<K, V> writeBehind;
   /** The manager's loader threads, for {@code loadAll}. */
   private final Executor loads;
+  /**
+   * Where a nested {@code loadAll} runs (one started inside a step or a delivery): never queued behind the loader
+   * threads, which may all be waiting for the starting delivery's events.
+   */
+  private final Executor nestedLoads;
 
   CacheLoading(GoldyloxCache<K, V> cache, AtomicSteps<K, V> steps, Copier copier, CacheLoader<K, V> loader,
-      boolean readThrough, WriteBehindJournal<K, V> writeBehind, Executor loads) {
+      boolean readThrough, WriteBehindJournal<K, V> writeBehind, Executor loads, Executor nestedLoads) {
     this.cache = cache;
     this.steps = steps;
     this.copier = copier;
@@ -55,6 +60,7 @@ final class CacheLoading<K, V> {
     this.readThrough = readThrough;
     this.writeBehind = writeBehind;
     this.loads = loads;
+    this.nestedLoads = nestedLoads;
   }
 
   /** {@code Cache.loadAll}, its arguments checked: hands the keys to a loader thread. */
@@ -67,7 +73,8 @@ final class CacheLoading<K, V> {
     }
     List<K> snapshot = new ArrayList<>(new LinkedHashSet<K>(keys));
     try {
-      loads.execute(new LoadAllTask(snapshot, replaceExistingValues, listener, Nesting.current().isNested()));
+      boolean nested = Nesting.current().isNested();
+      (nested ? nestedLoads : loads).execute(new LoadAllTask(snapshot, replaceExistingValues, listener, nested));
     } catch (RejectedExecutionException e) {
       IllegalStateException closing =
           new IllegalStateException("The cache manager of " + cache.getName() + " is closed", e);
@@ -165,7 +172,7 @@ final class CacheLoading<K, V> {
         sync = op.mergeSyncEvents(sync);
       }
     } catch (RuntimeException | Error e) {
-      BulkOperations.abandon(sync);
+      BulkOperations.deliverBeforeFailure(sync, e);
       throw e;
     } finally {
       steps.stamps.close();

@@ -179,7 +179,8 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       events.register(listener);
     }
     this.steps = new AtomicSteps<>(this, tier, copier, writer, writeBehind, expiry, sweeper, events, statistics);
-    this.loading = new CacheLoading<>(this, steps, copier, loader, readThrough, writeBehind, workers.loads());
+    this.loading = new CacheLoading<>(this, steps, copier, loader, readThrough, writeBehind, workers.loads(),
+        workers.events()); // a nested loadAll (started by a listener) must not queue behind waiting loaders
     this.bulk = new BulkOperations<>(this, steps, copier, writer, statistics);
     this.singleKey = new SingleKeyOperations<>(this, steps, copier, statistics, missMayFind);
     statistics.setEnabled(configuration.isStatisticsEnabled());

@@ -24,10 +24,11 @@ import javax.cache.event.EventType;
  * returns.
  *
  * <h2>One key's order across callers</h2>
- * Synchronous listeners see one key's events in the order of its changes, as the spec asks. A step that publishes
- * synchronous events takes a {@link Ticket} for its key inside the step (so a key's tickets follow its changes),
- * and its delivery first waits for the key's previous ticket to be delivered or given up. A caller thus waits only
- * for other callers' synchronous listeners of the same key. Three rules keep that wait from closing a cycle:
+ * Each synchronous listener sees one key's events in the order of its changes, as the spec asks. A step that
+ * publishes an event for a synchronous listener takes a {@link Ticket} of that listener for its key inside the
+ * step (so a key's tickets follow its changes), and its delivery first waits for the listener's previous ticket
+ * of the key to be delivered or given up. A caller thus waits only for other callers' deliveries of the same key
+ * to the same listener. Three rules keep that wait from closing a cycle:
  * <ul>
  *   <li>A delivery inside an atomic step (an entry processor, loader or writer that changed the cache) does not
  *   wait ({@link Nesting}): it holds a key the other thread may need.</li>
@@ -62,11 +63,6 @@ public final class EventDispatcher<K, V> {
   static final long ORDER_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(Long.getLong(ORDER_WAIT_PROPERTY, 1_000L));
   private static final long TIMEOUT_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
-  /**
-   * Each key's last ticket whose events are not delivered yet: a step takes its ticket inside the key's atomic
-   * step, and its delivery waits for the ticket before it.
-   */
-  private final ConcurrentHashMap<Object, Ticket> lastTickets = new ConcurrentHashMap<>();
   private final LongAdder orderWaitTimeouts = new LongAdder();
   private final AtomicLong lastTimeoutLogNanos = new AtomicLong(System.nanoTime() - TIMEOUT_LOG_INTERVAL_NANOS);
 
@@ -141,7 +137,6 @@ public final class EventDispatcher<K, V> {
     boolean oldAvailable = type != EventType.CREATED && oldValue != null;
     GoldyloxCacheEntryEvent<K, V> event = new GoldyloxCacheEntryEvent<>(
         source, type, key, value, oldAvailable ? oldValue : null, oldAvailable);
-    Ticket ticket = null;
     for (ListenerRegistration<K, V> registration : registrations) {
       if (!registration.wants(type)) {
         continue;
@@ -152,11 +147,12 @@ public final class EventDispatcher<K, V> {
         if (sync == null) {
           sync = new SyncEvents<>();
         }
-        if (ticket == null) {
-          ticket = new Ticket(key);
-          Ticket previous = lastTickets.put(key, ticket);
-          ticket.previous = previous == null || previous.isDone() ? null : previous;
-        }
+        // One key's order is kept per listener: a change waits only for earlier events of the same listener.
+        Ticket ticket = new Ticket(key, registration.lastTickets);
+        Object previous = registration.lastTickets.put(key, ticket);
+        @SuppressWarnings("unchecked")
+        Ticket before = (Ticket) previous;
+        ticket.previous = before == null || before.isDone() ? null : before;
         sync.add(registration, event, ticket);
       }
     }
@@ -188,13 +184,16 @@ public final class EventDispatcher<K, V> {
    */
   final class Ticket {
     private final Object key;
+    /** The listener's map of each key's last ticket, which this one leaves when done. */
+    private final ConcurrentHashMap<Object, Object> lastTickets;
     private final Thread owner = Thread.currentThread();
     private final CountDownLatch done = new CountDownLatch(1);
     /** The key's ticket before this one, undelivered when this one was taken; touched by the owner only. */
     private Ticket previous;
 
-    Ticket(Object key) {
+    Ticket(Object key, ConcurrentHashMap<Object, Object> lastTickets) {
       this.key = key;
+      this.lastTickets = lastTickets;
     }
 
     boolean isDone() {
@@ -311,10 +310,25 @@ public final class EventDispatcher<K, V> {
     }
 
     /**
-     * Gives these events up (their operation failed after its steps published them, or they were delivered):
-     * the key's later events need not wait for them. Idempotent.
+     * Gives these events up (their operation failed after its step published them): they are not delivered. A
+     * caller outside any step or delivery first waits its turn, as a delivery would, so that the key's later
+     * events, which will not wait for these, still come after the earlier ones. Idempotent.
      */
     public void abandon() {
+      Nesting nesting = Nesting.current();
+      boolean ordered = nesting.steps == 0 && nesting.deliveries == 0;
+      for (EventDispatcher<K, V>.Ticket ticket : tickets) {
+        if (!ticket.isDone()) {
+          if (ordered) {
+            ticket.awaitTurn();
+          }
+          ticket.finish();
+        }
+      }
+    }
+
+    /** Marks every ticket done (after a delivery, or an error that ended it). */
+    private void finishAll() {
       for (EventDispatcher<K, V>.Ticket ticket : tickets) {
         ticket.finish();
       }
@@ -343,9 +357,9 @@ public final class EventDispatcher<K, V> {
         }
       } finally {
         nesting.deliveries--;
-        abandon();
+        finishAll();
         for (SyncEvents<?, ?> deferred : nesting.deferred) {
-          deferred.abandon();
+          deferred.finishAll();
         }
         nesting.deferred.clear();
       }

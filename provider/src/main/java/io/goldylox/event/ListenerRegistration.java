@@ -25,6 +25,12 @@ final class ListenerRegistration<K, V> {
   private final int typeMask;
   /** Lanes of an asynchronous listener; {@code null} for a synchronous one. */
   final AsyncLanes lanes;
+  /**
+   * A synchronous listener's last undelivered ticket of each key ({@link EventDispatcher}: the order of one key's
+   * events); a ticket removes itself when done. Written by callers' threads inside the key's step.
+   */
+  final java.util.concurrent.ConcurrentHashMap<Object, Object> lastTickets =
+      new java.util.concurrent.ConcurrentHashMap<>();
   /** Set when the listener is deregistered (and closed): it is then never called again. */
   private volatile boolean retired;
 

@@ -23,7 +23,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Event delivery gets a thread per busy listener lane (the executor hands each task to an idle thread or
  * starts one). The number of lanes is fixed per listener, so the thread count is bounded by
  * {@code listeners x lanes}; in exchange, a listener that blocks ties up only its own lanes' threads and never
- * starves another listener or a {@code loadAll}. Loads share max(2, cores) threads and queue beyond that.
+ * starves another listener or a {@code loadAll}. Loads share max(2, cores) threads and queue beyond that; a
+ * {@code loadAll} started by a synchronous listener or inside an atomic step runs on the event executor instead
+ * (it must not queue behind loads waiting for that listener's delivery).
  *
  * <p>{@link #close()} interrupts running work, tells every queued {@link CancellableTask} that it will not run
  * (so a {@code loadAll} caller waiting on its {@code CompletionListener} is answered), and waits briefly for the

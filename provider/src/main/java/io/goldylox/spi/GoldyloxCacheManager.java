@@ -44,7 +44,10 @@ import javax.cache.configuration.Configuration;
  *
  * <p>Lookups ({@link #getCache}) read a concurrent map without locking, so a listener that looks its cache up
  * while an event is being delivered never waits. Creating and destroying caches, and closing, take this
- * manager's monitor; they are management calls, never on a cache operation's path.
+ * manager's monitor; they are management calls, never on a cache operation's path. {@link #close()} runs on the
+ * caller's thread and releases this manager from its provider only at its end, after every cache (and so every
+ * disk directory) is closed; until then the provider's {@code getCacheManager} for this URI waits for it
+ * ({@link #awaitTermination()}), and nothing else ever waits for a close.
  */
 public final class GoldyloxCacheManager implements CacheManager {
 
@@ -78,6 +81,10 @@ public final class GoldyloxCacheManager implements CacheManager {
   private final java.util.List<CacheLifecycleListener> lifecycleListeners;
   private final GoldyloxFileConfig fileConfig;
   private volatile boolean closed;
+  /** The thread running {@link #close()}, while it runs. */
+  private volatile Thread closing;
+  /** Counted down when {@link #close()} has closed every cache and the workers (the directories are free). */
+  private final java.util.concurrent.CountDownLatch terminated = new java.util.concurrent.CountDownLatch(1);
 
   GoldyloxCacheManager(GoldyloxCachingProvider provider, URI uri, ClassLoader classLoader,
       Properties properties) {
@@ -374,12 +381,43 @@ public final class GoldyloxCacheManager implements CacheManager {
       }
       closed = true;
     }
-    provider.release(this);
-    for (GoldyloxCache<?, ?> cache : caches.values()) {
-      cache.close();
+    closing = Thread.currentThread();
+    try {
+      for (GoldyloxCache<?, ?> cache : caches.values()) {
+        cache.close();
+      }
+      caches.clear();
+      workers.close();
+    } finally {
+      // Last: until now the provider keeps this manager, so a getCacheManager for its URI waits for the close
+      // instead of opening the same directories beside it.
+      provider.release(this);
+      closing = null;
+      terminated.countDown();
     }
-    caches.clear();
-    workers.close();
+  }
+
+  /** Whether {@link #close()} has finished. */
+  boolean isTerminated() {
+    return terminated.getCount() == 0;
+  }
+
+  /**
+   * Waits until {@link #close()} has finished: only {@link GoldyloxCachingProvider#getCacheManager} calls it, for
+   * a manager that is closing, so the wait is bounded by that close. A call from the closing thread itself (a
+   * lifecycle listener asking for this URI's manager) would wait for ever and fails instead.
+   */
+  void awaitTermination() {
+    if (closing == Thread.currentThread()) {
+      throw new CacheException("CacheManager " + uri + " is closing on this thread; it cannot be reopened from"
+          + " inside its own close()");
+    }
+    try {
+      terminated.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CacheException("Interrupted while CacheManager " + uri + " was closing", e);
+    }
   }
 
   @Override

@@ -16,8 +16,11 @@ import javax.cache.spi.CachingProvider;
  * {@code META-INF/services/javax.cache.spi.CachingProvider}.
  *
  * <p>Keeps this provider's cache managers per class loader (held weakly, so an undeployed application's loader
- * can be collected once its managers are closed) and per URI. All methods take this provider's monitor; they
- * are lifecycle calls, never on a cache operation's path.
+ * can be collected once its managers are closed) and per URI. A manager stays here until its close has finished
+ * (it then calls {@link #release}), so a new manager for the same URI never opens the disk directories of one
+ * that is still closing. The methods run on the callers' threads and take this provider's monitor; they are
+ * lifecycle calls, never on a cache operation's path. Only {@link #getCacheManager} may wait, outside the
+ * monitor, for a manager of its URI that is closing.
  */
 public final class GoldyloxCachingProvider implements CachingProvider {
 
@@ -29,17 +32,32 @@ public final class GoldyloxCachingProvider implements CachingProvider {
   /** Public no-argument constructor, for {@link java.util.ServiceLoader}. */
   public GoldyloxCachingProvider() {}
 
+  /**
+   * The open manager of {@code (uri, classLoader)}, made if there is none. A manager that is still closing keeps
+   * its caches' disk directories: this waits (outside this provider's monitor, which the close takes last to
+   * release the manager) until that close has finished, then makes the new one.
+   */
   @Override
-  public synchronized CacheManager getCacheManager(URI uri, ClassLoader classLoader, Properties properties) {
+  public CacheManager getCacheManager(URI uri, ClassLoader classLoader, Properties properties) {
     URI managerUri = uri == null ? getDefaultURI() : uri;
     ClassLoader loader = classLoader == null ? getDefaultClassLoader() : classLoader;
-    Map<URI, GoldyloxCacheManager> byUri = managers.computeIfAbsent(loader, any -> new HashMap<>());
-    GoldyloxCacheManager manager = byUri.get(managerUri);
-    if (manager == null || manager.isClosed()) {
-      manager = new GoldyloxCacheManager(this, managerUri, loader, properties);
-      byUri.put(managerUri, manager);
+    while (true) {
+      GoldyloxCacheManager closing;
+      synchronized (this) {
+        Map<URI, GoldyloxCacheManager> byUri = managers.computeIfAbsent(loader, any -> new HashMap<>());
+        GoldyloxCacheManager manager = byUri.get(managerUri);
+        if (manager != null && !manager.isClosed()) {
+          return manager;
+        }
+        if (manager == null || manager.isTerminated()) {
+          manager = new GoldyloxCacheManager(this, managerUri, loader, properties);
+          byUri.put(managerUri, manager);
+          return manager;
+        }
+        closing = manager;
+      }
+      closing.awaitTermination();
     }
-    return manager;
   }
 
   @Override
@@ -74,21 +92,21 @@ public final class GoldyloxCachingProvider implements CachingProvider {
       for (Map<URI, GoldyloxCacheManager> byUri : managers.values()) {
         all.addAll(byUri.values());
       }
-      managers.clear();
     }
-    all.forEach(GoldyloxCacheManager::close);
+    all.forEach(GoldyloxCacheManager::close); // each forgets itself (release) once closed
   }
 
   @Override
   public void close(ClassLoader classLoader) {
     ClassLoader loader = classLoader == null ? getDefaultClassLoader() : classLoader;
-    Map<URI, GoldyloxCacheManager> byUri;
+    List<GoldyloxCacheManager> all = new ArrayList<>();
     synchronized (this) {
-      byUri = managers.remove(loader);
+      Map<URI, GoldyloxCacheManager> byUri = managers.get(loader);
+      if (byUri != null) {
+        all.addAll(byUri.values());
+      }
     }
-    if (byUri != null) {
-      new ArrayList<>(byUri.values()).forEach(GoldyloxCacheManager::close);
-    }
+    all.forEach(GoldyloxCacheManager::close); // each forgets itself (release) once closed
   }
 
   @Override
@@ -99,10 +117,7 @@ public final class GoldyloxCachingProvider implements CachingProvider {
     synchronized (this) {
       Map<URI, GoldyloxCacheManager> byUri = managers.get(loader);
       if (byUri != null) {
-        manager = byUri.remove(managerUri);
-        if (byUri.isEmpty()) {
-          managers.remove(loader);
-        }
+        manager = byUri.get(managerUri); // it forgets itself (release) once closed
       }
     }
     if (manager != null) {

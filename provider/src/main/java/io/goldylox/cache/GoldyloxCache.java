@@ -78,7 +78,8 @@ import javax.cache.processor.EntryProcessorResult;
  * <h2>Threads</h2>
  * Callers' threads do all of the above. The manager's {@link Workers} run {@code loadAll} and asynchronous
  * listeners; their timer runs {@link ExpirySweeper} sweeps, which remove expired entries through the same atomic
- * step. No caller ever waits for either.
+ * step. No caller ever waits for either. {@link #close()} runs on the caller's thread and gives the name back to
+ * the manager last, once the MBeans are unregistered and the tiers closed.
  *
  * @param <K> the key type
  * @param <V> the value type
@@ -511,21 +512,25 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
     if (!CLOSED.compareAndSet(this, false, true)) {
       return;
     }
-    manager.release(this);
-    manager.notifyLifecycle(this, false);
-    liveConfiguration.unregisterMBeans();
-    sweeper.close();
-    events.close();
-    loading.close();
-    Closeables.closeQuietly(writer);
-    if (writeBehind != null) {
-      writeBehind.close(); // flushes what it can within its bound; the rest is replayed at the next open
+    try {
+      manager.notifyLifecycle(this, false);
+      liveConfiguration.unregisterMBeans();
+      sweeper.close();
+      events.close();
+      loading.close();
+      Closeables.closeQuietly(writer);
+      if (writeBehind != null) {
+        writeBehind.close(); // flushes what it can within its bound; the rest is replayed at the next open
+      }
+      Closeables.closeQuietly(expiryPolicy);
+      if (dropEntries) {
+        tier.clear();
+      }
+      tier.close();
+    } finally {
+      // Last: until the MBeans are gone and the directories unlocked, createCache of this name says it exists.
+      manager.release(this);
     }
-    Closeables.closeQuietly(expiryPolicy);
-    if (dropEntries) {
-      tier.clear();
-    }
-    tier.close();
   }
 
   @Override

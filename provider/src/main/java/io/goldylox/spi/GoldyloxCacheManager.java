@@ -303,7 +303,7 @@ public final class GoldyloxCacheManager implements CacheManager {
     Objects.requireNonNull(keyType, "keyType");
     Objects.requireNonNull(valueType, "valueType");
     GoldyloxCache<?, ?> cache = caches.get(cacheName);
-    if (cache == null) {
+    if (cache == null || cache.isClosed()) { // a closing cache is not handed out
       return null;
     }
     CompleteConfiguration<?, ?> configuration = cache.configuration();
@@ -326,7 +326,7 @@ public final class GoldyloxCacheManager implements CacheManager {
     Objects.requireNonNull(cacheName, "cacheName");
     @SuppressWarnings("unchecked")
     Cache<K, V> cache = (Cache<K, V>) caches.get(cacheName);
-    return cache;
+    return cache == null || cache.isClosed() ? null : cache; // a closing cache is not handed out
   }
 
   @Override
@@ -368,7 +368,10 @@ public final class GoldyloxCacheManager implements CacheManager {
     }
   }
 
-  /** Forgets a cache that closed itself. Called by {@link GoldyloxCache#close()}. */
+  /**
+   * Forgets a cache that closed itself. Called by {@link GoldyloxCache#close()} at its end, so until then a
+   * createCache of the name finds it (and {@link #getCache} returns null for it).
+   */
   public void release(GoldyloxCache<?, ?> cache) {
     caches.remove(cache.getName(), cache);
   }

@@ -17,7 +17,9 @@ import javax.cache.configuration.Factory;
 /**
  * One object of a configuration file (the default block, a cache, a listener, ...) with its full key path: typed
  * reads of its keys, each failing with a {@link ConfigurationException} that names the file, the full key, the
- * line and the reason. Used by {@link FileConfigReader}, on the loading thread only.
+ * line and the reason. A {@code .properties} file holds only strings, so there {@code true}/{@code false} and
+ * digit strings are read as booleans and whole numbers. Used by {@link FileConfigReader}, on the loading thread
+ * only.
  */
 final class ConfigSection {
 
@@ -74,7 +76,23 @@ final class ConfigSection {
     }
   }
 
+  /**
+   * Whether the file is a {@code .properties} file, where every value is a string: there {@code true} and
+   * {@code 100} are the boolean and the number. (A {@code .properties} file that a HOCON file includes is read as
+   * HOCON, so its values are typed already.)
+   */
+  private boolean fromProperties() {
+    String name = source.getPath() != null ? source.getPath() : source.getSchemeSpecificPart();
+    return name != null && name.toLowerCase(Locale.ROOT).endsWith(".properties");
+  }
+
   boolean bool(String relative) {
+    if (isString(relative) && fromProperties()) {
+      String text = ((String) config.getValue(relative).unwrapped()).trim();
+      if (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false")) {
+        return Boolean.parseBoolean(text);
+      }
+    }
     if (config.getValue(relative).valueType() != ConfigValueType.BOOLEAN) {
       throw wrongType(relative, "true or false");
     }
@@ -104,6 +122,8 @@ final class ConfigSection {
     long number;
     if (raw instanceof Integer || raw instanceof Long) {
       number = ((Number) raw).longValue();
+    } else if (raw instanceof String && ((String) raw).trim().matches("-?[0-9]{1,18}") && fromProperties()) {
+      number = Long.parseLong(((String) raw).trim());
     } else {
       throw wrongType(relative, "a whole number");
     }

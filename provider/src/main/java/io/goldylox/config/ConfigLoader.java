@@ -36,8 +36,8 @@ import java.util.Objects;
  * </ul>
  * The file is HOCON (JSON is HOCON too; a name ending in {@code .properties} is read as properties).
  * Substitutions may use system properties and environment variables ({@code path = ${user.home}"/cache"}).
- * Sizes take HOCON's units ({@code 64MiB} or {@code 64M} is binary, {@code 64MB} decimal), durations
- * {@code 100ms}, {@code 30s}, {@code 10m}. Stateless; any thread (the class loader's resources permitting).
+ * Sizes take HOCON's units ({@code 64MiB} or {@code 64M} is binary, {@code 64MB} decimal, {@code 64B} bytes),
+ * durations {@code 100ms}, {@code 30s}, {@code 10m}; a size or a duration without a unit is refused. Stateless; any thread (the class loader's resources permitting).
  */
 public final class ConfigLoader {
 

@@ -134,14 +134,21 @@ final class ConfigSection {
   }
 
   long positiveBytes(String relative) {
+    Object raw = config.getValue(relative).unwrapped();
+    String text = raw == null ? "" : String.valueOf(raw).trim();
+    if (raw instanceof Number && ((Number) raw).doubleValue() > 0
+        || raw instanceof String && text.matches("[0-9.]+") && !text.matches("[0.]*")) {
+      // HOCON reads a bare number as bytes; "off-heap.size = 64" meant 64 MiB, not a tier of 64 bytes.
+      throw fail(relative, "a size needs a unit: write " + text + "MiB, " + text + "GiB or " + text + "B"
+          + line(relative));
+    }
     long bytes;
     try {
       bytes = config.getBytes(relative);
     } catch (ConfigException.WrongType | ConfigException.BadValue e) {
-      Object raw = config.getValue(relative).unwrapped();
-      if (raw != null && String.valueOf(raw).trim().startsWith("-")) {
+      if (text.startsWith("-")) {
         // HOCON refuses negative sizes as unparsable; say what is really wrong.
-        throw fail(relative, "a size cannot be negative: " + String.valueOf(raw).trim() + line(relative));
+        throw fail(relative, "a size cannot be negative: " + text + line(relative));
       }
       throw wrongType(relative, "a size such as 64MiB or 1GiB");
     }

@@ -38,4 +38,36 @@ class ConfigFileFormsTest {
     assertThat(catchThrowable(() -> load(quoted))).isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("expected true or false");
   }
+
+  /**
+   * Durations without a unit are refused (HOCON would read ms); a size without a unit was silently bytes:
+   * "off-heap.size = 64" (meant: 64 MiB, as Ehcache's unit="MB") gave a 64-byte off-heap tier. It is refused,
+   * naming the file, the key and the reason, in a HOCON file and in a .properties file alike.
+   */
+  @Test
+  void aSizeWithoutAUnitIsRefusedLikeADurationWithoutOne() throws Exception {
+    Path file = Files.writeString(dir.resolve("g.conf"), "goldylox.caches.o.off-heap.size = 64\n");
+    assertThat(catchThrowable(() -> load(file))).as("off-heap.size = 64 (no unit)")
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining(file.toUri().toString())
+        .hasMessageContaining("goldylox.caches.o.off-heap.size")
+        .hasMessageContaining("a size needs a unit: write 64MiB, 64GiB or 64B");
+
+    Path properties = Files.writeString(dir.resolve("g.properties"),
+        "goldylox.default.disk.path=" + dir.resolve("d").toString().replace("\\", "/") + "\n"
+        + "goldylox.default.disk.size=1048576\n");
+    assertThat(catchThrowable(() -> load(properties))).as("disk.size=1048576 (no unit)")
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("goldylox.default.disk.size")
+        .hasMessageContaining("a size needs a unit: write 1048576MiB, 1048576GiB or 1048576B");
+  }
+
+  /** With a unit, bytes included, the same sizes load. */
+  @Test
+  void aSizeWithAUnitLoads() throws Exception {
+    Path properties = Files.writeString(dir.resolve("g.properties"),
+        "goldylox.default.disk.path=" + dir.resolve("d").toString().replace("\\", "/") + "\n"
+        + "goldylox.default.disk.size=1048576B\n");
+    assertThat(load(properties).defaults().diskBytes()).hasValue(1L << 20);
+  }
 }

@@ -94,7 +94,7 @@ class ConfigValidationTest {
             "a size must be positive, not 0 bytes"),
         arguments("goldylox.caches.o.disk { path = \"/tmp/o\", size = 1KiB }", "goldylox.caches.o.disk.size",
             "disk size must be at least 8192 bytes (8 KiB: two segments of the smallest size), not 1024"),
-        arguments("goldylox.default.disk { path = \"/tmp/d\", size = 8191 }", "goldylox.default.disk.size",
+        arguments("goldylox.default.disk { path = \"/tmp/d\", size = 8191B }", "goldylox.default.disk.size",
             "disk size must be at least 8192 bytes"),
         arguments("goldylox.default.heap.max-entries = 0", "goldylox.default.heap.max-entries",
             "must be positive, not 0"),

@@ -34,7 +34,8 @@ import java.util.Objects;
  *   <li>No scheme ({@code goldylox.conf}, {@code /etc/app/goldylox.conf}): a resource of the class loader if it
  *       has one of that name, else a file of that path (an absolute path is tried as a file first).
  * </ul>
- * The file is HOCON (JSON is HOCON too; a name ending in {@code .properties} is read as properties).
+ * The file is HOCON (JSON is HOCON too; a name ending in {@code .properties} is read as properties). Every
+ * {@code include} must find its file ({@link RequiredIncludes}).
  * Substitutions may use system properties and environment variables ({@code path = ${user.home}"/cache"}).
  * Sizes take HOCON's units ({@code 64MiB} or {@code 64M} is binary, {@code 64MB} decimal, {@code 64B} bytes),
  * durations {@code 100ms}, {@code 30s}, {@code 10m}; a size or a duration without a unit is refused. Stateless; any thread (the class loader's resources permitting).
@@ -77,7 +78,8 @@ public final class ConfigLoader {
     ConfigParseOptions options = ConfigParseOptions.defaults()
         .setAllowMissing(false)
         .setClassLoader(loader)
-        .setOriginDescription(uri.toString());
+        .setOriginDescription(uri.toString())
+        .setIncluder(RequiredIncludes.INSTANCE); // a misspelt include is an error, not a dropped block
     try {
       Config parsed;
       switch (scheme) {

@@ -70,4 +70,41 @@ class ConfigFileFormsTest {
         + "goldylox.default.disk.size=1048576B\n");
     assertThat(load(properties).defaults().diskBytes()).hasValue(1L << 20);
   }
+
+  /**
+   * A typo in an include's file name dropped every cache declared there, without a word: every include is
+   * required, in each form, and the error names the loaded file and the one it could not include.
+   */
+  @Test
+  void aMisspeltIncludeIsAnError() throws Exception {
+    Files.writeString(dir.resolve("caches.conf"), "goldylox.caches.orders.heap.max-entries = 10\n");
+    Path file = Files.writeString(dir.resolve("g.conf"), "include \"cahces.conf\"\n");
+    assertThat(catchThrowable(() -> load(file))).as("include of a file that does not exist")
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining(file.toUri().toString())
+        .hasMessageContaining("cahces.conf");
+
+    Path asFile = Files.writeString(dir.resolve("f.conf"),
+        "include file(\"" + dir.resolve("cahces.conf").toString().replace("\\", "/") + "\")\n");
+    assertThat(catchThrowable(() -> load(asFile))).as("include file(...) of a file that does not exist")
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("cahces.conf");
+
+    Path asResource = Files.writeString(dir.resolve("r.conf"), "include classpath(\"no-such-goldylox.conf\")\n");
+    assertThat(catchThrowable(() -> load(asResource))).as("include classpath(...) of no resource")
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("no-such-goldylox.conf");
+  }
+
+  /** An include that finds its file still works, by relative name and as file(...). */
+  @Test
+  void anIncludeThatFindsItsFileLoadsIt() throws Exception {
+    Files.writeString(dir.resolve("caches.conf"), "goldylox.caches.orders.heap.max-entries = 10\n");
+    Files.writeString(dir.resolve("more.conf"), "goldylox.caches.items.heap.max-entries = 20\n");
+    Path file = Files.writeString(dir.resolve("g.conf"), "include \"caches.conf\"\ninclude file(\""
+        + dir.resolve("more.conf").toString().replace("\\", "/") + "\")\n");
+    GoldyloxFileConfig config = load(file);
+    assertThat(config.cache("orders").orElseThrow().heapMaxEntries()).hasValue(10);
+    assertThat(config.cache("items").orElseThrow().heapMaxEntries()).hasValue(20);
+  }
 }

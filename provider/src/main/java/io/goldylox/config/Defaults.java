@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.regex.Pattern;
 import java.util.zip.CRC32;
 
 /**
@@ -102,11 +103,18 @@ public final class Defaults {
   /**
    * The disk directory of the cache {@code cacheName}: {@code <root>/<name>}, where a name holding characters
    * other than letters, digits, {@code . _ -} (or being {@code .} or {@code ..}) has them replaced by {@code _}
-   * and gets a suffix of its CRC-32, so that distinct names get distinct directories.
+   * and gets a suffix of its CRC-32, so that distinct names get distinct directories. A name that already ends
+   * in such a suffix ({@code -} and 8 hex digits) gets one too, so it cannot take an escaped name's directory.
    */
   public Optional<Path> diskPathFor(String cacheName) {
     return diskRoot == null ? Optional.empty() : Optional.of(diskRoot.resolve(directoryName(cacheName)));
   }
+
+  /**
+   * Ends like an escaped name's directory. (Escaped names keep their unpadded suffix, as their directories
+   * always had; one with fewer than 8 digits, 1 in 16 of them, can still meet a plain name spelt the same.)
+   */
+  private static final Pattern LOOKS_ESCAPED = Pattern.compile(".*-[0-9a-f]{8}");
 
   static String directoryName(String cacheName) {
     StringBuilder safe = new StringBuilder(cacheName.length());
@@ -117,12 +125,15 @@ public final class Defaults {
       safe.append(plain ? c : '_');
     }
     String name = safe.toString();
-    if (name.equals(cacheName) && !name.isEmpty() && !name.equals(".") && !name.equals("..")) {
-      return name;
+    boolean escaped = !name.equals(cacheName) || name.isEmpty() || name.equals(".") || name.equals("..");
+    if (!escaped && !LOOKS_ESCAPED.matcher(name).matches()) {
+      return name; // every other plain name keeps the directory it always had
     }
     CRC32 crc = new CRC32();
     crc.update(cacheName.getBytes(StandardCharsets.UTF_8));
-    return name + "-" + Long.toHexString(crc.getValue());
+    // An escaped name keeps its historical (unpadded) suffix; a plain one that looked escaped gets 8 digits, so
+    // its directory looks escaped too and no plain name can take it.
+    return name + "-" + (escaped ? Long.toHexString(crc.getValue()) : String.format("%08x", crc.getValue()));
   }
 
   @Override

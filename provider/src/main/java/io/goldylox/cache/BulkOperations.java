@@ -197,6 +197,7 @@ final class BulkOperations<K, V> {
     try {
       List<Cache.Entry<? extends K, ? extends V>> batch = new ArrayList<>(map.size());
       Map<Object, Long> stamps = new HashMap<>(map.size() * 2);
+      ChangeStamps.Own own = new ChangeStamps.Own();
       for (Map.Entry<? extends K, ? extends V> entry : map.entrySet()) {
         batch.add(new CacheEntry<>(entry.getKey(), entry.getValue()));
         stamps.put(entry.getKey(), steps.stamps.stamp(entry.getKey()));
@@ -215,10 +216,11 @@ final class BulkOperations<K, V> {
         if (failedKeys.contains(key)) {
           continue;
         }
-        StampedForm form = new StampedForm(storedForms.get(key), stamps.get(key));
+        StampedForm form = new StampedForm(storedForms.get(key), own.expected(key, stamps.get(key)));
         try {
           EntryOperation<K, V> op =
               steps.execute(copier.copyKey(key), PUT_STORED_WRITTEN, entry.getValue(), form, SKIP_WRITER);
+          own.counted(key); // its commit counted the change (this window is open)
           sync = op.mergeSyncEvents(sync);
         } catch (CacheWriterException e) {
           failure = failure == null ? e : failure; // its write again failed: the key keeps what it had
@@ -255,6 +257,7 @@ final class BulkOperations<K, V> {
     }
     try {
       Map<Object, Long> stamps = new HashMap<>();
+      ChangeStamps.Own own = new ChangeStamps.Own();
       if (throughWriter) {
         for (K key : keys) {
           stamps.put(key, steps.stamps.stamp(key));
@@ -273,8 +276,11 @@ final class BulkOperations<K, V> {
         }
         try {
           EntryOperation<K, V> op = throughWriter
-              ? steps.execute(key, DISCARD_DELETED, stamps.get(key), null, SKIP_WRITER)
+              ? steps.execute(key, DISCARD_DELETED, own.expected(key, stamps.get(key)), null, SKIP_WRITER)
               : steps.execute(key, DISCARD, null, null, 0);
+          if (throughWriter) {
+            own.counted(key); // its commit counted the change (this window is open)
+          }
           sync = op.mergeSyncEvents(sync);
         } catch (CacheWriterException e) {
           failure = failure == null ? e : failure; // its delete again failed: the key keeps what it had

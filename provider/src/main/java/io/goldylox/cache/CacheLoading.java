@@ -143,25 +143,27 @@ final class CacheLoading<K, V> {
    * the loader ran ({@link ChangeStamps}: the store may have moved on since it was read).
    */
   private void loadAllNow(List<K> keys, boolean replaceExistingValues) {
-    List<K> toLoad = new ArrayList<>(keys.size());
-    for (K key : keys) {
-      if ((replaceExistingValues || !cache.containsKey(key))
-          && (writeBehind == null || writeBehind.pending(key) == null)) {
-        toLoad.add(key);
-      }
-    }
-    if (toLoad.isEmpty()) {
-      return;
-    }
     SyncEvents<K, V> sync = null;
+    // The window opens, and each key's stamp is taken, before its pending write-behind operation is looked for: a
+    // put journaled after that look counts (the store does not have it yet); one journaled before it is seen.
     steps.stamps.open();
     try {
-      long[] stamps = new long[toLoad.size()];
-      for (int i = 0; i < stamps.length; i++) {
-        stamps[i] = steps.stamps.stamp(toLoad.get(i));
+      List<K> toLoad = new ArrayList<>(keys.size());
+      long[] stamps = new long[keys.size()]; // stamps[i]: the stamp of toLoad.get(i)
+      for (K key : keys) {
+        if (replaceExistingValues || !cache.containsKey(key)) {
+          long stamp = steps.stamps.stamp(key);
+          if (writeBehind == null || writeBehind.pending(key) == null) {
+            stamps[toLoad.size()] = stamp;
+            toLoad.add(key);
+          }
+        }
+      }
+      if (toLoad.isEmpty()) {
+        return;
       }
       Map<K, V> loaded = loadMany(toLoad);
-      for (int i = 0; i < stamps.length; i++) {
+      for (int i = 0; i < toLoad.size(); i++) {
         K key = toLoad.get(i); // only the keys asked for: a loader may return others
         V value = loaded.get(key);
         if (value == null) {

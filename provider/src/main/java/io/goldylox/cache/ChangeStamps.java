@@ -50,6 +50,24 @@ final class ChangeStamps {
     return changes.get(stripe(key)) == stamp;
   }
 
+  /**
+   * The changes a window's own steps counted, per stripe: a {@code putAll}'s step of one key counts (its window is
+   * open), and must not make the step of another key of the same stripe write that key again.
+   */
+  static final class Own {
+    private final int[] counts = new int[STRIPES];
+
+    /** The stamp {@code key} has if nothing but this window's own steps changed it since {@code stamp}. */
+    long expected(Object key, long stamp) {
+      return stamp + counts[stripe(key)];
+    }
+
+    /** One of this window's steps changed {@code key}, and counted it. */
+    void counted(Object key) {
+      counts[stripe(key)]++;
+    }
+  }
+
   /** Counts a change of {@code key}, made inside its step after the writer (or journal) saw it. */
   void changed(Object key) {
     if (openWindows.get() > 0) {

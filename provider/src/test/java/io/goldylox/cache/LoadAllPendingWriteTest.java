@@ -116,7 +116,7 @@ class LoadAllPendingWriteTest {
         .maxDelay(Duration.ofMillis(20))
         .closeTimeout(Duration.ofSeconds(5))
         .build());
-    CacheManager manager = provider.getCacheManager(TestManagers.uniqueUri("r2-wb"), getClass().getClassLoader());
+    CacheManager manager = provider.getCacheManager(TestManagers.uniqueUri("loadall-pending"), getClass().getClassLoader());
     Cache<String, String> cache = manager.createCache("wb", configuration);
 
     cache.put("k", "new"); // pending: the writer is held

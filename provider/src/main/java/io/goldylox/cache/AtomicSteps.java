@@ -11,6 +11,7 @@ import io.goldylox.internal.CacheEntry;
 import io.goldylox.serialization.Copier;
 import io.goldylox.serialization.SerializedBytes;
 import io.goldylox.stats.CacheStatistics;
+import io.goldylox.tier.ExpiredRemovals;
 import io.goldylox.tier.StoredEntry;
 import io.goldylox.tier.Tier;
 import io.goldylox.writebehind.WriteBehindJournal;
@@ -311,6 +312,32 @@ final class AtomicSteps<K, V> {
     }
     nesting.exitStep();
     recorded(op).deliverSyncEvents();
+  }
+
+  /**
+   * How the tiers' own workers expire what they meet expired ({@link ExpiredRemovals}): as a sweep does, counted
+   * and with the EXPIRED event (decoded inside the key's step, like any event), when a listener wants it.
+   */
+  ExpiredRemovals<K> expiredRemovals() {
+    return new ExpiredRemovals<>() {
+      @Override
+      public boolean wanted() {
+        return events.wants(EventType.EXPIRED);
+      }
+
+      @Override
+      public Runnable removed(K key, Object storedValue) {
+        expiredEntries.increment();
+        V value = cache.decode(storedValue);
+        EventDispatcher.SyncEvents<K, V> sync = events.publish(EventType.EXPIRED, key, value, value, null);
+        return sync == null ? null : sync::deliver;
+      }
+
+      @Override
+      public void sweepSoon() {
+        sweeper.deadlineSet(System.currentTimeMillis());
+      }
+    };
   }
 
   /** How soon a sweep comes back for entries it could not expire because the remote store failed. */

@@ -71,9 +71,9 @@ import javax.cache.processor.EntryProcessorResult;
  * This class keeps the paths that must not pay for a call more (the lock-free {@code get}, the choice of a
  * store-only {@code put}, whose store {@link PlainPuts} makes), the lifecycle and the monitoring accessors, and
  * checks the multi-key calls before handing them on. {@link SingleKeyOperations} has the other single-key
- * operations, {@link BulkOperations} the multi-key ones,
- * {@link CacheLoading} loading, {@link CacheIterator} iteration, {@link AsyncView} the asynchronous view, and
- * {@link LiveConfiguration} listener registration, configuration copies and the statistics and management switches.
+ * operations, {@link BulkOperations} the multi-key ones, {@link CacheLoading} loading, {@link CacheIterator}
+ * iteration, {@link AsyncView} the asynchronous view, and {@link LiveConfiguration} listener registration,
+ * configuration copies and the statistics and management switches.
  *
  * <h2>Threads</h2>
  * Callers' threads do all of the above. The manager's {@link Workers} run {@code loadAll} and asynchronous
@@ -180,6 +180,7 @@ public final class GoldyloxCache<K, V> implements Cache<K, V> {
       events.register(listener);
     }
     this.steps = new AtomicSteps<>(this, tier, copier, writer, writeBehind, expiry, sweeper, events, statistics);
+    tier.attachExpiredRemovals(steps.expiredRemovals()); // the mover's and compactor's expired: with EXPIRED
     this.loading = new CacheLoading<>(this, steps, copier, loader, readThrough, writeBehind, workers.loads(),
         workers.events()); // a nested loadAll (started by a listener) must not queue behind waiting loaders
     this.bulk = new BulkOperations<>(this, steps, copier, writer, statistics);

@@ -144,7 +144,7 @@ final class DiskCompactor<K> {
         if (log.keydir.get(key) != loc) {
           continue;
         }
-        if (loc.expireAtMillis <= now) {
+        if (loc.expireAtMillis <= now && !log.keepsExpired()) {
           log.keydir.remove(key, loc);
           segment.liveBytes.addAndGet(-loc.length);
           log.expiredDropped.increment();

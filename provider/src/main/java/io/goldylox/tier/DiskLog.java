@@ -46,6 +46,9 @@ final class DiskLog<K> {
   /** Wakes the compactor; set once, before the tier is shared. */
   private Runnable compactionRequest = () -> { };
 
+  /** What compaction and relocation do with expired records; null: drop them. Set once by the cache. */
+  volatile ExpiredRemovals<?> expiredRemovals;
+
   final LongAdder evictions = new LongAdder();
   final LongAdder expiredDropped = new LongAdder();
   final LongAdder relocations = new LongAdder();
@@ -196,7 +199,7 @@ final class DiskLog<K> {
         continue;
       }
       K key = entry.getKey();
-      if (loc.expireAtMillis <= now) {
+      if (loc.expireAtMillis <= now && !keepsExpired()) {
         // No tombstone: this is the oldest segment, so no older record of the key can come back at open.
         if (keydir.remove(key, loc)) {
           segment.liveBytes.addAndGet(-loc.length);
@@ -298,5 +301,19 @@ final class DiskLog<K> {
     } finally {
       appendLock.unlock();
     }
+  }
+
+  /**
+   * Whether an expired record that compaction or relocation meets is carried as if it were live, for the expiry
+   * sweep to expire with its EXPIRED event (a listener wants it; a sweep is then planned at once), rather than
+   * dropped and counted. Called under the append lock; never blocks.
+   */
+  boolean keepsExpired() {
+    ExpiredRemovals<?> removals = expiredRemovals;
+    if (removals != null && removals.wanted()) {
+      removals.sweepSoon();
+      return true;
+    }
+    return false;
   }
 }

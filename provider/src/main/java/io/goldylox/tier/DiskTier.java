@@ -507,7 +507,12 @@ public final class DiskTier<K> implements LowerTier<K> {
     return rejectedRecords.sum();
   }
 
-  /** Expired entries dropped by compaction. */
+  @Override
+  public void expiredRemovals(ExpiredRemovals<K> removals) {
+    log.expiredRemovals = removals;
+  }
+
+  /** Expired entries dropped by compaction or relocation (while no listener wants their EXPIRED events). */
   public long expiredDropped() {
     return log.expiredDropped.sum();
   }

@@ -72,6 +72,13 @@ public interface LowerTier<K> extends AutoCloseable {
     return StoredEntry.ETERNAL;
   }
 
+  /**
+   * Sets what the tier does with expired entries its own work meets (compaction, relocation): kept for the sweep
+   * while {@link ExpiredRemovals#wanted}, else dropped and counted. Called once, before the tier is shared; the
+   * default does nothing (a tier with no such work).
+   */
+  default void expiredRemovals(ExpiredRemovals<K> removals) {}
+
   /** Frees the tier's memory or files' locks; the tier is unusable afterwards. Idempotent. */
   @Override
   void close();

@@ -70,6 +70,12 @@ public interface Tier<K> {
   default void attachExpiry(java.util.function.LongConsumer sweepPlan, boolean readsMoveDeadlines) {}
 
   /**
+   * Sets what the tier's own workers do with expired entries they meet ({@link ExpiredRemovals}); called once by
+   * the cache's constructor. A tier without workers ignores it.
+   */
+  default void attachExpiredRemovals(ExpiredRemovals<K> removals) {}
+
+  /**
    * The earliest deadline among entries this tier held before its cache opened ({@link StoredEntry#ETERNAL}: none,
    * or none it knows of): a disk tier's recovered entries, which the cache's expiry sweep is told of once the
    * cache is built, so that they expire, with their EXPIRED events, without waiting for a read. A scan.

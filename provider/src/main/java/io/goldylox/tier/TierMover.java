@@ -1,7 +1,7 @@
 package io.goldylox.tier;
 
-import io.goldylox.serialization.SerializedBytes;
 import io.goldylox.serialization.SerializationException;
+import io.goldylox.serialization.SerializedBytes;
 import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,7 +22,8 @@ import java.util.function.Function;
  * {@link HeapEvictionPolicy}): inside {@code heap.compute(victim)} it serializes the value (unless already
  * {@link SerializedBytes}), writes it to the first lower tier that accepts it, then removes it from the heap.
  * Demotion is not eviction: no event, no count. Only an entry that leaves the last tier (or fits in none) is an
- * eviction, counted in {@link #evictions}. Expired entries met on the way down are dropped ({@link #expiredDropped},
+ * eviction, counted in {@link #evictions}. Expired entries met on the way down are expired with their EXPIRED event
+ * when a listener wants it ({@link ExpiredRemovals}), else dropped ({@link #expiredDropped},
  * no EXPIRED event). What a lower tier evicts arrives, under that tier's lock, in its transit map, and the mover
  * moves it on into the next tier down under the key's heap lock.
  *
@@ -63,6 +64,8 @@ final class TierMover<K> {
   private final MoveCounters moves;
 
   private volatile Function<byte[], Object> promotionDecoder; // set once, before use, by the cache
+  /** Where expired entries met on the way down are reported; null: dropped and counted. Set once by the cache. */
+  private volatile ExpiredRemovals<K> expiredRemovals;
   private final Thread thread;
   private final AtomicBoolean wakeRequested = new AtomicBoolean();
   private volatile boolean closed;
@@ -132,6 +135,36 @@ final class TierMover<K> {
   void wake() {
     if (!wakeRequested.get() && wakeRequested.compareAndSet(false, true)) {
       LockSupport.unpark(thread);
+    }
+  }
+
+  /** See {@link TieredTier#attachExpiredRemovals}. */
+  void expiredRemovals(ExpiredRemovals<K> removals) {
+    this.expiredRemovals = removals;
+  }
+
+  /**
+   * An expired entry met inside {@code key}'s heap step: reported to the cache (its EXPIRED event) when a listener
+   * wants it, else counted as dropped. Returns the deliveries to run once the key is released, or null.
+   */
+  private Runnable expiredMet(K key, Object storedValue) {
+    ExpiredRemovals<K> removals = expiredRemovals;
+    if (removals != null && removals.wanted()) {
+      return removals.removed(key, storedValue);
+    }
+    expiredDropped.increment();
+    return null;
+  }
+
+  /** Runs what an expiry reported from a step left to deliver (synchronous EXPIRED listeners), off the key's lock. */
+  private void deliverAfterStep(Runnable deliveries) {
+    if (deliveries != null) {
+      try {
+        deliveries.run();
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "Tiered store " + name + ": an EXPIRED listener threw for an entry the mover expired",
+            e);
+      }
     }
   }
 
@@ -334,6 +367,7 @@ final class TierMover<K> {
   }
 
   private void demote(K victim) {
+    Runnable[] after = new Runnable[1];
     heap.compute(victim, (k, current) -> {
       if (current == null) {
         return null;
@@ -343,7 +377,7 @@ final class TierMover<K> {
         return current; // a clear is running: leave it where it is (the clear removes it, or it came after)
       }
       if (current.isExpiredAt(System.currentTimeMillis())) {
-        expiredDropped.increment();
+        after[0] = expiredMet(k, current.value());
         return null;
       }
       if (lowers.isEmpty()) {
@@ -367,6 +401,7 @@ final class TierMover<K> {
       demotions.increment();
       return null; // the lower copy is in place before the heap stops listing the key
     });
+    deliverAfterStep(after[0]);
   }
 
   /**
@@ -406,6 +441,7 @@ final class TierMover<K> {
     }
     TransitMap<K> transit = transits.get(from);
     StoredBytes bytes = arrival.bytes;
+    Runnable[] after = new Runnable[1];
     heap.compute(arrival.key, (k, current) -> {
       long epoch = clearEpoch.get();
       if (TierPlaces.clearing(epoch) || !transit.isCurrent(arrival)) {
@@ -413,7 +449,7 @@ final class TierMover<K> {
       }
       boolean stored = false;
       if (bytes.expireAtMillis() <= System.currentTimeMillis()) {
-        expiredDropped.increment();
+        after[0] = expiredMet(k, new SerializedBytes(bytes.bytes()));
       } else {
         for (int j = from + 1; j < lowers.size() && !stored; j++) {
           stored = lowers.get(j).put(k, bytes.bytes(), bytes.expireAtMillis()) == PutResult.STORED;
@@ -428,5 +464,6 @@ final class TierMover<K> {
       }
       return current;
     });
+    deliverAfterStep(after[0]);
   }
 }

@@ -349,6 +349,14 @@ public final class TieredTier<K> implements Tier<K> {
     mover.decodeOnPromotion(decoder);
   }
 
+  @Override
+  public void attachExpiredRemovals(ExpiredRemovals<K> removals) {
+    mover.expiredRemovals(removals);
+    for (LowerTier<K> lower : lowers) {
+      lower.expiredRemovals(removals);
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------------------
   // Iteration, size, clear, close
 

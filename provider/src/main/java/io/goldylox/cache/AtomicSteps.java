@@ -327,8 +327,13 @@ final class AtomicSteps<K, V> {
 
       @Override
       public Runnable removed(K key, Object storedValue) {
+        V value;
+        try {
+          value = cache.decode(storedValue);
+        } catch (RuntimeException e) {
+          return UNREADABLE; // a class refused or changed since: the mover drops the entry and counts it
+        }
         expiredEntries.increment();
-        V value = cache.decode(storedValue);
         EventDispatcher.SyncEvents<K, V> sync = events.publish(EventType.EXPIRED, key, value, value, null);
         return sync == null ? null : sync::deliver;
       }

@@ -13,13 +13,17 @@ package io.goldylox.tier;
  */
 public interface ExpiredRemovals<K> {
 
+  /** What {@link #removed} returns for an entry it could not report (its value cannot be read back). */
+  Runnable UNREADABLE = () -> { };
+
   /** Whether an expired entry must be reported or kept for the sweep rather than dropped: a listener wants it. */
   boolean wanted();
 
   /**
    * Reports an expired entry that the mover removes, from inside the key's atomic step (the heap's lock of the
    * key): counts it and publishes its EXPIRED event. Returns what the mover must run once the key is released
-   * (the synchronous listeners' deliveries), or {@code null}.
+   * (the synchronous listeners' deliveries), or {@code null}; {@link #UNREADABLE} if the value cannot be read back
+   * for the event (nothing was published: the mover then drops the entry and counts it, as without a listener).
    *
    * @param storedValue the entry's stored form (for an entry below the heap, its bytes as a
    *     {@link io.goldylox.serialization.SerializedBytes})

@@ -150,7 +150,10 @@ final class TierMover<K> {
   private Runnable expiredMet(K key, Object storedValue) {
     ExpiredRemovals<K> removals = expiredRemovals;
     if (removals != null && removals.wanted()) {
-      return removals.removed(key, storedValue);
+      Runnable deliveries = removals.removed(key, storedValue);
+      if (deliveries != ExpiredRemovals.UNREADABLE) {
+        return deliveries;
+      }
     }
     expiredDropped.increment();
     return null;

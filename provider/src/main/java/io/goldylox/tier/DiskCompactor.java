@@ -67,6 +67,12 @@ final class DiskCompactor<K> {
   }
 
   private void compactLoop() {
+    // Not before a first request: a cache tells the tier what to do with expired records after it opened it
+    // (DiskTier.expiredRemovals, which requests one), and a compaction before that would drop the recovered expired
+    // records without their EXPIRED events. Without a cache, the first write that leaves a segment half live asks.
+    while (!log.closed && !compactionRequested.get()) {
+      LockSupport.park(this);
+    }
     while (!log.closed) {
       compactionRequested.set(false);
       DiskSegment candidate;
@@ -144,7 +150,7 @@ final class DiskCompactor<K> {
         if (log.keydir.get(key) != loc) {
           continue;
         }
-        if (loc.expireAtMillis <= now && !log.keepsExpired()) {
+        if (loc.expireAtMillis <= now && !log.keepsExpired(loc)) {
           log.keydir.remove(key, loc);
           segment.liveBytes.addAndGet(-loc.length);
           log.expiredDropped.increment();

@@ -48,6 +48,11 @@ final class DiskLog<K> {
 
   /** What compaction and relocation do with expired records; null: drop them. Set once by the cache. */
   volatile ExpiredRemovals<?> expiredRemovals;
+  /**
+   * Whether a record's value can be read back (one found at open is decoded once to know): only such a record is
+   * kept for the sweep, which could never expire one whose class is refused. Set once by the tier.
+   */
+  volatile java.util.function.Predicate<DiskLocation> readable = loc -> true;
 
   final LongAdder evictions = new LongAdder();
   final LongAdder expiredDropped = new LongAdder();
@@ -199,7 +204,7 @@ final class DiskLog<K> {
         continue;
       }
       K key = entry.getKey();
-      if (loc.expireAtMillis <= now && !keepsExpired()) {
+      if (loc.expireAtMillis <= now && !keepsExpired(loc)) {
         // No tombstone: this is the oldest segment, so no older record of the key can come back at open.
         if (keydir.remove(key, loc)) {
           segment.liveBytes.addAndGet(-loc.length);
@@ -305,12 +310,12 @@ final class DiskLog<K> {
 
   /**
    * Whether an expired record that compaction or relocation meets is carried as if it were live, for the expiry
-   * sweep to expire with its EXPIRED event (a listener wants it; a sweep is then planned at once), rather than
-   * dropped and counted. Called under the append lock; never blocks.
+   * sweep to expire with its EXPIRED event (a listener wants it, and its value can be read back; a sweep is then
+   * planned at once), rather than dropped and counted. Called under the append lock; never blocks.
    */
-  boolean keepsExpired() {
+  boolean keepsExpired(DiskLocation loc) {
     ExpiredRemovals<?> removals = expiredRemovals;
-    if (removals != null && removals.wanted()) {
+    if (removals != null && removals.wanted() && readable.test(loc)) {
       removals.sweepSoon();
       return true;
     }

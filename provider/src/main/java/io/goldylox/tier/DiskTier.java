@@ -509,7 +509,9 @@ public final class DiskTier<K> implements LowerTier<K> {
 
   @Override
   public void expiredRemovals(ExpiredRemovals<K> removals) {
+    log.readable = loc -> !loc.unverified || verify(loc, loc.readValue());
     log.expiredRemovals = removals;
+    log.requestCompaction(); // the compactor's first run, now that it knows what to do with expired records
   }
 
   /** Expired entries dropped by compaction or relocation (while no listener wants their EXPIRED events). */

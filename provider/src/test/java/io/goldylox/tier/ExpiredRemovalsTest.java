@@ -49,8 +49,9 @@ class ExpiredRemovalsTest {
   }
 
   /**
-   * A full heap over an off-heap tier whose coldest entry has expired: the mover's demotion meets it and reports
-   * it (its EXPIRED event) instead of dropping it.
+   * A full heap over an off-heap tier, one of whose entries has expired: new, often read entries keep coming, so
+   * the mover demotes victim after victim until it meets the expired one (nothing else removes it: a bare tier has
+   * no sweep), and it reports it (its EXPIRED event) instead of dropping it.
    */
   @Test
   void theMoverReportsAnExpiredVictimWhenEventsAreWanted() throws Exception {
@@ -60,11 +61,14 @@ class ExpiredRemovalsTest {
     try {
       tier.attachExpiredRemovals(removals);
       tier.compute("expired", (k, old) -> new StoredEntry("gone", System.currentTimeMillis() - 1));
-      for (int i = 0; i < 4; i++) {
+      for (int i = 0; i < 10_000 && removals.delivered.get() == 0; i++) {
         String key = "hot-" + i;
         tier.compute(key, (k, old) -> new StoredEntry("v", StoredEntry.ETERNAL));
-        for (int reads = 0; reads < 20; reads++) {
-          tier.get(key); // popular: the eviction policy picks the expired, never-read entry
+        for (int reads = 0; reads < 5; reads++) {
+          tier.get(key); // more popular than the expired entry, which nobody reads
+        }
+        if (i % 64 == 63) {
+          Thread.sleep(1); // let the mover catch up
         }
       }
       for (int i = 0; i < 2000 && removals.delivered.get() == 0; i++) {

@@ -486,6 +486,12 @@ public final class NearCacheTier<K> implements Tier<K> {
     return stored[0];
   }
 
+  /** Near copies are the shared store's to expire: the local tiers drop what they meet expired, as before. */
+  @Override
+  public void attachExpiredRemovals(io.goldylox.tier.ExpiredRemovals<K> removals) {
+    local.attachExpiredRemovals(io.goldylox.tier.ExpiredRemovals.dropping());
+  }
+
   /** Access expiry moved a deadline: the shared copy follows, without the reader waiting for it. */
   @Override
   public void deadlineMoved(Object key, StoredEntry entry, long previousDeadline) {

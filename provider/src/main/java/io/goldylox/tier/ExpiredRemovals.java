@@ -16,6 +16,24 @@ public interface ExpiredRemovals<K> {
   /** What {@link #removed} returns for an entry it could not report (its value cannot be read back). */
   Runnable UNREADABLE = () -> { };
 
+  /** Removals that never want events: tiers drop what they meet expired, and count it. */
+  static <K> ExpiredRemovals<K> dropping() {
+    return new ExpiredRemovals<>() {
+      @Override
+      public boolean wanted() {
+        return false;
+      }
+
+      @Override
+      public Runnable removed(K key, Object storedValue) {
+        return UNREADABLE;
+      }
+
+      @Override
+      public void sweepSoon() {}
+    };
+  }
+
   /** Whether an expired entry must be reported or kept for the sweep rather than dropped: a listener wants it. */
   boolean wanted();
 

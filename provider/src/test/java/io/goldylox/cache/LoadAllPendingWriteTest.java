@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,13 +25,22 @@ import javax.cache.integration.CacheWriter;
 import javax.cache.integration.CompletionListenerFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A loadAll does not replace a write still pending in the write-behind journal with the store's older value. */
+/**
+ * A {@code loadAll(replace = true)} does not replace a write still pending in the write-behind journal with the
+ * store's older value (read-your-writes; once the journal flushed, cache and store would disagree for good): not
+ * one journaled before the loadAll began, nor one journaled while it checks its keys for pending writes.
+ */
+@Timeout(30)
 class LoadAllPendingWriteTest {
 
-  static final Map<String, String> STORE = new ConcurrentHashMap<>();
-  static volatile CountDownLatch open = new CountDownLatch(1);
+  static final Map<Object, String> STORE = new ConcurrentHashMap<>();
+  static volatile CountDownLatch writerOpen = new CountDownLatch(1);
+  static volatile CountDownLatch gateEntered = new CountDownLatch(1);
+  static volatile CountDownLatch gateRelease = new CountDownLatch(1);
+  static volatile Thread testThread;
 
   @TempDir
   Path dir;
@@ -39,29 +49,31 @@ class LoadAllPendingWriteTest {
 
   @AfterEach
   void close() {
-    open.countDown();
+    writerOpen.countDown();
+    gateRelease.countDown();
     provider.close();
   }
 
-  public static final class HeldWriter implements CacheWriter<String, String>, Serializable {
+  /** Writes the store once {@link #writerOpen} opens (so the cache's writes stay pending until then). */
+  public static final class HeldWriter implements CacheWriter<Object, String>, Serializable {
     private static final long serialVersionUID = 1L;
 
     private static void await() {
       try {
-        open.await(10, TimeUnit.SECONDS);
+        writerOpen.await(10, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     }
 
     @Override
-    public void write(Cache.Entry<? extends String, ? extends String> entry) {
+    public void write(Cache.Entry<? extends Object, ? extends String> entry) {
       await();
       STORE.put(entry.getKey(), entry.getValue());
     }
 
     @Override
-    public void writeAll(Collection<Cache.Entry<? extends String, ? extends String>> entries) {
+    public void writeAll(Collection<Cache.Entry<? extends Object, ? extends String>> entries) {
       await();
       entries.forEach(e -> STORE.put(e.getKey(), e.getValue()));
       entries.clear();
@@ -81,33 +93,72 @@ class LoadAllPendingWriteTest {
     }
   }
 
-  public static final class StoreLoader implements CacheLoader<String, String>, Serializable {
+  public static final class StoreLoader implements CacheLoader<Object, String>, Serializable {
     private static final long serialVersionUID = 1L;
 
     @Override
-    public String load(String key) {
+    public String load(Object key) {
       return STORE.get(key);
     }
 
     @Override
-    public Map<String, String> loadAll(Iterable<? extends String> keys) {
-      Map<String, String> found = new HashMap<>();
-      keys.forEach(k -> {
-        if (STORE.containsKey(k)) {
-          found.put(k, STORE.get(k));
+    public Map<Object, String> loadAll(Iterable<? extends Object> keys) {
+      Map<Object, String> found = new HashMap<>();
+      for (Object key : keys) {
+        String value = STORE.get(key);
+        if (value != null) {
+          found.put(key, value);
         }
-      });
+      }
       return found;
     }
   }
 
-  @Test
-  void loadAllDoesNotReplaceAPendingWriteWithTheStoresOlderValue() throws Exception {
+  /** A key whose hashCode, once, on a thread other than the test's (the loader thread), waits at the gate. */
+  public static final class Key implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final String name;
+    final boolean gated;
+    transient volatile boolean passed;
+
+    Key(String name, boolean gated) {
+      this.name = name;
+      this.gated = gated;
+    }
+
+    @Override
+    public int hashCode() {
+      if (gated && !passed && Thread.currentThread() != testThread) {
+        passed = true;
+        gateEntered.countDown();
+        try {
+          gateRelease.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return name.hashCode();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key && ((Key) o).name.equals(name);
+    }
+
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  private Cache<Object, String> cache(String purpose) {
+    testThread = Thread.currentThread();
     STORE.clear();
-    open = new CountDownLatch(1);
-    STORE.put("k", "old");
-    GoldyloxConfiguration<String, String> configuration = new GoldyloxConfiguration<>();
-    configuration.setTypes(String.class, String.class);
+    writerOpen = new CountDownLatch(1);
+    gateEntered = new CountDownLatch(1);
+    gateRelease = new CountDownLatch(1);
+    GoldyloxConfiguration<Object, String> configuration = new GoldyloxConfiguration<>();
+    configuration.setTypes(Object.class, String.class);
     configuration.setCacheLoaderFactory(FactoryBuilder.factoryOf(StoreLoader.class)).setReadThrough(true);
     configuration.setWriteBehind(WriteBehindConfig.builder()
         .writer(FactoryBuilder.factoryOf(HeldWriter.class))
@@ -116,8 +167,14 @@ class LoadAllPendingWriteTest {
         .maxDelay(Duration.ofMillis(20))
         .closeTimeout(Duration.ofSeconds(5))
         .build());
-    CacheManager manager = provider.getCacheManager(TestManagers.uniqueUri("loadall-pending"), getClass().getClassLoader());
-    Cache<String, String> cache = manager.createCache("wb", configuration);
+    CacheManager manager = provider.getCacheManager(TestManagers.uniqueUri(purpose), getClass().getClassLoader());
+    return manager.createCache("wb", configuration);
+  }
+
+  @Test
+  void loadAllDoesNotReplaceAPendingWriteWithTheStoresOlderValue() throws Exception {
+    Cache<Object, String> cache = cache("loadall-pending");
+    STORE.put("k", "old");
 
     cache.put("k", "new"); // pending: the writer is held
     CompletionListenerFuture done = new CompletionListenerFuture();
@@ -125,5 +182,25 @@ class LoadAllPendingWriteTest {
     done.get(5, TimeUnit.SECONDS);
 
     assertThat(cache.get("k")).as("read-your-writes: the pending put is newer than the store").isEqualTo("new");
+  }
+
+  @Test
+  void aPutJournaledWhileLoadAllChecksItsKeysIsNotReplacedByTheStoresOlderValue() throws Exception {
+    Cache<Object, String> cache = cache("loadall-window");
+    Key k = new Key("k", false);
+    STORE.put(k, "old");
+
+    Set<Object> keys = new LinkedHashSet<>();
+    keys.add(k);
+    keys.add(new Key("gate", true));
+    CompletionListenerFuture done = new CompletionListenerFuture();
+    cache.loadAll(keys, true, done);
+    // The loader thread checked k for a pending write (none) and waits in the gate key's check.
+    assertThat(gateEntered.await(5, TimeUnit.SECONDS)).isTrue();
+    cache.put(k, "new"); // journaled (the writer is held): pending, not in the store
+    gateRelease.countDown();
+    done.get(5, TimeUnit.SECONDS);
+
+    assertThat(cache.get(k)).as("read-your-writes: the pending put is newer than the store's value").isEqualTo("new");
   }
 }

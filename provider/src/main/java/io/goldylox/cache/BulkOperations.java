@@ -175,9 +175,7 @@ final class BulkOperations<K, V> {
         throw e;
       }
       statistics.recordPutTime(start);
-      if (sync != null) {
-        sync.deliver();
-      }
+      deliverThenThrow(sync, null);
       return;
     }
     writeAllThenStore(map, storedForms, start);
@@ -233,12 +231,7 @@ final class BulkOperations<K, V> {
       steps.stamps.close();
     }
     statistics.recordPutTime(start);
-    if (sync != null) {
-      sync.deliver();
-    }
-    if (failure != null) {
-      throw failure;
-    }
+    deliverThenThrow(sync, failure);
   }
 
   /**
@@ -295,6 +288,11 @@ final class BulkOperations<K, V> {
       }
     }
     statistics.recordRemoveTime(start);
+    deliverThenThrow(sync, failure);
+  }
+
+  /** Ends a multi-key call: delivers its synchronous events, then throws its first writer failure, if any. */
+  private static void deliverThenThrow(SyncEvents<?, ?> sync, RuntimeException failure) {
     if (sync != null) {
       sync.deliver();
     }
